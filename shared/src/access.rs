@@ -1,0 +1,354 @@
+//! Who may see or change what: one pure function, [`decide`], used by the
+//! server's API, the console and the pull filter alike.
+//!
+//! The rules, in short:
+//! - outreach workers and supervisors work on their own team's caseload;
+//! - a worker's reflection is seen by the worker and the team's supervisors
+//!   only;
+//! - coordinators (社会福祉課) see the case queue and the persons escalated
+//!   to it, but not reflections and not caseloads that were never escalated;
+//! - an agency member sees a case only while on its meeting's roster, and for
+//!   a 支援会議 only with a confidentiality pledge on record.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::agency::AgencyId;
+use crate::domain::case_queue::CaseQueueItem;
+use crate::ids::{TeamId, UserId};
+
+/// What a user does in the system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// アウトリーチ支援員 (社協)
+    OutreachWorker,
+    /// スーパーバイザー (社協)
+    Supervisor,
+    /// 多機関協働コーディネーター (社会福祉課)
+    Coordinator,
+    /// 支援関係機関の構成員
+    AgencyMember,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::OutreachWorker,
+        Role::Supervisor,
+        Role::Coordinator,
+        Role::AgencyMember,
+    ];
+}
+
+/// The user asking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user: UserId,
+    pub role: Role,
+    /// The team, for workers and supervisors.
+    pub team: Option<TeamId>,
+    /// The agency, for agency members.
+    pub agency: Option<AgencyId>,
+}
+
+/// Reading or changing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Read,
+    Write,
+}
+
+/// The record asked about, with what the rule needs to know of it.
+#[derive(Debug, Clone, Copy)]
+pub enum Resource<'a> {
+    /// A person's record. `case` is the case-queue item, if escalated.
+    Person {
+        team: TeamId,
+        case: Option<&'a CaseQueueItem>,
+    },
+    /// A contact log (without its reflection).
+    ContactLog {
+        team: TeamId,
+        author: UserId,
+        case: Option<&'a CaseQueueItem>,
+    },
+    /// The reflection part of a contact log.
+    Reflection { team: TeamId, author: UserId },
+    /// A supervisor's review of a team's contact log.
+    Review { team: TeamId },
+    /// A case-queue item; `team` is the team of the person's caseload.
+    Case {
+        item: &'a CaseQueueItem,
+        team: TeamId,
+    },
+    /// An enrolled device of a team.
+    Device { team: TeamId },
+    /// The anonymised evaluation report.
+    Report,
+    /// The audit log.
+    Audit,
+}
+
+/// Why access was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DenyReason {
+    /// The record belongs to another team.
+    OtherTeam,
+    /// The role never has this access.
+    Role,
+    /// The case is not on a meeting roster this user sits on.
+    NotOnRoster,
+    /// The person was never escalated to 多機関協働.
+    NotEscalated,
+    /// Reflections are for their author and supervisors only.
+    PrivateReflection,
+}
+
+/// The answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny(DenyReason),
+}
+
+impl Decision {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Decision::Allow)
+    }
+
+    fn from_bool(ok: bool, reason: DenyReason) -> Self {
+        if ok { Decision::Allow } else { Decision::Deny(reason) }
+    }
+}
+
+/// May `actor` do `action` on `resource`?
+pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
+    use Action::*;
+    use Decision::Deny;
+    use Role::*;
+    let own_team = |team: TeamId| actor.team == Some(team);
+    let on_roster = |case: &CaseQueueItem| case.is_on_roster(actor.user);
+    match (actor.role, resource) {
+        // Caseload records: the team works on them.
+        (OutreachWorker | Supervisor, Resource::Person { team, .. }) => {
+            Decision::from_bool(own_team(team), DenyReason::OtherTeam)
+        }
+        (OutreachWorker, Resource::ContactLog { team, .. }) => {
+            Decision::from_bool(own_team(team), DenyReason::OtherTeam)
+        }
+        (Supervisor, Resource::ContactLog { team, .. }) => match action {
+            Read => Decision::from_bool(own_team(team), DenyReason::OtherTeam),
+            // Supervisors review logs; they do not write them.
+            Write => Deny(DenyReason::Role),
+        },
+        (Coordinator, Resource::Person { case, .. } | Resource::ContactLog { case, .. }) => {
+            match (action, case) {
+                (Read, Some(_)) => Decision::Allow,
+                (Read, None) => Deny(DenyReason::NotEscalated),
+                (Write, _) => Deny(DenyReason::Role),
+            }
+        }
+        (AgencyMember, Resource::Person { case, .. }) => match (action, case) {
+            (Read, Some(c)) => Decision::from_bool(on_roster(c), DenyReason::NotOnRoster),
+            (Read, None) => Deny(DenyReason::NotOnRoster),
+            (Write, _) => Deny(DenyReason::Role),
+        },
+        (AgencyMember, Resource::ContactLog { .. }) => Deny(DenyReason::Role),
+
+        // Reflections: the author, and the team's supervisors may read.
+        (OutreachWorker, Resource::Reflection { author, team }) => {
+            Decision::from_bool(author == actor.user && own_team(team), DenyReason::PrivateReflection)
+        }
+        (Supervisor, Resource::Reflection { team, .. }) => match action {
+            Read => Decision::from_bool(own_team(team), DenyReason::OtherTeam),
+            Write => Deny(DenyReason::PrivateReflection),
+        },
+        (Coordinator | AgencyMember, Resource::Reflection { .. }) => {
+            Deny(DenyReason::PrivateReflection)
+        }
+
+        // Reviews: supervisors write them, the team reads them.
+        (OutreachWorker, Resource::Review { team }) => match action {
+            Read => Decision::from_bool(own_team(team), DenyReason::OtherTeam),
+            Write => Deny(DenyReason::Role),
+        },
+        (Supervisor, Resource::Review { team }) => {
+            Decision::from_bool(own_team(team), DenyReason::OtherTeam)
+        }
+        (Coordinator | AgencyMember, Resource::Review { .. }) => Deny(DenyReason::Role),
+
+        // The case queue.
+        (Coordinator, Resource::Case { .. }) => Decision::Allow,
+        (OutreachWorker | Supervisor, Resource::Case { team, .. }) => match action {
+            // The escalating team follows the status of its cases.
+            Read => Decision::from_bool(own_team(team), DenyReason::OtherTeam),
+            Write => Deny(DenyReason::Role),
+        },
+        (AgencyMember, Resource::Case { item, .. }) => match action {
+            Read => Decision::from_bool(on_roster(item), DenyReason::NotOnRoster),
+            Write => Deny(DenyReason::Role),
+        },
+
+        // Devices: the team's supervisors enrol and revoke.
+        (Supervisor, Resource::Device { team }) => {
+            Decision::from_bool(own_team(team), DenyReason::OtherTeam)
+        }
+        (_, Resource::Device { .. }) => Deny(DenyReason::Role),
+
+        // The evaluation report and the audit log: read-only, office roles.
+        (Supervisor | Coordinator, Resource::Report | Resource::Audit) => {
+            Decision::from_bool(action == Read, DenyReason::Role)
+        }
+        (_, Resource::Report | Resource::Audit) => Deny(DenyReason::Role),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::case_queue::{Escalation, RosterMember, Route, Urgency};
+    use crate::ids::{CaseId, PersonId};
+    use chrono::{TimeZone, Utc};
+
+    fn team(n: u8) -> TeamId {
+        TeamId::new_v7(1, [n; 10])
+    }
+    fn user(n: u8) -> UserId {
+        UserId::new_v7(2, [n; 10])
+    }
+    fn actor(role: Role, u: u8, t: Option<u8>) -> Actor {
+        Actor {
+            user: user(u),
+            role,
+            team: t.map(team),
+            agency: (role == Role::AgencyMember).then(|| AgencyId::new("kikan-soudan")),
+        }
+    }
+    fn case(route: Route, roster: &[(u8, bool)]) -> CaseQueueItem {
+        let at = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+        let mut item = CaseQueueItem::received(
+            Escalation {
+                case_id: CaseId::new_v7(3, [1; 10]),
+                person_id: PersonId::new_v7(3, [1; 10]),
+                raised_by: user(1),
+                raised_at: at,
+                reason: "x".into(),
+                fields: Default::default(),
+                tags: Default::default(),
+                agencies_involved: Default::default(),
+                urgency: Urgency::Normal,
+                route,
+            },
+            at,
+        );
+        item.roster = roster
+            .iter()
+            .map(|&(u, pledged)| RosterMember {
+                user: user(u),
+                agency: AgencyId::new("kikan-soudan"),
+                pledge_recorded_at: pledged.then_some(at),
+            })
+            .collect();
+        item
+    }
+
+    #[test]
+    fn workers_see_their_team_only() {
+        let w = actor(Role::OutreachWorker, 1, Some(1));
+        let own = Resource::Person { team: team(1), case: None };
+        let other = Resource::Person { team: team(2), case: None };
+        assert!(decide(&w, Action::Read, own).is_allowed());
+        assert!(decide(&w, Action::Write, own).is_allowed());
+        assert_eq!(decide(&w, Action::Read, other), Decision::Deny(DenyReason::OtherTeam));
+        assert!(!decide(&w, Action::Write, other).is_allowed());
+    }
+
+    #[test]
+    fn reflections_are_private() {
+        let author = actor(Role::OutreachWorker, 1, Some(1));
+        let colleague = actor(Role::OutreachWorker, 2, Some(1));
+        let supervisor = actor(Role::Supervisor, 3, Some(1));
+        let other_supervisor = actor(Role::Supervisor, 4, Some(2));
+        let coordinator = actor(Role::Coordinator, 5, None);
+        let r = Resource::Reflection { team: team(1), author: user(1) };
+        assert!(decide(&author, Action::Read, r).is_allowed());
+        assert!(!decide(&colleague, Action::Read, r).is_allowed());
+        assert!(decide(&supervisor, Action::Read, r).is_allowed());
+        assert!(!decide(&supervisor, Action::Write, r).is_allowed());
+        assert!(!decide(&other_supervisor, Action::Read, r).is_allowed());
+        assert!(!decide(&coordinator, Action::Read, r).is_allowed());
+    }
+
+    #[test]
+    fn supervisors_review_but_do_not_write_logs() {
+        let s = actor(Role::Supervisor, 3, Some(1));
+        let log = Resource::ContactLog { team: team(1), author: user(1), case: None };
+        assert!(decide(&s, Action::Read, log).is_allowed());
+        assert!(!decide(&s, Action::Write, log).is_allowed());
+        assert!(decide(&s, Action::Write, Resource::Review { team: team(1) }).is_allowed());
+        assert!(!decide(&s, Action::Write, Resource::Review { team: team(2) }).is_allowed());
+        let w = actor(Role::OutreachWorker, 1, Some(1));
+        assert!(decide(&w, Action::Read, Resource::Review { team: team(1) }).is_allowed());
+        assert!(!decide(&w, Action::Write, Resource::Review { team: team(1) }).is_allowed());
+    }
+
+    #[test]
+    fn coordinators_see_escalated_persons_only() {
+        let c = actor(Role::Coordinator, 5, None);
+        let item = case(Route::SupportMeeting, &[]);
+        let escalated = Resource::Person { team: team(1), case: Some(&item) };
+        let not = Resource::Person { team: team(1), case: None };
+        assert!(decide(&c, Action::Read, escalated).is_allowed());
+        assert_eq!(decide(&c, Action::Read, not), Decision::Deny(DenyReason::NotEscalated));
+        assert!(!decide(&c, Action::Write, escalated).is_allowed());
+        let case_res = Resource::Case { item: &item, team: team(1) };
+        assert!(decide(&c, Action::Write, case_res).is_allowed());
+    }
+
+    #[test]
+    fn agency_members_see_only_their_roster() {
+        let member = actor(Role::AgencyMember, 7, None);
+        let on = case(Route::MultiLayeredMeeting, &[(7, false)]);
+        let off = case(Route::MultiLayeredMeeting, &[(8, true)]);
+        let read = |item: &CaseQueueItem| {
+            decide(&member, Action::Read, Resource::Case { item, team: team(1) })
+        };
+        assert!(read(&on).is_allowed());
+        assert_eq!(read(&off), Decision::Deny(DenyReason::NotOnRoster));
+        assert!(!decide(&member, Action::Write, Resource::Case { item: &on, team: team(1) }).is_allowed());
+        assert!(!decide(&member, Action::Read, Resource::ContactLog { team: team(1), author: user(1), case: Some(&on) }).is_allowed());
+    }
+
+    #[test]
+    fn support_meeting_needs_roster_and_pledge() {
+        let member = actor(Role::AgencyMember, 7, None);
+        let unpledged = case(Route::SupportMeeting, &[(7, false)]);
+        let pledged = case(Route::SupportMeeting, &[(7, true)]);
+        let not_on = case(Route::SupportMeeting, &[(8, true)]);
+        let read = |item: &CaseQueueItem| {
+            decide(&member, Action::Read, Resource::Person { team: team(1), case: Some(item) })
+        };
+        assert!(!read(&unpledged).is_allowed());
+        assert!(read(&pledged).is_allowed());
+        assert!(!read(&not_on).is_allowed());
+        // A worker of another team sees no 支援会議 case either.
+        let w = actor(Role::OutreachWorker, 1, Some(2));
+        assert!(!decide(&w, Action::Read, Resource::Case { item: &pledged, team: team(1) }).is_allowed());
+    }
+
+    #[test]
+    fn devices_reports_and_audit() {
+        let s = actor(Role::Supervisor, 3, Some(1));
+        let w = actor(Role::OutreachWorker, 1, Some(1));
+        let c = actor(Role::Coordinator, 5, None);
+        let m = actor(Role::AgencyMember, 7, None);
+        assert!(decide(&s, Action::Write, Resource::Device { team: team(1) }).is_allowed());
+        assert!(!decide(&s, Action::Write, Resource::Device { team: team(2) }).is_allowed());
+        assert!(!decide(&w, Action::Write, Resource::Device { team: team(1) }).is_allowed());
+        assert!(decide(&c, Action::Read, Resource::Report).is_allowed());
+        assert!(decide(&s, Action::Read, Resource::Audit).is_allowed());
+        assert!(!decide(&c, Action::Write, Resource::Audit).is_allowed());
+        assert!(!decide(&w, Action::Read, Resource::Report).is_allowed());
+        assert!(!decide(&m, Action::Read, Resource::Audit).is_allowed());
+    }
+}

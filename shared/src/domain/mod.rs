@@ -1,0 +1,26 @@
+//! The domain of outreach and 多機関協働, as plain data with validation.
+
+pub mod agency;
+pub mod area;
+pub mod case_queue;
+pub mod consent;
+pub mod contact;
+pub mod fields;
+pub mod person;
+pub mod review;
+pub mod stage;
+
+pub use agency::{AGENCIES, Agency, AgencyId, AgencyKind};
+pub use area::{AREAS, Area, AreaCode};
+pub use case_queue::{
+    CaseQueueItem, CaseStatus, Escalation, RosterMember, Route, Urgency,
+};
+pub use consent::{ConsentRecord, ConsentScope, ConsentStatus};
+pub use contact::{
+    Accompaniment, ContactLog, ContactMethod, DangerSign, Difficulty, MetWhom, NextAction,
+    PersonResponse, Reflection, Safety,
+};
+pub use fields::{CrossTag, LifeField, Scheme, SchemeGap};
+pub use person::{BirthYear, Household, HouseholdMember, NoticedBy, Person, Relation, Sex};
+pub use review::{Review, ReviewStatus};
+pub use stage::{PauseReason, Stage};

@@ -1,0 +1,35 @@
+//! # outreach-shared
+//!
+//! The one crate that knows the words of Hamura's outreach work and the wire
+//! format between the tablet and the server.
+//!
+//! It owns:
+//! - the domain model ([`domain`]): persons (対象者) and households, contact
+//!   logs (接触記録), relationship stages, fields of life and cross-cutting
+//!   tags, consent (本人同意), escalations to 多機関協働 and the case-queue
+//!   items they become, supervisors' reviews, the support agencies of the plan;
+//! - validation with typed errors that carry a Japanese and an English
+//!   message ([`validation`]);
+//! - who may see or change what ([`access`]), as one pure function;
+//! - the versioned sync protocol ([`protocol`]) and the hybrid logical clock
+//!   ([`hlc`]) with the field-by-field merge rule ([`merge`]);
+//! - Japanese presentation: labels for every enum, 令和 dates and local time in
+//!   Asia/Tokyo ([`ja`]).
+//!
+//! It must never do I/O: no clock reads, no randomness, no files, no network,
+//! no async runtime. Callers pass the current time and random bytes in. It
+//! builds for `wasm32-unknown-unknown` (checked in CI).
+
+pub mod access;
+pub mod domain;
+pub mod hlc;
+pub mod ids;
+pub mod ja;
+pub mod merge;
+pub mod protocol;
+pub mod validation;
+
+pub use domain::*;
+pub use hlc::{Hlc, HlcClock, HlcError};
+pub use ids::*;
+pub use validation::{FieldError, ValidationContext, ValidationErrors, Violation};

@@ -1,0 +1,627 @@
+//! The sync protocol between the tablet and the server: versioned JSON
+//! messages. This module is the only place that defines the wire format;
+//! golden files in `shared/tests/golden/` pin it byte for byte.
+//!
+//! - push: a batch of [`Operation`]s; the server answers each one
+//!   ([`Outcome`]: applied, duplicate, rejected with a reason, conflict);
+//! - pull: changes after a cursor (a server sequence number), in pages;
+//! - errors: a structured [`ErrorBody`] with a machine-readable code, an
+//!   English message and, where the client must act, an [`ClientAction`].
+//!
+//! Every request and response carries the protocol version. A server refuses
+//! an unknown major version with [`ErrorCode::UnsupportedProtocol`] and
+//! [`ClientAction::UpdateApp`].
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+use uuid::Uuid;
+
+use crate::domain::*;
+use crate::hlc::Hlc;
+use crate::ids::{CaseId, ContactId, DeviceId, OperationId, PersonId, TeamId, UserId};
+use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violation};
+
+/// The protocol major version this build speaks. A different major is
+/// incompatible.
+pub const PROTOCOL_MAJOR: u16 = 1;
+/// The protocol minor version (additive changes only).
+pub const PROTOCOL_MINOR: u16 = 0;
+
+/// Largest number of operations in one push.
+pub const MAX_BATCH_OPERATIONS: usize = 1000;
+/// Largest page a pull may ask for.
+pub const MAX_PULL_LIMIT: u32 = 5000;
+
+/// `major.minor`, serialized as a string such as `"1.0"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProtocolVersion {
+    pub major: u16,
+    pub minor: u16,
+}
+
+impl ProtocolVersion {
+    pub const CURRENT: ProtocolVersion = ProtocolVersion {
+        major: PROTOCOL_MAJOR,
+        minor: PROTOCOL_MINOR,
+    };
+
+    /// Whether a peer speaking `self` can talk to this build.
+    pub fn is_supported(&self) -> bool {
+        self.major == PROTOCOL_MAJOR
+    }
+}
+
+impl Default for ProtocolVersion {
+    fn default() -> Self {
+        Self::CURRENT
+    }
+}
+
+impl fmt::Display for ProtocolVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+impl std::str::FromStr for ProtocolVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (a, b) = s
+            .split_once('.')
+            .ok_or_else(|| format!("protocol version {s:?} is not MAJOR.MINOR"))?;
+        Ok(Self {
+            major: a.parse().map_err(|_| format!("bad protocol major {a:?}"))?,
+            minor: b.parse().map_err(|_| format!("bad protocol minor {b:?}"))?,
+        })
+    }
+}
+
+impl Serialize for ProtocolVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProtocolVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The kind of record an operation or change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Person,
+    Contact,
+    Case,
+    Review,
+    Conflict,
+}
+
+/// The record an operation or change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EntityRef {
+    pub kind: EntityKind,
+    pub id: Uuid,
+}
+
+impl EntityRef {
+    pub fn person(id: PersonId) -> Self {
+        Self { kind: EntityKind::Person, id: id.0 }
+    }
+    pub fn contact(id: ContactId) -> Self {
+        Self { kind: EntityKind::Contact, id: id.0 }
+    }
+    pub fn case(id: CaseId) -> Self {
+        Self { kind: EntityKind::Case, id: id.0 }
+    }
+}
+
+/// One field of a person set by an update. Stage and consent have their own
+/// operations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "field", content = "value", rename_all = "snake_case")]
+pub enum PersonField {
+    Alias(String),
+    Kana(Option<String>),
+    BirthYear(Option<BirthYear>),
+    Sex(Option<Sex>),
+    Area(Option<AreaCode>),
+    NoticedBy(Option<NoticedBy>),
+    Summary(Option<String>),
+    Household(Household),
+    /// Fields of life, tags and the 制度の狭間 note change together, since
+    /// the note is required exactly when the tag is set.
+    Fields {
+        fields: BTreeSet<LifeField>,
+        tags: BTreeSet<CrossTag>,
+        scheme_gap: Option<SchemeGap>,
+    },
+    AssignedWorker(Option<UserId>),
+}
+
+impl PersonField {
+    /// The field's name, also the key of its version.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PersonField::Alias(_) => "alias",
+            PersonField::Kana(_) => "kana",
+            PersonField::BirthYear(_) => "birth_year",
+            PersonField::Sex(_) => "sex",
+            PersonField::Area(_) => "area",
+            PersonField::NoticedBy(_) => "noticed_by",
+            PersonField::Summary(_) => "summary",
+            PersonField::Household(_) => "household",
+            PersonField::Fields { .. } => "fields",
+            PersonField::AssignedWorker(_) => "assigned_worker",
+        }
+    }
+
+    /// Reads this field's current value from a person.
+    pub fn read(&self, p: &Person) -> PersonField {
+        match self {
+            PersonField::Alias(_) => PersonField::Alias(p.alias.clone()),
+            PersonField::Kana(_) => PersonField::Kana(p.kana.clone()),
+            PersonField::BirthYear(_) => PersonField::BirthYear(p.birth_year),
+            PersonField::Sex(_) => PersonField::Sex(p.sex),
+            PersonField::Area(_) => PersonField::Area(p.area.clone()),
+            PersonField::NoticedBy(_) => PersonField::NoticedBy(p.noticed_by),
+            PersonField::Summary(_) => PersonField::Summary(p.summary.clone()),
+            PersonField::Household(_) => PersonField::Household(p.household.clone()),
+            PersonField::Fields { .. } => PersonField::Fields {
+                fields: p.fields.clone(),
+                tags: p.tags.clone(),
+                scheme_gap: p.scheme_gap.clone(),
+            },
+            PersonField::AssignedWorker(_) => PersonField::AssignedWorker(p.assigned_worker),
+        }
+    }
+
+    /// Writes this field's value into a person.
+    pub fn apply(&self, p: &mut Person) {
+        match self.clone() {
+            PersonField::Alias(v) => p.alias = v,
+            PersonField::Kana(v) => p.kana = v,
+            PersonField::BirthYear(v) => p.birth_year = v,
+            PersonField::Sex(v) => p.sex = v,
+            PersonField::Area(v) => p.area = v,
+            PersonField::NoticedBy(v) => p.noticed_by = v,
+            PersonField::Summary(v) => p.summary = v,
+            PersonField::Household(v) => p.household = v,
+            PersonField::Fields {
+                fields,
+                tags,
+                scheme_gap,
+            } => {
+                p.fields = fields;
+                p.tags = tags;
+                p.scheme_gap = scheme_gap;
+            }
+            PersonField::AssignedWorker(v) => p.assigned_worker = v,
+        }
+    }
+}
+
+/// A field change with the version of the field its author had seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub set: PersonField,
+    /// The HLC of the field value the author saw; `None` if never set.
+    pub base: Option<Hlc>,
+}
+
+/// What an operation does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Payload {
+    /// A new person on the caseload.
+    CreatePerson(Person),
+    /// Some fields of a person, merged field by field by HLC.
+    UpdatePerson { changes: Vec<FieldChange> },
+    /// A change of relationship stage.
+    ChangeStage {
+        from: Stage,
+        to: Stage,
+        base: Option<Hlc>,
+    },
+    /// Consent recorded or withdrawn.
+    RecordConsent {
+        consent: ConsentRecord,
+        base: Option<Hlc>,
+    },
+    /// A contact log revision (append-only).
+    LogContact(ContactLog),
+    /// An escalation to 多機関協働.
+    Escalate(Escalation),
+}
+
+impl Payload {
+    /// The entity this payload must be addressed to.
+    pub fn entity(&self, addressed: &EntityRef) -> Option<EntityRef> {
+        Some(match self {
+            Payload::CreatePerson(p) => EntityRef::person(p.id),
+            Payload::UpdatePerson { .. }
+            | Payload::ChangeStage { .. }
+            | Payload::RecordConsent { .. } => {
+                if addressed.kind != EntityKind::Person {
+                    return None;
+                }
+                *addressed
+            }
+            Payload::LogContact(c) => EntityRef::contact(c.id),
+            Payload::Escalate(e) => EntityRef::case(e.case_id),
+        })
+    }
+
+    /// The person the payload concerns, if it names one itself.
+    pub fn person_id(&self, entity: &EntityRef) -> PersonId {
+        match self {
+            Payload::CreatePerson(p) => p.id,
+            Payload::LogContact(c) => c.person_id,
+            Payload::Escalate(e) => e.person_id,
+            _ => PersonId(entity.id),
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Payload::CreatePerson(_) => "create_person",
+            Payload::UpdatePerson { .. } => "update_person",
+            Payload::ChangeStage { .. } => "change_stage",
+            Payload::RecordConsent { .. } => "record_consent",
+            Payload::LogContact(_) => "log_contact",
+            Payload::Escalate(_) => "escalate",
+        }
+    }
+}
+
+/// One change made on a device: the unit of exactly-once delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// UUIDv7 made on the device; the server applies each id once.
+    pub id: OperationId,
+    pub device_id: DeviceId,
+    pub hlc: Hlc,
+    pub entity: EntityRef,
+    pub payload: Payload,
+}
+
+impl Operation {
+    /// Checks what can be checked without the server's state: the entity
+    /// matches the payload, the HLC's node is the device, and the payload's
+    /// own validation.
+    pub fn validate(&self, ctx: &ValidationContext) -> Result<(), ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        if self.payload.entity(&self.entity) != Some(self.entity) {
+            e.push("entity", Violation::Contradicts { other: "payload".into() });
+        }
+        if self.hlc.node != self.device_id {
+            e.push("hlc", Violation::Contradicts { other: "device_id".into() });
+        }
+        match &self.payload {
+            Payload::CreatePerson(p) => e.nest("payload", p.validate(ctx)),
+            Payload::UpdatePerson { changes } => {
+                if changes.is_empty() {
+                    e.push("payload.changes", Violation::Required);
+                }
+                let mut names = BTreeSet::new();
+                for (i, c) in changes.iter().enumerate() {
+                    if !names.insert(c.set.name()) {
+                        e.push(format!("payload.changes.{i}"), Violation::Duplicate);
+                    }
+                }
+            }
+            Payload::ChangeStage { from, to, .. } => {
+                if let Err(fe) = from.check_transition(*to, "payload.to") {
+                    e.0.push(fe);
+                }
+            }
+            Payload::RecordConsent { consent, .. } => {
+                e.nest("payload.consent", consent.validate(ctx))
+            }
+            Payload::LogContact(c) => e.nest("payload", c.validate(ctx)),
+            Payload::Escalate(_) => {} // needs the consent on record: checked by the applier
+        }
+        e.finish()
+    }
+}
+
+/// `POST /api/v1/sync/push`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub protocol: ProtocolVersion,
+    pub device_id: DeviceId,
+    pub operations: Vec<Operation>,
+}
+
+/// Why an operation was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub code: RejectCode,
+    /// English, for logs and support.
+    pub message: String,
+    /// Field-level problems; the app shows their Japanese messages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub field_errors: Vec<FieldError>,
+}
+
+/// Machine-readable reason for a rejected operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The payload fails validation.
+    Invalid,
+    /// The user may not make this change.
+    Forbidden,
+    /// The record it refers to does not exist (yet).
+    NotFound,
+    /// The change does not fit the record's current state (e.g. a stage
+    /// change from a stage the person is no longer in).
+    StaleState,
+    /// Contact logs are append-only: this id already exists.
+    AppendOnly,
+}
+
+/// What the server did with one operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Stored now, at server sequence `seq`.
+    Applied { seq: u64 },
+    /// Already stored earlier (a redelivery); nothing changed.
+    Duplicate { seq: u64 },
+    /// Refused; stays in the device's outbox with this reason.
+    Rejected(Rejection),
+    /// The same operation id arrived earlier with different content. Never
+    /// overwrites.
+    Conflict { message: String },
+}
+
+impl Outcome {
+    /// Whether the device may drop the operation from its outbox.
+    pub fn is_acknowledged(&self) -> bool {
+        matches!(self, Outcome::Applied { .. } | Outcome::Duplicate { .. })
+    }
+}
+
+/// The answer for one operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationResult {
+    pub id: OperationId,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// Answer to a push, sent only after the batch is durably committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub protocol: ProtocolVersion,
+    /// One per operation, in the order sent.
+    pub results: Vec<OperationResult>,
+    /// The server's clock, for the device's skew correction.
+    pub server_time: DateTime<Utc>,
+}
+
+/// `POST /api/v1/sync/pull`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullRequest {
+    pub protocol: ProtocolVersion,
+    /// The last sequence number the device has; 0 for everything.
+    pub cursor: u64,
+    /// Page size, at most [`MAX_PULL_LIMIT`].
+    pub limit: u32,
+}
+
+/// A person as the server holds it, with the version of each field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonSnapshot {
+    pub person: Person,
+    /// Field name → HLC of the change that set it (`stage`, `consent` included).
+    pub versions: std::collections::BTreeMap<String, Hlc>,
+}
+
+/// The case-queue status of an escalation, as its worker's device sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseStatusView {
+    pub case_id: CaseId,
+    pub person_id: PersonId,
+    pub status: CaseStatus,
+    pub route: Route,
+    pub urgency: Urgency,
+    pub return_reason: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A concurrent edit that lost a field merge, kept to be shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictRecord {
+    pub person_id: PersonId,
+    /// The field name (as in [`PersonField::name`], or `stage` / `consent`).
+    pub field: String,
+    /// The value the field has now.
+    pub kept: serde_json::Value,
+    pub kept_hlc: Hlc,
+    /// The value that lost.
+    pub other: serde_json::Value,
+    pub other_hlc: Hlc,
+}
+
+/// What changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum ChangeBody {
+    Person(PersonSnapshot),
+    Contact(ContactLog),
+    Review(Review),
+    Case(CaseStatusView),
+    Conflict(ConflictRecord),
+    /// The record left this device's view (e.g. moved to another team): the
+    /// device deletes its copy.
+    Gone,
+}
+
+/// One change in a pull page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Server sequence number; the next cursor is the last one in the page.
+    pub seq: u64,
+    pub hlc: Hlc,
+    pub entity: EntityRef,
+    pub body: ChangeBody,
+}
+
+/// One page of changes after the cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub protocol: ProtocolVersion,
+    pub changes: Vec<Change>,
+    /// The cursor to send next.
+    pub next_cursor: u64,
+    /// Whether more pages follow.
+    pub has_more: bool,
+    pub server_time: DateTime<Utc>,
+}
+
+/// `POST /api/v1/enroll`: a tablet enrols with a one-time code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    pub protocol: ProtocolVersion,
+    /// The one-time code a supervisor issued.
+    pub code: String,
+    /// A label for the device list, e.g. `タブレット3`.
+    pub device_label: String,
+    /// `android`, `ios`, `linux`, ...
+    pub platform: String,
+}
+
+/// The answer to an enrolment. The token is shown once; the server keeps
+/// only its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub protocol: ProtocolVersion,
+    pub device_id: DeviceId,
+    /// Bearer token for every later request (256 random bits, base64url).
+    pub token: String,
+    pub user_id: UserId,
+    pub team_id: TeamId,
+    /// The worker's display name, for the app's header.
+    pub display_name: String,
+    pub server_time: DateTime<Utc>,
+}
+
+/// Machine-readable API error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    MalformedJson,
+    InvalidRequest,
+    UnsupportedProtocol,
+    Unauthorized,
+    DeviceRevoked,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    BatchTooLarge,
+    RateLimited,
+    ValidationFailed,
+    Conflict,
+    EnrollmentCodeInvalid,
+    Unavailable,
+    Internal,
+}
+
+/// What the client must do about an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAction {
+    /// The device was revoked: destroy keys and local data.
+    Wipe,
+    /// The app is too old (or too new) for this server.
+    UpdateApp,
+    /// Try again later, with backoff.
+    RetryLater,
+    /// Enrol again with a new code.
+    Reenroll,
+}
+
+/// The body of every API error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub protocol: ProtocolVersion,
+    pub code: ErrorCode,
+    /// English, for a developer or an administrator.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ClientAction>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub field_errors: Vec<FieldError>,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            protocol: ProtocolVersion::CURRENT,
+            code,
+            message: message.into(),
+            action: None,
+            field_errors: Vec::new(),
+        }
+    }
+
+    pub fn with_action(mut self, action: ClientAction) -> Self {
+        self.action = Some(action);
+        self
+    }
+
+    /// The error for a peer speaking an unsupported protocol version.
+    pub fn unsupported(peer: ProtocolVersion) -> Self {
+        Self::new(
+            ErrorCode::UnsupportedProtocol,
+            format!(
+                "protocol {peer} is not supported; this server speaks {}.x: update the app",
+                PROTOCOL_MAJOR
+            ),
+        )
+        .with_action(ClientAction::UpdateApp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        let v: ProtocolVersion = "1.7".parse().unwrap();
+        assert!(v.is_supported());
+        let v2: ProtocolVersion = "2.0".parse().unwrap();
+        assert!(!v2.is_supported());
+        assert!("one".parse::<ProtocolVersion>().is_err());
+        assert_eq!(serde_json::to_string(&ProtocolVersion::CURRENT).unwrap(), "\"1.0\"");
+        let e = ErrorBody::unsupported(v2);
+        assert_eq!(e.action, Some(ClientAction::UpdateApp));
+        assert!(e.message.contains("update the app"));
+    }
+
+    #[test]
+    fn acknowledged_outcomes() {
+        assert!(Outcome::Applied { seq: 1 }.is_acknowledged());
+        assert!(Outcome::Duplicate { seq: 1 }.is_acknowledged());
+        assert!(!Outcome::Conflict { message: String::new() }.is_acknowledged());
+    }
+
+    #[test]
+    fn unknown_fields_in_requests_are_refused() {
+        let body = r#"{"protocol":"1.0","cursor":0,"limit":10,"extra":true}"#;
+        assert!(serde_json::from_str::<PullRequest>(body).is_err());
+    }
+}
