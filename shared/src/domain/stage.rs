@@ -35,7 +35,7 @@ impl PauseReason {
 
 /// Where the relationship with a person stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "stage", content = "reason", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "reason", rename_all = "snake_case")]
 pub enum Stage {
     /// 把握 — someone noticed the person; no contact yet.
     Identified,
@@ -79,7 +79,7 @@ impl Stage {
             ),
             other => serde_json::to_value(other)
                 .ok()
-                .and_then(|v| v.get("stage").and_then(|s| s.as_str().map(str::to_owned)))
+                .and_then(|v| v.get("kind").and_then(|s| s.as_str().map(str::to_owned)))
                 .unwrap_or_default(),
         }
     }

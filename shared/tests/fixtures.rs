@@ -1,0 +1,317 @@
+//! Frozen example messages, one of every kind, built from obviously
+//! fictitious people. The golden test pins their JSON byte for byte.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use outreach_shared::protocol::*;
+use outreach_shared::*;
+use std::collections::BTreeMap;
+
+pub fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+pub fn device() -> DeviceId {
+    DeviceId::parse("0195f3a0-0000-7000-8000-00000000d001").unwrap()
+}
+pub fn worker() -> UserId {
+    UserId::parse("0195f3a0-0000-7000-8000-00000000a001").unwrap()
+}
+pub fn supervisor() -> UserId {
+    UserId::parse("0195f3a0-0000-7000-8000-00000000a002").unwrap()
+}
+pub fn team() -> TeamId {
+    TeamId::parse("0195f3a0-0000-7000-8000-00000000c001").unwrap()
+}
+pub fn person_id() -> PersonId {
+    PersonId::parse("0195f3a0-0000-7000-8000-00000000b001").unwrap()
+}
+pub fn contact_id() -> ContactId {
+    ContactId::parse("0195f3a0-0000-7000-8000-00000000e001").unwrap()
+}
+pub fn case_id() -> CaseId {
+    CaseId::parse("0195f3a0-0000-7000-8000-00000000f001").unwrap()
+}
+fn op_id(n: u8) -> OperationId {
+    OperationId::parse(&format!("0195f3a0-0000-7000-8000-0000000001{n:02}")).unwrap()
+}
+pub fn hlc(ms: u64, counter: u16) -> Hlc {
+    Hlc::new(ms, counter, device())
+}
+
+pub fn person() -> Person {
+    Person {
+        id: person_id(),
+        alias: "架空 太郎".into(),
+        kana: Some("カクウ タロウ".into()),
+        birth_year: Some(BirthYear { year: 1974, approximate: true }),
+        sex: Some(Sex::Male),
+        area: "sakaecho-2".parse().ok(),
+        noticed_by: Some(NoticedBy::WelfareCommissioner),
+        summary: Some("民生委員から、高齢の母と二人暮らしで長く外出していないと情報。".into()),
+        household: Household {
+            members: vec![HouseholdMember {
+                id: HouseholdMemberId::parse("0195f3a0-0000-7000-8000-0000000000b2").unwrap(),
+                relation: Relation::Parent,
+                alias: Some("母（架空 花子）".into()),
+                birth_year: Some(BirthYear { year: 1944, approximate: true }),
+                lives_together: true,
+                note: Some("要介護1。あさひが関わっている。".into()),
+            }],
+        },
+        fields: [LifeField::Elderly, LifeField::Poverty].into(),
+        tags: [CrossTag::Hikikomori, CrossTag::EightyFifty, CrossTag::SchemeGap].into(),
+        scheme_gap: Some(SchemeGap {
+            schemes_not_fitting: [Scheme::DisabilityServices, Scheme::PublicAssistance].into(),
+            why: "診断がなく障害福祉につながらず、母の年金があるため生活保護の対象外。".into(),
+        }),
+        stage: Stage::TryingToReach,
+        consent: ConsentRecord::none(),
+        team: team(),
+        assigned_worker: Some(worker()),
+        created_at: at(2026, 4, 3, 1, 15),
+    }
+}
+
+pub fn contact() -> ContactLog {
+    ContactLog {
+        id: contact_id(),
+        person_id: person_id(),
+        revises: None,
+        author: worker(),
+        occurred_at: at(2026, 5, 12, 5, 30),
+        duration_minutes: Some(25),
+        method: ContactMethod::HomeVisit,
+        met: MetWhom::Person,
+        response: Some(PersonResponse::Brief),
+        observation: "玄関越しに本人と短く話せた。声は小さいが受け答えはしっかり。".into(),
+        safety: Safety {
+            accompaniment: Accompaniment::Pair,
+            danger_signs: [DangerSign::LivingConditions].into(),
+            life_threatening: false,
+        },
+        reflection: Some(Reflection {
+            difficulty: Difficulty::new(3).unwrap(),
+            note: Some("次は一人で行かない方がよいと感じた。".into()),
+            wants_to_talk: false,
+        }),
+        next_action: Some(NextAction {
+            what: "手紙を持って再訪".into(),
+            due: date(2026, 5, 19),
+        }),
+    }
+}
+
+pub fn consent() -> ConsentRecord {
+    ConsentRecord {
+        status: ConsentStatus::Verbal,
+        scope: [ConsentScope::ShareWithAgencies, ConsentScope::MultiLayeredMeeting].into(),
+        date: Some(date(2026, 5, 12)),
+        recorded_by: Some(worker()),
+    }
+}
+
+pub fn escalation() -> Escalation {
+    Escalation {
+        case_id: case_id(),
+        person_id: person_id(),
+        raised_by: worker(),
+        raised_at: at(2026, 5, 13, 0, 0),
+        reason: "母の介護と本人の長期ひきこもりが重なり、単独の制度では対応できない。".into(),
+        fields: [LifeField::Elderly, LifeField::Poverty].into(),
+        tags: [CrossTag::EightyFifty].into(),
+        agencies_involved: [AgencyId::new("houkatsu-asahi")].into(),
+        urgency: Urgency::High,
+        route: Route::MultiLayeredMeeting,
+    }
+}
+
+fn op(n: u8, ms: u64, entity: EntityRef, payload: Payload) -> Operation {
+    Operation {
+        id: op_id(n),
+        device_id: device(),
+        hlc: hlc(ms, 0),
+        entity,
+        payload,
+    }
+}
+
+pub fn push_request() -> PushRequest {
+    let p = EntityRef::person(person_id());
+    PushRequest {
+        protocol: ProtocolVersion::CURRENT,
+        device_id: device(),
+        operations: vec![
+            op(1, 1_775_178_900_000, p, Payload::CreatePerson(person())),
+            op(
+                2,
+                1_775_178_960_000,
+                p,
+                Payload::UpdatePerson {
+                    changes: vec![FieldChange {
+                        set: PersonField::Area("sakaecho-3".parse().ok()),
+                        base: Some(hlc(1_775_178_900_000, 0)),
+                    }],
+                },
+            ),
+            op(3, 1_778_563_800_000, EntityRef::contact(contact_id()), Payload::LogContact(contact())),
+            op(
+                4,
+                1_778_563_900_000,
+                p,
+                Payload::ChangeStage {
+                    from: Stage::TryingToReach,
+                    to: Stage::FirstContact,
+                    base: Some(hlc(1_775_178_900_000, 0)),
+                },
+            ),
+            op(
+                5,
+                1_778_564_000_000,
+                p,
+                Payload::RecordConsent { consent: consent(), base: None },
+            ),
+            op(6, 1_778_630_400_000, EntityRef::case(case_id()), Payload::Escalate(escalation())),
+        ],
+    }
+}
+
+pub fn push_response() -> PushResponse {
+    PushResponse {
+        protocol: ProtocolVersion::CURRENT,
+        results: vec![
+            OperationResult { id: op_id(1), outcome: Outcome::Applied { seq: 101 } },
+            OperationResult { id: op_id(2), outcome: Outcome::Duplicate { seq: 102 } },
+            OperationResult {
+                id: op_id(3),
+                outcome: Outcome::Rejected(Rejection {
+                    code: RejectCode::Invalid,
+                    message: "next_action.due is before the date of the contact".into(),
+                    field_errors: vec![FieldError::new("next_action.due", Violation::DueBeforeContact)],
+                }),
+            },
+            OperationResult {
+                id: op_id(4),
+                outcome: Outcome::Conflict {
+                    message: "operation id already used with different content".into(),
+                },
+            },
+        ],
+        server_time: at(2026, 5, 13, 0, 1),
+    }
+}
+
+pub fn pull_request() -> PullRequest {
+    PullRequest { protocol: ProtocolVersion::CURRENT, cursor: 100, limit: 500 }
+}
+
+pub fn pull_response() -> PullResponse {
+    let server = DeviceId::parse("00000000-0000-0000-0000-000000000000").unwrap();
+    let mut versions = BTreeMap::new();
+    versions.insert("alias".to_owned(), hlc(1_775_178_900_000, 0));
+    versions.insert("stage".to_owned(), hlc(1_778_563_900_000, 0));
+    PullResponse {
+        protocol: ProtocolVersion::CURRENT,
+        changes: vec![
+            Change {
+                seq: 101,
+                hlc: hlc(1_778_563_900_000, 0),
+                entity: EntityRef::person(person_id()),
+                body: ChangeBody::Person(PersonSnapshot { person: person(), versions }),
+            },
+            Change {
+                seq: 102,
+                hlc: hlc(1_778_563_800_000, 0),
+                entity: EntityRef::contact(contact_id()),
+                body: ChangeBody::Contact(contact()),
+            },
+            Change {
+                seq: 103,
+                hlc: Hlc::new(1_778_650_000_000, 0, server),
+                entity: EntityRef { kind: EntityKind::Review, id: contact_id().0 },
+                body: ChangeBody::Review(Review {
+                    contact_id: contact_id(),
+                    reviewer: supervisor(),
+                    status: ReviewStatus::Returned,
+                    comment: Some("危険のサインがある訪問は2名で。次回の予定日を入れてください。".into()),
+                    reviewed_at: at(2026, 5, 13, 6, 0),
+                }),
+            },
+            Change {
+                seq: 104,
+                hlc: Hlc::new(1_778_660_000_000, 0, server),
+                entity: EntityRef::case(case_id()),
+                body: ChangeBody::Case(CaseStatusView {
+                    case_id: case_id(),
+                    person_id: person_id(),
+                    status: CaseStatus::MeetingScheduled,
+                    route: Route::MultiLayeredMeeting,
+                    urgency: Urgency::High,
+                    return_reason: None,
+                    updated_at: at(2026, 5, 13, 8, 0),
+                }),
+            },
+            Change {
+                seq: 105,
+                hlc: Hlc::new(1_778_670_000_000, 0, server),
+                entity: EntityRef {
+                    kind: EntityKind::Conflict,
+                    id: uuid::Uuid::parse_str("0195f3a0-0000-7000-8000-0000000c0001").unwrap(),
+                },
+                body: ChangeBody::Conflict(ConflictRecord {
+                    person_id: person_id(),
+                    field: "area".into(),
+                    kept: serde_json::json!("sakaecho-3"),
+                    kept_hlc: hlc(1_775_178_960_000, 0),
+                    other: serde_json::json!("sakaecho-1"),
+                    other_hlc: Hlc::new(1_775_178_950_000, 0, DeviceId::parse("0195f3a0-0000-7000-8000-00000000d002").unwrap()),
+                }),
+            },
+            Change {
+                seq: 106,
+                hlc: Hlc::new(1_778_680_000_000, 0, server),
+                entity: EntityRef::person(PersonId::parse("0195f3a0-0000-7000-8000-00000000b002").unwrap()),
+                body: ChangeBody::Gone,
+            },
+        ],
+        next_cursor: 106,
+        has_more: true,
+        server_time: at(2026, 5, 13, 9, 0),
+    }
+}
+
+pub fn enroll_request() -> EnrollRequest {
+    EnrollRequest {
+        protocol: ProtocolVersion::CURRENT,
+        code: "K7QP-M3XD".into(),
+        device_label: "タブレット3".into(),
+        platform: "android".into(),
+    }
+}
+
+pub fn enroll_response() -> EnrollResponse {
+    EnrollResponse {
+        protocol: ProtocolVersion::CURRENT,
+        device_id: device(),
+        token: "FAKE-TOKEN-FOR-GOLDEN-FILE-ONLY-0000000000000".into(),
+        user_id: worker(),
+        team_id: team(),
+        display_name: "架空 支援員A".into(),
+        server_time: at(2026, 4, 1, 0, 0),
+    }
+}
+
+pub fn error_bodies() -> Vec<ErrorBody> {
+    vec![
+        ErrorBody::new(ErrorCode::DeviceRevoked, "this device was revoked; wipe local data")
+            .with_action(ClientAction::Wipe),
+        ErrorBody::unsupported("2.0".parse().unwrap()),
+        ErrorBody {
+            field_errors: vec![FieldError::new("limit", Violation::OutOfRange { min: 1, max: 5000 })],
+            ..ErrorBody::new(ErrorCode::InvalidRequest, "limit must be between 1 and 5000")
+        },
+    ]
+}

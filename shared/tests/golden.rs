@@ -1,0 +1,100 @@
+//! Golden wire-format tests: a frozen example of every protocol message is
+//! checked in under `tests/golden/`. The code must keep reading each file into
+//! the same value and writing that value back byte for byte.
+//!
+//! To change the wire format on purpose, bump the protocol version, then
+//! regenerate with `UPDATE_GOLDEN=1 cargo test -p outreach-shared --test golden`
+//! and review the diff.
+
+mod fixtures;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+use std::path::PathBuf;
+
+fn golden<T: Serialize + DeserializeOwned + PartialEq + Debug>(name: &str, value: &T) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.json"));
+    let mut written = serde_json::to_string_pretty(value).unwrap();
+    written.push('\n');
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &written).unwrap();
+    }
+    let frozen = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("missing golden file {}: {e}", path.display()));
+    assert_eq!(written, frozen, "{name}: writing changed the wire format");
+    let read: T = serde_json::from_str(&frozen).unwrap();
+    assert_eq!(&read, value, "{name}: reading the frozen file gave a different value");
+}
+
+#[test]
+fn push_request() {
+    golden("push_request", &fixtures::push_request());
+}
+
+#[test]
+fn push_response() {
+    golden("push_response", &fixtures::push_response());
+}
+
+#[test]
+fn pull_request() {
+    golden("pull_request", &fixtures::pull_request());
+}
+
+#[test]
+fn pull_response() {
+    golden("pull_response", &fixtures::pull_response());
+}
+
+#[test]
+fn enroll_request() {
+    golden("enroll_request", &fixtures::enroll_request());
+}
+
+#[test]
+fn enroll_response() {
+    golden("enroll_response", &fixtures::enroll_response());
+}
+
+#[test]
+fn error_bodies() {
+    golden("error_bodies", &fixtures::error_bodies());
+}
+
+#[test]
+fn golden_examples_are_valid_domain_values() {
+    use outreach_shared::ValidationContext;
+    let ctx = ValidationContext::at(fixtures::at(2026, 6, 1, 0, 0));
+    for op in fixtures::push_request().operations {
+        op.validate(&ctx)
+            .unwrap_or_else(|e| panic!("{}: {e}", op.payload.type_name()));
+    }
+    fixtures::escalation()
+        .validate(&ctx, &fixtures::consent())
+        .unwrap();
+}
+
+#[test]
+fn every_payload_and_change_kind_is_in_the_golden_files() {
+    let kinds: std::collections::BTreeSet<_> = fixtures::push_request()
+        .operations
+        .iter()
+        .map(|o| o.payload.type_name())
+        .collect();
+    assert_eq!(kinds.len(), 6, "one operation of every payload type");
+    let bodies: std::collections::HashSet<_> = fixtures::pull_response()
+        .changes
+        .iter()
+        .map(|c| std::mem::discriminant(&c.body))
+        .collect();
+    assert_eq!(bodies.len(), 6, "one change of every body type");
+    let outcomes: std::collections::HashSet<_> = fixtures::push_response()
+        .results
+        .iter()
+        .map(|r| std::mem::discriminant(&r.outcome))
+        .collect();
+    assert_eq!(outcomes.len(), 4, "one result of every outcome");
+}
