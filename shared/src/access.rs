@@ -117,7 +117,11 @@ impl Decision {
     }
 
     fn from_bool(ok: bool, reason: DenyReason) -> Self {
-        if ok { Decision::Allow } else { Decision::Deny(reason) }
+        if ok {
+            Decision::Allow
+        } else {
+            Decision::Deny(reason)
+        }
     }
 }
 
@@ -156,9 +160,10 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
         (AgencyMember, Resource::ContactLog { .. }) => Deny(DenyReason::Role),
 
         // Reflections: the author, and the team's supervisors may read.
-        (OutreachWorker, Resource::Reflection { author, team }) => {
-            Decision::from_bool(author == actor.user && own_team(team), DenyReason::PrivateReflection)
-        }
+        (OutreachWorker, Resource::Reflection { author, team }) => Decision::from_bool(
+            author == actor.user && own_team(team),
+            DenyReason::PrivateReflection,
+        ),
         (Supervisor, Resource::Reflection { team, .. }) => match action {
             Read => Decision::from_bool(own_team(team), DenyReason::OtherTeam),
             Write => Deny(DenyReason::PrivateReflection),
@@ -255,11 +260,20 @@ mod tests {
     #[test]
     fn workers_see_their_team_only() {
         let w = actor(Role::OutreachWorker, 1, Some(1));
-        let own = Resource::Person { team: team(1), case: None };
-        let other = Resource::Person { team: team(2), case: None };
+        let own = Resource::Person {
+            team: team(1),
+            case: None,
+        };
+        let other = Resource::Person {
+            team: team(2),
+            case: None,
+        };
         assert!(decide(&w, Action::Read, own).is_allowed());
         assert!(decide(&w, Action::Write, own).is_allowed());
-        assert_eq!(decide(&w, Action::Read, other), Decision::Deny(DenyReason::OtherTeam));
+        assert_eq!(
+            decide(&w, Action::Read, other),
+            Decision::Deny(DenyReason::OtherTeam)
+        );
         assert!(!decide(&w, Action::Write, other).is_allowed());
     }
 
@@ -270,7 +284,10 @@ mod tests {
         let supervisor = actor(Role::Supervisor, 3, Some(1));
         let other_supervisor = actor(Role::Supervisor, 4, Some(2));
         let coordinator = actor(Role::Coordinator, 5, None);
-        let r = Resource::Reflection { team: team(1), author: user(1) };
+        let r = Resource::Reflection {
+            team: team(1),
+            author: user(1),
+        };
         assert!(decide(&author, Action::Read, r).is_allowed());
         assert!(!decide(&colleague, Action::Read, r).is_allowed());
         assert!(decide(&supervisor, Action::Read, r).is_allowed());
@@ -282,7 +299,11 @@ mod tests {
     #[test]
     fn supervisors_review_but_do_not_write_logs() {
         let s = actor(Role::Supervisor, 3, Some(1));
-        let log = Resource::ContactLog { team: team(1), author: user(1), case: None };
+        let log = Resource::ContactLog {
+            team: team(1),
+            author: user(1),
+            case: None,
+        };
         assert!(decide(&s, Action::Read, log).is_allowed());
         assert!(!decide(&s, Action::Write, log).is_allowed());
         assert!(decide(&s, Action::Write, Resource::Review { team: team(1) }).is_allowed());
@@ -296,12 +317,24 @@ mod tests {
     fn coordinators_see_escalated_persons_only() {
         let c = actor(Role::Coordinator, 5, None);
         let item = case(Route::SupportMeeting, &[]);
-        let escalated = Resource::Person { team: team(1), case: Some(&item) };
-        let not = Resource::Person { team: team(1), case: None };
+        let escalated = Resource::Person {
+            team: team(1),
+            case: Some(&item),
+        };
+        let not = Resource::Person {
+            team: team(1),
+            case: None,
+        };
         assert!(decide(&c, Action::Read, escalated).is_allowed());
-        assert_eq!(decide(&c, Action::Read, not), Decision::Deny(DenyReason::NotEscalated));
+        assert_eq!(
+            decide(&c, Action::Read, not),
+            Decision::Deny(DenyReason::NotEscalated)
+        );
         assert!(!decide(&c, Action::Write, escalated).is_allowed());
-        let case_res = Resource::Case { item: &item, team: team(1) };
+        let case_res = Resource::Case {
+            item: &item,
+            team: team(1),
+        };
         assert!(decide(&c, Action::Write, case_res).is_allowed());
     }
 
@@ -311,12 +344,40 @@ mod tests {
         let on = case(Route::MultiLayeredMeeting, &[(7, false)]);
         let off = case(Route::MultiLayeredMeeting, &[(8, true)]);
         let read = |item: &CaseQueueItem| {
-            decide(&member, Action::Read, Resource::Case { item, team: team(1) })
+            decide(
+                &member,
+                Action::Read,
+                Resource::Case {
+                    item,
+                    team: team(1),
+                },
+            )
         };
         assert!(read(&on).is_allowed());
         assert_eq!(read(&off), Decision::Deny(DenyReason::NotOnRoster));
-        assert!(!decide(&member, Action::Write, Resource::Case { item: &on, team: team(1) }).is_allowed());
-        assert!(!decide(&member, Action::Read, Resource::ContactLog { team: team(1), author: user(1), case: Some(&on) }).is_allowed());
+        assert!(
+            !decide(
+                &member,
+                Action::Write,
+                Resource::Case {
+                    item: &on,
+                    team: team(1)
+                }
+            )
+            .is_allowed()
+        );
+        assert!(
+            !decide(
+                &member,
+                Action::Read,
+                Resource::ContactLog {
+                    team: team(1),
+                    author: user(1),
+                    case: Some(&on)
+                }
+            )
+            .is_allowed()
+        );
     }
 
     #[test]
@@ -326,14 +387,31 @@ mod tests {
         let pledged = case(Route::SupportMeeting, &[(7, true)]);
         let not_on = case(Route::SupportMeeting, &[(8, true)]);
         let read = |item: &CaseQueueItem| {
-            decide(&member, Action::Read, Resource::Person { team: team(1), case: Some(item) })
+            decide(
+                &member,
+                Action::Read,
+                Resource::Person {
+                    team: team(1),
+                    case: Some(item),
+                },
+            )
         };
         assert!(!read(&unpledged).is_allowed());
         assert!(read(&pledged).is_allowed());
         assert!(!read(&not_on).is_allowed());
         // A worker of another team sees no 支援会議 case either.
         let w = actor(Role::OutreachWorker, 1, Some(2));
-        assert!(!decide(&w, Action::Read, Resource::Case { item: &pledged, team: team(1) }).is_allowed());
+        assert!(
+            !decide(
+                &w,
+                Action::Read,
+                Resource::Case {
+                    item: &pledged,
+                    team: team(1)
+                }
+            )
+            .is_allowed()
+        );
     }
 
     #[test]

@@ -93,7 +93,9 @@ impl<'de> Deserialize<'de> for Hlc {
 /// Why the clock refused a timestamp.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HlcError {
-    #[error("a remote timestamp is {ahead_ms} ms ahead of this clock, more than the allowed {max_drift_ms} ms")]
+    #[error(
+        "a remote timestamp is {ahead_ms} ms ahead of this clock, more than the allowed {max_drift_ms} ms"
+    )]
     DriftExceeded { ahead_ms: u64, max_drift_ms: u64 },
     #[error("malformed HLC timestamp")]
     Malformed,
@@ -254,7 +256,10 @@ mod tests {
         assert!(c.last().wall_ms < future.wall_ms);
         // Within the bound it is taken in.
         let near = Hlc::new(T0 + 30 * 60 * 1000, 7, node(2));
-        assert_eq!(c.observe(near, T0).unwrap(), Hlc::new(near.wall_ms, 8, node(1)));
+        assert_eq!(
+            c.observe(near, T0).unwrap(),
+            Hlc::new(near.wall_ms, 8, node(1))
+        );
     }
 
     #[test]

@@ -367,8 +367,20 @@ mod tests {
 
     #[test]
     fn birth_years() {
-        assert_eq!(birth_year(BirthYear { year: 1975, approximate: true }), "1975年ごろ（昭和50年）");
-        assert_eq!(birth_year(BirthYear { year: 2019, approximate: false }), "2019年（令和元年）");
+        assert_eq!(
+            birth_year(BirthYear {
+                year: 1975,
+                approximate: true
+            }),
+            "1975年ごろ（昭和50年）"
+        );
+        assert_eq!(
+            birth_year(BirthYear {
+                year: 2019,
+                approximate: false
+            }),
+            "2019年（令和元年）"
+        );
     }
 
     #[test]
@@ -392,7 +404,10 @@ mod tests {
         all.extend(Role::ALL.iter().map(Label::ja));
         all.extend(Stage::PATH.iter().map(Label::ja));
         all.extend(PauseReason::ALL.map(Stage::Paused).iter().map(Label::ja));
-        assert!(all.iter().all(|l| !l.is_empty() && (!l.is_ascii() || *l == "8050")));
+        assert!(
+            all.iter()
+                .all(|l| !l.is_empty() && (!l.is_ascii() || *l == "8050"))
+        );
     }
 
     #[test]

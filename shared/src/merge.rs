@@ -94,8 +94,14 @@ mod tests {
     #[test]
     fn sequential_edits_never_conflict() {
         let mut f = None;
-        assert_eq!(merge_field(&mut f, v("a", h(1, 1), None)), FieldMerge::Applied);
-        assert_eq!(merge_field(&mut f, v("b", h(2, 2), Some(h(1, 1)))), FieldMerge::Applied);
+        assert_eq!(
+            merge_field(&mut f, v("a", h(1, 1), None)),
+            FieldMerge::Applied
+        );
+        assert_eq!(
+            merge_field(&mut f, v("b", h(2, 2), Some(h(1, 1)))),
+            FieldMerge::Applied
+        );
         assert_eq!(f.unwrap().value, "b");
     }
 
@@ -112,7 +118,10 @@ mod tests {
         let r2 = merge_field(&mut f2, a.clone());
         assert_eq!(f1, f2);
         assert_eq!(f1.unwrap().value, "b");
-        let expected = FieldMerge::Conflict { winner: b, loser: a };
+        let expected = FieldMerge::Conflict {
+            winner: b,
+            loser: a,
+        };
         assert_eq!(r1, expected);
         assert_eq!(r2, expected);
     }
@@ -122,20 +131,29 @@ mod tests {
         let base = h(1, 1);
         let mut f = Some(v("orig", base, None));
         merge_field(&mut f, v("same", h(10, 2), Some(base)));
-        assert_eq!(merge_field(&mut f, v("same", h(12, 3), Some(base))), FieldMerge::Applied);
+        assert_eq!(
+            merge_field(&mut f, v("same", h(12, 3), Some(base))),
+            FieldMerge::Applied
+        );
     }
 
     #[test]
     fn redelivery_is_harmless() {
         let mut f = Some(v("a", h(5, 1), None));
-        assert_eq!(merge_field(&mut f, v("a", h(5, 1), None)), FieldMerge::Superseded);
+        assert_eq!(
+            merge_field(&mut f, v("a", h(5, 1), None)),
+            FieldMerge::Superseded
+        );
         assert_eq!(f.unwrap().value, "a");
     }
 
     #[test]
     fn an_older_edit_that_the_newer_one_saw_is_superseded() {
         let mut f = Some(v("b", h(20, 2), Some(h(10, 1))));
-        assert_eq!(merge_field(&mut f, v("a", h(10, 1), None)), FieldMerge::Superseded);
+        assert_eq!(
+            merge_field(&mut f, v("a", h(10, 1), None)),
+            FieldMerge::Superseded
+        );
         assert_eq!(f.unwrap().value, "b");
     }
 }

@@ -112,13 +112,22 @@ pub struct EntityRef {
 
 impl EntityRef {
     pub fn person(id: PersonId) -> Self {
-        Self { kind: EntityKind::Person, id: id.0 }
+        Self {
+            kind: EntityKind::Person,
+            id: id.0,
+        }
     }
     pub fn contact(id: ContactId) -> Self {
-        Self { kind: EntityKind::Contact, id: id.0 }
+        Self {
+            kind: EntityKind::Contact,
+            id: id.0,
+        }
     }
     pub fn case(id: CaseId) -> Self {
-        Self { kind: EntityKind::Case, id: id.0 }
+        Self {
+            kind: EntityKind::Case,
+            id: id.0,
+        }
     }
 }
 
@@ -299,10 +308,20 @@ impl Operation {
     pub fn validate(&self, ctx: &ValidationContext) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::default();
         if self.payload.entity(&self.entity) != Some(self.entity) {
-            e.push("entity", Violation::Contradicts { other: "payload".into() });
+            e.push(
+                "entity",
+                Violation::Contradicts {
+                    other: "payload".into(),
+                },
+            );
         }
         if self.hlc.node != self.device_id {
-            e.push("hlc", Violation::Contradicts { other: "device_id".into() });
+            e.push(
+                "hlc",
+                Violation::Contradicts {
+                    other: "device_id".into(),
+                },
+            );
         }
         match &self.payload {
             Payload::CreatePerson(p) => e.nest("payload", p.validate(ctx)),
@@ -606,7 +625,10 @@ mod tests {
         let v2: ProtocolVersion = "2.0".parse().unwrap();
         assert!(!v2.is_supported());
         assert!("one".parse::<ProtocolVersion>().is_err());
-        assert_eq!(serde_json::to_string(&ProtocolVersion::CURRENT).unwrap(), "\"1.0\"");
+        assert_eq!(
+            serde_json::to_string(&ProtocolVersion::CURRENT).unwrap(),
+            "\"1.0\""
+        );
         let e = ErrorBody::unsupported(v2);
         assert_eq!(e.action, Some(ClientAction::UpdateApp));
         assert!(e.message.contains("update the app"));
@@ -616,7 +638,12 @@ mod tests {
     fn acknowledged_outcomes() {
         assert!(Outcome::Applied { seq: 1 }.is_acknowledged());
         assert!(Outcome::Duplicate { seq: 1 }.is_acknowledged());
-        assert!(!Outcome::Conflict { message: String::new() }.is_acknowledged());
+        assert!(
+            !Outcome::Conflict {
+                message: String::new()
+            }
+            .is_acknowledged()
+        );
     }
 
     #[test]

@@ -153,9 +153,9 @@ impl FieldError {
             Violation::RouteIgnoresConsent => format!(
                 "{f}: consent is recorded, so the case goes to the multi-layered support meeting, not the support meeting"
             ),
-            Violation::PledgeMissing => format!(
-                "{f}: a support meeting member needs a recorded confidentiality pledge"
-            ),
+            Violation::PledgeMissing => {
+                format!("{f}: a support meeting member needs a recorded confidentiality pledge")
+            }
             Violation::Contradicts { other } => format!("{f} contradicts {other}"),
             Violation::Duplicate => format!("{f} contains a duplicate"),
             Violation::Unknown => format!("{f} is not a known value"),
@@ -206,8 +206,10 @@ impl ValidationErrors {
     pub fn nest(&mut self, prefix: &str, inner: Result<(), ValidationErrors>) {
         if let Err(inner) = inner {
             for e in inner.0 {
-                self.0
-                    .push(FieldError::new(format!("{prefix}.{}", e.field), e.violation));
+                self.0.push(FieldError::new(
+                    format!("{prefix}.{}", e.field),
+                    e.violation,
+                ));
             }
         }
     }
@@ -292,7 +294,14 @@ mod tests {
     fn text_rules() {
         let mut e = ValidationErrors::default();
         check_text(&mut e, "a", "  ", 10, true, Lines::Single);
-        check_text(&mut e, "b", "あいうえおかきくけこさ", 10, true, Lines::Single);
+        check_text(
+            &mut e,
+            "b",
+            "あいうえおかきくけこさ",
+            10,
+            true,
+            Lines::Single,
+        );
         check_text(&mut e, "c", "x\u{0007}y", 10, true, Lines::Single);
         check_text(&mut e, "d", "one\ntwo", 10, true, Lines::Single);
         check_text(&mut e, "e", "one\ntwo", 10, true, Lines::Multi);
@@ -301,7 +310,10 @@ mod tests {
         assert_eq!(e.get("a").unwrap().violation, Violation::Required);
         assert_eq!(
             e.get("b").unwrap().violation,
-            Violation::TooLong { max: 10, actual: 11 }
+            Violation::TooLong {
+                max: 10,
+                actual: 11
+            }
         );
         assert_eq!(e.get("c").unwrap().violation, Violation::ControlCharacter);
         assert_eq!(e.get("d").unwrap().violation, Violation::ControlCharacter);

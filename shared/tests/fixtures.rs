@@ -47,7 +47,10 @@ pub fn person() -> Person {
         id: person_id(),
         alias: "架空 太郎".into(),
         kana: Some("カクウ タロウ".into()),
-        birth_year: Some(BirthYear { year: 1974, approximate: true }),
+        birth_year: Some(BirthYear {
+            year: 1974,
+            approximate: true,
+        }),
         sex: Some(Sex::Male),
         area: "sakaecho-2".parse().ok(),
         noticed_by: Some(NoticedBy::WelfareCommissioner),
@@ -57,13 +60,21 @@ pub fn person() -> Person {
                 id: HouseholdMemberId::parse("0195f3a0-0000-7000-8000-0000000000b2").unwrap(),
                 relation: Relation::Parent,
                 alias: Some("母（架空 花子）".into()),
-                birth_year: Some(BirthYear { year: 1944, approximate: true }),
+                birth_year: Some(BirthYear {
+                    year: 1944,
+                    approximate: true,
+                }),
                 lives_together: true,
                 note: Some("要介護1。あさひが関わっている。".into()),
             }],
         },
         fields: [LifeField::Elderly, LifeField::Poverty].into(),
-        tags: [CrossTag::Hikikomori, CrossTag::EightyFifty, CrossTag::SchemeGap].into(),
+        tags: [
+            CrossTag::Hikikomori,
+            CrossTag::EightyFifty,
+            CrossTag::SchemeGap,
+        ]
+        .into(),
         scheme_gap: Some(SchemeGap {
             schemes_not_fitting: [Scheme::DisabilityServices, Scheme::PublicAssistance].into(),
             why: "診断がなく障害福祉につながらず、母の年金があるため生活保護の対象外。".into(),
@@ -108,7 +119,11 @@ pub fn contact() -> ContactLog {
 pub fn consent() -> ConsentRecord {
     ConsentRecord {
         status: ConsentStatus::Verbal,
-        scope: [ConsentScope::ShareWithAgencies, ConsentScope::MultiLayeredMeeting].into(),
+        scope: [
+            ConsentScope::ShareWithAgencies,
+            ConsentScope::MultiLayeredMeeting,
+        ]
+        .into(),
         date: Some(date(2026, 5, 12)),
         recorded_by: Some(worker()),
     }
@@ -157,7 +172,12 @@ pub fn push_request() -> PushRequest {
                     }],
                 },
             ),
-            op(3, 1_778_563_800_000, EntityRef::contact(contact_id()), Payload::LogContact(contact())),
+            op(
+                3,
+                1_778_563_800_000,
+                EntityRef::contact(contact_id()),
+                Payload::LogContact(contact()),
+            ),
             op(
                 4,
                 1_778_563_900_000,
@@ -172,9 +192,17 @@ pub fn push_request() -> PushRequest {
                 5,
                 1_778_564_000_000,
                 p,
-                Payload::RecordConsent { consent: consent(), base: None },
+                Payload::RecordConsent {
+                    consent: consent(),
+                    base: None,
+                },
             ),
-            op(6, 1_778_630_400_000, EntityRef::case(case_id()), Payload::Escalate(escalation())),
+            op(
+                6,
+                1_778_630_400_000,
+                EntityRef::case(case_id()),
+                Payload::Escalate(escalation()),
+            ),
         ],
     }
 }
@@ -183,14 +211,23 @@ pub fn push_response() -> PushResponse {
     PushResponse {
         protocol: ProtocolVersion::CURRENT,
         results: vec![
-            OperationResult { id: op_id(1), outcome: Outcome::Applied { seq: 101 } },
-            OperationResult { id: op_id(2), outcome: Outcome::Duplicate { seq: 102 } },
+            OperationResult {
+                id: op_id(1),
+                outcome: Outcome::Applied { seq: 101 },
+            },
+            OperationResult {
+                id: op_id(2),
+                outcome: Outcome::Duplicate { seq: 102 },
+            },
             OperationResult {
                 id: op_id(3),
                 outcome: Outcome::Rejected(Rejection {
                     code: RejectCode::Invalid,
                     message: "next_action.due is before the date of the contact".into(),
-                    field_errors: vec![FieldError::new("next_action.due", Violation::DueBeforeContact)],
+                    field_errors: vec![FieldError::new(
+                        "next_action.due",
+                        Violation::DueBeforeContact,
+                    )],
                 }),
             },
             OperationResult {
@@ -205,7 +242,11 @@ pub fn push_response() -> PushResponse {
 }
 
 pub fn pull_request() -> PullRequest {
-    PullRequest { protocol: ProtocolVersion::CURRENT, cursor: 100, limit: 500 }
+    PullRequest {
+        protocol: ProtocolVersion::CURRENT,
+        cursor: 100,
+        limit: 500,
+    }
 }
 
 pub fn pull_response() -> PullResponse {
@@ -220,7 +261,10 @@ pub fn pull_response() -> PullResponse {
                 seq: 101,
                 hlc: hlc(1_778_563_900_000, 0),
                 entity: EntityRef::person(person_id()),
-                body: ChangeBody::Person(PersonSnapshot { person: person(), versions }),
+                body: ChangeBody::Person(PersonSnapshot {
+                    person: person(),
+                    versions,
+                }),
             },
             Change {
                 seq: 102,
@@ -231,12 +275,17 @@ pub fn pull_response() -> PullResponse {
             Change {
                 seq: 103,
                 hlc: Hlc::new(1_778_650_000_000, 0, server),
-                entity: EntityRef { kind: EntityKind::Review, id: contact_id().0 },
+                entity: EntityRef {
+                    kind: EntityKind::Review,
+                    id: contact_id().0,
+                },
                 body: ChangeBody::Review(Review {
                     contact_id: contact_id(),
                     reviewer: supervisor(),
                     status: ReviewStatus::Returned,
-                    comment: Some("危険のサインがある訪問は2名で。次回の予定日を入れてください。".into()),
+                    comment: Some(
+                        "危険のサインがある訪問は2名で。次回の予定日を入れてください。".into(),
+                    ),
                     reviewed_at: at(2026, 5, 13, 6, 0),
                 }),
             },
@@ -267,13 +316,19 @@ pub fn pull_response() -> PullResponse {
                     kept: serde_json::json!("sakaecho-3"),
                     kept_hlc: hlc(1_775_178_960_000, 0),
                     other: serde_json::json!("sakaecho-1"),
-                    other_hlc: Hlc::new(1_775_178_950_000, 0, DeviceId::parse("0195f3a0-0000-7000-8000-00000000d002").unwrap()),
+                    other_hlc: Hlc::new(
+                        1_775_178_950_000,
+                        0,
+                        DeviceId::parse("0195f3a0-0000-7000-8000-00000000d002").unwrap(),
+                    ),
                 }),
             },
             Change {
                 seq: 106,
                 hlc: Hlc::new(1_778_680_000_000, 0, server),
-                entity: EntityRef::person(PersonId::parse("0195f3a0-0000-7000-8000-00000000b002").unwrap()),
+                entity: EntityRef::person(
+                    PersonId::parse("0195f3a0-0000-7000-8000-00000000b002").unwrap(),
+                ),
                 body: ChangeBody::Gone,
             },
         ],
@@ -306,12 +361,21 @@ pub fn enroll_response() -> EnrollResponse {
 
 pub fn error_bodies() -> Vec<ErrorBody> {
     vec![
-        ErrorBody::new(ErrorCode::DeviceRevoked, "this device was revoked; wipe local data")
-            .with_action(ClientAction::Wipe),
+        ErrorBody::new(
+            ErrorCode::DeviceRevoked,
+            "this device was revoked; wipe local data",
+        )
+        .with_action(ClientAction::Wipe),
         ErrorBody::unsupported("2.0".parse().unwrap()),
         ErrorBody {
-            field_errors: vec![FieldError::new("limit", Violation::OutOfRange { min: 1, max: 5000 })],
-            ..ErrorBody::new(ErrorCode::InvalidRequest, "limit must be between 1 and 5000")
+            field_errors: vec![FieldError::new(
+                "limit",
+                Violation::OutOfRange { min: 1, max: 5000 },
+            )],
+            ..ErrorBody::new(
+                ErrorCode::InvalidRequest,
+                "limit must be between 1 and 5000",
+            )
         },
     ]
 }

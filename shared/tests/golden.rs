@@ -26,7 +26,10 @@ fn golden<T: Serialize + DeserializeOwned + PartialEq + Debug>(name: &str, value
         .unwrap_or_else(|e| panic!("missing golden file {}: {e}", path.display()));
     assert_eq!(written, frozen, "{name}: writing changed the wire format");
     let read: T = serde_json::from_str(&frozen).unwrap();
-    assert_eq!(&read, value, "{name}: reading the frozen file gave a different value");
+    assert_eq!(
+        &read, value,
+        "{name}: reading the frozen file gave a different value"
+    );
 }
 
 #[test]

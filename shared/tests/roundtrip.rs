@@ -39,11 +39,16 @@ fn instant() -> impl Strategy<Value = DateTime<Utc>> {
 }
 
 fn date() -> impl Strategy<Value = NaiveDate> {
-    (1900i32..2100, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    (1900i32..2100, 1u32..=12, 1u32..=28)
+        .prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
 }
 
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![any::<String>(), "\\PC{0,80}", "[ぁ-んァ-ヶ一-龠ー、。\n]{0,60}"]
+    prop_oneof![
+        any::<String>(),
+        "\\PC{0,80}",
+        "[ぁ-んァ-ヶ一-龠ー、。\n]{0,60}"
+    ]
 }
 
 fn opt<T: std::fmt::Debug + Clone + 'static>(
@@ -70,19 +75,33 @@ fn consent() -> impl Strategy<Value = ConsentRecord> {
         opt(date()),
         opt(user_id()),
     )
-        .prop_map(|(status, scope, date, recorded_by)| ConsentRecord { status, scope, date, recorded_by })
+        .prop_map(|(status, scope, date, recorded_by)| ConsentRecord {
+            status,
+            scope,
+            date,
+            recorded_by,
+        })
 }
 
 fn household() -> impl Strategy<Value = Household> {
     vec(
-        (member_id(), select(Relation::ALL.to_vec()), opt(text()), opt(birth_year()), any::<bool>(), opt(text()))
-            .prop_map(|(id, relation, alias, birth_year, lives_together, note)| HouseholdMember {
-                id,
-                relation,
-                alias,
-                birth_year,
-                lives_together,
-                note,
+        (
+            member_id(),
+            select(Relation::ALL.to_vec()),
+            opt(text()),
+            opt(birth_year()),
+            any::<bool>(),
+            opt(text()),
+        )
+            .prop_map(|(id, relation, alias, birth_year, lives_together, note)| {
+                HouseholdMember {
+                    id,
+                    relation,
+                    alias,
+                    birth_year,
+                    lives_together,
+                    note,
+                }
             }),
         0..4,
     )
@@ -90,8 +109,12 @@ fn household() -> impl Strategy<Value = Household> {
 }
 
 fn scheme_gap() -> impl Strategy<Value = SchemeGap> {
-    (btree_set(select(Scheme::ALL.to_vec()), 0..4), text())
-        .prop_map(|(schemes_not_fitting, why)| SchemeGap { schemes_not_fitting, why })
+    (btree_set(select(Scheme::ALL.to_vec()), 0..4), text()).prop_map(
+        |(schemes_not_fitting, why)| SchemeGap {
+            schemes_not_fitting,
+            why,
+        },
+    )
 }
 
 fn area() -> impl Strategy<Value = AreaCode> {
@@ -100,8 +123,19 @@ fn area() -> impl Strategy<Value = AreaCode> {
 
 fn person() -> impl Strategy<Value = Person> {
     (
-        (person_id(), text(), opt(text()), opt(birth_year()), opt(select(Sex::ALL.to_vec())), opt(area())),
-        (opt(select(NoticedBy::ALL.to_vec())), opt(text()), household()),
+        (
+            person_id(),
+            text(),
+            opt(text()),
+            opt(birth_year()),
+            opt(select(Sex::ALL.to_vec())),
+            opt(area()),
+        ),
+        (
+            opt(select(NoticedBy::ALL.to_vec())),
+            opt(text()),
+            household(),
+        ),
         (
             btree_set(select(LifeField::ALL.to_vec()), 0..4),
             btree_set(select(CrossTag::ALL.to_vec()), 0..5),
@@ -139,7 +173,14 @@ fn person() -> impl Strategy<Value = Person> {
 
 fn contact() -> impl Strategy<Value = ContactLog> {
     (
-        (contact_id(), person_id(), opt(contact_id()), user_id(), instant(), opt(any::<u16>())),
+        (
+            contact_id(),
+            person_id(),
+            opt(contact_id()),
+            user_id(),
+            instant(),
+            opt(any::<u16>()),
+        ),
         (
             select(ContactMethod::ALL.to_vec()),
             select(MetWhom::ALL.to_vec()),
@@ -172,7 +213,11 @@ fn contact() -> impl Strategy<Value = ContactLog> {
                 met,
                 response,
                 observation,
-                safety: Safety { accompaniment, danger_signs, life_threatening },
+                safety: Safety {
+                    accompaniment,
+                    danger_signs,
+                    life_threatening,
+                },
                 reflection: reflection.map(|(d, note, wants_to_talk)| Reflection {
                     difficulty: Difficulty::new(d).unwrap(),
                     note,
@@ -184,7 +229,12 @@ fn contact() -> impl Strategy<Value = ContactLog> {
 }
 
 fn agency_id() -> impl Strategy<Value = AgencyId> {
-    select(AGENCIES.iter().map(|a| AgencyId::new(a.id)).collect::<Vec<_>>())
+    select(
+        AGENCIES
+            .iter()
+            .map(|a| AgencyId::new(a.id))
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn escalation() -> impl Strategy<Value = Escalation> {
@@ -196,10 +246,18 @@ fn escalation() -> impl Strategy<Value = Escalation> {
             btree_set(agency_id(), 0..3),
         ),
         select(Urgency::ALL.to_vec()),
-        prop_oneof![Just(Route::MultiLayeredMeeting), Just(Route::SupportMeeting)],
+        prop_oneof![
+            Just(Route::MultiLayeredMeeting),
+            Just(Route::SupportMeeting)
+        ],
     )
         .prop_map(
-            |((case_id, person_id, raised_by, raised_at, reason), (fields, tags, agencies_involved), urgency, route)| {
+            |(
+                (case_id, person_id, raised_by, raised_at, reason),
+                (fields, tags, agencies_involved),
+                urgency,
+                route,
+            )| {
                 Escalation {
                     case_id,
                     person_id,
@@ -231,7 +289,11 @@ fn person_field() -> impl Strategy<Value = PersonField> {
             btree_set(select(CrossTag::ALL.to_vec()), 0..5),
             opt(scheme_gap())
         )
-            .prop_map(|(fields, tags, scheme_gap)| PersonField::Fields { fields, tags, scheme_gap }),
+            .prop_map(|(fields, tags, scheme_gap)| PersonField::Fields {
+                fields,
+                tags,
+                scheme_gap
+            }),
         opt(user_id()).prop_map(PersonField::AssignedWorker),
     ]
 }
@@ -239,10 +301,18 @@ fn person_field() -> impl Strategy<Value = PersonField> {
 fn payload() -> impl Strategy<Value = Payload> {
     prop_oneof![
         person().prop_map(Payload::CreatePerson),
-        vec((person_field(), opt(hlc())).prop_map(|(set, base)| FieldChange { set, base }), 0..4)
-            .prop_map(|changes| Payload::UpdatePerson { changes }),
-        (stage(), stage(), opt(hlc())).prop_map(|(from, to, base)| Payload::ChangeStage { from, to, base }),
-        (consent(), opt(hlc())).prop_map(|(consent, base)| Payload::RecordConsent { consent, base }),
+        vec(
+            (person_field(), opt(hlc())).prop_map(|(set, base)| FieldChange { set, base }),
+            0..4
+        )
+        .prop_map(|changes| Payload::UpdatePerson { changes }),
+        (stage(), stage(), opt(hlc())).prop_map(|(from, to, base)| Payload::ChangeStage {
+            from,
+            to,
+            base
+        }),
+        (consent(), opt(hlc()))
+            .prop_map(|(consent, base)| Payload::RecordConsent { consent, base }),
         contact().prop_map(Payload::LogContact),
         escalation().prop_map(Payload::Escalate),
     ]
@@ -263,8 +333,15 @@ fn entity() -> impl Strategy<Value = EntityRef> {
 }
 
 fn operation() -> impl Strategy<Value = Operation> {
-    (op_id(), device_id(), hlc(), entity(), payload())
-        .prop_map(|(id, device_id, hlc, entity, payload)| Operation { id, device_id, hlc, entity, payload })
+    (op_id(), device_id(), hlc(), entity(), payload()).prop_map(
+        |(id, device_id, hlc, entity, payload)| Operation {
+            id,
+            device_id,
+            hlc,
+            entity,
+            payload,
+        },
+    )
 }
 
 fn version() -> impl Strategy<Value = ProtocolVersion> {
@@ -274,8 +351,10 @@ fn version() -> impl Strategy<Value = ProtocolVersion> {
 fn field_error() -> impl Strategy<Value = FieldError> {
     let violation = prop_oneof![
         Just(Violation::Required),
-        (any::<u32>(), any::<u32>())
-            .prop_map(|(m, a)| Violation::TooLong { max: m as usize, actual: a as usize }),
+        (any::<u32>(), any::<u32>()).prop_map(|(m, a)| Violation::TooLong {
+            max: m as usize,
+            actual: a as usize
+        }),
         Just(Violation::ControlCharacter),
         Just(Violation::InFuture),
         Just(Violation::DueBeforeContact),
@@ -307,7 +386,13 @@ fn outcome() -> impl Strategy<Value = Outcome> {
             text(),
             vec(field_error(), 0..3)
         )
-            .prop_map(|(code, message, field_errors)| Outcome::Rejected(Rejection { code, message, field_errors })),
+            .prop_map(
+                |(code, message, field_errors)| Outcome::Rejected(Rejection {
+                    code,
+                    message,
+                    field_errors
+                })
+            ),
         text().prop_map(|message| Outcome::Conflict { message }),
     ]
 }
@@ -329,39 +414,66 @@ fn change_body() -> impl Strategy<Value = ChangeBody> {
         (
             contact_id(),
             user_id(),
-            select(vec![ReviewStatus::Pending, ReviewStatus::Approved, ReviewStatus::Returned]),
+            select(vec![
+                ReviewStatus::Pending,
+                ReviewStatus::Approved,
+                ReviewStatus::Returned
+            ]),
             opt(text()),
             instant()
         )
-            .prop_map(|(contact_id, reviewer, status, comment, reviewed_at)| ChangeBody::Review(Review {
-                contact_id,
-                reviewer,
-                status,
-                comment,
-                reviewed_at
-            })),
+            .prop_map(|(contact_id, reviewer, status, comment, reviewed_at)| {
+                ChangeBody::Review(Review {
+                    contact_id,
+                    reviewer,
+                    status,
+                    comment,
+                    reviewed_at,
+                })
+            }),
         (
             case_id(),
             person_id(),
             select(CaseStatus::ALL.to_vec()),
-            prop_oneof![Just(Route::MultiLayeredMeeting), Just(Route::SupportMeeting)],
+            prop_oneof![
+                Just(Route::MultiLayeredMeeting),
+                Just(Route::SupportMeeting)
+            ],
             select(Urgency::ALL.to_vec()),
             opt(text()),
             instant()
         )
-            .prop_map(|(case_id, person_id, status, route, urgency, return_reason, updated_at)| {
-                ChangeBody::Case(CaseStatusView { case_id, person_id, status, route, urgency, return_reason, updated_at })
+            .prop_map(
+                |(case_id, person_id, status, route, urgency, return_reason, updated_at)| {
+                    ChangeBody::Case(CaseStatusView {
+                        case_id,
+                        person_id,
+                        status,
+                        route,
+                        urgency,
+                        return_reason,
+                        updated_at,
+                    })
+                }
+            ),
+        (
+            person_id(),
+            text(),
+            json_value(),
+            hlc(),
+            json_value(),
+            hlc()
+        )
+            .prop_map(|(person_id, field, kept, kept_hlc, other, other_hlc)| {
+                ChangeBody::Conflict(ConflictRecord {
+                    person_id,
+                    field,
+                    kept,
+                    kept_hlc,
+                    other,
+                    other_hlc,
+                })
             }),
-        (person_id(), text(), json_value(), hlc(), json_value(), hlc()).prop_map(
-            |(person_id, field, kept, kept_hlc, other, other_hlc)| ChangeBody::Conflict(ConflictRecord {
-                person_id,
-                field,
-                kept,
-                kept_hlc,
-                other,
-                other_hlc
-            })
-        ),
         Just(ChangeBody::Gone),
     ]
 }

@@ -2,8 +2,32 @@
 //!
 //! End-to-end tests of the whole system: they start the real `sync-server`
 //! binary and drive real clients, with faults injected between them. This
-//! library will hold the harness (process control, free ports, the
-//! fault-injecting proxy); the scenarios live in `tests/tests/`.
+//! library holds the harness (finding the binaries; later process control,
+//! free ports and the fault-injecting proxy); the scenarios live in
+//! `tests/tests/`.
 //!
-//! The scenarios come with the sync issue; today the crate checks that the
-//! workspace's binaries build and agree on the protocol version.
+//! It must never talk to anything but loopback, and never leave processes
+//! running after a test.
+
+use std::path::PathBuf;
+
+/// The path of a workspace binary (`sync-server`, `outreach`) built by the
+/// same `cargo test` run, next to the test executable's `deps/` folder.
+///
+/// `cargo test --workspace` builds every binary of the workspace before it
+/// runs any test; when running this crate's tests alone, build the binaries
+/// first (`cargo build --workspace`).
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable has a path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test executables live in <target>/<profile>/deps");
+    let path = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build --workspace` (or `cargo test --workspace`) first",
+        path.display()
+    );
+    path
+}

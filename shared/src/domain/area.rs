@@ -20,20 +20,76 @@ pub struct Area {
 
 /// The towns of Hamura.
 pub const AREAS: &[Area] = &[
-    Area { code: "ozakudai", name: "小作台", chome: 5 },
-    Area { code: "kawasaki", name: "川崎", chome: 4 },
-    Area { code: "gonokami", name: "五ノ神", chome: 4 },
-    Area { code: "sakaecho", name: "栄町", chome: 3 },
-    Area { code: "shinmeidai", name: "神明台", chome: 4 },
-    Area { code: "tamagawa", name: "玉川", chome: 2 },
-    Area { code: "hane", name: "羽", chome: 0 },
-    Area { code: "hanekami", name: "羽加美", chome: 4 },
-    Area { code: "hanenaka", name: "羽中", chome: 4 },
-    Area { code: "hanenishi", name: "羽西", chome: 3 },
-    Area { code: "hanehigashi", name: "羽東", chome: 3 },
-    Area { code: "futabacho", name: "双葉町", chome: 3 },
-    Area { code: "fujimidaira", name: "富士見平", chome: 3 },
-    Area { code: "midorigaoka", name: "緑ヶ丘", chome: 5 },
+    Area {
+        code: "ozakudai",
+        name: "小作台",
+        chome: 5,
+    },
+    Area {
+        code: "kawasaki",
+        name: "川崎",
+        chome: 4,
+    },
+    Area {
+        code: "gonokami",
+        name: "五ノ神",
+        chome: 4,
+    },
+    Area {
+        code: "sakaecho",
+        name: "栄町",
+        chome: 3,
+    },
+    Area {
+        code: "shinmeidai",
+        name: "神明台",
+        chome: 4,
+    },
+    Area {
+        code: "tamagawa",
+        name: "玉川",
+        chome: 2,
+    },
+    Area {
+        code: "hane",
+        name: "羽",
+        chome: 0,
+    },
+    Area {
+        code: "hanekami",
+        name: "羽加美",
+        chome: 4,
+    },
+    Area {
+        code: "hanenaka",
+        name: "羽中",
+        chome: 4,
+    },
+    Area {
+        code: "hanenishi",
+        name: "羽西",
+        chome: 3,
+    },
+    Area {
+        code: "hanehigashi",
+        name: "羽東",
+        chome: 3,
+    },
+    Area {
+        code: "futabacho",
+        name: "双葉町",
+        chome: 3,
+    },
+    Area {
+        code: "fujimidaira",
+        name: "富士見平",
+        chome: 3,
+    },
+    Area {
+        code: "midorigaoka",
+        name: "緑ヶ丘",
+        chome: 5,
+    },
 ];
 
 /// A 町丁: a town and, where it has them, a chōme. Serialized as
@@ -108,7 +164,10 @@ impl std::str::FromStr for AreaCode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (town, chome) = match s.rsplit_once('-') {
-            Some((t, c)) => (t, c.parse::<u8>().map_err(|_| format!("unknown area {s:?}"))?),
+            Some((t, c)) => (
+                t,
+                c.parse::<u8>().map_err(|_| format!("unknown area {s:?}"))?,
+            ),
             None => (s, 0),
         };
         AreaCode::new(town, chome).ok_or_else(|| format!("unknown area {s:?}"))
@@ -147,7 +206,10 @@ mod tests {
     #[test]
     fn all_areas_round_trip() {
         let all = AreaCode::all();
-        assert_eq!(all.len(), AREAS.iter().map(|a| a.chome.max(1) as usize).sum::<usize>());
+        assert_eq!(
+            all.len(),
+            AREAS.iter().map(|a| a.chome.max(1) as usize).sum::<usize>()
+        );
         for a in all {
             assert_eq!(a.to_string().parse::<AreaCode>().unwrap(), a);
         }

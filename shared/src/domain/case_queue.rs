@@ -41,8 +41,12 @@ impl Route {
     pub fn check_against(&self, consent: &ConsentRecord, field: &str) -> Result<(), FieldError> {
         match (self, Route::for_consent(consent)) {
             (a, b) if *a == b => Ok(()),
-            (Route::MultiLayeredMeeting, _) => Err(FieldError::new(field, Violation::RouteNeedsConsent)),
-            (Route::SupportMeeting, _) => Err(FieldError::new(field, Violation::RouteIgnoresConsent)),
+            (Route::MultiLayeredMeeting, _) => {
+                Err(FieldError::new(field, Violation::RouteNeedsConsent))
+            }
+            (Route::SupportMeeting, _) => {
+                Err(FieldError::new(field, Violation::RouteIgnoresConsent))
+            }
         }
     }
 }
@@ -92,7 +96,14 @@ impl Escalation {
         consent: &ConsentRecord,
     ) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::default();
-        check_text(&mut e, "reason", &self.reason, limits::REASON, true, Lines::Multi);
+        check_text(
+            &mut e,
+            "reason",
+            &self.reason,
+            limits::REASON,
+            true,
+            Lines::Multi,
+        );
         if self.fields.is_empty() && self.tags.is_empty() {
             e.push("fields", Violation::Required);
         }
@@ -228,22 +239,31 @@ impl CaseQueueItem {
     /// has pledged confidentiality).
     pub fn is_on_roster(&self, user: UserId) -> bool {
         self.roster.iter().any(|m| {
-            m.user == user && (self.route != Route::SupportMeeting || m.pledge_recorded_at.is_some())
+            m.user == user
+                && (self.route != Route::SupportMeeting || m.pledge_recorded_at.is_some())
         })
     }
 
     /// Validates the item against the person's consent on record.
     pub fn validate(&self, consent: &ConsentRecord) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::default();
-        if self.status != CaseStatus::Closed && self.status != CaseStatus::ReturnedToOutreach {
-            if let Err(fe) = self.route.check_against(consent, "route") {
-                e.0.push(fe);
-            }
+        if self.status != CaseStatus::Closed
+            && self.status != CaseStatus::ReturnedToOutreach
+            && let Err(fe) = self.route.check_against(consent, "route")
+        {
+            e.0.push(fe);
         }
         if self.status == CaseStatus::ReturnedToOutreach {
             match &self.return_reason {
                 None => e.push("return_reason", Violation::Required),
-                Some(r) => check_text(&mut e, "return_reason", r, limits::REASON, true, Lines::Multi),
+                Some(r) => check_text(
+                    &mut e,
+                    "return_reason",
+                    r,
+                    limits::REASON,
+                    true,
+                    Lines::Multi,
+                ),
             }
         }
         let mut seen = BTreeSet::new();
@@ -292,7 +312,11 @@ mod tests {
     fn consent_given() -> ConsentRecord {
         ConsentRecord {
             status: ConsentStatus::Written,
-            scope: [ConsentScope::MultiLayeredMeeting, ConsentScope::ShareWithAgencies].into(),
+            scope: [
+                ConsentScope::MultiLayeredMeeting,
+                ConsentScope::ShareWithAgencies,
+            ]
+            .into(),
             date: NaiveDate::from_ymd_opt(2026, 5, 1),
             recorded_by: Some(UserId::new_v7(1, [4; 10])),
         }
@@ -319,8 +343,14 @@ mod tests {
 
     #[test]
     fn route_follows_consent() {
-        assert_eq!(Route::for_consent(&consent_given()), Route::MultiLayeredMeeting);
-        assert_eq!(Route::for_consent(&ConsentRecord::none()), Route::SupportMeeting);
+        assert_eq!(
+            Route::for_consent(&consent_given()),
+            Route::MultiLayeredMeeting
+        );
+        assert_eq!(
+            Route::for_consent(&ConsentRecord::none()),
+            Route::SupportMeeting
+        );
     }
 
     #[test]
@@ -329,7 +359,10 @@ mod tests {
         let e = escalation(Route::SupportMeeting)
             .validate(&ctx, &consent_given())
             .unwrap_err();
-        assert_eq!(e.get("route").unwrap().violation, Violation::RouteIgnoresConsent);
+        assert_eq!(
+            e.get("route").unwrap().violation,
+            Violation::RouteIgnoresConsent
+        );
     }
 
     #[test]
@@ -338,7 +371,10 @@ mod tests {
         let e = escalation(Route::MultiLayeredMeeting)
             .validate(&ctx, &ConsentRecord::none())
             .unwrap_err();
-        assert_eq!(e.get("route").unwrap().violation, Violation::RouteNeedsConsent);
+        assert_eq!(
+            e.get("route").unwrap().violation,
+            Violation::RouteNeedsConsent
+        );
         escalation(Route::MultiLayeredMeeting)
             .validate(&ctx, &consent_given())
             .unwrap();
@@ -354,7 +390,10 @@ mod tests {
         x.agencies_involved.insert(AgencyId::new("unknown-agency"));
         let e = x.validate(&ctx, &ConsentRecord::none()).unwrap_err();
         assert!(e.has("reason") && e.has("fields"));
-        assert!(e.0.iter().any(|f| f.field.starts_with("agencies_involved.")));
+        assert!(
+            e.0.iter()
+                .any(|f| f.field.starts_with("agencies_involved."))
+        );
     }
 
     #[test]
@@ -367,7 +406,10 @@ mod tests {
             pledge_recorded_at: None,
         });
         let e = item.validate(&ConsentRecord::none()).unwrap_err();
-        assert_eq!(e.get("roster.0").unwrap().violation, Violation::PledgeMissing);
+        assert_eq!(
+            e.get("roster.0").unwrap().violation,
+            Violation::PledgeMissing
+        );
         assert!(!item.is_on_roster(member));
         item.roster[0].pledge_recorded_at = Some(now());
         item.validate(&ConsentRecord::none()).unwrap();
@@ -391,7 +433,11 @@ mod tests {
     fn returned_needs_reason() {
         let mut item = CaseQueueItem::received(escalation(Route::SupportMeeting), now());
         item.status = CaseStatus::ReturnedToOutreach;
-        assert!(item.validate(&ConsentRecord::none()).unwrap_err().has("return_reason"));
+        assert!(
+            item.validate(&ConsentRecord::none())
+                .unwrap_err()
+                .has("return_reason")
+        );
     }
 
     #[test]
@@ -418,7 +464,7 @@ mod tests {
 
     #[test]
     fn emergencies_sort_first() {
-        let mut v = vec![Urgency::Normal, Urgency::Emergency, Urgency::High];
+        let mut v = [Urgency::Normal, Urgency::Emergency, Urgency::High];
         v.sort();
         assert_eq!(v[0], Urgency::Emergency);
     }

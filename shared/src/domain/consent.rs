@@ -98,7 +98,12 @@ impl ConsentRecord {
         match self.status {
             ConsentStatus::None => {
                 if !self.scope.is_empty() {
-                    e.push("scope", Violation::Contradicts { other: "status".into() });
+                    e.push(
+                        "scope",
+                        Violation::Contradicts {
+                            other: "status".into(),
+                        },
+                    );
                 }
             }
             ConsentStatus::Verbal | ConsentStatus::Written => {
@@ -114,7 +119,12 @@ impl ConsentRecord {
             }
             ConsentStatus::Withdrawn => {
                 if !self.scope.is_empty() {
-                    e.push("scope", Violation::Contradicts { other: "status".into() });
+                    e.push(
+                        "scope",
+                        Violation::Contradicts {
+                            other: "status".into(),
+                        },
+                    );
                 }
                 if self.date.is_none() {
                     e.push("date", Violation::Required);
@@ -124,10 +134,10 @@ impl ConsentRecord {
                 }
             }
         }
-        if let Some(d) = self.date {
-            if d > crate::ja::local_date(ctx.latest_allowed()) {
-                e.push("date", Violation::InFuture);
-            }
+        if let Some(d) = self.date
+            && d > crate::ja::local_date(ctx.latest_allowed())
+        {
+            e.push("date", Violation::InFuture);
         }
         e.finish()
     }
@@ -161,7 +171,11 @@ mod tests {
             recorded_by: Some(UserId::new_v7(1, [0; 10])),
         };
         assert_eq!(
-            c.validate(&ctx()).unwrap_err().get("date").unwrap().violation,
+            c.validate(&ctx())
+                .unwrap_err()
+                .get("date")
+                .unwrap()
+                .violation,
             Violation::InFuture
         );
         let none_with_scope = ConsentRecord {

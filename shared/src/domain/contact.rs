@@ -50,7 +50,9 @@ impl ContactMethod {
     pub fn is_in_person(&self) -> bool {
         matches!(
             self,
-            ContactMethod::HomeVisit | ContactMethod::CommunityPlace | ContactMethod::AccompaniedVisit
+            ContactMethod::HomeVisit
+                | ContactMethod::CommunityPlace
+                | ContactMethod::AccompaniedVisit
         )
     }
 }
@@ -162,7 +164,9 @@ impl Difficulty {
     pub const MIN: u8 = 1;
     pub const MAX: u8 = 5;
     pub fn new(level: u8) -> Option<Self> {
-        (Self::MIN..=Self::MAX).contains(&level).then_some(Self(level))
+        (Self::MIN..=Self::MAX)
+            .contains(&level)
+            .then_some(Self(level))
     }
     pub fn level(&self) -> u8 {
         self.0
@@ -236,32 +240,54 @@ impl ContactLog {
         if self.occurred_at > ctx.latest_allowed() {
             e.push("occurred_at", Violation::InFuture);
         }
-        if let Some(d) = self.duration_minutes {
-            if d == 0 || d > Self::MAX_DURATION_MINUTES {
-                e.push(
-                    "duration_minutes",
-                    Violation::OutOfRange {
-                        min: 1,
-                        max: Self::MAX_DURATION_MINUTES.into(),
-                    },
-                );
-            }
+        if let Some(d) = self.duration_minutes
+            && (d == 0 || d > Self::MAX_DURATION_MINUTES)
+        {
+            e.push(
+                "duration_minutes",
+                Violation::OutOfRange {
+                    min: 1,
+                    max: Self::MAX_DURATION_MINUTES.into(),
+                },
+            );
         }
         match (self.met, self.response) {
             (MetWhom::Person, None) => e.push("response", Violation::Required),
-            (MetWhom::FamilyOnly | MetWhom::Nobody, Some(_)) => {
-                e.push("response", Violation::Contradicts { other: "met".into() })
-            }
+            (MetWhom::FamilyOnly | MetWhom::Nobody, Some(_)) => e.push(
+                "response",
+                Violation::Contradicts {
+                    other: "met".into(),
+                },
+            ),
             _ => {}
         }
-        check_text(&mut e, "observation", &self.observation, limits::OBSERVATION, false, Lines::Multi);
-        if let Some(r) = &self.reflection {
-            if let Some(note) = &r.note {
-                check_text(&mut e, "reflection.note", note, limits::REFLECTION, false, Lines::Multi);
-            }
+        check_text(
+            &mut e,
+            "observation",
+            &self.observation,
+            limits::OBSERVATION,
+            false,
+            Lines::Multi,
+        );
+        if let Some(note) = self.reflection.as_ref().and_then(|r| r.note.as_ref()) {
+            check_text(
+                &mut e,
+                "reflection.note",
+                note,
+                limits::REFLECTION,
+                false,
+                Lines::Multi,
+            );
         }
         if let Some(n) = &self.next_action {
-            check_text(&mut e, "next_action.what", &n.what, limits::SHORT_TEXT, true, Lines::Single);
+            check_text(
+                &mut e,
+                "next_action.what",
+                &n.what,
+                limits::SHORT_TEXT,
+                true,
+                Lines::Single,
+            );
             if n.due < crate::ja::local_date(self.occurred_at) {
                 e.push("next_action.due", Violation::DueBeforeContact);
             }
@@ -334,7 +360,10 @@ pub(crate) mod tests {
         let mut c = sample();
         c.next_action.as_mut().unwrap().due = NaiveDate::from_ymd_opt(2026, 5, 30).unwrap();
         let e = c.validate(&ctx()).unwrap_err();
-        assert_eq!(e.get("next_action.due").unwrap().violation, Violation::DueBeforeContact);
+        assert_eq!(
+            e.get("next_action.due").unwrap().violation,
+            Violation::DueBeforeContact
+        );
     }
 
     #[test]
@@ -370,9 +399,18 @@ pub(crate) mod tests {
         });
         c.next_action.as_mut().unwrap().what = String::new();
         let e = c.validate(&ctx()).unwrap_err();
-        assert!(matches!(e.get("observation").unwrap().violation, Violation::TooLong { .. }));
-        assert_eq!(e.get("reflection.note").unwrap().violation, Violation::ControlCharacter);
-        assert_eq!(e.get("next_action.what").unwrap().violation, Violation::Required);
+        assert!(matches!(
+            e.get("observation").unwrap().violation,
+            Violation::TooLong { .. }
+        ));
+        assert_eq!(
+            e.get("reflection.note").unwrap().violation,
+            Violation::ControlCharacter
+        );
+        assert_eq!(
+            e.get("next_action.what").unwrap().violation,
+            Violation::Required
+        );
     }
 
     #[test]

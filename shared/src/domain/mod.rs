@@ -12,9 +12,7 @@ pub mod stage;
 
 pub use agency::{AGENCIES, Agency, AgencyId, AgencyKind};
 pub use area::{AREAS, Area, AreaCode};
-pub use case_queue::{
-    CaseQueueItem, CaseStatus, Escalation, RosterMember, Route, Urgency,
-};
+pub use case_queue::{CaseQueueItem, CaseStatus, Escalation, RosterMember, Route, Urgency};
 pub use consent::{ConsentRecord, ConsentScope, ConsentStatus};
 pub use contact::{
     Accompaniment, ContactLog, ContactMethod, DangerSign, Difficulty, MetWhom, NextAction,

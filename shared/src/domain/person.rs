@@ -134,8 +134,20 @@ impl Household {
             if !seen.insert(m.id) {
                 e.push(format!("{p}.id"), Violation::Duplicate);
             }
-            check_opt_text(&mut e, &format!("{p}.alias"), m.alias.as_deref(), limits::ALIAS, Lines::Single);
-            check_opt_text(&mut e, &format!("{p}.note"), m.note.as_deref(), limits::SHORT_TEXT, Lines::Multi);
+            check_opt_text(
+                &mut e,
+                &format!("{p}.alias"),
+                m.alias.as_deref(),
+                limits::ALIAS,
+                Lines::Single,
+            );
+            check_opt_text(
+                &mut e,
+                &format!("{p}.note"),
+                m.note.as_deref(),
+                limits::SHORT_TEXT,
+                Lines::Multi,
+            );
             if let Some(b) = m.birth_year {
                 b.check(&mut e, &format!("{p}.birth_year"), ctx);
             }
@@ -210,21 +222,46 @@ impl Person {
     /// Validates every field of the record.
     pub fn validate(&self, ctx: &ValidationContext) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::default();
-        check_text(&mut e, "alias", &self.alias, limits::ALIAS, true, Lines::Single);
-        check_opt_text(&mut e, "kana", self.kana.as_deref(), limits::KANA, Lines::Single);
-        if let Some(k) = &self.kana {
-            if !k.trim().is_empty() && !is_kana(k) {
-                e.push("kana", Violation::Unknown);
-            }
+        check_text(
+            &mut e,
+            "alias",
+            &self.alias,
+            limits::ALIAS,
+            true,
+            Lines::Single,
+        );
+        check_opt_text(
+            &mut e,
+            "kana",
+            self.kana.as_deref(),
+            limits::KANA,
+            Lines::Single,
+        );
+        if let Some(k) = &self.kana
+            && !k.trim().is_empty()
+            && !is_kana(k)
+        {
+            e.push("kana", Violation::Unknown);
         }
-        check_opt_text(&mut e, "summary", self.summary.as_deref(), limits::REASON, Lines::Multi);
+        check_opt_text(
+            &mut e,
+            "summary",
+            self.summary.as_deref(),
+            limits::REASON,
+            Lines::Multi,
+        );
         if let Some(b) = self.birth_year {
             b.check(&mut e, "birth_year", ctx);
         }
         e.nest("household", self.household.validate(ctx));
         match (self.tags.contains(&CrossTag::SchemeGap), &self.scheme_gap) {
             (true, None) => e.push("scheme_gap", Violation::Required),
-            (false, Some(_)) => e.push("scheme_gap", Violation::Contradicts { other: "tags".into() }),
+            (false, Some(_)) => e.push(
+                "scheme_gap",
+                Violation::Contradicts {
+                    other: "tags".into(),
+                },
+            ),
             (true, Some(g)) => e.nest("scheme_gap", g.validate()),
             (false, None) => {}
         }
@@ -243,7 +280,10 @@ impl Person {
             return true;
         }
         fold_kana(&self.alias).contains(&q)
-            || self.kana.as_deref().is_some_and(|k| fold_kana(k).contains(&q))
+            || self
+                .kana
+                .as_deref()
+                .is_some_and(|k| fold_kana(k).contains(&q))
     }
 }
 
@@ -278,7 +318,10 @@ mod tests {
             id: PersonId::new_v7(1_780_000_000_000, [1; 10]),
             alias: "架空 一郎".into(),
             kana: Some("カクウ イチロウ".into()),
-            birth_year: Some(BirthYear { year: 1975, approximate: true }),
+            birth_year: Some(BirthYear {
+                year: 1975,
+                approximate: true,
+            }),
             sex: Some(Sex::Male),
             area: "sakaecho-2".parse().ok(),
             noticed_by: Some(NoticedBy::WelfareCommissioner),
@@ -322,7 +365,10 @@ mod tests {
     #[test]
     fn birth_year_range() {
         let mut p = sample();
-        p.birth_year = Some(BirthYear { year: 2030, approximate: false });
+        p.birth_year = Some(BirthYear {
+            year: 2030,
+            approximate: false,
+        });
         assert!(p.validate(&ctx()).unwrap_err().has("birth_year"));
     }
 
@@ -347,7 +393,10 @@ mod tests {
             id,
             relation: Relation::Parent,
             alias: Some("母".into()),
-            birth_year: Some(BirthYear { year: 1890, approximate: true }),
+            birth_year: Some(BirthYear {
+                year: 1890,
+                approximate: true,
+            }),
             lives_together: true,
             note: Some("x".repeat(201)),
         };

@@ -121,9 +121,7 @@ impl Stage {
                 (Some(f), Some(t)) if t == f + 1 => true,
                 // The relationship cooled: back towards trying to reach, but
                 // never back to "identified" and never out of handed on.
-                (Some(f), Some(t)) => {
-                    t < f && t >= 1 && from != HandedOn && f - t <= 2
-                }
+                (Some(f), Some(t)) => t < f && t >= 1 && from != HandedOn && f - t <= 2,
                 _ => false,
             },
         }
@@ -198,7 +196,11 @@ mod tests {
         assert_eq!(FirstContact.code(), "first_contact");
         assert_eq!(Paused(PauseReason::Refused).code(), "paused:refused");
         let err = Identified.check_transition(Closed, "stage").unwrap_err();
-        assert!(err.message_ja().contains("「把握」から「終結」"), "{}", err.message_ja());
+        assert!(
+            err.message_ja().contains("「把握」から「終結」"),
+            "{}",
+            err.message_ja()
+        );
         assert!(err.message_en().contains("identified to closed"));
         assert!(Identified.next_stages().contains(&TryingToReach));
         assert!(!Identified.next_stages().contains(&Closed));
