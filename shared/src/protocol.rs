@@ -614,6 +614,139 @@ impl ErrorBody {
     }
 }
 
+// ---------------------------------------------------------------------------
+// The office API: supervisors, coordinators, agency members and the city's
+// own systems (LGWAN feed). Additive to protocol 1.0.
+// ---------------------------------------------------------------------------
+
+/// `POST /api/v1/login`: an office user starts an API session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub protocol: ProtocolVersion,
+    pub username: String,
+    pub password: String,
+}
+
+/// The answer to a login. The token is shown once; the server keeps only
+/// its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub protocol: ProtocolVersion,
+    /// Bearer token for later office API calls (256 random bits, base64url).
+    pub token: String,
+    pub user_id: UserId,
+    pub role: crate::access::Role,
+    pub team_id: Option<TeamId>,
+    pub display_name: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/reviews`: a supervisor approves or returns a contact log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    pub protocol: ProtocolVersion,
+    pub contact_id: ContactId,
+    pub status: ReviewStatus,
+    /// Required when returned.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// The stored review and the sequence number its change got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewResponse {
+    pub protocol: ProtocolVersion,
+    pub review: Review,
+    pub seq: u64,
+}
+
+/// `POST /api/v1/cases/{id}/move`: a coordinator moves a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseMoveRequest {
+    pub protocol: ProtocolVersion,
+    pub to: CaseStatus,
+    /// Required when the case is returned to outreach.
+    #[serde(default)]
+    pub return_reason: Option<String>,
+}
+
+/// `POST /api/v1/cases/{id}/roster`: a coordinator adds (or updates) a
+/// member of the case's meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterRequest {
+    pub protocol: ProtocolVersion,
+    pub user: UserId,
+    pub agency: AgencyId,
+    /// When the confidentiality pledge was recorded (required for a 支援会議).
+    #[serde(default)]
+    pub pledge_recorded_at: Option<DateTime<Utc>>,
+}
+
+/// Why a case moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseMoveCause {
+    /// An outreach worker escalated the case.
+    Escalated,
+    /// A coordinator moved it.
+    Coordinator,
+    /// The person's consent changed (e.g. withdrawn).
+    ConsentChanged,
+    /// The meeting roster changed.
+    Roster,
+}
+
+/// One recorded move of a case-queue item (every move is kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseMove {
+    pub case_id: CaseId,
+    pub from: Option<CaseStatus>,
+    pub to: CaseStatus,
+    pub route: Route,
+    pub cause: CaseMoveCause,
+    /// Who moved it; `None` when the server did (consent followed).
+    pub by: Option<UserId>,
+    pub at: DateTime<Utc>,
+}
+
+/// A case-queue item with its history, as an office user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseDetail {
+    pub protocol: ProtocolVersion,
+    pub item: CaseQueueItem,
+    pub moves: Vec<CaseMove>,
+    /// The server sequence number of the case's latest change.
+    pub seq: u64,
+}
+
+/// `GET /api/v1/cases`: the queue, emergencies first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseList {
+    pub protocol: ProtocolVersion,
+    pub items: Vec<CaseQueueItem>,
+}
+
+/// One new or changed case-queue item in the LGWAN feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedItem {
+    /// Server sequence number of this version of the item.
+    pub seq: u64,
+    pub item: CaseQueueItem,
+}
+
+/// `GET /api/v1/feed/cases?after=N`: a page of the case-queue feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedPage {
+    pub protocol: ProtocolVersion,
+    pub items: Vec<FeedItem>,
+    pub next_cursor: u64,
+    pub has_more: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,6 +777,91 @@ mod tests {
             }
             .is_acknowledged()
         );
+    }
+
+    fn sample_op() -> Operation {
+        let device = DeviceId::new_v7(1, [1; 10]);
+        let person = PersonId::new_v7(2, [2; 10]);
+        Operation {
+            id: OperationId::new_v7(3, [3; 10]),
+            device_id: device,
+            hlc: Hlc::new(1_780_000_000_000, 0, device),
+            entity: EntityRef::person(person),
+            payload: Payload::ChangeStage {
+                from: Stage::Identified,
+                to: Stage::TryingToReach,
+                base: None,
+            },
+        }
+    }
+
+    fn ctx() -> ValidationContext {
+        ValidationContext::at(DateTime::from_timestamp(1_780_000_000, 0).unwrap())
+    }
+
+    #[test]
+    fn a_valid_operation() {
+        sample_op().validate(&ctx()).unwrap();
+    }
+
+    #[test]
+    fn entity_must_match_the_payload() {
+        let mut op = sample_op();
+        op.entity.kind = EntityKind::Contact;
+        assert!(op.validate(&ctx()).unwrap_err().has("entity"));
+    }
+
+    #[test]
+    fn hlc_must_come_from_the_sending_device() {
+        let mut op = sample_op();
+        op.hlc.node = DeviceId::new_v7(9, [9; 10]);
+        assert!(op.validate(&ctx()).unwrap_err().has("hlc"));
+    }
+
+    #[test]
+    fn impossible_stage_change_is_refused() {
+        let mut op = sample_op();
+        op.payload = Payload::ChangeStage {
+            from: Stage::Identified,
+            to: Stage::HandedOn,
+            base: None,
+        };
+        let e = op.validate(&ctx()).unwrap_err();
+        assert!(matches!(
+            e.get("payload.to").unwrap().violation,
+            Violation::StageTransitionNotAllowed { .. }
+        ));
+    }
+
+    #[test]
+    fn update_needs_changes_and_no_field_twice() {
+        let mut op = sample_op();
+        op.payload = Payload::UpdatePerson { changes: vec![] };
+        assert!(op.validate(&ctx()).unwrap_err().has("payload.changes"));
+        let change = FieldChange {
+            set: PersonField::Alias("架空 次郎".into()),
+            base: None,
+        };
+        op.payload = Payload::UpdatePerson {
+            changes: vec![change.clone(), change],
+        };
+        assert!(op.validate(&ctx()).unwrap_err().has("payload.changes.1"));
+    }
+
+    #[test]
+    fn person_fields_read_and_apply() {
+        let mut p: Person = serde_json::from_value(serde_json::json!({
+            "id": PersonId::new_v7(2, [2; 10]), "alias": "架空 三郎", "kana": null,
+            "birth_year": null, "sex": null, "area": null, "noticed_by": null, "summary": null,
+            "stage": {"kind": "identified"}, "team": TeamId::new_v7(1, [1; 10]),
+            "assigned_worker": null, "scheme_gap": null, "created_at": "2026-04-01T00:00:00Z"
+        }))
+        .unwrap();
+        let set = PersonField::Kana(Some("カクウ サブロウ".into()));
+        assert_eq!(set.read(&p), PersonField::Kana(None));
+        set.apply(&mut p);
+        assert_eq!(set.read(&p), set);
+        assert_eq!(set.name(), "kana");
     }
 
     #[test]
