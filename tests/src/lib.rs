@@ -2,14 +2,20 @@
 //!
 //! End-to-end tests of the whole system: they start the real `sync-server`
 //! binary and drive real clients, with faults injected between them. This
-//! library holds the harness (finding the binaries; later process control,
-//! free ports and the fault-injecting proxy); the scenarios live in
+//! library holds the harness (finding the binaries, the server as a child
+//! process on a free port, and the fault-injecting proxy); the scenarios live in
 //! `tests/tests/`.
 //!
 //! It must never talk to anything but loopback, and never leave processes
 //! running after a test.
 
 use std::path::PathBuf;
+
+pub mod proxy;
+pub mod server;
+
+pub use proxy::{Fault, FaultProxy};
+pub use server::ServerProcess;
 
 /// The path of a workspace binary (`sync-server`, `outreach`) built by the
 /// same `cargo test` run, next to the test executable's `deps/` folder.

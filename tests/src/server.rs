@@ -1,0 +1,148 @@
+//! The real `sync-server` binary as a child process, on a free loopback port,
+//! with its own temporary database. Tests can kill it with SIGKILL in the
+//! middle of work and start it again on the same port and database.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::binary;
+
+/// A running `sync-server`. Killed when dropped.
+pub struct ServerProcess {
+    child: Option<Child>,
+    addr: SocketAddr,
+    dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts a server with a fresh SQLite database in a temporary folder.
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let addr = free_port();
+        let mut s = Self {
+            child: None,
+            addr,
+            dir,
+        };
+        s.spawn();
+        s
+    }
+
+    /// The database URL the server uses.
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.db_path().display())
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("outreach.db")
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::File::create(self.dir.path().join("server.log")).expect("log file");
+        let child = Command::new(binary("sync-server"))
+            .arg("--database")
+            .arg(self.database_url())
+            .arg("--listen")
+            .arg(self.addr.to_string())
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start sync-server");
+        self.child = Some(child);
+        self.wait_healthy(Duration::from_secs(20));
+    }
+
+    /// Waits until `GET /healthz` answers 200.
+    pub fn wait_healthy(&mut self, timeout: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!(
+                    "sync-server exited early with {status}; log:\n{}",
+                    self.log()
+                );
+            }
+            if http_status(self.addr, "/healthz") == Some(200) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("sync-server did not become healthy; log:\n{}", self.log());
+    }
+
+    /// Kills the server with SIGKILL: no shutdown, no flush.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill(); // SIGKILL on Unix
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port and database.
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.spawn();
+    }
+
+    /// Runs another `sync-server` command (e.g. `admin ...`) against this
+    /// server's database.
+    pub fn command(&self, args: &[&str]) -> Output {
+        Command::new(binary("sync-server"))
+            .args(args)
+            .arg("--database")
+            .arg(self.database_url())
+            .output()
+            .expect("run sync-server")
+    }
+
+    /// What the server wrote to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    l.local_addr().expect("local addr")
+}
+
+/// The status code of a plain `GET`, or `None` if nothing answered.
+pub fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
