@@ -1,13 +1,38 @@
 //! # outreach-mobile
 //!
-//! The tablet side of Hamura Outreach. It will own the encrypted offline
-//! store, the keys, the outbox and the sync client (the "core"), and two front
-//! ends over that core: the Dioxus UI and the headless `outreach` CLI.
+//! The tablet side of Hamura Outreach: the core that both front ends (the
+//! Dioxus UI, issue 6, and the headless `outreach` CLI) call.
 //!
-//! It must never write plaintext personal data to disk, and its front ends
-//! must never touch SQL or crypto directly: they call the core.
+//! It owns:
+//! - the encrypted offline store ([`store`]): one SQLite file (WAL) whose
+//!   every record is sealed with AES-256-GCM ([`crypto`]), bound to its
+//!   table, id and version; versioned migrations;
+//! - the keys ([`keys`], [`secret`]): a random data key wrapped by
+//!   Argon2id(PIN, device secret), PIN change, wrong-PIN count and key
+//!   destruction, idle lock and wipe;
+//! - the domain operations, validated with `outreach-shared`, each written
+//!   with its protocol operation into the outbox in the same transaction;
+//! - what the sync client (issue 5) needs: the outbox in order,
+//!   acknowledgement and rejection, applying pulled pages, the pull cursor.
 //!
-//! Today only the front-end-independent pieces exist; the store, the sync
-//! client and the UI are built in their own issues.
+//! It must never:
+//! - write plaintext personal data anywhere on disk (database, `-wal`,
+//!   `-shm`, temporary files), nor put it in logs, errors or panics: errors
+//!   carry ids and counts only;
+//! - keep a key in memory after lock, or in a type that can be cloned,
+//!   serialized or printed;
+//! - let a front end touch SQL or crypto: they call [`Store`].
 
+pub(crate) mod crypto;
+pub mod error;
+pub mod keys;
+pub mod model;
+pub mod secret;
+pub mod store;
+
+pub use error::{RecordKind, Result, StoreError};
+pub use keys::KdfParams;
+pub use model::*;
 pub use outreach_shared as shared;
+pub use secret::{Pin, PinError};
+pub use store::{Clock, DB_FILE, MAX_WRONG_PINS, Store, StoreConfig};

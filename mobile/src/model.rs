@@ -1,0 +1,211 @@
+//! The values the core takes in and hands out: inputs for new records, and
+//! views (caseload, timeline, listings) for the front ends.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use outreach_shared::protocol::{CaseStatusView, ConflictRecord, Operation, Rejection};
+use outreach_shared::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::error::RecordKind;
+
+/// Who this device works for. Opaque ids only; kept in clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub device_id: DeviceId,
+    /// The worker using the tablet.
+    pub user_id: UserId,
+    /// The worker's team.
+    pub team_id: TeamId,
+}
+
+/// A new person as a worker enters it. The store adds the id, stage
+/// (把握), consent (none), team and creation time.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NewPerson {
+    pub alias: String,
+    pub kana: Option<String>,
+    pub birth_year: Option<BirthYear>,
+    pub sex: Option<Sex>,
+    pub area: Option<AreaCode>,
+    pub noticed_by: Option<NoticedBy>,
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub household: Household,
+    #[serde(default)]
+    pub fields: BTreeSet<LifeField>,
+    #[serde(default)]
+    pub tags: BTreeSet<CrossTag>,
+    pub scheme_gap: Option<SchemeGap>,
+    /// Defaults to the worker using the device.
+    pub assigned_worker: Option<UserId>,
+}
+
+/// A new contact log as a worker enters it. The store adds the id and the
+/// author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewContact {
+    pub person_id: PersonId,
+    pub occurred_at: DateTime<Utc>,
+    pub duration_minutes: Option<u16>,
+    pub method: ContactMethod,
+    pub met: MetWhom,
+    pub response: Option<PersonResponse>,
+    pub observation: String,
+    pub safety: Safety,
+    pub reflection: Option<Reflection>,
+    pub next_action: Option<NextAction>,
+}
+
+/// A new escalation to 多機関協働. The route follows the consent on record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewEscalation {
+    pub person_id: PersonId,
+    pub reason: String,
+    #[serde(default)]
+    pub fields: BTreeSet<LifeField>,
+    #[serde(default)]
+    pub tags: BTreeSet<CrossTag>,
+    #[serde(default)]
+    pub agencies_involved: BTreeSet<AgencyId>,
+    pub urgency: Urgency,
+}
+
+/// A person with the HLC of the change that set each field (`stage` and
+/// `consent` included): what the merge with the server needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRecord {
+    pub person: Person,
+    pub versions: BTreeMap<String, Hlc>,
+}
+
+/// A case raised from this device or reported by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    pub case_id: CaseId,
+    pub person_id: PersonId,
+    /// The escalation as raised (absent when only the server's status is known).
+    pub escalation: Option<Escalation>,
+    /// The case-queue status last pulled from the server.
+    pub status: Option<CaseStatusView>,
+}
+
+/// A record that could not be opened and was set aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DamagedRecord {
+    /// The table it was in (`persons`, `contacts`, ...).
+    pub table: String,
+    pub id: String,
+    pub version: i64,
+    pub detected_at: DateTime<Utc>,
+}
+
+impl DamagedRecord {
+    pub fn kind(&self) -> Option<RecordKind> {
+        RecordKind::from_table(&self.table)
+    }
+}
+
+/// A list of records, with those that could not be opened on the way
+/// (already set aside; the list goes on without them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub damaged: Vec<DamagedRecord>,
+}
+
+/// One person on the caseload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseloadEntry {
+    pub person: Person,
+    /// When the latest contact happened.
+    pub last_contact_at: Option<DateTime<Utc>>,
+    /// The next action planned at the latest contact, and its due date.
+    pub next_action: Option<NextAction>,
+    /// Days past the due date (0 when due today or later, or none planned).
+    pub days_overdue: i64,
+    /// Whether the follow-up is past its due date.
+    pub overdue: bool,
+    /// The latest contact had a danger sign or a life-threatening situation.
+    pub safety_concern: bool,
+    /// Open cases in 多機関協働 with their status, when known.
+    pub open_cases: Vec<CaseRecord>,
+}
+
+/// The caseload: the active and paused persons on this device, overdue
+/// follow-ups first, then by due date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caseload {
+    /// Today in Asia/Tokyo.
+    pub today: NaiveDate,
+    pub entries: Vec<CaseloadEntry>,
+    pub overdue: usize,
+    pub damaged: Vec<DamagedRecord>,
+}
+
+/// One contact in a timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub contact: ContactLog,
+    /// False when a later revision corrects this one.
+    pub current: bool,
+    /// The supervisor's review, once pulled.
+    pub review: Option<Review>,
+}
+
+/// A person's timeline: every contact revision, newest first, with reviews,
+/// cases and conflicts to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub person: Person,
+    pub entries: Vec<TimelineEntry>,
+    pub cases: Vec<CaseRecord>,
+    pub conflicts: Vec<ConflictRecord>,
+    pub damaged: Vec<DamagedRecord>,
+}
+
+/// What waits to be pushed. Needs no key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxStatus {
+    /// Operations not yet acknowledged (rejected ones included).
+    pub pending: u64,
+    /// Of those, refused by the server and waiting for the worker.
+    pub rejected: u64,
+    pub oldest_created_at: Option<DateTime<Utc>>,
+}
+
+/// One operation in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Local order: push in ascending `seq`.
+    pub seq: i64,
+    pub op: Operation,
+    pub created_at: DateTime<Utc>,
+    pub attempts: u32,
+    pub rejection: Option<Rejection>,
+}
+
+/// What applying a pull page did.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PullApplied {
+    pub applied: usize,
+    /// Person fields kept from local changes the server has not seen yet.
+    pub kept_local_fields: usize,
+    pub conflicts: usize,
+    pub gone: usize,
+    /// The cursor stored for the next pull.
+    pub cursor: u64,
+}
+
+/// The state of the store, readable without the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreStatus {
+    pub schema_version: i64,
+    pub unlocked: bool,
+    pub key_destroyed: bool,
+    pub wrong_pins: u32,
+    pub identity: Identity,
+    pub outbox: OutboxStatus,
+    pub damaged_records: usize,
+    pub pull_cursor: u64,
+}

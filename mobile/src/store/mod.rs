@@ -1,0 +1,676 @@
+//! The encrypted offline store: one SQLite file (WAL) in the data folder.
+//!
+//! Life cycle: [`Store::init`] once (sets the PIN, creates the device secret
+//! and the data key), then [`Store::open`] (locked) and [`Store::unlock`] with
+//! the PIN; [`Store::lock`] (or the idle time) forgets the keys;
+//! [`Store::wipe`] destroys keys and files.
+//!
+//! Every record is sealed (see [`crate::crypto`]); the SQL of each table
+//! lives in this module and its children only. A record that fails to open
+//! is moved to the `quarantine` table and reported, and the rest of the
+//! store keeps working.
+
+mod records;
+pub mod schema;
+mod sync;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use outreach_shared::hlc::{Hlc, HlcClock};
+use outreach_shared::ids::{DeviceId, TeamId, UserId};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+use crate::crypto::{Aad, Sealer, random_array};
+use crate::error::{Result, StoreError};
+use crate::keys::{self, KdfParams, SALT_LEN};
+use crate::model::{DamagedRecord, Identity, StoreStatus};
+use crate::secret::{DataKey, Key32, Pin};
+
+/// The database file's name inside the data folder.
+pub const DB_FILE: &str = "outreach.db";
+/// Wrong PINs in a row after which the data key is destroyed.
+pub const MAX_WRONG_PINS: u32 = 10;
+/// The default idle time after which the keys are forgotten.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// Where "now" comes from. The system clock in the app; a fixed or stepped
+/// clock in tests.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock(Arc::new(Utc::now))
+    }
+    pub fn fixed(at: DateTime<Utc>) -> Clock {
+        Clock(Arc::new(move || at))
+    }
+    pub fn from_fn(f: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(f))
+    }
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+/// How to find and run a store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// The app's data folder; the database lives here.
+    pub data_dir: PathBuf,
+    /// Where the device secret is kept. `None`: a file named after the store
+    /// in [`keys::default_device_secret_dir`].
+    pub device_secret_path: Option<PathBuf>,
+    /// Keys are forgotten after this long without use.
+    pub idle_timeout: Duration,
+    pub clock: Clock,
+}
+
+impl StoreConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> StoreConfig {
+        StoreConfig {
+            data_dir: data_dir.into(),
+            device_secret_path: None,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            clock: Clock::system(),
+        }
+    }
+    pub fn with_device_secret_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.device_secret_path = Some(path.into());
+        self
+    }
+    pub fn with_idle_timeout(mut self, idle: Duration) -> Self {
+        self.idle_timeout = idle;
+        self
+    }
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join(DB_FILE)
+    }
+}
+
+/// The keys of an unlocked store.
+struct Session {
+    data_key: DataKey,
+    sealer: Sealer,
+    last_used: Instant,
+}
+
+impl Session {
+    fn new(data_key: DataKey) -> Session {
+        Session {
+            sealer: Sealer::new(&data_key.0),
+            data_key,
+            last_used: Instant::now(),
+        }
+    }
+}
+
+struct KeyringRow {
+    params: KdfParams,
+    salt: Vec<u8>,
+    wrapped: Option<Vec<u8>>,
+    wrong_pins: u32,
+}
+
+/// The tablet's encrypted store. `Send`, not `Sync`: keep it on one thread
+/// (the UI talks to it through a channel).
+pub struct Store {
+    conn: Connection,
+    cfg: StoreConfig,
+    store_id: String,
+    secret_path: PathBuf,
+    identity: Identity,
+    hlc: HlcClock,
+    session: Option<Session>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("data_dir", &self.cfg.data_dir)
+            .field("unlocked", &self.session.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn ts(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_ts(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+pub(crate) fn unix_ms(at: DateTime<Utc>) -> u64 {
+    at.timestamp_millis().max(0) as u64
+}
+
+pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// Seals a value for its row.
+pub(crate) fn seal_value<T: Serialize>(
+    sealer: &Sealer,
+    table: &str,
+    id: &str,
+    version: i64,
+    value: &T,
+) -> Result<Vec<u8>> {
+    let plain = Zeroizing::new(serde_json::to_vec(value).map_err(|_| StoreError::Encode)?);
+    sealer.seal(Aad { table, id, version }, &plain)
+}
+
+/// Opens a row's value; `None` when it is damaged (fails to open or decode).
+pub(crate) fn open_value<T: DeserializeOwned>(
+    sealer: &Sealer,
+    table: &str,
+    id: &str,
+    version: i64,
+    sealed: &[u8],
+) -> Option<T> {
+    let plain = sealer.open(Aad { table, id, version }, sealed).ok()?;
+    serde_json::from_slice(&plain).ok()
+}
+
+/// The key column of each sealed table.
+pub(crate) fn key_column(table: &str) -> &'static str {
+    match table {
+        "reviews" => "contact_id",
+        "outbox" => "op_id",
+        _ => "id",
+    }
+}
+
+/// Moves a damaged row into `quarantine`.
+pub(crate) fn set_aside(
+    conn: &Connection,
+    table: &'static str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DamagedRecord>> {
+    let key = key_column(table);
+    let row: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            &format!("SELECT version, sealed FROM {table} WHERE {key} = ?1"),
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((version, sealed)) = row else {
+        return Ok(None);
+    };
+    conn.execute(
+        "INSERT INTO quarantine (table_name, record_id, version, sealed, detected_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![table, id, version, sealed, ts(now)],
+    )?;
+    conn.execute(&format!("DELETE FROM {table} WHERE {key} = ?1"), [id])?;
+    Ok(Some(DamagedRecord {
+        table: table.to_owned(),
+        id: id.to_owned(),
+        version,
+        detected_at: now,
+    }))
+}
+
+fn random_uuid() -> Result<uuid::Uuid> {
+    Ok(uuid::Builder::from_random_bytes(random_array()?).into_uuid())
+}
+
+impl Store {
+    /// Sets up a new store in `cfg.data_dir` with the worker's PIN: creates
+    /// the device secret, a random data key wrapped by Argon2id(PIN, device
+    /// secret), and the database. Returns it unlocked. Use
+    /// [`KdfParams::PRODUCTION`] outside tests.
+    pub fn init(
+        cfg: StoreConfig,
+        pin: &Pin,
+        identity: Option<Identity>,
+        kdf: KdfParams,
+    ) -> Result<Store> {
+        Self::init_at_schema(cfg, pin, identity, kdf, schema::LATEST_VERSION)
+    }
+
+    fn init_at_schema(
+        cfg: StoreConfig,
+        pin: &Pin,
+        identity: Option<Identity>,
+        kdf: KdfParams,
+        schema_version: i64,
+    ) -> Result<Store> {
+        keys::create_private_dir(&cfg.data_dir)?;
+        let mut conn = Connection::open(cfg.db_path())?;
+        schema::configure(&conn)?;
+        schema::migrate_to(&mut conn, schema_version)?;
+        let has_keyring: i64 = conn.query_row("SELECT count(*) FROM keyring", [], |r| r.get(0))?;
+        if has_keyring > 0 {
+            return Err(StoreError::AlreadyInitialized);
+        }
+        let now = cfg.clock.now();
+        let identity = match identity {
+            Some(i) => i,
+            None => Identity {
+                device_id: DeviceId::new_v7(unix_ms(now), random_array()?),
+                user_id: UserId::new_v7(unix_ms(now), random_array()?),
+                team_id: TeamId::new_v7(unix_ms(now), random_array()?),
+            },
+        };
+        let store_id = random_uuid()?.to_string();
+        let secret_path = resolve_secret_path(&cfg, &store_id)?;
+        let secret = keys::create_device_secret(&secret_path)?;
+        let built = (|| -> Result<DataKey> {
+            let dk = DataKey(Key32::random()?);
+            let salt: [u8; SALT_LEN] = random_array()?;
+            let kek = keys::derive_kek(pin, &secret, &salt, kdf)?;
+            let wrapped = keys::wrap_data_key(&kek, &dk, &store_id, kdf, &salt)?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO keyring (id, kdf, m_kib, t, p, salt, wrapped_key, wrong_pins)
+                 VALUES (1, 'argon2id-v19', ?1, ?2, ?3, ?4, ?5, 0)",
+                params![kdf.m_kib, kdf.t, kdf.p, &salt[..], wrapped],
+            )?;
+            set_meta(&tx, "store_id", &store_id)?;
+            set_meta(&tx, "device_id", &identity.device_id.to_string())?;
+            set_meta(&tx, "user_id", &identity.user_id.to_string())?;
+            set_meta(&tx, "team_id", &identity.team_id.to_string())?;
+            set_meta(&tx, "created_at", &ts(now))?;
+            set_meta(&tx, "pull_cursor", "0")?;
+            tx.commit()?;
+            Ok(dk)
+        })();
+        let dk = match built {
+            Ok(dk) => dk,
+            Err(e) => {
+                let _ = keys::destroy_device_secret(&secret_path);
+                return Err(e);
+            }
+        };
+        Ok(Store {
+            conn,
+            hlc: HlcClock::new(identity.device_id),
+            cfg,
+            store_id,
+            secret_path,
+            identity,
+            session: Some(Session::new(dk)),
+        })
+    }
+
+    /// Opens an existing store, locked. Migrates the schema if needed (no key
+    /// is needed for that).
+    pub fn open(cfg: StoreConfig) -> Result<Store> {
+        let db = cfg.db_path();
+        if !db.is_file() {
+            return Err(StoreError::NotInitialized);
+        }
+        let mut conn = Connection::open_with_flags(
+            &db,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        schema::configure(&conn)?;
+        schema::migrate_to(&mut conn, schema::LATEST_VERSION)?;
+        let meta = |k: &str| -> Result<String> { get_meta(&conn, k)?.ok_or(StoreError::NotInitialized) };
+        let store_id = meta("store_id")?;
+        let bad = |_| StoreError::KeyringCorrupt("identity in metadata is malformed");
+        let identity = Identity {
+            device_id: DeviceId::parse(&meta("device_id")?).map_err(bad)?,
+            user_id: UserId::parse(&meta("user_id")?).map_err(bad)?,
+            team_id: TeamId::parse(&meta("team_id")?).map_err(bad)?,
+        };
+        let hlc = match get_meta(&conn, "hlc_last")? {
+            Some(text) => {
+                let last: Hlc = text
+                    .parse()
+                    .map_err(|_| StoreError::KeyringCorrupt("stored clock is malformed"))?;
+                HlcClock::resume(Hlc::new(last.wall_ms, last.counter, identity.device_id))
+            }
+            None => HlcClock::new(identity.device_id),
+        };
+        let secret_path = resolve_secret_path(&cfg, &store_id)?;
+        Ok(Store {
+            conn,
+            cfg,
+            store_id,
+            secret_path,
+            identity,
+            hlc,
+            session: None,
+        })
+    }
+
+    /// Opens the store if there is one, or says so.
+    pub fn exists(cfg: &StoreConfig) -> bool {
+        cfg.db_path().is_file()
+    }
+
+    fn read_keyring(&self) -> Result<KeyringRow> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT m_kib, t, p, salt, wrapped_key, wrong_pins FROM keyring WHERE id = 1",
+                [],
+                |r| {
+                    Ok(KeyringRow {
+                        params: KdfParams {
+                            m_kib: r.get(0)?,
+                            t: r.get(1)?,
+                            p: r.get(2)?,
+                        },
+                        salt: r.get(3)?,
+                        wrapped: r.get(4)?,
+                        wrong_pins: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?;
+        row.ok_or(StoreError::KeyringCorrupt("the key row is missing"))
+    }
+
+    /// Unlocks with the worker's PIN. A wrong PIN is counted (the count is
+    /// written *before* the attempt, so killing the app mid-attempt does not
+    /// give a free try) and the 10th wrong PIN in a row destroys the data key.
+    pub fn unlock(&mut self, pin: &Pin) -> Result<()> {
+        let k = self.read_keyring()?;
+        let Some(wrapped) = k.wrapped else {
+            return Err(StoreError::KeyDestroyed);
+        };
+        if k.wrong_pins >= MAX_WRONG_PINS {
+            self.destroy_keys()?;
+            return Err(StoreError::KeyDestroyed);
+        }
+        let secret = keys::read_device_secret(&self.secret_path)?;
+        self.conn.execute(
+            "UPDATE keyring SET wrong_pins = wrong_pins + 1 WHERE id = 1",
+            [],
+        )?;
+        let kek = keys::derive_kek(pin, &secret, &k.salt, k.params)?;
+        match keys::unwrap_data_key(&kek, &wrapped, &self.store_id, k.params, &k.salt) {
+            Some(dk) => {
+                self.conn
+                    .execute("UPDATE keyring SET wrong_pins = 0 WHERE id = 1", [])?;
+                self.session = Some(Session::new(dk));
+                Ok(())
+            }
+            None => {
+                self.session = None;
+                let count = k.wrong_pins + 1;
+                if count >= MAX_WRONG_PINS {
+                    self.destroy_keys()?;
+                    Err(StoreError::KeyDestroyed)
+                } else {
+                    Err(StoreError::WrongPin {
+                        remaining: MAX_WRONG_PINS - count,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Changes the PIN: checks the old one (a wrong one counts), then wraps
+    /// the same data key under the new PIN with a fresh salt. No record is
+    /// touched.
+    pub fn change_pin(&mut self, old: &Pin, new: &Pin) -> Result<()> {
+        let params = self.read_keyring()?.params;
+        self.rewrap(old, new, params)
+    }
+
+    /// Raises (or sets) the Argon2id parameters, re-wrapping the data key.
+    pub fn set_kdf_params(&mut self, pin: &Pin, params: KdfParams) -> Result<()> {
+        // Checked before the PIN, so a refusal costs no attempt.
+        if params.m_kib > KdfParams::MAX_M_KIB || params.t > KdfParams::MAX_T || params.p > KdfParams::MAX_P {
+            return Err(StoreError::KeyringCorrupt("KDF parameters out of range"));
+        }
+        self.rewrap(pin, pin, params)
+    }
+
+    fn rewrap(&mut self, old: &Pin, new: &Pin, params: KdfParams) -> Result<()> {
+        self.unlock(old)?;
+        let secret = keys::read_device_secret(&self.secret_path)?;
+        let salt: [u8; SALT_LEN] = random_array()?;
+        let kek = keys::derive_kek(new, &secret, &salt, params)?;
+        let session = self.session.as_ref().ok_or(StoreError::Locked)?;
+        let wrapped = keys::wrap_data_key(&kek, &session.data_key, &self.store_id, params, &salt)?;
+        self.conn.execute(
+            "UPDATE keyring SET m_kib = ?1, t = ?2, p = ?3, salt = ?4, wrapped_key = ?5, wrong_pins = 0
+             WHERE id = 1",
+            params![params.m_kib, params.t, params.p, &salt[..], wrapped],
+        )?;
+        Ok(())
+    }
+
+    /// The Argon2id parameters the key is wrapped with.
+    pub fn kdf_params(&self) -> Result<KdfParams> {
+        Ok(self.read_keyring()?.params)
+    }
+
+    /// Forgets the keys. Records stay sealed on disk.
+    pub fn lock(&mut self) {
+        self.session = None;
+    }
+
+    /// Whether the keys are in memory (and the idle time has not passed).
+    pub fn is_unlocked(&mut self) -> bool {
+        self.check_idle();
+        self.session.is_some()
+    }
+
+    /// Locks if the idle time has passed; returns whether it is locked now.
+    /// The UI calls it on a timer.
+    pub fn check_idle(&mut self) -> bool {
+        if let Some(s) = &self.session
+            && s.last_used.elapsed() >= self.cfg.idle_timeout
+        {
+            self.session = None;
+        }
+        self.session.is_none()
+    }
+
+    /// Destroys the data key for good (too many wrong PINs, or the server
+    /// said the device was revoked): the wrapped key is erased from the
+    /// database (secure delete, WAL checkpointed) and the device secret file
+    /// overwritten and removed. The sealed records stay but can never be
+    /// opened again. Use [`Store::wipe`] to remove the files too.
+    pub fn destroy_keys(&mut self) -> Result<()> {
+        self.session = None;
+        let now = self.cfg.clock.now();
+        self.conn.execute(
+            "UPDATE keyring SET wrapped_key = NULL, salt = zeroblob(16), destroyed_at = ?1 WHERE id = 1",
+            [ts(now)],
+        )?;
+        self.checkpoint()?;
+        keys::destroy_device_secret(&self.secret_path)?;
+        Ok(())
+    }
+
+    /// Folds the WAL into the database file and truncates it.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Destroys the keys and removes the store's files (database, WAL,
+    /// shared memory, device secret). Needs no PIN: it is what a worker who
+    /// lost the PIN, or a revoked device, does.
+    pub fn wipe(mut self) -> Result<()> {
+        // Best effort first: erase the key even if the file removal fails.
+        let destroyed = self.destroy_keys();
+        let Store { conn, cfg, .. } = self;
+        let _ = conn.close();
+        let db = cfg.db_path();
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut p = db.clone().into_os_string();
+            p.push(suffix);
+            let p = PathBuf::from(p);
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let _ = std::fs::remove_dir(&cfg.data_dir);
+        destroyed
+    }
+
+    /// The store's state, readable while locked.
+    pub fn status(&mut self) -> Result<StoreStatus> {
+        let k = self.read_keyring()?;
+        let damaged: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM quarantine", [], |r| r.get(0))?;
+        Ok(StoreStatus {
+            schema_version: schema::version(&self.conn)?,
+            unlocked: self.is_unlocked(),
+            key_destroyed: k.wrapped.is_none(),
+            wrong_pins: k.wrong_pins,
+            identity: self.identity,
+            outbox: self.outbox_status()?,
+            damaged_records: damaged as usize,
+            pull_cursor: self.pull_cursor()?,
+        })
+    }
+
+    /// Who this device works for.
+    pub fn identity(&self) -> Identity {
+        self.identity
+    }
+
+    /// Records the identity the server gave at enrolment.
+    pub fn set_identity(&mut self, identity: Identity) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        set_meta(&tx, "device_id", &identity.device_id.to_string())?;
+        set_meta(&tx, "user_id", &identity.user_id.to_string())?;
+        set_meta(&tx, "team_id", &identity.team_id.to_string())?;
+        tx.commit()?;
+        self.identity = identity;
+        let last = self.hlc.last();
+        self.hlc = HlcClock::resume(Hlc::new(last.wall_ms, last.counter, identity.device_id));
+        Ok(())
+    }
+
+    /// Where the device secret of this store is kept.
+    pub fn device_secret_path(&self) -> &Path {
+        &self.secret_path
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.cfg.data_dir
+    }
+
+    /// The current time by the store's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.cfg.clock.now()
+    }
+
+    /// The last HLC handed out or observed (persisted with every change).
+    pub fn last_hlc(&self) -> Hlc {
+        self.hlc.last()
+    }
+
+    /// Records that were set aside as damaged.
+    pub fn damaged_records(&self) -> Result<Vec<DamagedRecord>> {
+        let mut st = self.conn.prepare(
+            "SELECT table_name, record_id, version, detected_at FROM quarantine ORDER BY seq",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (table, id, version, at) = row?;
+            out.push(DamagedRecord {
+                table,
+                id,
+                version,
+                detected_at: parse_ts(&at).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Checks the idle time, marks use, and hands out the parts a write or
+    /// read needs.
+    fn unlocked_parts(&mut self) -> Result<(&mut Connection, &Sealer)> {
+        if self.check_idle() {
+            return Err(StoreError::Locked);
+        }
+        let s = self.session.as_mut().ok_or(StoreError::Locked)?;
+        s.last_used = Instant::now();
+        Ok((&mut self.conn, &s.sealer))
+    }
+
+    fn require_unlocked(&mut self) -> Result<()> {
+        self.unlocked_parts().map(|_| ())
+    }
+
+    /// Moves damaged rows aside, in one transaction, and reports them.
+    fn set_aside_all(&mut self, found: Vec<(&'static str, String)>) -> Result<Vec<DamagedRecord>> {
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        let mut out = Vec::new();
+        for (table, id) in found {
+            if let Some(d) = set_aside(&tx, table, &id, now)? {
+                out.push(d);
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The raw connection, for tests in this crate.
+    #[cfg(test)]
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn resolve_secret_path(cfg: &StoreConfig, store_id: &str) -> Result<PathBuf> {
+    match &cfg.device_secret_path {
+        Some(p) => Ok(p.clone()),
+        None => keys::default_device_secret_dir()
+            .map(|d| d.join(format!("device-{store_id}.key")))
+            .ok_or(StoreError::NoDeviceSecretLocation),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,741 @@
+//! Domain operations: every change is validated with `shared`, sealed, and
+//! written together with its protocol operation in one transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use outreach_shared::hlc::Hlc;
+use outreach_shared::protocol::{
+    ConflictRecord, EntityRef, FieldChange, Operation, Payload, PersonField,
+};
+use outreach_shared::*;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::{Store, open_value, seal_value, set_meta, ts, unix_ms};
+use crate::crypto::{Sealer, random_array};
+use crate::error::{RecordKind, Result, StoreError};
+use crate::model::*;
+
+/// Every field of a person as a [`PersonField`], in a fixed order.
+pub(crate) fn person_fields(p: &Person) -> Vec<PersonField> {
+    vec![
+        PersonField::Alias(p.alias.clone()),
+        PersonField::Kana(p.kana.clone()),
+        PersonField::BirthYear(p.birth_year),
+        PersonField::Sex(p.sex),
+        PersonField::Area(p.area.clone()),
+        PersonField::NoticedBy(p.noticed_by),
+        PersonField::Summary(p.summary.clone()),
+        PersonField::Household(p.household.clone()),
+        PersonField::Fields {
+            fields: p.fields.clone(),
+            tags: p.tags.clone(),
+            scheme_gap: p.scheme_gap.clone(),
+        },
+        PersonField::AssignedWorker(p.assigned_worker),
+    ]
+}
+
+/// The version keys of a person: its fields, `stage` and `consent`.
+pub(crate) fn version_keys(p: &Person) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = person_fields(p).iter().map(PersonField::name).collect();
+    v.push("stage");
+    v.push("consent");
+    v
+}
+
+pub(crate) fn ctx(now: DateTime<Utc>) -> ValidationContext {
+    ValidationContext::at(now)
+}
+
+fn invalid(e: ValidationErrors) -> StoreError {
+    StoreError::Invalid(e)
+}
+
+/// Writes a protocol operation into the outbox and persists the clock.
+pub(crate) fn push_op(
+    tx: &Transaction<'_>,
+    sealer: &Sealer,
+    identity: &Identity,
+    hlc: Hlc,
+    now: DateTime<Utc>,
+    entity: EntityRef,
+    payload: Payload,
+) -> Result<OperationId> {
+    let id = OperationId::new_v7(unix_ms(now), random_array()?);
+    let kind = match entity.kind {
+        protocol::EntityKind::Person => "person",
+        protocol::EntityKind::Contact => "contact",
+        protocol::EntityKind::Case => "case",
+        protocol::EntityKind::Review => "review",
+        protocol::EntityKind::Conflict => "conflict",
+    };
+    let op = Operation {
+        id,
+        device_id: identity.device_id,
+        hlc,
+        entity,
+        payload,
+    };
+    let key = id.to_string();
+    let sealed = seal_value(sealer, "outbox", &key, 1, &op)?;
+    tx.execute(
+        "INSERT INTO outbox (op_id, entity_kind, created_at, version, sealed) VALUES (?1, ?2, ?3, 1, ?4)",
+        params![key, kind, ts(now), sealed],
+    )?;
+    set_meta(tx, "hlc_last", &hlc.to_string())?;
+    Ok(id)
+}
+
+pub(crate) fn write_person(
+    conn: &Connection,
+    sealer: &Sealer,
+    rec: &PersonRecord,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let id = rec.person.id.to_string();
+    let sealed = seal_value(sealer, "persons", &id, version, rec)?;
+    conn.execute(
+        "INSERT INTO persons (id, version, updated_at, sealed) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version,
+             updated_at = excluded.updated_at, sealed = excluded.sealed",
+        params![id, version, ts(now), sealed],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn write_contact(
+    conn: &Connection,
+    sealer: &Sealer,
+    c: &ContactLog,
+) -> Result<()> {
+    let id = c.id.to_string();
+    let sealed = seal_value(sealer, "contacts", &id, 1, c)?;
+    conn.execute(
+        "INSERT INTO contacts (id, person_id, revises, occurred_at, current, version, sealed)
+         VALUES (?1, ?2, ?3, ?4, 1, 1, ?5)",
+        params![
+            id,
+            c.person_id.to_string(),
+            c.revises.map(|r| r.to_string()),
+            ts(c.occurred_at),
+            sealed
+        ],
+    )?;
+    if let Some(r) = c.revises {
+        conn.execute(
+            "UPDATE contacts SET current = 0 WHERE id = ?1",
+            [r.to_string()],
+        )?;
+    }
+    // A revision that arrives before the one it corrects: it is already
+    // superseded.
+    let later: i64 = conn.query_row(
+        "SELECT count(*) FROM contacts WHERE revises = ?1",
+        [&id],
+        |r| r.get(0),
+    )?;
+    if later > 0 {
+        conn.execute("UPDATE contacts SET current = 0 WHERE id = ?1", [&id])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn write_case(
+    conn: &Connection,
+    sealer: &Sealer,
+    rec: &CaseRecord,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let id = rec.case_id.to_string();
+    let sealed = seal_value(sealer, "cases", &id, version, rec)?;
+    conn.execute(
+        "INSERT INTO cases (id, person_id, version, updated_at, sealed) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, version = excluded.version,
+             updated_at = excluded.updated_at, sealed = excluded.sealed",
+        params![id, rec.person_id.to_string(), version, ts(now), sealed],
+    )?;
+    Ok(())
+}
+
+/// Reads one sealed row: `Ok(None)` when absent, `Err(Damaged)` after
+/// setting it aside when it does not open.
+pub(crate) fn read_one<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sealer: &Sealer,
+    table: &'static str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(T, i64)>> {
+    let key = super::key_column(table);
+    let row: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            &format!("SELECT version, sealed FROM {table} WHERE {key} = ?1"),
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((version, sealed)) = row else {
+        return Ok(None);
+    };
+    match open_value(sealer, table, id, version, &sealed) {
+        Some(v) => Ok(Some((v, version))),
+        None => {
+            super::set_aside(conn, table, id, now)?;
+            Err(StoreError::Damaged {
+                kind: RecordKind::from_table(table).unwrap_or(RecordKind::Person),
+                id: id.to_owned(),
+            })
+        }
+    }
+}
+
+/// Opens the rows a query returns as `(id, version, sealed)`; the damaged
+/// ones are listed for [`Store::set_aside_all`].
+pub(crate) fn open_rows<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sealer: &Sealer,
+    table: &'static str,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+    damaged: &mut Vec<(&'static str, String)>,
+) -> Result<Vec<T>> {
+    let mut st = conn.prepare_cached(sql)?;
+    let mut rows = st.query(args)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let version: i64 = r.get(1)?;
+        let sealed: Vec<u8> = r.get(2)?;
+        match open_value(sealer, table, &id, version, &sealed) {
+            Some(v) => out.push(v),
+            None => damaged.push((table, id)),
+        }
+    }
+    Ok(out)
+}
+
+impl Store {
+    fn new_random10() -> Result<[u8; 10]> {
+        random_array()
+    }
+
+    /// A new id for a household member (the UI adds members to a person).
+    pub fn new_household_member_id(&self) -> Result<HouseholdMemberId> {
+        Ok(HouseholdMemberId::new_v7(
+            unix_ms(self.now()),
+            Self::new_random10()?,
+        ))
+    }
+
+    fn stamp(&mut self, now: DateTime<Utc>) -> Hlc {
+        self.hlc.now(unix_ms(now))
+    }
+
+    /// Adds a person (対象者) to the caseload, at stage 把握 with no consent.
+    pub fn create_person(&mut self, new: NewPerson) -> Result<Person> {
+        self.require_unlocked()?;
+        let now = self.now();
+        let person = Person {
+            id: PersonId::new_v7(unix_ms(now), Self::new_random10()?),
+            alias: new.alias,
+            kana: new.kana,
+            birth_year: new.birth_year,
+            sex: new.sex,
+            area: new.area,
+            noticed_by: new.noticed_by,
+            summary: new.summary,
+            household: new.household,
+            fields: new.fields,
+            tags: new.tags,
+            scheme_gap: new.scheme_gap,
+            stage: Stage::Identified,
+            consent: ConsentRecord::none(),
+            team: self.identity.team_id,
+            assigned_worker: new.assigned_worker.or(Some(self.identity.user_id)),
+            created_at: now,
+        };
+        person.validate(&ctx(now)).map_err(invalid)?;
+        let hlc = self.stamp(now);
+        let versions = version_keys(&person)
+            .into_iter()
+            .map(|k| (k.to_owned(), hlc))
+            .collect();
+        let rec = PersonRecord {
+            person: person.clone(),
+            versions,
+        };
+        let identity = self.identity;
+        let (conn, sealer) = self.unlocked_parts()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        write_person(&tx, sealer, &rec, 1, now)?;
+        push_op(
+            &tx,
+            sealer,
+            &identity,
+            hlc,
+            now,
+            EntityRef::person(person.id),
+            Payload::CreatePerson(person.clone()),
+        )?;
+        tx.commit()?;
+        Ok(person)
+    }
+
+    /// A person with the version of each field.
+    pub fn person_record(&mut self, id: PersonId) -> Result<PersonRecord> {
+        let now = self.now();
+        let (conn, sealer) = self.unlocked_parts()?;
+        read_one::<PersonRecord>(conn, sealer, "persons", &id.to_string(), now)?
+            .map(|(r, _)| r)
+            .ok_or(StoreError::NotFound {
+                kind: RecordKind::Person,
+                id: id.to_string(),
+            })
+    }
+
+    /// A person.
+    pub fn person(&mut self, id: PersonId) -> Result<Person> {
+        Ok(self.person_record(id)?.person)
+    }
+
+    fn load_person_for_change(&mut self, id: PersonId) -> Result<(PersonRecord, i64)> {
+        let now = self.now();
+        let (conn, sealer) = self.unlocked_parts()?;
+        read_one::<PersonRecord>(conn, sealer, "persons", &id.to_string(), now)?.ok_or(
+            StoreError::NotFound {
+                kind: RecordKind::Person,
+                id: id.to_string(),
+            },
+        )
+    }
+
+    /// Writes a changed person and its operation in one transaction.
+    fn commit_person_change(
+        &mut self,
+        rec: &PersonRecord,
+        version: i64,
+        hlc: Hlc,
+        now: DateTime<Utc>,
+        payload: Payload,
+    ) -> Result<()> {
+        let identity = self.identity;
+        let (conn, sealer) = self.unlocked_parts()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // The row must still be the version we read (one writer per store,
+        // but be sure).
+        let found: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM persons WHERE id = ?1",
+                [rec.person.id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if found != Some(version) {
+            return Err(StoreError::NotFound {
+                kind: RecordKind::Person,
+                id: rec.person.id.to_string(),
+            });
+        }
+        write_person(&tx, sealer, rec, version + 1, now)?;
+        push_op(
+            &tx,
+            sealer,
+            &identity,
+            hlc,
+            now,
+            EntityRef::person(rec.person.id),
+            payload,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Changes some fields of a person (names, household, fields of life...).
+    /// Fields given with their current value are left out; if nothing
+    /// changes, nothing is written.
+    pub fn update_person(&mut self, id: PersonId, changes: Vec<PersonField>) -> Result<Person> {
+        let now = self.now();
+        let (mut rec, version) = self.load_person_for_change(id)?;
+        let mut names = BTreeSet::new();
+        let mut dup = ValidationErrors::default();
+        for c in &changes {
+            if !names.insert(c.name()) {
+                dup.push(c.name(), Violation::Duplicate);
+            }
+        }
+        dup.finish().map_err(invalid)?;
+        let hlc = self.stamp(now);
+        let mut out = Vec::new();
+        for c in changes {
+            if c.read(&rec.person) == c {
+                continue;
+            }
+            let base = rec.versions.get(c.name()).copied();
+            c.apply(&mut rec.person);
+            rec.versions.insert(c.name().to_owned(), hlc);
+            out.push(FieldChange { set: c, base });
+        }
+        if out.is_empty() {
+            return Ok(rec.person);
+        }
+        rec.person.validate(&ctx(now)).map_err(invalid)?;
+        self.commit_person_change(&rec, version, hlc, now, Payload::UpdatePerson { changes: out })?;
+        Ok(rec.person)
+    }
+
+    /// Moves the relationship stage (関係の段階); only allowed transitions.
+    pub fn change_stage(&mut self, id: PersonId, to: Stage) -> Result<Person> {
+        let now = self.now();
+        let (mut rec, version) = self.load_person_for_change(id)?;
+        let from = rec.person.stage;
+        from.check_transition(to, "stage")
+            .map_err(StoreError::invalid_one)?;
+        let hlc = self.stamp(now);
+        let base = rec.versions.get("stage").copied();
+        rec.person.stage = to;
+        rec.versions.insert("stage".into(), hlc);
+        self.commit_person_change(&rec, version, hlc, now, Payload::ChangeStage { from, to, base })?;
+        Ok(rec.person)
+    }
+
+    /// Records consent (本人同意) given, or any other consent state.
+    pub fn record_consent(&mut self, id: PersonId, consent: ConsentRecord) -> Result<Person> {
+        let now = self.now();
+        let mut e = ValidationErrors::default();
+        e.nest("consent", consent.validate(&ctx(now)));
+        e.finish().map_err(invalid)?;
+        let (mut rec, version) = self.load_person_for_change(id)?;
+        let hlc = self.stamp(now);
+        let base = rec.versions.get("consent").copied();
+        rec.person.consent = consent.clone();
+        rec.versions.insert("consent".into(), hlc);
+        self.commit_person_change(&rec, version, hlc, now, Payload::RecordConsent { consent, base })?;
+        Ok(rec.person)
+    }
+
+    /// Records that the person withdrew consent, on `date` (today in Tokyo
+    /// when `None`), by the worker using the device.
+    pub fn withdraw_consent(&mut self, id: PersonId, date: Option<NaiveDate>) -> Result<Person> {
+        let date = date.unwrap_or_else(|| ja::local_date(self.now()));
+        let consent = ConsentRecord {
+            status: ConsentStatus::Withdrawn,
+            scope: BTreeSet::new(),
+            date: Some(date),
+            recorded_by: Some(self.identity.user_id),
+        };
+        self.record_consent(id, consent)
+    }
+
+    /// Logs a contact (接触記録). Append-only.
+    pub fn log_contact(&mut self, new: NewContact) -> Result<ContactLog> {
+        self.append_contact(new, None)
+    }
+
+    /// Logs a correction of a contact: a new revision that replaces the
+    /// current one; the history is kept.
+    pub fn correct_contact(&mut self, revises: ContactId, new: NewContact) -> Result<ContactLog> {
+        self.append_contact(new, Some(revises))
+    }
+
+    fn append_contact(&mut self, new: NewContact, revises: Option<ContactId>) -> Result<ContactLog> {
+        let now = self.now();
+        let identity = self.identity;
+        let contact = ContactLog {
+            id: ContactId::new_v7(unix_ms(now), Self::new_random10()?),
+            person_id: new.person_id,
+            revises,
+            author: identity.user_id,
+            occurred_at: new.occurred_at,
+            duration_minutes: new.duration_minutes,
+            method: new.method,
+            met: new.met,
+            response: new.response,
+            observation: new.observation,
+            safety: new.safety,
+            reflection: new.reflection,
+            next_action: new.next_action,
+        };
+        self.require_unlocked()?;
+        contact.validate(&ctx(now)).map_err(invalid)?;
+        let hlc = self.stamp(now);
+        let (conn, sealer) = self.unlocked_parts()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: i64 = tx.query_row(
+            "SELECT count(*) FROM persons WHERE id = ?1",
+            [contact.person_id.to_string()],
+            |r| r.get(0),
+        )?;
+        if exists == 0 {
+            return Err(StoreError::NotFound {
+                kind: RecordKind::Person,
+                id: contact.person_id.to_string(),
+            });
+        }
+        if let Some(r) = revises {
+            let row: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT person_id, current FROM contacts WHERE id = ?1",
+                    [r.to_string()],
+                    |x| Ok((x.get(0)?, x.get(1)?)),
+                )
+                .optional()?;
+            match row {
+                None => {
+                    return Err(StoreError::NotFound {
+                        kind: RecordKind::Contact,
+                        id: r.to_string(),
+                    });
+                }
+                Some((p, _)) if p != contact.person_id.to_string() => {
+                    return Err(StoreError::invalid_one(FieldError::new(
+                        "revises",
+                        Violation::Contradicts {
+                            other: "person_id".into(),
+                        },
+                    )));
+                }
+                Some((_, 0)) => {
+                    return Err(StoreError::AlreadyCorrected { id: r.to_string() });
+                }
+                Some(_) => {}
+            }
+        }
+        write_contact(&tx, sealer, &contact)?;
+        push_op(
+            &tx,
+            sealer,
+            &identity,
+            hlc,
+            now,
+            EntityRef::contact(contact.id),
+            Payload::LogContact(contact.clone()),
+        )?;
+        tx.commit()?;
+        Ok(contact)
+    }
+
+    /// Escalates a case to 多機関協働. The route follows the consent on
+    /// record: 重層的支援会議 with consent, 支援会議 without.
+    pub fn escalate(&mut self, new: NewEscalation) -> Result<Escalation> {
+        let now = self.now();
+        let (rec, _) = self.load_person_for_change(new.person_id)?;
+        let consent = rec.person.consent;
+        let esc = Escalation {
+            case_id: CaseId::new_v7(unix_ms(now), Self::new_random10()?),
+            person_id: new.person_id,
+            raised_by: self.identity.user_id,
+            raised_at: now,
+            reason: new.reason,
+            fields: new.fields,
+            tags: new.tags,
+            agencies_involved: new.agencies_involved,
+            urgency: new.urgency,
+            route: Route::for_consent(&consent),
+        };
+        esc.validate(&ctx(now), &consent).map_err(invalid)?;
+        let hlc = self.stamp(now);
+        let identity = self.identity;
+        let case = CaseRecord {
+            case_id: esc.case_id,
+            person_id: esc.person_id,
+            escalation: Some(esc.clone()),
+            status: None,
+        };
+        let (conn, sealer) = self.unlocked_parts()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        write_case(&tx, sealer, &case, 1, now)?;
+        push_op(
+            &tx,
+            sealer,
+            &identity,
+            hlc,
+            now,
+            EntityRef::case(esc.case_id),
+            Payload::Escalate(esc.clone()),
+        )?;
+        tx.commit()?;
+        Ok(esc)
+    }
+
+    fn all_person_records(&mut self) -> Result<(Vec<PersonRecord>, Vec<DamagedRecord>)> {
+        let mut damaged = Vec::new();
+        let (conn, sealer) = self.unlocked_parts()?;
+        let items: Vec<PersonRecord> = open_rows(
+            conn,
+            sealer,
+            "persons",
+            "SELECT id, version, sealed FROM persons ORDER BY id",
+            &[],
+            &mut damaged,
+        )?;
+        let damaged = self.set_aside_all(damaged)?;
+        Ok((items, damaged))
+    }
+
+    /// Every person on this device, oldest first.
+    pub fn persons(&mut self) -> Result<Listing<Person>> {
+        let (items, damaged) = self.all_person_records()?;
+        Ok(Listing {
+            items: items.into_iter().map(|r| r.person).collect(),
+            damaged,
+        })
+    }
+
+    /// Persons whose alias or kana matches (ひらがな matches カタカナ). The
+    /// records are opened and filtered in memory: there is no plaintext
+    /// index on disk.
+    pub fn search(&mut self, query: &str) -> Result<Listing<Person>> {
+        let mut l = self.persons()?;
+        l.items.retain(|p| p.matches_search(query));
+        Ok(l)
+    }
+
+    /// The caseload: every person not closed, with the latest contact's next
+    /// action and whether it is overdue (today in Asia/Tokyo), overdue first.
+    pub fn caseload(&mut self) -> Result<Caseload> {
+        let now = self.now();
+        let today = ja::local_date(now);
+        let (persons, mut damaged) = self.all_person_records()?;
+        let mut found = Vec::new();
+        let (conn, sealer) = self.unlocked_parts()?;
+        // The latest current revision per person (SQLite takes the bare
+        // columns from the row with the maximum).
+        let latest: Vec<ContactLog> = open_rows(
+            conn,
+            sealer,
+            "contacts",
+            "SELECT id, version, sealed, max(occurred_at) FROM contacts WHERE current = 1 GROUP BY person_id",
+            &[],
+            &mut found,
+        )?;
+        let cases: Vec<CaseRecord> = open_rows(
+            conn,
+            sealer,
+            "cases",
+            "SELECT id, version, sealed FROM cases",
+            &[],
+            &mut found,
+        )?;
+        damaged.extend(self.set_aside_all(found)?);
+        let mut latest: HashMap<PersonId, ContactLog> =
+            latest.into_iter().map(|c| (c.person_id, c)).collect();
+        let mut cases_by_person: HashMap<PersonId, Vec<CaseRecord>> = HashMap::new();
+        for c in cases {
+            let open = c.status.as_ref().is_none_or(|s| s.status.is_open());
+            if open {
+                cases_by_person.entry(c.person_id).or_default().push(c);
+            }
+        }
+        let mut entries: Vec<CaseloadEntry> = persons
+            .into_iter()
+            .filter(|r| r.person.stage != Stage::Closed)
+            .map(|r| {
+                let last = latest.remove(&r.person.id);
+                let next_action = last.as_ref().and_then(|c| c.next_action.clone());
+                let days_overdue = next_action
+                    .as_ref()
+                    .map(|n| (today - n.due).num_days().max(0))
+                    .unwrap_or(0);
+                CaseloadEntry {
+                    open_cases: cases_by_person.remove(&r.person.id).unwrap_or_default(),
+                    last_contact_at: last.as_ref().map(|c| c.occurred_at),
+                    safety_concern: last.as_ref().is_some_and(ContactLog::has_safety_concern),
+                    overdue: days_overdue > 0,
+                    days_overdue,
+                    next_action,
+                    person: r.person,
+                }
+            })
+            .collect();
+        entries.sort_by(|a, b| {
+            let key = |e: &CaseloadEntry| {
+                (
+                    !e.overdue,
+                    e.next_action.as_ref().map(|n| n.due).unwrap_or(NaiveDate::MAX),
+                    e.person.created_at,
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        let overdue = entries.iter().filter(|e| e.overdue).count();
+        Ok(Caseload {
+            today,
+            entries,
+            overdue,
+            damaged,
+        })
+    }
+
+    /// A person's timeline: every contact revision newest first, each with
+    /// its review, plus cases and conflicts.
+    pub fn timeline(&mut self, id: PersonId) -> Result<Timeline> {
+        let person = self.person(id)?;
+        let pid = id.to_string();
+        let mut found = Vec::new();
+        let (conn, sealer) = self.unlocked_parts()?;
+        let mut current = HashMap::new();
+        {
+            let mut st = conn.prepare_cached(
+                "SELECT id, current FROM contacts WHERE person_id = ?1",
+            )?;
+            let rows = st.query_map([&pid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (cid, cur) = row?;
+                current.insert(cid, cur != 0);
+            }
+        }
+        let contacts: Vec<ContactLog> = open_rows(
+            conn,
+            sealer,
+            "contacts",
+            "SELECT id, version, sealed FROM contacts WHERE person_id = ?1 ORDER BY occurred_at DESC, id DESC",
+            &[&pid],
+            &mut found,
+        )?;
+        let reviews: Vec<Review> = open_rows(
+            conn,
+            sealer,
+            "reviews",
+            "SELECT r.contact_id, r.version, r.sealed FROM reviews r
+             JOIN contacts c ON c.id = r.contact_id WHERE c.person_id = ?1",
+            &[&pid],
+            &mut found,
+        )?;
+        let cases: Vec<CaseRecord> = open_rows(
+            conn,
+            sealer,
+            "cases",
+            "SELECT id, version, sealed FROM cases WHERE person_id = ?1 ORDER BY id",
+            &[&pid],
+            &mut found,
+        )?;
+        let conflicts: Vec<ConflictRecord> = open_rows(
+            conn,
+            sealer,
+            "conflicts",
+            "SELECT id, version, sealed FROM conflicts WHERE person_id = ?1 ORDER BY seen_at",
+            &[&pid],
+            &mut found,
+        )?;
+        let damaged = self.set_aside_all(found)?;
+        let mut reviews: BTreeMap<ContactId, Review> =
+            reviews.into_iter().map(|r| (r.contact_id, r)).collect();
+        let entries = contacts
+            .into_iter()
+            .map(|c| TimelineEntry {
+                current: current.get(&c.id.to_string()).copied().unwrap_or(true),
+                review: reviews.remove(&c.id),
+                contact: c,
+            })
+            .collect();
+        Ok(Timeline {
+            person,
+            entries,
+            cases,
+            conflicts,
+            damaged,
+        })
+    }
+}

@@ -1,0 +1,371 @@
+//! What the sync client (issue 5) needs from the store: the outbox in order,
+//! acknowledgement and rejection of operations, applying pulled pages in one
+//! transaction each, and the pull cursor.
+
+use chrono::{DateTime, Utc};
+use outreach_shared::protocol::{
+    Change, ChangeBody, ConflictRecord, EntityKind, Operation, PullResponse, Rejection,
+};
+use outreach_shared::*;
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::records::{person_fields, read_one, write_case, write_contact, write_person};
+use super::{Store, get_meta, open_value, parse_ts, seal_value, set_meta, ts, unix_ms};
+use crate::crypto::{Sealer, random_array};
+use crate::error::{RecordKind, Result, StoreError};
+use crate::model::*;
+
+impl Store {
+    /// How many operations wait to be pushed. Needs no key.
+    pub fn outbox_status(&self) -> Result<OutboxStatus> {
+        let (pending, rejected, oldest): (i64, i64, Option<String>) = self.conn.query_row(
+            "SELECT count(*), count(rejected_at), min(created_at) FROM outbox",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(OutboxStatus {
+            pending: pending as u64,
+            rejected: rejected as u64,
+            oldest_created_at: oldest.as_deref().and_then(parse_ts),
+        })
+    }
+
+    /// The next operations to push, oldest first, without the rejected ones
+    /// (those wait for the worker: see [`Store::outbox_rejected`]).
+    pub fn outbox_batch(&mut self, limit: usize) -> Result<Listing<OutboxEntry>> {
+        self.outbox_entries(false, limit)
+    }
+
+    /// The operations the server refused, with its reasons.
+    pub fn outbox_rejected(&mut self) -> Result<Listing<OutboxEntry>> {
+        self.outbox_entries(true, usize::MAX)
+    }
+
+    fn outbox_entries(&mut self, rejected: bool, limit: usize) -> Result<Listing<OutboxEntry>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut found = Vec::new();
+        let mut items = Vec::new();
+        {
+            let (conn, sealer) = self.unlocked_parts()?;
+            let sql = if rejected {
+                "SELECT seq, op_id, version, sealed, created_at, attempts, rejection FROM outbox
+                 WHERE rejected_at IS NOT NULL ORDER BY seq LIMIT ?1"
+            } else {
+                "SELECT seq, op_id, version, sealed, created_at, attempts, rejection FROM outbox
+                 WHERE rejected_at IS NULL ORDER BY seq LIMIT ?1"
+            };
+            let mut st = conn.prepare_cached(sql)?;
+            let mut rows = st.query([limit])?;
+            while let Some(r) = rows.next()? {
+                let seq: i64 = r.get(0)?;
+                let id: String = r.get(1)?;
+                let version: i64 = r.get(2)?;
+                let sealed: Vec<u8> = r.get(3)?;
+                let created: String = r.get(4)?;
+                let attempts: i64 = r.get(5)?;
+                let rejection: Option<Vec<u8>> = r.get(6)?;
+                let Some(op) = open_value::<Operation>(sealer, "outbox", &id, version, &sealed) else {
+                    found.push(("outbox", id));
+                    continue;
+                };
+                let rejection = rejection
+                    .and_then(|b| open_value::<Rejection>(sealer, "outbox.rejection", &id, 1, &b));
+                items.push(OutboxEntry {
+                    seq,
+                    op,
+                    created_at: parse_ts(&created).unwrap_or_default(),
+                    attempts: attempts.max(0) as u32,
+                    rejection,
+                });
+            }
+        }
+        let damaged = self.set_aside_all(found)?;
+        Ok(Listing { items, damaged })
+    }
+
+    /// Notes that these operations were sent (for backoff and support).
+    pub fn note_push_attempt(&mut self, ids: &[OperationId]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for id in ids {
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE op_id = ?1",
+                [id.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes operations the server acknowledged (applied or duplicate).
+    /// Returns how many were removed; unknown ids are ignored (a repeated
+    /// acknowledgement is harmless).
+    pub fn acknowledge(&mut self, ids: &[OperationId]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        for id in ids {
+            n += tx.execute("DELETE FROM outbox WHERE op_id = ?1", [id.to_string()])?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Records the server's refusal of an operation. The operation stays in
+    /// the outbox, set apart from the next batches, with the reason (sealed:
+    /// it may quote the record).
+    pub fn record_rejection(&mut self, id: OperationId, rejection: &Rejection) -> Result<()> {
+        let now = self.now();
+        let key = id.to_string();
+        let (conn, sealer) = self.unlocked_parts()?;
+        let sealed = seal_value(sealer, "outbox.rejection", &key, 1, rejection)?;
+        let n = conn.execute(
+            "UPDATE outbox SET rejected_at = ?1, rejection = ?2 WHERE op_id = ?3",
+            params![ts(now), sealed, key],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                kind: RecordKind::OutboxOperation,
+                id: key,
+            });
+        }
+        Ok(())
+    }
+
+    /// Puts a rejected operation back in line (after the worker fixed the
+    /// cause), or drops it when `discard` (the worker gave it up).
+    pub fn resolve_rejection(&mut self, id: OperationId, discard: bool) -> Result<()> {
+        let key = id.to_string();
+        let n = if discard {
+            self.conn.execute(
+                "DELETE FROM outbox WHERE op_id = ?1 AND rejected_at IS NOT NULL",
+                [&key],
+            )?
+        } else {
+            self.conn.execute(
+                "UPDATE outbox SET rejected_at = NULL, rejection = NULL WHERE op_id = ?1",
+                [&key],
+            )?
+        };
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                kind: RecordKind::OutboxOperation,
+                id: key,
+            });
+        }
+        Ok(())
+    }
+
+    /// The server sequence number after which the next pull starts.
+    pub fn pull_cursor(&self) -> Result<u64> {
+        Ok(get_meta(&self.conn, "pull_cursor")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Applies one pulled page in one transaction, and stores its
+    /// `next_cursor` in the same transaction: a page is applied whole or not
+    /// at all, and a cut between pages resumes at the right place.
+    ///
+    /// Persons merge field by field: a field this device changed later than
+    /// the server's version (a change still in the outbox) keeps its local
+    /// value; otherwise the server's value is taken.
+    pub fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PullApplied> {
+        let now = self.now();
+        let physical = unix_ms(now);
+        for ch in &page.changes {
+            // Take the server's clock in; a timestamp too far ahead is
+            // refused by the HLC and simply not observed.
+            let _ = self.hlc.observe(ch.hlc, physical);
+        }
+        let hlc_last = self.hlc.last();
+        let (conn, sealer) = self.unlocked_parts()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut report = PullApplied::default();
+        for ch in &page.changes {
+            apply_change(&tx, sealer, ch, now, &mut report)?;
+        }
+        set_meta(&tx, "pull_cursor", &page.next_cursor.to_string())?;
+        set_meta(&tx, "hlc_last", &hlc_last.to_string())?;
+        tx.commit()?;
+        report.cursor = page.next_cursor;
+        Ok(report)
+    }
+}
+
+fn apply_change(
+    tx: &Transaction<'_>,
+    sealer: &Sealer,
+    ch: &Change,
+    now: DateTime<Utc>,
+    report: &mut PullApplied,
+) -> Result<()> {
+    let id = ch.entity.id.to_string();
+    match &ch.body {
+        ChangeBody::Person(snap) => {
+            let local = match read_one::<PersonRecord>(tx, sealer, "persons", &id, now) {
+                Ok(v) => v,
+                // A damaged local copy was set aside: the server's heals it.
+                Err(StoreError::Damaged { .. }) => None,
+                Err(e) => return Err(e),
+            };
+            let (rec, version) = match local {
+                None => (
+                    PersonRecord {
+                        person: snap.person.clone(),
+                        versions: snap.versions.clone(),
+                    },
+                    1,
+                ),
+                Some((mut rec, version)) => {
+                    merge_snapshot(&mut rec, snap, report);
+                    (rec, version + 1)
+                }
+            };
+            write_person(tx, sealer, &rec, version, now)?;
+        }
+        ChangeBody::Contact(c) => {
+            let exists: i64 = tx.query_row(
+                "SELECT count(*) FROM contacts WHERE id = ?1",
+                [c.id.to_string()],
+                |r| r.get(0),
+            )?;
+            // Append-only: a contact once stored never changes.
+            if exists == 0 {
+                write_contact(tx, sealer, c)?;
+            }
+        }
+        ChangeBody::Review(r) => {
+            let key = r.contact_id.to_string();
+            let version: i64 = tx
+                .query_row(
+                    "SELECT version FROM reviews WHERE contact_id = ?1",
+                    [&key],
+                    |x| x.get(0),
+                )
+                .optional()?
+                .unwrap_or(0)
+                + 1;
+            let sealed = seal_value(sealer, "reviews", &key, version, r)?;
+            tx.execute(
+                "INSERT INTO reviews (contact_id, version, updated_at, sealed) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (contact_id) DO UPDATE SET version = excluded.version,
+                     updated_at = excluded.updated_at, sealed = excluded.sealed",
+                params![key, version, ts(now), sealed],
+            )?;
+        }
+        ChangeBody::Case(view) => {
+            let key = view.case_id.to_string();
+            let existing = match read_one::<CaseRecord>(tx, sealer, "cases", &key, now) {
+                Ok(v) => v,
+                Err(StoreError::Damaged { .. }) => None,
+                Err(e) => return Err(e),
+            };
+            let (rec, version) = match existing {
+                Some((mut rec, v)) => {
+                    rec.status = Some(view.clone());
+                    (rec, v + 1)
+                }
+                None => (
+                    CaseRecord {
+                        case_id: view.case_id,
+                        person_id: view.person_id,
+                        escalation: None,
+                        status: Some(view.clone()),
+                    },
+                    1,
+                ),
+            };
+            write_case(tx, sealer, &rec, version, now)?;
+        }
+        ChangeBody::Conflict(c) => {
+            store_conflict(tx, sealer, c, now)?;
+            report.conflicts += 1;
+        }
+        ChangeBody::Gone => {
+            match ch.entity.kind {
+                EntityKind::Person => {
+                    tx.execute(
+                        "DELETE FROM reviews WHERE contact_id IN (SELECT id FROM contacts WHERE person_id = ?1)",
+                        [&id],
+                    )?;
+                    tx.execute("DELETE FROM contacts WHERE person_id = ?1", [&id])?;
+                    tx.execute("DELETE FROM cases WHERE person_id = ?1", [&id])?;
+                    tx.execute("DELETE FROM conflicts WHERE person_id = ?1", [&id])?;
+                    tx.execute("DELETE FROM persons WHERE id = ?1", [&id])?;
+                }
+                EntityKind::Contact => {
+                    tx.execute("DELETE FROM reviews WHERE contact_id = ?1", [&id])?;
+                    tx.execute("DELETE FROM contacts WHERE id = ?1", [&id])?;
+                }
+                EntityKind::Case => {
+                    tx.execute("DELETE FROM cases WHERE id = ?1", [&id])?;
+                }
+                EntityKind::Review => {
+                    tx.execute("DELETE FROM reviews WHERE contact_id = ?1", [&id])?;
+                }
+                EntityKind::Conflict => {
+                    tx.execute("DELETE FROM conflicts WHERE id = ?1", [&id])?;
+                }
+            }
+            report.gone += 1;
+        }
+    }
+    report.applied += 1;
+    Ok(())
+}
+
+fn store_conflict(
+    tx: &Transaction<'_>,
+    sealer: &Sealer,
+    c: &ConflictRecord,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let id = uuid::Builder::from_random_bytes(random_array()?)
+        .into_uuid()
+        .to_string();
+    let sealed = seal_value(sealer, "conflicts", &id, 1, c)?;
+    tx.execute(
+        "INSERT INTO conflicts (id, person_id, seen_at, version, sealed) VALUES (?1, ?2, ?3, 1, ?4)",
+        params![id, c.person_id.to_string(), ts(now), sealed],
+    )?;
+    Ok(())
+}
+
+/// Merges a server snapshot into the local record, field by field, with the
+/// HLC merge rule of `shared`.
+fn merge_snapshot(
+    rec: &mut PersonRecord,
+    snap: &protocol::PersonSnapshot,
+    report: &mut PullApplied,
+) {
+    let server = &snap.person;
+    for f in person_fields(server) {
+        let name = f.name();
+        let Some(remote) = snap.versions.get(name).copied() else {
+            continue;
+        };
+        match rec.versions.get(name) {
+            Some(local) if *local > remote => report.kept_local_fields += 1,
+            _ => {
+                f.apply(&mut rec.person);
+                rec.versions.insert(name.to_owned(), remote);
+            }
+        }
+    }
+    let mut take = |name: &str, rec: &mut PersonRecord, apply: &dyn Fn(&mut Person)| {
+        let Some(remote) = snap.versions.get(name).copied() else {
+            return;
+        };
+        match rec.versions.get(name) {
+            Some(local) if *local > remote => report.kept_local_fields += 1,
+            _ => {
+                apply(&mut rec.person);
+                rec.versions.insert(name.to_owned(), remote);
+            }
+        }
+    };
+    take("stage", rec, &|p| p.stage = server.stage);
+    take("consent", rec, &|p| p.consent = server.consent.clone());
+    // Identity fields the server owns.
+    rec.person.team = server.team;
+    rec.person.created_at = server.created_at;
+}
