@@ -1,12 +1,40 @@
 //! # sync-server
 //!
-//! The server of Hamura Outreach. It will own device enrolment and auth,
-//! exactly-once push and scoped pull, the 多機関協働 case queue, the web
-//! console and the hash-chained audit log, with storage behind a trait
-//! (SQLite by default, PostgreSQL to scale out).
+//! The server of Hamura Outreach. It owns:
+//! - device enrolment with one-time codes, bearer tokens stored only as
+//!   hashes, revocation that tells a tablet to wipe ([`engine::enroll`],
+//!   [`engine::authenticate`]);
+//! - exactly-once push (unique on the operation id, answered one by one,
+//!   committed before the answer) with field-by-field HLC merge and kept
+//!   conflicts, and pull filtered by `shared::access::decide`
+//!   ([`engine::push`], [`engine::pull`]);
+//! - the 多機関協働 case queue: route by consent, emergencies first,
+//!   coordinator moves with every move recorded, consent followed
+//!   ([`engine::move_case`]); supervisors' reviews;
+//! - the LGWAN feed: a pull API and signed JSON Lines files ([`feed`]);
+//! - the append-only, hash-chained audit log ([`audit`]);
+//! - administration and demo data ([`admin`], [`demo`]);
+//! - storage behind a trait, SQLite by default ([`store`]).
 //!
-//! It must never log personal data and never answer client input with a 500.
-//! Today only the binary's skeleton exists; the server is built in its own
-//! issue.
+//! It must never: log personal data (names, notes, tokens — logs carry ids,
+//! counts and route templates only); answer client input with a 500 or
+//! write part of a refused request; redefine a wire type (they all live in
+//! `outreach_shared::protocol`); run blocking SQLite work on an async worker.
 
+pub mod admin;
+pub mod api;
+pub mod audit;
+pub mod cli;
+pub mod crypto;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod feed;
+pub mod openapi;
+pub mod state;
+pub mod store;
+pub mod tls;
+
+pub use api::app;
 pub use outreach_shared as shared;
+pub use state::{AppState, Limits};

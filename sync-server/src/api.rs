@@ -1,0 +1,463 @@
+//! The HTTP API: the router, the extractors that turn bad input into a 4xx
+//! with `shared`'s `ErrorBody`, and thin handlers over [`crate::engine`].
+//!
+//! Handlers never touch SQLite on an async worker: every store call runs
+//! through [`AppState::write`] / [`AppState::read`] (`spawn_blocking`).
+//! A push is answered only after its transaction has committed.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Path, RawQuery, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use outreach_shared::access::Role;
+use outreach_shared::protocol::*;
+use outreach_shared::{CaseId, PersonId};
+use serde::de::DeserializeOwned;
+use std::time::Instant;
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+
+use crate::engine::{self, Caller};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Request bodies that carry the protocol version.
+pub trait HasProtocol {
+    fn protocol(&self) -> ProtocolVersion;
+}
+
+macro_rules! has_protocol {
+    ($($t:ty),*) => {$(
+        impl HasProtocol for $t {
+            fn protocol(&self) -> ProtocolVersion { self.protocol }
+        }
+    )*};
+}
+has_protocol!(
+    PushRequest,
+    PullRequest,
+    EnrollRequest,
+    LoginRequest,
+    ReviewRequest,
+    CaseMoveRequest,
+    RosterRequest
+);
+
+/// A JSON body parsed strictly: malformed JSON, unknown fields, wrong types,
+/// an unsupported protocol major and an oversized body each become a 4xx
+/// with an `ErrorBody`.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + HasProtocol,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
+            } else {
+                ApiError::invalid("the request body could not be read")
+            }
+        })?;
+        parse_body(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses a request body (see [`ApiJson`]).
+pub fn parse_body<T: DeserializeOwned + HasProtocol>(bytes: &[u8]) -> Result<T, ApiError> {
+    match serde_json::from_slice::<T>(bytes) {
+        Ok(v) => {
+            let p = v.protocol();
+            if p.is_supported() {
+                Ok(v)
+            } else {
+                Err(ErrorBody::unsupported(p).into())
+            }
+        }
+        Err(e) => {
+            #[derive(serde::Deserialize)]
+            struct Probe {
+                protocol: Option<String>,
+            }
+            if let Ok(Probe { protocol: Some(p) }) = serde_json::from_slice::<Probe>(bytes) {
+                if let Ok(v) = p.parse::<ProtocolVersion>() {
+                    if !v.is_supported() {
+                        return Err(ErrorBody::unsupported(v).into());
+                    }
+                }
+            }
+            use serde_json::error::Category;
+            Err(match e.classify() {
+                Category::Syntax | Category::Eof => ApiError::new(
+                    ErrorCode::MalformedJson,
+                    format!("the body is not valid JSON: {e}"),
+                ),
+                Category::Data | Category::Io => {
+                    ApiError::invalid(format!("the body does not match the request type: {e}"))
+                }
+            })
+        }
+    }
+}
+
+/// The authenticated caller (device token or office session token).
+pub struct Auth(pub Caller);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| zeroize::Zeroizing::new(t.trim().to_owned()))
+            .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+        if token.is_empty() || token.len() > 200 {
+            return Err(ApiError::unauthorized(
+                "missing, unknown or expired bearer token",
+            ));
+        }
+        let now = Utc::now();
+        let caller = state
+            .read(move |tx| engine::authenticate(tx, &token, now))
+            .await?;
+        if let Some(d) = caller.device {
+            state.rate.check(d, &state.limits)?;
+        }
+        Ok(Auth(caller))
+    }
+}
+
+fn office_only(c: &Caller) -> Result<(), ApiError> {
+    if c.device.is_some() {
+        Err(ApiError::forbidden(
+            "this endpoint is for office sessions, not devices",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn parse_id<T>(s: &str, parse: fn(&str) -> Result<T, uuid::Error>) -> Result<T, ApiError> {
+    parse(s).map_err(|_| ApiError::invalid("the id in the path is not a UUID"))
+}
+
+async fn healthz(State(st): State<AppState>) -> Response {
+    let ok = st.read(|tx| Ok(tx.meta("server_node")?.is_some())).await;
+    let body = serde_json::json!({
+        "status": if ok.is_ok() { "ok" } else { "degraded" },
+        "protocol": ProtocolVersion::CURRENT.to_string(),
+        "backend": st.store.backend(),
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    let status = if ok.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+async fn enroll(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<EnrollRequest>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let now = Utc::now();
+    let resp = st.write(move |tx| engine::enroll(tx, &req, now)).await?;
+    tracing::info!(device = %resp.device_id, "device enrolled");
+    Ok(Json(resp))
+}
+
+async fn login(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let ttl = st.limits.session_ttl;
+    let store = st.store.clone();
+    let res = tokio::task::spawn_blocking(move || {
+        crate::admin::login(&*store, &req.username, &req.password, ttl)
+    })
+    .await
+    .map_err(|_| ApiError::internal())??;
+    Ok(Json(res))
+}
+
+async fn logout(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    parts: axum::http::HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    office_only(&c)?;
+    let token = parts
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| crate::crypto::token_hash(t.trim()))
+        .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+    st.write(move |tx| Ok(tx.delete_session(&token)?)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn push(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let Some(device) = c.device else {
+        return Err(ApiError::forbidden("push is for enrolled devices"));
+    };
+    if req.device_id != device {
+        return Err(ApiError::forbidden("the push names another device"));
+    }
+    if req.operations.len() > st.limits.max_batch {
+        return Err(ApiError::new(
+            ErrorCode::BatchTooLarge,
+            format!("a push carries at most {} operations", st.limits.max_batch),
+        ));
+    }
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    let n = req.operations.len();
+    let results = st
+        .write(move |tx| Ok(engine::push(tx, &c, &clock, &req.operations, now)?))
+        .await?;
+    let applied = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Applied { .. }))
+        .count();
+    tracing::info!(device = %device, operations = n, applied, "push committed");
+    Ok(Json(PushResponse {
+        protocol: ProtocolVersion::CURRENT,
+        results,
+        server_time: Utc::now(),
+    }))
+}
+
+async fn pull(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    ApiJson(req): ApiJson<PullRequest>,
+) -> Result<Json<PullResponse>, ApiError> {
+    if req.limit == 0 || req.limit > MAX_PULL_LIMIT {
+        return Err(ApiError::invalid(format!(
+            "limit must be between 1 and {MAX_PULL_LIMIT}"
+        )));
+    }
+    let caller = c.clone();
+    let page = st
+        .read(move |tx| Ok(engine::pull(tx, &caller, req.cursor, req.limit)?))
+        .await?;
+    if !page.persons_read.is_empty() {
+        let persons = page.persons_read.clone();
+        let now = Utc::now();
+        st.write(move |tx| Ok(engine::audit_pull(tx, &c, &persons, now)?))
+            .await?;
+    }
+    Ok(Json(page.response))
+}
+
+async fn get_person(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<PersonSnapshot>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, PersonId::parse)?;
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| engine::read_person(tx, &c, id, now))
+            .await?,
+    ))
+}
+
+async fn post_review(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    ApiJson(req): ApiJson<ReviewRequest>,
+) -> Result<Json<ReviewResponse>, ApiError> {
+    office_only(&c)?;
+    if c.actor.role != Role::Supervisor {
+        return Err(ApiError::forbidden("reviews are written by supervisors"));
+    }
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| engine::review(tx, &c, &clock, &req, now))
+            .await?,
+    ))
+}
+
+async fn list_cases(State(st): State<AppState>, Auth(c): Auth) -> Result<Json<CaseList>, ApiError> {
+    office_only(&c)?;
+    let items = st.read(move |tx| engine::list_cases(tx, &c)).await?;
+    Ok(Json(CaseList {
+        protocol: ProtocolVersion::CURRENT,
+        items,
+    }))
+}
+
+async fn get_case(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<CaseDetail>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| engine::case_detail(tx, &c, id, now))
+            .await?,
+    ))
+}
+
+async fn move_case(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CaseMoveRequest>,
+) -> Result<Json<CaseDetail>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    let detail = st
+        .write(move |tx| engine::move_case(tx, &c, &clock, id, &req, now))
+        .await?;
+    tracing::info!(case = %id, to = detail.item.status.code(), "case moved");
+    Ok(Json(detail))
+}
+
+async fn roster(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RosterRequest>,
+) -> Result<Json<CaseDetail>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| engine::set_roster(tx, &c, &clock, id, &req, now))
+            .await?,
+    ))
+}
+
+fn query_u64(q: &Option<String>, key: &str, default: u64) -> Result<u64, ApiError> {
+    let Some(q) = q else { return Ok(default) };
+    for pair in q.split('&') {
+        if let Some((k, v)) = pair.split_once('=') {
+            if k == key {
+                return v
+                    .parse()
+                    .map_err(|_| ApiError::invalid(format!("{key} must be a number")));
+            }
+        }
+    }
+    Ok(default)
+}
+
+async fn feed_cases(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    RawQuery(q): RawQuery,
+) -> Result<Json<FeedPage>, ApiError> {
+    office_only(&c)?;
+    let after = query_u64(&q, "after", 0)?;
+    let limit = query_u64(&q, "limit", 500)?;
+    if limit == 0 || limit > u64::from(MAX_PULL_LIMIT) {
+        return Err(ApiError::invalid(format!(
+            "limit must be between 1 and {MAX_PULL_LIMIT}"
+        )));
+    }
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| engine::feed(tx, &c, after, limit as u32, now))
+            .await?,
+    ))
+}
+
+async fn feed_key(State(st): State<AppState>) -> Json<serde_json::Value> {
+    let key = crate::feed::parse_verifying_key(&st.feed_key).ok();
+    Json(serde_json::json!({
+        "algorithm": "ed25519",
+        "key": st.feed_key.as_str(),
+        "key_id": key.map(|k| crate::feed::key_id(&k)),
+    }))
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint")
+}
+
+async fn method_not_allowed() -> Response {
+    let body = ErrorBody::new(
+        ErrorCode::InvalidRequest,
+        "method not allowed for this endpoint",
+    );
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+}
+
+/// Logs each request by its route template (never the URL's ids, never a
+/// body, never a token).
+async fn log_requests(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let resp = next.run(req).await;
+    tracing::info!(
+        %method,
+        route,
+        status = resp.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    resp
+}
+
+/// The application: every endpoint, limits, compression and logging.
+pub fn app(state: AppState) -> Router {
+    let limit = state.limits.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/v1/enroll", post(enroll))
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route("/api/v1/sync/push", post(push))
+        .route("/api/v1/sync/pull", post(pull))
+        .route("/api/v1/persons/{id}", get(get_person))
+        .route("/api/v1/reviews", post(post_review))
+        .route("/api/v1/cases", get(list_cases))
+        .route("/api/v1/cases/{id}", get(get_case))
+        .route("/api/v1/cases/{id}/move", post(move_case))
+        .route("/api/v1/cases/{id}/roster", post(roster))
+        .route("/api/v1/feed/cases", get(feed_cases))
+        .route("/api/v1/feed/key", get(feed_key))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(log_requests))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}

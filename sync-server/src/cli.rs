@@ -1,0 +1,521 @@
+//! The command line: serve (the default), `admin`, `demo`, `audit`, `feed`.
+//! Every flag can also come from an environment variable (shown in
+//! `--help`).
+
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use outreach_shared::DeviceId;
+use outreach_shared::access::Role;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::admin::{self, NewUser};
+use crate::state::{AppState, Limits};
+use crate::store::{self, DatabaseUrl, Store, StoreOptions};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sync-server",
+    version,
+    about = "Hamura Outreach sync server: device enrolment, exactly-once sync, the 多機関協働 case queue, audit.",
+    long_about = "Hamura Outreach sync server.\n\nWithout a subcommand it serves the API: \
+        `sync-server --database sqlite://./data/outreach.db --listen 127.0.0.1:8080`.\n\
+        Plain HTTP is allowed only on a loopback address; elsewhere give --tls-cert and --tls-key, \
+        or run behind a TLS-terminating reverse proxy on loopback (see sync-server/README.md)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Where the data lives: sqlite://PATH (created if missing). postgres:// is planned.
+    #[arg(
+        long,
+        env = "OUTREACH_DATABASE",
+        default_value = "sqlite://./data/outreach.db",
+        global = true
+    )]
+    pub database: String,
+    /// SQLite durability: `full` fsyncs every commit (an acknowledged push survives power loss);
+    /// `normal` (WAL) survives a crash of the server process but not of the machine.
+    #[arg(long, env = "OUTREACH_SQLITE_SYNCHRONOUS", value_enum, default_value_t = Sync::Full, global = true)]
+    pub sqlite_synchronous: Sync,
+}
+
+/// SQLite's `synchronous` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Sync {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "OUTREACH_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// PEM certificate chain for HTTPS (with --tls-key).
+    #[arg(long, env = "OUTREACH_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (with --tls-cert).
+    #[arg(long, env = "OUTREACH_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on a non-loopback address (only behind a trusted TLS proxy).
+    #[arg(long, env = "OUTREACH_ALLOW_INSECURE_HTTP")]
+    pub allow_insecure_http: bool,
+    /// Seed the demo data first if the database has no users.
+    #[arg(long, env = "OUTREACH_DEMO")]
+    pub demo: bool,
+    /// Largest request body in bytes (after decompression).
+    #[arg(long, env = "OUTREACH_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Largest number of operations in one push (at most 1000).
+    #[arg(long, env = "OUTREACH_MAX_BATCH", default_value_t = outreach_shared::protocol::MAX_BATCH_OPERATIONS)]
+    pub max_batch: usize,
+    /// Requests per minute per device (sustained).
+    #[arg(long, env = "OUTREACH_RATE_PER_MINUTE", default_value_t = 120)]
+    pub rate_per_minute: u32,
+    /// Burst of requests a device may make at once.
+    #[arg(long, env = "OUTREACH_RATE_BURST", default_value_t = 60)]
+    pub rate_burst: u32,
+    /// Log format.
+    #[arg(long, env = "OUTREACH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Manage teams, users, enrolment codes and devices.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// Seed realistic, obviously fictitious demo data into an empty database.
+    Demo,
+    /// The hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// The LGWAN feed as signed JSON Lines files.
+    #[command(subcommand)]
+    Feed(FeedCmd),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    OutreachWorker,
+    Supervisor,
+    Coordinator,
+    AgencyMember,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::OutreachWorker => Role::OutreachWorker,
+            RoleArg::Supervisor => Role::Supervisor,
+            RoleArg::Coordinator => Role::Coordinator,
+            RoleArg::AgencyMember => Role::AgencyMember,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCmd {
+    /// Add a team (班).
+    AddTeam {
+        /// The team's name.
+        name: String,
+    },
+    /// Add a user. The password is read from OUTREACH_PASSWORD or set later with reset-password.
+    AddUser {
+        /// Login name (ASCII).
+        #[arg(long)]
+        username: String,
+        /// Name shown in the app and console.
+        #[arg(long)]
+        display_name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Team name (workers and supervisors).
+        #[arg(long)]
+        team: Option<String>,
+        /// Agency id from the plan, e.g. houkatsu-asahi (agency members).
+        #[arg(long)]
+        agency: Option<String>,
+        /// Initial password (prefer the environment variable).
+        #[arg(long, env = "OUTREACH_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// List users.
+    ListUsers,
+    /// Set a new password (Argon2id), from OUTREACH_PASSWORD or --password.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "OUTREACH_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Issue a one-time enrolment code for an outreach worker's tablet.
+    IssueCode {
+        #[arg(long)]
+        username: String,
+        /// Minutes the code stays valid.
+        #[arg(long, default_value_t = 15)]
+        minutes: i64,
+    },
+    /// List enrolled devices.
+    ListDevices,
+    /// Revoke a device: its next request is refused and told to wipe.
+    RevokeDevice {
+        /// The device id (UUID).
+        device: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Walk the hash chain; exit 1 if any entry was edited, deleted or reordered.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedCmd {
+    /// Print the base64 ed25519 verifying key to publish.
+    Key,
+    /// Export case-queue items changed after --after as signed JSON Lines.
+    Export {
+        /// Sequence number already exported (0 for everything).
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify a feed file with a published key.
+    Verify {
+        /// The base64 verifying key.
+        #[arg(long, env = "OUTREACH_FEED_KEY")]
+        key: String,
+        file: PathBuf,
+    },
+    /// Verify and import a feed file into a receiving SQLite file (idempotent).
+    Import {
+        #[arg(long, env = "OUTREACH_FEED_KEY")]
+        key: String,
+        /// The receiving SQLite file (the city's side).
+        #[arg(long)]
+        into: PathBuf,
+        file: PathBuf,
+    },
+}
+
+fn open_store(g: &GlobalArgs) -> Result<Arc<dyn Store>, String> {
+    let url: DatabaseUrl = g
+        .database
+        .parse()
+        .map_err(|e: store::StoreError| e.to_string())?;
+    store::open(
+        &url,
+        &StoreOptions {
+            sync_full: g.sqlite_synchronous == Sync::Full,
+        },
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OUTREACH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => b.init(),
+        LogFormat::Json => b.json().init(),
+    }
+}
+
+/// Runs the command line; returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None | Some(Command::Serve) => serve(&cli.global, &cli.serve),
+        Some(Command::Admin(cmd)) => run_admin(&cli.global, cmd),
+        Some(Command::Demo) => run_demo(&cli.global),
+        Some(Command::Audit(AuditCmd::Verify)) => run_audit_verify(&cli.global),
+        Some(Command::Feed(cmd)) => run_feed(&cli.global, cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("sync-server: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
+    init_logs(a.log_format);
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => Some((c.clone(), k.clone())),
+        _ => None,
+    };
+    if tls.is_none() && !a.listen.ip().is_loopback() && !a.allow_insecure_http {
+        return Err(format!(
+            "refusing plain HTTP on {}: give --tls-cert and --tls-key, listen on loopback behind a TLS proxy, \
+             or pass --allow-insecure-http if a trusted proxy terminates TLS",
+            a.listen
+        ));
+    }
+    let store = open_store(g)?;
+    let limits = Limits {
+        max_body_bytes: a.max_body_bytes,
+        max_batch: a
+            .max_batch
+            .min(outreach_shared::protocol::MAX_BATCH_OPERATIONS),
+        rate_per_minute: a.rate_per_minute,
+        burst: a.rate_burst,
+        ..Limits::default()
+    };
+    let state = AppState::new(store.clone(), limits).map_err(|e| e.to_string())?;
+    if a.demo
+        && admin::list_users(&*store)
+            .map_err(|e| e.to_string())?
+            .is_empty()
+    {
+        let s = crate::demo::seed(&*store, &state.clock, Utc::now()).map_err(|e| e.to_string())?;
+        tracing::info!(
+            persons = s.persons,
+            contacts = s.contacts,
+            cases = s.cases,
+            "demo data seeded"
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    rt.block_on(async move {
+        let app = crate::app(state);
+        match tls {
+            Some((cert, key)) => crate::tls::serve_tls(a.listen, &cert, &key, app).await,
+            None => {
+                let listener = tokio::net::TcpListener::bind(a.listen)
+                    .await
+                    .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+                tracing::info!(addr = %a.listen, backend = store.backend(), "listening (plain HTTP)");
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await
+                    .map_err(|e| format!("server error: {e}"))
+            }
+        }
+    })?;
+    tracing::info!("stopped; every acknowledged operation was committed");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn run_admin(g: &GlobalArgs, cmd: AdminCmd) -> Result<ExitCode, String> {
+    let store = open_store(g)?;
+    let now = Utc::now();
+    let e = |e: admin::AdminError| e.to_string();
+    match cmd {
+        AdminCmd::AddTeam { name } => {
+            let t = admin::ensure_team(&*store, &name, now).map_err(e)?;
+            println!("team {} {}", t.id, t.name);
+        }
+        AdminCmd::AddUser {
+            username,
+            display_name,
+            role,
+            team,
+            agency,
+            password,
+        } => {
+            let u = admin::add_user(
+                &*store,
+                NewUser {
+                    username,
+                    display_name,
+                    role: role.into(),
+                    team,
+                    agency,
+                    password: password.map(zeroize::Zeroizing::new),
+                },
+                now,
+            )
+            .map_err(e)?;
+            println!(
+                "user {} {} ({})",
+                u.id,
+                u.username,
+                crate::engine::role_name(u.role)
+            );
+        }
+        AdminCmd::ListUsers => {
+            for u in admin::list_users(&*store).map_err(e)? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.id,
+                    u.username,
+                    crate::engine::role_name(u.role),
+                    if u.active { "active" } else { "inactive" }
+                );
+            }
+        }
+        AdminCmd::ResetPassword { username, password } => {
+            let password = zeroize::Zeroizing::new(password);
+            admin::reset_password(&*store, &username, &password, now).map_err(e)?;
+            println!("password set for {username}");
+        }
+        AdminCmd::IssueCode { username, minutes } => {
+            if !(1..=24 * 60).contains(&minutes) {
+                return Err("--minutes must be between 1 and 1440".into());
+            }
+            let code =
+                admin::issue_code(&*store, &username, chrono::Duration::minutes(minutes), now)
+                    .map_err(e)?;
+            println!(
+                "enrolment code for {username} (valid {minutes} minutes, single use): {}",
+                code.as_str()
+            );
+        }
+        AdminCmd::ListDevices => {
+            for (d, user) in admin::list_devices(&*store).map_err(e)? {
+                let state = match d.revoked_at {
+                    Some(t) => format!("revoked {}", t.to_rfc3339()),
+                    None => "active".into(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\tenrolled {}\t{}",
+                    d.id,
+                    user,
+                    d.label,
+                    d.platform,
+                    d.enrolled_at.to_rfc3339(),
+                    state
+                );
+            }
+        }
+        AdminCmd::RevokeDevice { device } => {
+            let id =
+                DeviceId::parse(&device).map_err(|_| "the device id is not a UUID".to_string())?;
+            if admin::revoke_device(&*store, id, now).map_err(e)? {
+                println!("device {id} revoked: its next request is refused and told to wipe");
+            } else {
+                return Err(format!("no active device {id}"));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_demo(g: &GlobalArgs) -> Result<ExitCode, String> {
+    let store = open_store(g)?;
+    let node =
+        store::write(&*store, crate::engine::ServerClock::load_node).map_err(|e| e.to_string())?;
+    let clock = crate::engine::ServerClock::new(node);
+    let s = crate::demo::seed(&*store, &clock, Utc::now()).map_err(|e| e.to_string())?;
+    println!(
+        "demo data (fictitious): {} persons, {} contact logs, {} cases, {} reviews",
+        s.persons, s.contacts, s.cases, s.reviews
+    );
+    println!("users (password for all: {}):", crate::demo::DEMO_PASSWORD);
+    for (u, name, role) in &s.users {
+        println!("  {u:<28} {:<16} {name}", crate::engine::role_name(*role));
+    }
+    println!("issue a tablet code with: sync-server admin issue-code --username worker1");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_audit_verify(g: &GlobalArgs) -> Result<ExitCode, String> {
+    let store = open_store(g)?;
+    match crate::audit::verify(&*store) {
+        Ok(n) => {
+            println!("audit log intact: {n} entries verified");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("AUDIT LOG BROKEN: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn run_feed(g: &GlobalArgs, cmd: FeedCmd) -> Result<ExitCode, String> {
+    let e = |e: crate::feed::FeedError| e.to_string();
+    match cmd {
+        FeedCmd::Key => {
+            let store = open_store(g)?;
+            let key = crate::feed::signing_key(&*store).map_err(|e| e.to_string())?;
+            let vk = key.verifying_key();
+            println!("{}", crate::feed::verifying_key_b64(&vk));
+            eprintln!("key id {}", crate::feed::key_id(&vk));
+        }
+        FeedCmd::Export { after, out } => {
+            let store = open_store(g)?;
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(&out).map_err(|e| format!("cannot create the file: {e}"))?,
+            );
+            let (n, next) = crate::feed::export(&*store, after, &mut f).map_err(e)?;
+            println!("{n} items written; next export: --after {next}");
+        }
+        FeedCmd::Verify { key, file } => {
+            let vk = crate::feed::parse_verifying_key(&key).map_err(e)?;
+            let f = std::fs::File::open(&file).map_err(|e| format!("cannot open the file: {e}"))?;
+            match crate::feed::verify(&vk, &mut std::io::BufReader::new(f)) {
+                Ok(items) => println!("feed file verified: {} items", items.len()),
+                Err(err) => {
+                    println!("FEED FILE REJECTED: {err}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        FeedCmd::Import { key, into, file } => {
+            let vk = crate::feed::parse_verifying_key(&key).map_err(e)?;
+            let r = crate::feed::import(&vk, &file, &into).map_err(e)?;
+            println!(
+                "imported: {} new, {} updated, {} unchanged",
+                r.inserted, r.updated, r.unchanged
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,135 @@
+//! Random ids, bearer tokens, one-time codes and password hashes.
+//!
+//! Tokens are 256 random bits shown once and stored only as SHA-256 (enough
+//! for high-entropy secrets); passwords are hashed with Argon2id. Secrets
+//! held in memory are zeroized when dropped.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use zeroize::{Zeroize, Zeroizing};
+
+/// Fills an array with random bytes from the operating system.
+pub fn random<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    // The OS generator failing is not recoverable; nothing secret leaks.
+    getrandom::fill(&mut b).expect("the operating system's random generator failed");
+    b
+}
+
+/// A new UUIDv7-based id of any of `shared`'s id types.
+pub fn new_id<T>(make: fn(u64, [u8; 10]) -> T) -> T {
+    let ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    make(ms, random())
+}
+
+/// A random UUID (v4 layout) for internal rows.
+pub fn new_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(random()).into_uuid()
+}
+
+/// SHA-256 of a secret.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+/// Hex of bytes.
+pub fn hex(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new bearer token: the text to hand out once, and the hash to store.
+pub fn new_token() -> (Zeroizing<String>, [u8; 32]) {
+    let mut raw: [u8; 32] = random();
+    let text = Zeroizing::new(URL_SAFE_NO_PAD.encode(raw));
+    raw.zeroize();
+    let hash = token_hash(&text);
+    (text, hash)
+}
+
+/// The stored form of a bearer token.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    sha256(token.as_bytes())
+}
+
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// A one-time enrolment code: 12 characters (about 59 bits) from an
+/// alphabet without look-alikes, grouped as `XXXX-XXXX-XXXX`.
+pub fn new_enrol_code() -> Zeroizing<String> {
+    let mut bytes: [u8; 12] = random();
+    let mut s = Zeroizing::new(String::with_capacity(14));
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            s.push('-');
+        }
+        s.push(CODE_ALPHABET[(*b as usize) % CODE_ALPHABET.len()] as char);
+    }
+    bytes.zeroize();
+    s
+}
+
+/// The stored form of an enrolment code (case, spaces and dashes ignored).
+pub fn enrol_code_hash(code: &str) -> [u8; 32] {
+    let norm: Zeroizing<String> = Zeroizing::new(
+        code.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
+    );
+    sha256(norm.as_bytes())
+}
+
+/// Argon2id PHC string of a password.
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt_bytes: [u8; 16] = random();
+    let salt = SaltString::encode_b64(&salt_bytes)?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Whether the password matches the stored hash.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(h) => argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let (a, ha) = new_token();
+        let (b, hb) = new_token();
+        assert_ne!(*a, *b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(token_hash(&a), ha);
+        assert_ne!(ha, hb);
+    }
+
+    #[test]
+    fn enrol_codes_normalise() {
+        let c = new_enrol_code();
+        assert_eq!(c.len(), 14);
+        assert_eq!(
+            enrol_code_hash(&c),
+            enrol_code_hash(&c.to_lowercase().replace('-', " "))
+        );
+    }
+
+    #[test]
+    fn passwords() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+}

@@ -1,0 +1,510 @@
+//! `sync-server demo`: a realistic, obviously fictitious data set.
+//!
+//! Two teams of outreach workers with their supervisors, a coordinator of
+//! 社会福祉課, one agency member for each agency of the plan, and some
+//! dozens of persons (all named 「架空」「見本」…) with months of contact
+//! history in various stages, consent records, escalations in the case
+//! queue (one emergency), coordinator moves, and supervisors' reviews.
+//!
+//! Everything goes through the same engine as real pushes, so the demo data
+//! passes the same validation, merge and audit.
+
+use chrono::{DateTime, Duration, Utc};
+use outreach_shared::access::Role;
+use outreach_shared::protocol::*;
+use outreach_shared::*;
+use std::collections::BTreeSet;
+
+use crate::admin::{self, NewUser};
+use crate::engine::{self, Caller, ServerClock};
+use crate::store::{self, Store, UserRow};
+
+/// The password every demo user gets. Demo data only.
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+
+/// What the demo created.
+#[derive(Debug, Clone, Default)]
+pub struct DemoSummary {
+    pub users: Vec<(String, String, Role)>,
+    pub persons: usize,
+    pub contacts: usize,
+    pub cases: usize,
+    pub reviews: usize,
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    fn bytes(&mut self) -> [u8; 10] {
+        let a = self.next().to_le_bytes();
+        let b = self.next().to_le_bytes();
+        [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], b[0], b[1]]
+    }
+}
+
+const SURNAMES: [&str; 3] = ["架空", "見本", "仮名"];
+const GIVEN: [&str; 16] = [
+    "一郎", "花子", "次郎", "桜", "三郎", "梅子", "四郎", "菊", "五郎", "松子", "六郎", "椿",
+    "七郎", "葵", "八郎", "楓",
+];
+const KANA_GIVEN: [&str; 16] = [
+    "イチロウ",
+    "ハナコ",
+    "ジロウ",
+    "サクラ",
+    "サブロウ",
+    "ウメコ",
+    "シロウ",
+    "キク",
+    "ゴロウ",
+    "マツコ",
+    "ロクロウ",
+    "ツバキ",
+    "シチロウ",
+    "アオイ",
+    "ハチロウ",
+    "カエデ",
+];
+const KANA_SUR: [&str; 3] = ["カクウ", "ミホン", "カメイ"];
+
+const OBSERVATIONS: [&str; 8] = [
+    "（架空の記録）玄関先で呼びかけたが応答なし。郵便受けに手紙を残した。",
+    "（架空の記録）母親と玄関先で話した。本人は在宅の様子だが顔は見られなかった。",
+    "（架空の記録）本人と短時間話せた。体調について少し話してくれた。",
+    "（架空の記録）地域包括支援センターから近況の情報提供あり。",
+    "（架空の記録）民生委員より、最近外出を見かけないとの連絡。",
+    "（架空の記録）公民館のまいまいず健康教室で本人と会った。表情は穏やか。",
+    "（架空の記録）電話で本人と話した。次回の訪問日を一緒に決めた。",
+    "（架空の記録）家族より介護の負担が大きいとの相談。制度の説明をした。",
+];
+
+fn worker_caller(u: &UserRow, device: DeviceId) -> Caller {
+    Caller {
+        actor: engine::actor_of(u),
+        device: Some(device),
+    }
+}
+
+struct OpMaker {
+    device: DeviceId,
+    counter: u16,
+}
+
+impl OpMaker {
+    fn op(
+        &mut self,
+        rng: &mut Rng,
+        at: DateTime<Utc>,
+        entity: EntityRef,
+        payload: Payload,
+    ) -> Operation {
+        self.counter = self.counter.wrapping_add(1);
+        let ms = at.timestamp_millis() as u64;
+        Operation {
+            id: OperationId::new_v7(ms, rng.bytes()),
+            device_id: self.device,
+            hlc: Hlc::new(ms, self.counter, self.device),
+            entity,
+            payload,
+        }
+    }
+}
+
+/// Seeds the demo data into an empty store.
+pub fn seed(
+    store: &dyn Store,
+    clock: &ServerClock,
+    now: DateTime<Utc>,
+) -> Result<DemoSummary, admin::AdminError> {
+    if !admin::list_users(store)?.is_empty() {
+        return Err(admin::AdminError::Invalid(
+            "demo data needs an empty database (users exist)".into(),
+        ));
+    }
+    let mut rng = Rng(0x5eed_1234_abcd_0042);
+    let mut summary = DemoSummary::default();
+    let pw = || Some(zeroize::Zeroizing::new(DEMO_PASSWORD.to_owned()));
+    let teams = ["アウトリーチ第1班（見本）", "アウトリーチ第2班（見本）"];
+    for t in teams {
+        admin::ensure_team(store, t, now)?;
+    }
+    let mut add =
+        |username: &str, name: &str, role: Role, team: Option<&str>, agency: Option<&str>| {
+            let u = admin::add_user(
+                store,
+                NewUser {
+                    username: username.into(),
+                    display_name: name.into(),
+                    role,
+                    team: team.map(str::to_owned),
+                    agency: agency.map(str::to_owned),
+                    password: pw(),
+                },
+                now,
+            )?;
+            summary
+                .users
+                .push((u.username.clone(), u.display_name.clone(), role));
+            Ok::<_, admin::AdminError>(u)
+        };
+    let workers = [
+        add(
+            "worker1",
+            "架空 一美（支援員・見本）",
+            Role::OutreachWorker,
+            Some(teams[0]),
+            None,
+        )?,
+        add(
+            "worker2",
+            "架空 二郎（支援員・見本）",
+            Role::OutreachWorker,
+            Some(teams[0]),
+            None,
+        )?,
+        add(
+            "worker3",
+            "見本 三咲（支援員・見本）",
+            Role::OutreachWorker,
+            Some(teams[1]),
+            None,
+        )?,
+        add(
+            "worker4",
+            "見本 四朗（支援員・見本）",
+            Role::OutreachWorker,
+            Some(teams[1]),
+            None,
+        )?,
+    ];
+    let supervisors = [
+        add(
+            "supervisor1",
+            "仮名 監子（SV・見本）",
+            Role::Supervisor,
+            Some(teams[0]),
+            None,
+        )?,
+        add(
+            "supervisor2",
+            "仮名 督男（SV・見本）",
+            Role::Supervisor,
+            Some(teams[1]),
+            None,
+        )?,
+    ];
+    let coordinator = add(
+        "coordinator",
+        "試験 調整（社会福祉課・見本）",
+        Role::Coordinator,
+        None,
+        None,
+    )?;
+    let mut members = Vec::new();
+    for a in AGENCIES {
+        let name = format!("架空 担当（{}・見本）", a.name);
+        members.push(add(
+            &format!("agency-{}", a.id),
+            &name,
+            Role::AgencyMember,
+            None,
+            Some(a.id),
+        )?);
+    }
+
+    let start = now - Duration::days(180);
+    let mut escalated = 0usize;
+    for i in 0..42usize {
+        let worker = &workers[i % workers.len()];
+        let team = worker
+            .team
+            .ok_or_else(|| admin::AdminError::Invalid("worker without team".into()))?;
+        let device = DeviceId::new_v7(start.timestamp_millis() as u64, [i as u8; 10]);
+        let caller = worker_caller(worker, device);
+        let mut mk = OpMaker { device, counter: 0 };
+        let mut at = start + Duration::days(rng.below(100) as i64) + Duration::hours(9);
+        let sur = i % SURNAMES.len();
+        let giv = (i / SURNAMES.len()) % GIVEN.len();
+        let pid = PersonId::new_v7(at.timestamp_millis() as u64, rng.bytes());
+        let field = LifeField::ALL[rng.below(4) as usize];
+        let mut tags = BTreeSet::new();
+        if rng.chance(40) {
+            tags.insert(CrossTag::Hikikomori);
+        }
+        if field == LifeField::Elderly && rng.chance(50) {
+            tags.insert(CrossTag::EightyFifty);
+        }
+        let person = Person {
+            id: pid,
+            alias: format!("{} {}", SURNAMES[sur], GIVEN[giv]),
+            kana: Some(format!("{} {}", KANA_SUR[sur], KANA_GIVEN[giv])),
+            birth_year: Some(BirthYear {
+                year: 1940 + rng.below(60) as i32,
+                approximate: rng.chance(50),
+            }),
+            sex: Some(if giv % 2 == 0 { Sex::Male } else { Sex::Female }),
+            area: AreaCode::all()
+                .get(rng.below(AreaCode::all().len() as u64) as usize)
+                .cloned(),
+            noticed_by: Some(NoticedBy::ALL[rng.below(6) as usize]),
+            summary: Some("（架空の事例）見本データです。".into()),
+            household: Household::default(),
+            fields: [field].into(),
+            tags,
+            scheme_gap: None,
+            stage: Stage::Identified,
+            consent: ConsentRecord::none(),
+            team,
+            assigned_worker: Some(worker.id),
+            created_at: at,
+        };
+        let mut ops = vec![mk.op(
+            &mut rng,
+            at,
+            EntityRef::person(pid),
+            Payload::CreatePerson(person.clone()),
+        )];
+        let target = Stage::PATH[1 + rng.below(4) as usize];
+        let mut stage = Stage::Identified;
+        let mut contacts = Vec::new();
+        let mut consent_given = false;
+        let n_contacts = 3 + rng.below(10);
+        for k in 0..n_contacts {
+            let next_at = at
+                + Duration::days(5 + rng.below(14) as i64)
+                + Duration::minutes(rng.below(300) as i64);
+            if next_at > now - Duration::hours(2) {
+                break;
+            }
+            at = next_at;
+            let met = if stage == Stage::Identified || stage == Stage::TryingToReach {
+                if k >= 2 && rng.chance(50) {
+                    MetWhom::Person
+                } else if rng.chance(50) {
+                    MetWhom::FamilyOnly
+                } else {
+                    MetWhom::Nobody
+                }
+            } else {
+                MetWhom::Person
+            };
+            let cid = ContactId::new_v7(at.timestamp_millis() as u64, rng.bytes());
+            let log = ContactLog {
+                id: cid,
+                person_id: pid,
+                revises: None,
+                author: worker.id,
+                occurred_at: at,
+                duration_minutes: Some(10 + rng.below(50) as u16),
+                method: if met == MetWhom::Person && rng.chance(30) {
+                    ContactMethod::Phone
+                } else {
+                    ContactMethod::HomeVisit
+                },
+                met,
+                response: (met == MetWhom::Person)
+                    .then(|| PersonResponse::ALL[rng.below(3) as usize]),
+                observation: OBSERVATIONS[rng.below(OBSERVATIONS.len() as u64) as usize].into(),
+                safety: Safety {
+                    accompaniment: if rng.chance(70) {
+                        Accompaniment::Pair
+                    } else {
+                        Accompaniment::Alone
+                    },
+                    danger_signs: BTreeSet::new(),
+                    life_threatening: false,
+                },
+                reflection: Difficulty::new(1 + rng.below(5) as u8)
+                    .filter(|_| rng.chance(30))
+                    .map(|difficulty| Reflection {
+                        difficulty,
+                        note: Some("（架空）振り返りの見本".into()),
+                        wants_to_talk: rng.chance(20),
+                    }),
+                next_action: None,
+            };
+            contacts.push(cid);
+            ops.push(mk.op(
+                &mut rng,
+                at,
+                EntityRef::contact(cid),
+                Payload::LogContact(log),
+            ));
+            // Advance the relationship one step at a time towards the target.
+            let idx = Stage::PATH.iter().position(|s| *s == stage).unwrap_or(0);
+            let target_idx = Stage::PATH.iter().position(|s| *s == target).unwrap_or(0);
+            let next = Stage::PATH[(idx + 1).min(6)];
+            let ready = match next {
+                Stage::TryingToReach => true,
+                Stage::FirstContact => met == MetWhom::Person,
+                _ => met == MetWhom::Person && rng.chance(50),
+            };
+            if idx < target_idx && ready {
+                ops.push(mk.op(
+                    &mut rng,
+                    at + Duration::minutes(1),
+                    EntityRef::person(pid),
+                    Payload::ChangeStage {
+                        from: stage,
+                        to: next,
+                        base: None,
+                    },
+                ));
+                stage = next;
+            }
+            if !consent_given && stage == Stage::RelationshipForming && rng.chance(60) {
+                let consent = ConsentRecord {
+                    status: ConsentStatus::Written,
+                    scope: [
+                        ConsentScope::MultiLayeredMeeting,
+                        ConsentScope::ShareWithAgencies,
+                    ]
+                    .into(),
+                    date: Some(ja::local_date(at)),
+                    recorded_by: Some(worker.id),
+                };
+                ops.push(mk.op(
+                    &mut rng,
+                    at + Duration::minutes(2),
+                    EntityRef::person(pid),
+                    Payload::RecordConsent {
+                        consent,
+                        base: None,
+                    },
+                ));
+                consent_given = true;
+            }
+        }
+        let escalate = i % 5 == 0;
+        if escalate {
+            let route = if consent_given {
+                Route::MultiLayeredMeeting
+            } else {
+                Route::SupportMeeting
+            };
+            let case_id = CaseId::new_v7(at.timestamp_millis() as u64, rng.bytes());
+            let esc = Escalation {
+                case_id,
+                person_id: pid,
+                raised_by: worker.id,
+                raised_at: at + Duration::minutes(5),
+                reason: "（架空の事例）複数の分野にまたがる課題があり、関係機関の役割分担が必要。"
+                    .into(),
+                fields: [field].into(),
+                tags: BTreeSet::new(),
+                agencies_involved: BTreeSet::new(),
+                urgency: match escalated {
+                    0 => Urgency::Emergency,
+                    1 | 2 => Urgency::High,
+                    _ => Urgency::Normal,
+                },
+                route,
+            };
+            ops.push(mk.op(
+                &mut rng,
+                at + Duration::minutes(5),
+                EntityRef::case(case_id),
+                Payload::Escalate(esc),
+            ));
+        }
+        let results = store::write(store, |tx| engine::push(tx, &caller, clock, &ops, now))?;
+        if let Some(bad) = results.iter().find(|r| !r.outcome.is_acknowledged()) {
+            return Err(admin::AdminError::Invalid(format!(
+                "demo operation refused: {:?}",
+                bad.outcome
+            )));
+        }
+        summary.persons += 1;
+        summary.contacts += contacts.len();
+
+        // Supervisors review most logs.
+        let sv = &supervisors[i % workers.len() / 2];
+        let sv_caller = Caller {
+            actor: engine::actor_of(sv),
+            device: None,
+        };
+        for (k, cid) in contacts.iter().enumerate() {
+            if k + 1 == contacts.len() && rng.chance(60) {
+                continue; // the newest waits for review
+            }
+            let returned = rng.chance(10);
+            let req = ReviewRequest {
+                protocol: ProtocolVersion::CURRENT,
+                contact_id: *cid,
+                status: if returned {
+                    ReviewStatus::Returned
+                } else {
+                    ReviewStatus::Approved
+                },
+                comment: returned.then(|| "（見本）次回は二人で訪問してください。".into()),
+            };
+            store::write(store, |tx| engine::review(tx, &sv_caller, clock, &req, now))?;
+            summary.reviews += 1;
+        }
+
+        if escalate {
+            escalated += 1;
+            summary.cases += 1;
+        }
+    }
+
+    // The coordinator works the queue: triage some, schedule meetings with
+    // a roster (pledges for 支援会議).
+    let coord = Caller {
+        actor: engine::actor_of(&coordinator),
+        device: None,
+    };
+    let items = store::read(store, |tx| engine::list_cases(tx, &coord))?;
+    for (k, item) in items.iter().enumerate() {
+        let id = item.escalation.case_id;
+        if k % 3 == 2 {
+            continue; // still received
+        }
+        let mv = |to| CaseMoveRequest {
+            protocol: ProtocolVersion::CURRENT,
+            to,
+            return_reason: None,
+        };
+        store::write(store, |tx| {
+            engine::move_case(tx, &coord, clock, id, &mv(CaseStatus::Triage), now)
+        })?;
+        let member = &members[k % members.len()];
+        let roster = RosterRequest {
+            protocol: ProtocolVersion::CURRENT,
+            user: member.id,
+            agency: member
+                .agency
+                .clone()
+                .unwrap_or_else(|| AgencyId::new("shakyo")),
+            pledge_recorded_at: Some(now - Duration::days(1)),
+        };
+        store::write(store, |tx| {
+            engine::set_roster(tx, &coord, clock, id, &roster, now)
+        })?;
+        if k % 3 == 0 {
+            store::write(store, |tx| {
+                engine::move_case(
+                    tx,
+                    &coord,
+                    clock,
+                    id,
+                    &mv(CaseStatus::MeetingScheduled),
+                    now,
+                )
+            })?;
+        }
+    }
+    Ok(summary)
+}

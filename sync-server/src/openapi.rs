@@ -1,0 +1,199 @@
+//! The OpenAPI 3.1 document served at `/api/openapi.json`, generated from
+//! the route table below, which a test checks against the router. Request
+//! and response bodies are `shared::protocol` types, named by their Rust
+//! type; the golden files in `shared/tests/golden/` pin their JSON.
+
+use serde_json::{Value, json};
+
+/// One endpoint.
+pub struct RouteDoc {
+    pub method: &'static str,
+    /// axum path syntax (`{id}`), same as OpenAPI's.
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// `device`, `office`, `any` (device or office) or `none`.
+    pub auth: &'static str,
+    pub request: Option<&'static str>,
+    pub response: &'static str,
+}
+
+/// Every endpoint of [`crate::api::app`].
+pub const ROUTES: &[RouteDoc] = &[
+    RouteDoc {
+        method: "get",
+        path: "/healthz",
+        summary: "Liveness and storage check",
+        auth: "none",
+        request: None,
+        response: "Health",
+    },
+    RouteDoc {
+        method: "get",
+        path: "/api/openapi.json",
+        summary: "This document",
+        auth: "none",
+        request: None,
+        response: "OpenAPI",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/enroll",
+        summary: "Enrol a tablet with a one-time code",
+        auth: "none",
+        request: Some("EnrollRequest"),
+        response: "EnrollResponse",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/login",
+        summary: "Office login (username and password)",
+        auth: "none",
+        request: Some("LoginRequest"),
+        response: "LoginResponse",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/logout",
+        summary: "End an office session",
+        auth: "office",
+        request: None,
+        response: "NoContent",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/sync/push",
+        summary: "Push a batch of operations (exactly once each)",
+        auth: "device",
+        request: Some("PushRequest"),
+        response: "PushResponse",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/sync/pull",
+        summary: "Pull changes after a cursor, filtered by the visibility rule",
+        auth: "any",
+        request: Some("PullRequest"),
+        response: "PullResponse",
+    },
+    RouteDoc {
+        method: "get",
+        path: "/api/v1/persons/{id}",
+        summary: "Read one person's record (audited)",
+        auth: "office",
+        request: None,
+        response: "PersonSnapshot",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/reviews",
+        summary: "Approve or return a contact log (supervisors)",
+        auth: "office",
+        request: Some("ReviewRequest"),
+        response: "ReviewResponse",
+    },
+    RouteDoc {
+        method: "get",
+        path: "/api/v1/cases",
+        summary: "The 多機関協働 case queue, emergencies first",
+        auth: "office",
+        request: None,
+        response: "CaseList",
+    },
+    RouteDoc {
+        method: "get",
+        path: "/api/v1/cases/{id}",
+        summary: "One case with every recorded move (audited)",
+        auth: "office",
+        request: None,
+        response: "CaseDetail",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/move",
+        summary: "Move a case through its lifecycle (coordinators)",
+        auth: "office",
+        request: Some("CaseMoveRequest"),
+        response: "CaseDetail",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/roster",
+        summary: "Add or update a meeting member (coordinators)",
+        auth: "office",
+        request: Some("RosterRequest"),
+        response: "CaseDetail",
+    },
+    RouteDoc {
+        method: "get",
+        path: "/api/v1/feed/cases",
+        summary: "LGWAN feed: case-queue items changed after ?after=SEQ (coordinators)",
+        auth: "office",
+        request: None,
+        response: "FeedPage",
+    },
+    RouteDoc {
+        method: "get",
+        path: "/api/v1/feed/key",
+        summary: "The feed's ed25519 verifying key",
+        auth: "none",
+        request: None,
+        response: "FeedKey",
+    },
+];
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let mut paths = serde_json::Map::new();
+    let mut names: Vec<&str> = vec!["ErrorBody"];
+    for r in ROUTES {
+        let mut op = json!({
+            "summary": r.summary,
+            "responses": {
+                "200": { "description": "OK", "content": { "application/json": { "schema": schema_ref(r.response) } } },
+                "4XX": { "description": "Client error", "content": { "application/json": { "schema": schema_ref("ErrorBody") } } }
+            }
+        });
+        if r.auth != "none" {
+            op["security"] = json!([{ "bearer": [] }]);
+            op["x-auth"] = json!(r.auth);
+        }
+        if let Some(req) = r.request {
+            op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": schema_ref(req) } } });
+            names.push(req);
+        }
+        if r.path.contains("{id}") {
+            op["parameters"] = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }]);
+        }
+        names.push(r.response);
+        let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
+        entry[r.method] = op;
+    }
+    names.sort_unstable();
+    names.dedup();
+    let schemas: serde_json::Map<String, Value> = names
+        .into_iter()
+        .map(|n| {
+            (n.to_owned(), json!({
+                "type": "object",
+                "description": format!("outreach_shared::protocol::{n} (JSON as serde writes it; see shared/src/protocol.rs)")
+            }))
+        })
+        .collect();
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Hamura Outreach sync server",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": format!("Protocol {}. Errors are ErrorBody with a machine-readable code.", outreach_shared::protocol::ProtocolVersion::CURRENT)
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }
+        }
+    })
+}

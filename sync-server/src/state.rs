@@ -1,0 +1,135 @@
+//! The shared state of the HTTP layer: the store, the server clock, limits,
+//! the rate limiter and the feed's verifying key.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use outreach_shared::DeviceId;
+use outreach_shared::protocol::{ClientAction, ErrorCode};
+
+use crate::engine::ServerClock;
+use crate::error::ApiError;
+use crate::store::{self, Store, Tx};
+
+/// Request limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body in bytes (after decompression).
+    pub max_body_bytes: usize,
+    /// Largest push batch (at most the protocol's maximum).
+    pub max_batch: usize,
+    /// Requests per device per minute (sustained); bursts up to `burst`.
+    pub rate_per_minute: u32,
+    pub burst: u32,
+    /// How long an office session lasts.
+    pub session_ttl: chrono::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 8 * 1024 * 1024,
+            max_batch: outreach_shared::protocol::MAX_BATCH_OPERATIONS,
+            rate_per_minute: 120,
+            burst: 60,
+            session_ttl: chrono::Duration::hours(12),
+        }
+    }
+}
+
+/// A token bucket per device.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    buckets: Mutex<HashMap<DeviceId, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// Takes one token for `device`, or says how long to wait.
+    pub fn check(&self, device: DeviceId, limits: &Limits) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let rate = f64::from(limits.rate_per_minute) / 60.0;
+        let burst = f64::from(limits.burst.max(1));
+        let mut map = match self.buckets.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        if map.len() > 100_000 {
+            map.retain(|_, (_, t)| now.duration_since(*t) < Duration::from_secs(600));
+        }
+        let (tokens, last) = map.entry(device).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = if rate > 0.0 {
+                ((1.0 - *tokens) / rate).ceil() as u64
+            } else {
+                60
+            };
+            let mut e = ApiError::new(
+                ErrorCode::RateLimited,
+                "too many requests from this device; slow down",
+            )
+            .with_action(ClientAction::RetryLater);
+            e.retry_after = Some(wait.max(1));
+            Err(e)
+        }
+    }
+}
+
+/// Everything a handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<ServerClock>,
+    pub limits: Arc<Limits>,
+    pub rate: Arc<RateLimiter>,
+    /// The feed's ed25519 verifying key (base64), published at
+    /// `/api/v1/feed/key`.
+    pub feed_key: Arc<String>,
+}
+
+impl AppState {
+    /// Builds the state over an open store (loads or makes the server's HLC
+    /// node and the feed key).
+    pub fn new(store: Arc<dyn Store>, limits: Limits) -> Result<Self, store::StoreError> {
+        let node = store::write(&*store, ServerClock::load_node)?;
+        let key = crate::feed::signing_key(&*store)?;
+        let feed_key = crate::feed::verifying_key_b64(&key.verifying_key());
+        Ok(Self {
+            store,
+            clock: Arc::new(ServerClock::new(node)),
+            limits: Arc::new(limits),
+            rate: Arc::new(RateLimiter::default()),
+            feed_key: Arc::new(feed_key),
+        })
+    }
+
+    /// Runs `f` in a write transaction on a blocking thread; returns after
+    /// the commit.
+    pub async fn write<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store::write(&*store, f))
+            .await
+            .map_err(|_| ApiError::internal())?
+    }
+
+    /// Runs `f` in a read transaction on a blocking thread.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store::read(&*store, f))
+            .await
+            .map_err(|_| ApiError::internal())?
+    }
+}

@@ -1,0 +1,373 @@
+//! Storage behind a trait.
+//!
+//! A backend implements [`Store`]: it runs a closure inside one transaction
+//! and hands it a [`Tx`], a set of small typed primitives (rows in, rows
+//! out). All domain logic (merge, visibility, the case queue, the audit
+//! chain) lives in [`crate::engine`] over `&mut dyn Tx`, so a second backend
+//! (PostgreSQL, its own issue) implements only these primitives and runs the
+//! same tests. The backend is chosen once at start-up from the database URL
+//! ([`open`]).
+//!
+//! Backends are blocking; the HTTP layer calls them through
+//! `tokio::task::spawn_blocking` ([`crate::state::AppState::write`]), never
+//! on an async worker.
+
+pub mod sqlite;
+
+use chrono::{DateTime, Utc};
+use outreach_shared::access::Role;
+use outreach_shared::protocol::{CaseMove, ConflictRecord, EntityKind, PersonSnapshot};
+use outreach_shared::{
+    AgencyId, CaseId, CaseQueueItem, ContactId, ContactLog, DeviceId, Hlc, OperationId, PersonId,
+    Review, TeamId, UserId,
+};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A failure of the storage backend itself (never caused by client input).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL: {0}")]
+    UnsupportedUrl(String),
+    #[error("the database is busy")]
+    Busy,
+    /// Internal: the transaction's closure failed with its own error.
+    #[error("transaction aborted")]
+    Aborted,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A team (班) of outreach workers and supervisors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRow {
+    pub id: TeamId,
+    pub name: String,
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: UserId,
+    /// Login name (ASCII, no personal data needed).
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub team: Option<TeamId>,
+    pub agency: Option<AgencyId>,
+    /// Argon2id PHC string; `None` until a password is set.
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An enrolled tablet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub id: DeviceId,
+    pub user: UserId,
+    pub label: String,
+    pub platform: String,
+    /// SHA-256 of the bearer token; the token itself is never stored.
+    pub token_hash: [u8; 32],
+    pub enrolled_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A person with the per-field versions and the bases their authors saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRow {
+    pub snapshot: PersonSnapshot,
+    /// Field name → the base HLC the winning change's author had seen.
+    pub bases: BTreeMap<String, Hlc>,
+}
+
+/// A stored contact log revision with its team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRow {
+    pub log: ContactLog,
+    pub team: TeamId,
+}
+
+/// A case-queue item with the team of the person's caseload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub item: CaseQueueItem,
+    pub team: TeamId,
+    /// The sequence number of its latest change.
+    pub seq: u64,
+}
+
+/// A stored operation id, for exactly-once delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationRow {
+    pub id: OperationId,
+    pub device: DeviceId,
+    /// SHA-256 of the operation's canonical JSON.
+    pub content_hash: [u8; 32],
+    pub seq: u64,
+    pub received_at: DateTime<Utc>,
+}
+
+/// A change to append to the change log (what pulls read).
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    pub kind: EntityKind,
+    pub entity: uuid::Uuid,
+    pub person: PersonId,
+    pub team: TeamId,
+    pub hlc: Hlc,
+    /// Replace earlier changes of the same entity (mutable records): a pull
+    /// then carries only the latest state.
+    pub replace: bool,
+}
+
+/// One row of the change log with the current body of its record (JSON).
+#[derive(Debug, Clone)]
+pub struct ChangeRow {
+    pub seq: u64,
+    pub kind: EntityKind,
+    pub entity: uuid::Uuid,
+    pub person: PersonId,
+    pub team: TeamId,
+    pub hlc: Hlc,
+    /// The record's JSON: `PersonSnapshot`, `ContactLog`, `Review`,
+    /// `CaseQueueItem` or `ConflictRecord`; `None` if it is gone.
+    pub body: Option<String>,
+}
+
+/// One entry of the hash-chained audit log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditRow {
+    pub seq: u64,
+    /// Server time (UTC, RFC 3339).
+    pub at: DateTime<Utc>,
+    /// The user, or `admin-cli` / `server`.
+    pub actor: String,
+    pub device: Option<DeviceId>,
+    /// The device's HLC of the change, for pushed operations.
+    pub device_hlc: Option<Hlc>,
+    /// What happened, e.g. `push.log_contact`, `read.person`, `case.move`.
+    pub action: String,
+    /// The record, e.g. `person:<uuid>`; ids only, never content.
+    pub entity: String,
+    /// On what basis: the role and the rule that allowed it.
+    pub basis: String,
+    /// Hex SHA-256 of the previous entry (64 zeros for the first).
+    pub prev_hash: String,
+    /// Hex SHA-256 over `prev_hash` and this entry.
+    pub hash: String,
+}
+
+/// One transaction's view of the store. Every method is one small,
+/// indexed statement; none of them decides anything.
+pub trait Tx {
+    // Teams and users.
+    fn insert_team(&mut self, team: &TeamRow) -> StoreResult<()>;
+    fn team(&mut self, id: TeamId) -> StoreResult<Option<TeamRow>>;
+    fn teams(&mut self) -> StoreResult<Vec<TeamRow>>;
+    fn insert_user(&mut self, user: &UserRow) -> StoreResult<()>;
+    fn user(&mut self, id: UserId) -> StoreResult<Option<UserRow>>;
+    fn user_by_name(&mut self, username: &str) -> StoreResult<Option<UserRow>>;
+    fn users(&mut self) -> StoreResult<Vec<UserRow>>;
+    fn set_password(&mut self, id: UserId, phc: &str) -> StoreResult<bool>;
+
+    // Enrolment codes, devices, sessions.
+    fn insert_enrol_code(
+        &mut self,
+        code_hash: &[u8; 32],
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Marks the code used and returns its user, if it exists, is unused and
+    /// has not expired at `now`.
+    fn take_enrol_code(
+        &mut self,
+        code_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>>;
+    fn insert_device(&mut self, device: &DeviceRow) -> StoreResult<()>;
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> StoreResult<Option<DeviceRow>>;
+    fn devices(&mut self) -> StoreResult<Vec<DeviceRow>>;
+    fn revoke_device(&mut self, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool>;
+    fn insert_session(
+        &mut self,
+        token_hash: &[u8; 32],
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    fn session_user(
+        &mut self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>>;
+    fn delete_session(&mut self, token_hash: &[u8; 32]) -> StoreResult<()>;
+
+    // Exactly-once.
+    fn operation(&mut self, id: OperationId) -> StoreResult<Option<OperationRow>>;
+    fn insert_operation(&mut self, op: &OperationRow) -> StoreResult<()>;
+
+    // Records.
+    fn person(&mut self, id: PersonId) -> StoreResult<Option<PersonRow>>;
+    fn put_person(&mut self, row: &PersonRow) -> StoreResult<()>;
+    fn contact(&mut self, id: ContactId) -> StoreResult<Option<ContactRow>>;
+    fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()>;
+    fn contact_count(&mut self) -> StoreResult<u64>;
+    fn put_review(&mut self, team: TeamId, review: &Review) -> StoreResult<()>;
+    fn case(&mut self, id: CaseId) -> StoreResult<Option<CaseRow>>;
+    fn cases_of_person(&mut self, person: PersonId) -> StoreResult<Vec<CaseRow>>;
+    /// Every case, emergencies first, then oldest first.
+    fn cases(&mut self) -> StoreResult<Vec<CaseRow>>;
+    /// Cases whose latest change is after `cursor`, in sequence order.
+    fn cases_after(&mut self, cursor: u64, limit: u32) -> StoreResult<Vec<CaseRow>>;
+    fn put_case(&mut self, row: &CaseRow) -> StoreResult<()>;
+    fn insert_case_move(&mut self, mv: &CaseMove) -> StoreResult<()>;
+    fn case_moves(&mut self, case: CaseId) -> StoreResult<Vec<CaseMove>>;
+    fn insert_conflict(
+        &mut self,
+        id: uuid::Uuid,
+        team: TeamId,
+        conflict: &ConflictRecord,
+    ) -> StoreResult<()>;
+
+    // The change log.
+    /// Appends a change and returns its sequence number.
+    fn append_change(&mut self, change: &NewChange) -> StoreResult<u64>;
+    /// Changes after `cursor`, oldest first, at most `limit`; only those of
+    /// `team` when given.
+    fn changes_after(
+        &mut self,
+        team: Option<TeamId>,
+        cursor: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<ChangeRow>>;
+
+    // The audit log.
+    fn audit_head(&mut self) -> StoreResult<Option<(u64, String)>>;
+    fn append_audit(&mut self, entry: &AuditRow) -> StoreResult<()>;
+    fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>>;
+
+    // Small server settings (server HLC node, feed signing key).
+    fn meta(&mut self, key: &str) -> StoreResult<Option<String>>;
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()>;
+
+    // Per-operation atomicity inside a batch.
+    fn savepoint(&mut self) -> StoreResult<()>;
+    fn release_savepoint(&mut self) -> StoreResult<()>;
+    fn rollback_savepoint(&mut self) -> StoreResult<()>;
+}
+
+/// A storage backend.
+pub trait Store: Send + Sync + 'static {
+    /// Runs `f` in one write transaction; commits (durably) iff it returns Ok.
+    fn write_tx(&self, f: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>) -> StoreResult<()>;
+    /// Runs `f` in a read-only transaction (a consistent snapshot).
+    fn read_tx(&self, f: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>) -> StoreResult<()>;
+    /// A short name for logs, e.g. `sqlite`.
+    fn backend(&self) -> &'static str;
+}
+
+/// Runs `f` in a write transaction; an `Err` from `f` rolls back and is
+/// returned as is.
+pub fn write<R, E: From<StoreError>>(
+    store: &dyn Store,
+    f: impl FnOnce(&mut dyn Tx) -> Result<R, E>,
+) -> Result<R, E> {
+    run(store, true, f)
+}
+
+/// Runs `f` in a read transaction.
+pub fn read<R, E: From<StoreError>>(
+    store: &dyn Store,
+    f: impl FnOnce(&mut dyn Tx) -> Result<R, E>,
+) -> Result<R, E> {
+    run(store, false, f)
+}
+
+fn run<R, E: From<StoreError>>(
+    store: &dyn Store,
+    writing: bool,
+    f: impl FnOnce(&mut dyn Tx) -> Result<R, E>,
+) -> Result<R, E> {
+    let mut f = Some(f);
+    let mut out: Option<Result<R, E>> = None;
+    let mut body = |tx: &mut dyn Tx| -> StoreResult<()> {
+        let f = f.take().ok_or(StoreError::Aborted)?;
+        let r = f(tx);
+        let failed = r.is_err();
+        out = Some(r);
+        if failed {
+            Err(StoreError::Aborted)
+        } else {
+            Ok(())
+        }
+    };
+    let res = if writing {
+        store.write_tx(&mut body)
+    } else {
+        store.read_tx(&mut body)
+    };
+    match (res, out) {
+        (Err(StoreError::Aborted), Some(Err(e))) => Err(e),
+        (Err(e), _) => Err(e.into()),
+        (Ok(()), Some(r)) => r,
+        (Ok(()), None) => Err(StoreError::Aborted.into()),
+    }
+}
+
+/// Where the data lives, parsed from `--database`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(path) = s.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StoreError::UnsupportedUrl(
+                    "sqlite:// needs a file path".into(),
+                ));
+            }
+            Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(s.to_owned()))
+        } else {
+            Err(StoreError::UnsupportedUrl(
+                "expected sqlite://PATH (postgres:// is planned)".into(),
+            ))
+        }
+    }
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// SQLite: `synchronous=FULL` (fsync at every commit) when true; `NORMAL`
+    /// (WAL: durable against a crash of the process, not of the machine)
+    /// when false.
+    pub sync_full: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { sync_full: true }
+    }
+}
+
+/// Opens the backend the URL names.
+pub fn open(url: &DatabaseUrl, opts: &StoreOptions) -> StoreResult<Arc<dyn Store>> {
+    match url {
+        DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path, opts)?)),
+        DatabaseUrl::Postgres(_) => Err(StoreError::UnsupportedUrl(
+            "the PostgreSQL backend is not built yet; use sqlite://PATH".into(),
+        )),
+    }
+}

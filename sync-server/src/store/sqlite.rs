@@ -1,0 +1,1107 @@
+//! The SQLite backend (rusqlite, bundled): one file, WAL, zero setup.
+//!
+//! All SQL of this backend lives in this module. One writer connection
+//! behind a mutex (SQLite has one writer at a time anyway) and a small pool
+//! of reader connections, which WAL lets run beside the writer.
+//!
+//! Durability: `synchronous=FULL` by default, so every commit is fsynced
+//! before the push is answered. With `NORMAL` in WAL mode a commit survives a
+//! crash of the server process (the WAL is in the OS) but the last commits
+//! may be lost if the machine loses power; the operator chooses with
+//! `--sqlite-synchronous`.
+
+use super::*;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS teams (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    team_id TEXT,
+    agency TEXT,
+    password_hash TEXT,
+    active INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enrol_codes (
+    code_hash BLOB PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS devices (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    token_hash BLOB NOT NULL UNIQUE,
+    enrolled_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash BLOB PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS operations (
+    id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    content_hash BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS persons (
+    id TEXT PRIMARY KEY,
+    team_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    bases TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contacts (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    revises TEXT,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS contacts_person ON contacts (person_id);
+CREATE TABLE IF NOT EXISTS reviews (
+    contact_id TEXT PRIMARY KEY,
+    team_id TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cases (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    urgency INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_person ON cases (person_id);
+CREATE INDEX IF NOT EXISTS cases_seq ON cases (seq);
+CREATE TABLE IF NOT EXISTS case_moves (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_moves_case ON case_moves (case_id);
+CREATE TABLE IF NOT EXISTS conflicts (
+    id TEXT PRIMARY KEY,
+    team_id TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    hlc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_team_seq ON changes (team_id, seq);
+CREATE INDEX IF NOT EXISTS changes_entity ON changes (kind, entity_id);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    device_id TEXT,
+    device_hlc TEXT,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+"#;
+
+/// The SQLite store.
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
+    sync_full: bool,
+}
+
+fn db(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            StoreError::Busy
+        }
+        // The message names the failing statement or constraint; it never
+        // carries row values.
+        other => StoreError::Database(other.to_string()),
+    }
+}
+
+fn corrupt(what: &str) -> impl Fn(serde_json::Error) -> StoreError + '_ {
+    move |e| StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+fn connect(path: &Path, sync_full: bool) -> StoreResult<Connection> {
+    let conn = Connection::open(path).map_err(db)?;
+    conn.busy_timeout(Duration::from_secs(10)).map_err(db)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(db)?;
+    conn.pragma_update(
+        None,
+        "synchronous",
+        if sync_full { "FULL" } else { "NORMAL" },
+    )
+    .map_err(db)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+    // Keep memory small: 2 MiB of page cache per connection.
+    conn.pragma_update(None, "cache_size", -2048).map_err(db)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (and creates, with its parent folder) the database file.
+    pub fn open(path: &Path, opts: &StoreOptions) -> StoreResult<Self> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StoreError::Database(format!("cannot create folder: {e}")))?;
+            }
+        }
+        let conn = connect(path, opts.sync_full)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        Ok(Self {
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            path: path.to_owned(),
+            sync_full: opts.sync_full,
+        })
+    }
+
+    /// Runs raw SQL: for tests that tamper with the file on purpose.
+    pub fn execute_raw(&self, sql: &str) -> StoreResult<usize> {
+        let conn = self.writer.lock().map_err(|_| StoreError::Busy)?;
+        conn.execute(sql, []).map_err(db)
+    }
+}
+
+impl Store for SqliteStore {
+    fn write_tx(&self, f: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>) -> StoreResult<()> {
+        let mut conn = self.writer.lock().map_err(|_| StoreError::Busy)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let mut t = SqliteTx {
+            tx: &tx,
+            savepoints: 0,
+        };
+        f(&mut t)?;
+        tx.commit().map_err(db)
+    }
+
+    fn read_tx(&self, f: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>) -> StoreResult<()> {
+        let conn = {
+            let mut pool = self.readers.lock().map_err(|_| StoreError::Busy)?;
+            pool.pop()
+        };
+        let mut conn = match conn {
+            Some(c) => c,
+            None => connect(&self.path, self.sync_full)?,
+        };
+        let result = (|| {
+            let tx = conn.transaction().map_err(db)?;
+            let mut t = SqliteTx {
+                tx: &tx,
+                savepoints: 0,
+            };
+            f(&mut t)?;
+            tx.commit().map_err(db)
+        })();
+        if let Ok(mut pool) = self.readers.lock() {
+            if pool.len() < 8 {
+                pool.push(conn);
+            }
+        }
+        result
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+struct SqliteTx<'a> {
+    tx: &'a Transaction<'a>,
+    savepoints: u32,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("timestamp: {e}")))
+}
+
+fn parse_uuid(s: &str) -> StoreResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("id: {e}")))
+}
+
+fn enum_text<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+fn text_enum<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(corrupt("enum"))
+}
+
+fn hash32(v: Vec<u8>) -> StoreResult<[u8; 32]> {
+    v.try_into()
+        .map_err(|_| StoreError::Corrupt("hash length".into()))
+}
+
+type UserCols = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+    String,
+);
+
+const USER_COLS: &str =
+    "id, username, display_name, role, team_id, agency, password_hash, active, created_at";
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserCols> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+fn to_user(c: UserCols) -> StoreResult<UserRow> {
+    Ok(UserRow {
+        id: UserId(parse_uuid(&c.0)?),
+        username: c.1,
+        display_name: c.2,
+        role: text_enum(&c.3)?,
+        team: c.4.as_deref().map(parse_uuid).transpose()?.map(TeamId),
+        agency: c.5.map(AgencyId),
+        password_hash: c.6,
+        active: c.7,
+        created_at: parse_ts(&c.8)?,
+    })
+}
+
+type DeviceCols = (
+    String,
+    String,
+    String,
+    String,
+    Vec<u8>,
+    String,
+    Option<String>,
+);
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceCols> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn to_device(c: DeviceCols) -> StoreResult<DeviceRow> {
+    Ok(DeviceRow {
+        id: DeviceId(parse_uuid(&c.0)?),
+        user: UserId(parse_uuid(&c.1)?),
+        label: c.2,
+        platform: c.3,
+        token_hash: hash32(c.4)?,
+        enrolled_at: parse_ts(&c.5)?,
+        revoked_at: c.6.as_deref().map(parse_ts).transpose()?,
+    })
+}
+
+const DEVICE_COLS: &str = "id, user_id, label, platform, token_hash, enrolled_at, revoked_at";
+
+fn to_case(body: &str, team: &str, seq: i64) -> StoreResult<CaseRow> {
+    Ok(CaseRow {
+        item: serde_json::from_str(body).map_err(corrupt("case"))?,
+        team: TeamId(parse_uuid(team)?),
+        seq: seq as u64,
+    })
+}
+
+fn json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))
+}
+
+impl Tx for SqliteTx<'_> {
+    fn insert_team(&mut self, team: &TeamRow) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO teams (id, name) VALUES (?1, ?2)",
+                params![team.id.to_string(), team.name],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn team(&mut self, id: TeamId) -> StoreResult<Option<TeamRow>> {
+        self.tx
+            .query_row(
+                "SELECT name FROM teams WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(db)
+            .map(|n| n.map(|name| TeamRow { id, name }))
+    }
+
+    fn teams(&mut self) -> StoreResult<Vec<TeamRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT id, name FROM teams ORDER BY name")
+            .map_err(db)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(db)?;
+        rows.map(|r| {
+            let (id, name) = r.map_err(db)?;
+            Ok(TeamRow {
+                id: TeamId(parse_uuid(&id)?),
+                name,
+            })
+        })
+        .collect()
+    }
+
+    fn insert_user(&mut self, u: &UserRow) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO users (id, username, display_name, role, team_id, agency, password_hash, active, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    u.id.to_string(),
+                    u.username,
+                    u.display_name,
+                    enum_text(&u.role),
+                    u.team.map(|t| t.to_string()),
+                    u.agency.as_ref().map(|a| a.0.clone()),
+                    u.password_hash,
+                    u.active,
+                    ts(u.created_at)
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn user(&mut self, id: UserId) -> StoreResult<Option<UserRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))
+            .map_err(db)?;
+        st.query_row([id.to_string()], user_row)
+            .optional()
+            .map_err(db)?
+            .map(to_user)
+            .transpose()
+    }
+
+    fn user_by_name(&mut self, username: &str) -> StoreResult<Option<UserRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {USER_COLS} FROM users WHERE username = ?1"
+            ))
+            .map_err(db)?;
+        st.query_row([username], user_row)
+            .optional()
+            .map_err(db)?
+            .map(to_user)
+            .transpose()
+    }
+
+    fn users(&mut self) -> StoreResult<Vec<UserRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(&format!("SELECT {USER_COLS} FROM users ORDER BY username"))
+            .map_err(db)?;
+        let rows = st.query_map([], user_row).map_err(db)?;
+        rows.map(|r| to_user(r.map_err(db)?)).collect()
+    }
+
+    fn set_password(&mut self, id: UserId, phc: &str) -> StoreResult<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                params![id.to_string(), phc],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    fn insert_enrol_code(
+        &mut self,
+        code_hash: &[u8; 32],
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO enrol_codes (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![&code_hash[..], user.to_string(), expires_at.timestamp()],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn take_enrol_code(
+        &mut self,
+        code_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>> {
+        let user: Option<String> = self
+            .tx
+            .query_row(
+                "UPDATE enrol_codes SET used_at = ?2
+                 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+                 RETURNING user_id",
+                params![&code_hash[..], now.timestamp()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        user.map(|u| parse_uuid(&u).map(UserId)).transpose()
+    }
+
+    fn insert_device(&mut self, d: &DeviceRow) -> StoreResult<()> {
+        self.tx
+            .execute(
+                &format!("INSERT INTO devices ({DEVICE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                params![
+                    d.id.to_string(),
+                    d.user.to_string(),
+                    d.label,
+                    d.platform,
+                    &d.token_hash[..],
+                    ts(d.enrolled_at),
+                    d.revoked_at.map(ts)
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> StoreResult<Option<DeviceRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {DEVICE_COLS} FROM devices WHERE token_hash = ?1"
+            ))
+            .map_err(db)?;
+        st.query_row([&token_hash[..]], device_row)
+            .optional()
+            .map_err(db)?
+            .map(to_device)
+            .transpose()
+    }
+
+    fn devices(&mut self) -> StoreResult<Vec<DeviceRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {DEVICE_COLS} FROM devices ORDER BY enrolled_at"
+            ))
+            .map_err(db)?;
+        let rows = st.query_map([], device_row).map_err(db)?;
+        rows.map(|r| to_device(r.map_err(db)?)).collect()
+    }
+
+    fn revoke_device(&mut self, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id.to_string(), ts(at)],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    fn insert_session(
+        &mut self,
+        token_hash: &[u8; 32],
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![&token_hash[..], user.to_string(), expires_at.timestamp()],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn session_user(
+        &mut self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+            )
+            .map_err(db)?;
+        let u: Option<String> = st
+            .query_row(params![&token_hash[..], now.timestamp()], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        u.map(|u| parse_uuid(&u).map(UserId)).transpose()
+    }
+
+    fn delete_session(&mut self, token_hash: &[u8; 32]) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "DELETE FROM sessions WHERE token_hash = ?1",
+                [&token_hash[..]],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn operation(&mut self, id: OperationId) -> StoreResult<Option<OperationRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT device_id, content_hash, seq, received_at FROM operations WHERE id = ?1",
+            )
+            .map_err(db)?;
+        let row: Option<(String, Vec<u8>, i64, String)> = st
+            .query_row([id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()
+            .map_err(db)?;
+        row.map(|(d, h, s, at)| {
+            Ok(OperationRow {
+                id,
+                device: DeviceId(parse_uuid(&d)?),
+                content_hash: hash32(h)?,
+                seq: s as u64,
+                received_at: parse_ts(&at)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn insert_operation(&mut self, op: &OperationRow) -> StoreResult<()> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO operations (id, device_id, content_hash, seq, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(db)?;
+        st.execute(params![
+            op.id.to_string(),
+            op.device.to_string(),
+            &op.content_hash[..],
+            op.seq as i64,
+            ts(op.received_at)
+        ])
+        .map_err(db)?;
+        Ok(())
+    }
+
+    fn person(&mut self, id: PersonId) -> StoreResult<Option<PersonRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body, bases FROM persons WHERE id = ?1")
+            .map_err(db)?;
+        let row: Option<(String, String)> = st
+            .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db)?;
+        row.map(|(b, bases)| {
+            Ok(PersonRow {
+                snapshot: serde_json::from_str(&b).map_err(corrupt("person"))?,
+                bases: serde_json::from_str(&bases).map_err(corrupt("person bases"))?,
+            })
+        })
+        .transpose()
+    }
+
+    fn put_person(&mut self, row: &PersonRow) -> StoreResult<()> {
+        let p = &row.snapshot.person;
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO persons (id, team_id, body, bases) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET team_id = ?2, body = ?3, bases = ?4",
+            )
+            .map_err(db)?;
+        st.execute(params![
+            p.id.to_string(),
+            p.team.to_string(),
+            json(&row.snapshot)?,
+            json(&row.bases)?
+        ])
+        .map_err(db)?;
+        Ok(())
+    }
+
+    fn contact(&mut self, id: ContactId) -> StoreResult<Option<ContactRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body, team_id FROM contacts WHERE id = ?1")
+            .map_err(db)?;
+        let row: Option<(String, String)> = st
+            .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db)?;
+        row.map(|(b, t)| {
+            Ok(ContactRow {
+                log: serde_json::from_str(&b).map_err(corrupt("contact"))?,
+                team: TeamId(parse_uuid(&t)?),
+            })
+        })
+        .transpose()
+    }
+
+    fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO contacts (id, person_id, team_id, revises, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(db)?;
+        st.execute(params![
+            row.log.id.to_string(),
+            row.log.person_id.to_string(),
+            row.team.to_string(),
+            row.log.revises.map(|r| r.to_string()),
+            json(&row.log)?
+        ])
+        .map_err(db)?;
+        Ok(())
+    }
+
+    fn contact_count(&mut self) -> StoreResult<u64> {
+        self.tx
+            .query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(db)
+    }
+
+    fn put_review(&mut self, team: TeamId, review: &Review) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO reviews (contact_id, team_id, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (contact_id) DO UPDATE SET team_id = ?2, body = ?3",
+                params![
+                    review.contact_id.to_string(),
+                    team.to_string(),
+                    json(review)?
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn case(&mut self, id: CaseId) -> StoreResult<Option<CaseRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body, team_id, seq FROM cases WHERE id = ?1")
+            .map_err(db)?;
+        let row: Option<(String, String, i64)> = st
+            .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()
+            .map_err(db)?;
+        row.map(|(b, t, s)| to_case(&b, &t, s)).transpose()
+    }
+
+    fn cases_of_person(&mut self, person: PersonId) -> StoreResult<Vec<CaseRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT body, team_id, seq FROM cases WHERE person_id = ?1 ORDER BY received_at DESC",
+            )
+            .map_err(db)?;
+        let rows = st
+            .query_map([person.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            let (b, t, s) = r.map_err(db)?;
+            to_case(&b, &t, s)
+        })
+        .collect()
+    }
+
+    fn cases(&mut self) -> StoreResult<Vec<CaseRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body, team_id, seq FROM cases ORDER BY urgency, received_at")
+            .map_err(db)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            let (b, t, s) = r.map_err(db)?;
+            to_case(&b, &t, s)
+        })
+        .collect()
+    }
+
+    fn cases_after(&mut self, cursor: u64, limit: u32) -> StoreResult<Vec<CaseRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT body, team_id, seq FROM cases WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(db)?;
+        let rows = st
+            .query_map(params![cursor as i64, limit], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            let (b, t, s) = r.map_err(db)?;
+            to_case(&b, &t, s)
+        })
+        .collect()
+    }
+
+    fn put_case(&mut self, row: &CaseRow) -> StoreResult<()> {
+        let e = &row.item.escalation;
+        let urgency = outreach_shared::Urgency::ALL
+            .iter()
+            .position(|u| *u == e.urgency)
+            .unwrap_or(99) as i64;
+        self.tx
+            .execute(
+                "INSERT INTO cases (id, person_id, team_id, urgency, received_at, seq, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET team_id = ?3, urgency = ?4, seq = ?6, body = ?7",
+                params![
+                    e.case_id.to_string(),
+                    e.person_id.to_string(),
+                    row.team.to_string(),
+                    urgency,
+                    ts(e.raised_at),
+                    row.seq as i64,
+                    json(&row.item)?
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn insert_case_move(&mut self, mv: &CaseMove) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO case_moves (case_id, body) VALUES (?1, ?2)",
+                params![mv.case_id.to_string(), json(mv)?],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn case_moves(&mut self, case: CaseId) -> StoreResult<Vec<CaseMove>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM case_moves WHERE case_id = ?1 ORDER BY id")
+            .map_err(db)?;
+        let rows = st
+            .query_map([case.to_string()], |r| r.get::<_, String>(0))
+            .map_err(db)?;
+        rows.map(|r| serde_json::from_str(&r.map_err(db)?).map_err(corrupt("case move")))
+            .collect()
+    }
+
+    fn insert_conflict(
+        &mut self,
+        id: uuid::Uuid,
+        team: TeamId,
+        conflict: &ConflictRecord,
+    ) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO conflicts (id, team_id, body) VALUES (?1, ?2, ?3)",
+                params![id.to_string(), team.to_string(), json(conflict)?],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn append_change(&mut self, c: &NewChange) -> StoreResult<u64> {
+        let kind = enum_text(&c.kind);
+        let entity = c.entity.to_string();
+        if c.replace {
+            let mut st = self
+                .tx
+                .prepare_cached("DELETE FROM changes WHERE kind = ?1 AND entity_id = ?2")
+                .map_err(db)?;
+            st.execute(params![kind, entity]).map_err(db)?;
+        }
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO changes (kind, entity_id, person_id, team_id, hlc) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(db)?;
+        st.execute(params![
+            kind,
+            entity,
+            c.person.to_string(),
+            c.team.to_string(),
+            c.hlc.to_string()
+        ])
+        .map_err(db)?;
+        Ok(self.tx.last_insert_rowid() as u64)
+    }
+
+    fn changes_after(
+        &mut self,
+        team: Option<TeamId>,
+        cursor: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<ChangeRow>> {
+        const BODY: &str = "CASE ch.kind
+                WHEN 'person' THEN (SELECT body FROM persons WHERE id = ch.entity_id)
+                WHEN 'contact' THEN (SELECT body FROM contacts WHERE id = ch.entity_id)
+                WHEN 'review' THEN (SELECT body FROM reviews WHERE contact_id = ch.entity_id)
+                WHEN 'case' THEN (SELECT body FROM cases WHERE id = ch.entity_id)
+                WHEN 'conflict' THEN (SELECT body FROM conflicts WHERE id = ch.entity_id)
+            END";
+        let sql = match team {
+            Some(_) => format!(
+                "SELECT ch.seq, ch.kind, ch.entity_id, ch.person_id, ch.team_id, ch.hlc, {BODY}
+                 FROM changes ch WHERE ch.team_id = ?3 AND ch.seq > ?1 ORDER BY ch.seq LIMIT ?2"
+            ),
+            None => format!(
+                "SELECT ch.seq, ch.kind, ch.entity_id, ch.person_id, ch.team_id, ch.hlc, {BODY}
+                 FROM changes ch WHERE ch.seq > ?1 AND ?3 IS NULL ORDER BY ch.seq LIMIT ?2"
+            ),
+        };
+        let mut st = self.tx.prepare_cached(&sql).map_err(db)?;
+        type Cols = (i64, String, String, String, String, String, Option<String>);
+        let rows = st
+            .query_map(
+                params![cursor as i64, limit, team.map(|t| t.to_string())],
+                |r| -> rusqlite::Result<Cols> {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
+            )
+            .map_err(db)?;
+        rows.map(|r| {
+            let (seq, kind, entity, person, team, hlc, body) = r.map_err(db)?;
+            Ok(ChangeRow {
+                seq: seq as u64,
+                kind: text_enum(&kind)?,
+                entity: parse_uuid(&entity)?,
+                person: PersonId(parse_uuid(&person)?),
+                team: TeamId(parse_uuid(&team)?),
+                hlc: hlc
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("change hlc".into()))?,
+                body,
+            })
+        })
+        .collect()
+    }
+
+    fn audit_head(&mut self) -> StoreResult<Option<(u64, String)>> {
+        self.tx
+            .query_row(
+                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn append_audit(&mut self, e: &AuditRow) -> StoreResult<()> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO audit (seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .map_err(db)?;
+        st.execute(params![
+            e.seq as i64,
+            ts(e.at),
+            e.actor,
+            e.device.map(|d| d.to_string()),
+            e.device_hlc.map(|h| h.to_string()),
+            e.action,
+            e.entity,
+            e.basis,
+            e.prev_hash,
+            e.hash
+        ])
+        .map_err(db)?;
+        Ok(())
+    }
+
+    fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+                 FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(db)?;
+        type Cols = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
+        let rows = st
+            .query_map(
+                params![after as i64, limit],
+                |r| -> rusqlite::Result<Cols> {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                },
+            )
+            .map_err(db)?;
+        rows.map(|r| {
+            let c = r.map_err(db)?;
+            Ok(AuditRow {
+                seq: c.0 as u64,
+                at: parse_ts(&c.1)?,
+                actor: c.2,
+                device: c.3.as_deref().map(parse_uuid).transpose()?.map(DeviceId),
+                device_hlc: c
+                    .4
+                    .map(|h| {
+                        h.parse()
+                            .map_err(|_| StoreError::Corrupt("audit hlc".into()))
+                    })
+                    .transpose()?,
+                action: c.5,
+                entity: c.6,
+                basis: c.7,
+                prev_hash: c.8,
+                hash: c.9,
+            })
+        })
+        .collect()
+    }
+
+    fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {
+        self.tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(db)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = ?2",
+                params![key, value],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn savepoint(&mut self) -> StoreResult<()> {
+        self.tx.execute_batch("SAVEPOINT op").map_err(db)?;
+        self.savepoints += 1;
+        Ok(())
+    }
+
+    fn release_savepoint(&mut self) -> StoreResult<()> {
+        self.tx.execute_batch("RELEASE op").map_err(db)?;
+        self.savepoints = self.savepoints.saturating_sub(1);
+        Ok(())
+    }
+
+    fn rollback_savepoint(&mut self) -> StoreResult<()> {
+        self.tx
+            .execute_batch("ROLLBACK TO op; RELEASE op")
+            .map_err(db)?;
+        self.savepoints = self.savepoints.saturating_sub(1);
+        Ok(())
+    }
+}
