@@ -75,7 +75,11 @@ impl Sealer {
         self.seal_raw(&aad.bytes(), plaintext)
     }
 
-    pub(crate) fn open(&self, aad: Aad<'_>, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    pub(crate) fn open(
+        &self,
+        aad: Aad<'_>,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
         self.open_raw(&aad.bytes(), sealed)
     }
 
@@ -83,7 +87,13 @@ impl Sealer {
         let nonce: [u8; NONCE_LEN] = random_array()?;
         let ct = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
             .map_err(|_| StoreError::Crypto)?;
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
         out.push(FORMAT_V1);
@@ -92,7 +102,11 @@ impl Sealer {
         Ok(out)
     }
 
-    pub(crate) fn open_raw(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    pub(crate) fn open_raw(
+        &self,
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
         if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != FORMAT_V1 {
             return Err(OpenError::Malformed);
         }
@@ -151,9 +165,18 @@ mod tests {
         let mut flipped = c.clone();
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
-        assert_eq!(s.open(aad("x", 1), &flipped).unwrap_err(), OpenError::Rejected);
-        assert_eq!(s.open(aad("x", 1), &c[..10]).unwrap_err(), OpenError::Malformed);
+        assert_eq!(
+            s.open(aad("x", 1), &flipped).unwrap_err(),
+            OpenError::Rejected
+        );
+        assert_eq!(
+            s.open(aad("x", 1), &c[..10]).unwrap_err(),
+            OpenError::Malformed
+        );
         // Another key cannot open it.
-        assert_eq!(sealer().open(aad("x", 1), &c).unwrap_err(), OpenError::Rejected);
+        assert_eq!(
+            sealer().open(aad("x", 1), &c).unwrap_err(),
+            OpenError::Rejected
+        );
     }
 }

@@ -189,12 +189,16 @@ pub(crate) fn read_device_secret(path: &Path) -> Result<DeviceSecret> {
         }
     }
     if meta.len() != 32 {
-        return Err(StoreError::DeviceSecretUnsafe("the file does not hold 32 bytes"));
+        return Err(StoreError::DeviceSecretUnsafe(
+            "the file does not hold 32 bytes",
+        ));
     }
     let bytes = zeroize::Zeroizing::new(fs::read(path)?);
     Key32::from_slice(&bytes)
         .map(DeviceSecret)
-        .ok_or(StoreError::DeviceSecretUnsafe("the file does not hold 32 bytes"))
+        .ok_or(StoreError::DeviceSecretUnsafe(
+            "the file does not hold 32 bytes",
+        ))
 }
 
 /// Overwrites the device secret with zeros and removes it. Missing is fine.

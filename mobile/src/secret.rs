@@ -33,10 +33,14 @@ impl Pin {
         let text = Zeroizing::new(text);
         let n = text.chars().count();
         if n < Self::MIN_CHARS {
-            return Err(PinError::TooShort { min: Self::MIN_CHARS });
+            return Err(PinError::TooShort {
+                min: Self::MIN_CHARS,
+            });
         }
         if n > Self::MAX_CHARS {
-            return Err(PinError::TooLong { max: Self::MAX_CHARS });
+            return Err(PinError::TooLong {
+                max: Self::MAX_CHARS,
+            });
         }
         if text.chars().any(char::is_control) {
             return Err(PinError::ControlCharacter);
@@ -138,7 +142,10 @@ mod tests {
 
     #[test]
     fn pin_rules() {
-        assert_eq!(Pin::new("12345".into()).unwrap_err(), PinError::TooShort { min: 6 });
+        assert_eq!(
+            Pin::new("12345".into()).unwrap_err(),
+            PinError::TooShort { min: 6 }
+        );
         assert!(Pin::new("123456".into()).is_ok());
         assert_eq!(
             Pin::new("x".repeat(129)).unwrap_err(),

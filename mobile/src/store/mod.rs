@@ -339,7 +339,8 @@ impl Store {
         )?;
         schema::configure(&conn)?;
         schema::migrate_to(&mut conn, schema::LATEST_VERSION)?;
-        let meta = |k: &str| -> Result<String> { get_meta(&conn, k)?.ok_or(StoreError::NotInitialized) };
+        let meta =
+            |k: &str| -> Result<String> { get_meta(&conn, k)?.ok_or(StoreError::NotInitialized) };
         let store_id = meta("store_id")?;
         let bad = |_| StoreError::KeyringCorrupt("identity in metadata is malformed");
         let identity = Identity {
@@ -447,7 +448,10 @@ impl Store {
     /// Raises (or sets) the Argon2id parameters, re-wrapping the data key.
     pub fn set_kdf_params(&mut self, pin: &Pin, params: KdfParams) -> Result<()> {
         // Checked before the PIN, so a refusal costs no attempt.
-        if params.m_kib > KdfParams::MAX_M_KIB || params.t > KdfParams::MAX_T || params.p > KdfParams::MAX_P {
+        if params.m_kib > KdfParams::MAX_M_KIB
+            || params.t > KdfParams::MAX_T
+            || params.p > KdfParams::MAX_P
+        {
             return Err(StoreError::KeyringCorrupt("KDF parameters out of range"));
         }
         self.rewrap(pin, pin, params)
@@ -589,6 +593,9 @@ impl Store {
     }
 
     /// The current time by the store's clock.
+    /// The clock is corrected by the offset learned from the server
+    /// ([`Store::set_clock_offset`]), so a tablet whose clock is wrong still
+    /// stamps records with the right time.
     pub fn now(&self) -> DateTime<Utc> {
         self.cfg.clock.now()
     }

@@ -104,11 +104,7 @@ pub(crate) fn write_person(
     Ok(())
 }
 
-pub(crate) fn write_contact(
-    conn: &Connection,
-    sealer: &Sealer,
-    c: &ContactLog,
-) -> Result<()> {
+pub(crate) fn write_contact(conn: &Connection, sealer: &Sealer, c: &ContactLog) -> Result<()> {
     let id = c.id.to_string();
     let sealed = seal_value(sealer, "contacts", &id, 1, c)?;
     conn.execute(
@@ -381,7 +377,13 @@ impl Store {
             return Ok(rec.person);
         }
         rec.person.validate(&ctx(now)).map_err(invalid)?;
-        self.commit_person_change(&rec, version, hlc, now, Payload::UpdatePerson { changes: out })?;
+        self.commit_person_change(
+            &rec,
+            version,
+            hlc,
+            now,
+            Payload::UpdatePerson { changes: out },
+        )?;
         Ok(rec.person)
     }
 
@@ -396,7 +398,13 @@ impl Store {
         let base = rec.versions.get("stage").copied();
         rec.person.stage = to;
         rec.versions.insert("stage".into(), hlc);
-        self.commit_person_change(&rec, version, hlc, now, Payload::ChangeStage { from, to, base })?;
+        self.commit_person_change(
+            &rec,
+            version,
+            hlc,
+            now,
+            Payload::ChangeStage { from, to, base },
+        )?;
         Ok(rec.person)
     }
 
@@ -411,7 +419,13 @@ impl Store {
         let base = rec.versions.get("consent").copied();
         rec.person.consent = consent.clone();
         rec.versions.insert("consent".into(), hlc);
-        self.commit_person_change(&rec, version, hlc, now, Payload::RecordConsent { consent, base })?;
+        self.commit_person_change(
+            &rec,
+            version,
+            hlc,
+            now,
+            Payload::RecordConsent { consent, base },
+        )?;
         Ok(rec.person)
     }
 
@@ -439,7 +453,11 @@ impl Store {
         self.append_contact(new, Some(revises))
     }
 
-    fn append_contact(&mut self, new: NewContact, revises: Option<ContactId>) -> Result<ContactLog> {
+    fn append_contact(
+        &mut self,
+        new: NewContact,
+        revises: Option<ContactId>,
+    ) -> Result<ContactLog> {
         let now = self.now();
         let identity = self.identity;
         let contact = ContactLog {
@@ -653,7 +671,10 @@ impl Store {
             let key = |e: &CaseloadEntry| {
                 (
                     !e.overdue,
-                    e.next_action.as_ref().map(|n| n.due).unwrap_or(NaiveDate::MAX),
+                    e.next_action
+                        .as_ref()
+                        .map(|n| n.due)
+                        .unwrap_or(NaiveDate::MAX),
                     e.person.created_at,
                 )
             };
@@ -677,10 +698,11 @@ impl Store {
         let (conn, sealer) = self.unlocked_parts()?;
         let mut current = HashMap::new();
         {
-            let mut st = conn.prepare_cached(
-                "SELECT id, current FROM contacts WHERE person_id = ?1",
-            )?;
-            let rows = st.query_map([&pid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let mut st =
+                conn.prepare_cached("SELECT id, current FROM contacts WHERE person_id = ?1")?;
+            let rows = st.query_map([&pid], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
             for row in rows {
                 let (cid, cur) = row?;
                 current.insert(cid, cur != 0);

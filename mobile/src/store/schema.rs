@@ -173,7 +173,8 @@ mod tests {
     fn a_newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Connection::open(dir.path().join("t.db")).unwrap();
-        c.pragma_update(None, "user_version", LATEST_VERSION + 1).unwrap();
+        c.pragma_update(None, "user_version", LATEST_VERSION + 1)
+            .unwrap();
         assert!(matches!(
             migrate_to(&mut c, LATEST_VERSION),
             Err(StoreError::SchemaTooNew { .. })

@@ -64,7 +64,8 @@ impl Store {
                 let created: String = r.get(4)?;
                 let attempts: i64 = r.get(5)?;
                 let rejection: Option<Vec<u8>> = r.get(6)?;
-                let Some(op) = open_value::<Operation>(sealer, "outbox", &id, version, &sealed) else {
+                let Some(op) = open_value::<Operation>(sealer, "outbox", &id, version, &sealed)
+                else {
                     found.push(("outbox", id));
                     continue;
                 };

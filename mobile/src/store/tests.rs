@@ -84,8 +84,11 @@ fn every_change_writes_its_operation_in_the_same_transaction() {
     let p = s.create_person(hanako()).unwrap();
     assert_eq!(p.stage, Stage::Identified);
     assert_eq!(p.assigned_worker, Some(s.identity().user_id));
-    s.update_person(p.id, vec![PersonField::Summary(Some("兄が時々来る。".into()))])
-        .unwrap();
+    s.update_person(
+        p.id,
+        vec![PersonField::Summary(Some("兄が時々来る。".into()))],
+    )
+    .unwrap();
     s.change_stage(p.id, Stage::TryingToReach).unwrap();
     let consent = ConsentRecord {
         status: ConsentStatus::Verbal,
@@ -107,7 +110,11 @@ fn every_change_writes_its_operation_in_the_same_transaction() {
             urgency: Urgency::Normal,
         })
         .unwrap();
-    assert_eq!(esc.route, Route::MultiLayeredMeeting, "route follows consent");
+    assert_eq!(
+        esc.route,
+        Route::MultiLayeredMeeting,
+        "route follows consent"
+    );
     let ops = s.outbox_batch(100).unwrap();
     assert!(ops.damaged.is_empty());
     let kinds: Vec<&str> = ops.items.iter().map(|e| e.op.payload.type_name()).collect();
@@ -163,7 +170,10 @@ fn invalid_input_is_refused_and_writes_nothing() {
     match s.create_person(bad) {
         Err(StoreError::Invalid(e)) => {
             assert!(e.has("alias") && e.has("kana"));
-            assert_eq!(e.get("alias").unwrap().message_ja(), "呼び名を入力してください。");
+            assert_eq!(
+                e.get("alias").unwrap().message_ja(),
+                "呼び名を入力してください。"
+            );
         }
         other => panic!("expected Invalid, got {other:?}"),
     }
@@ -179,7 +189,10 @@ fn invalid_input_is_refused_and_writes_nothing() {
     let ghost = PersonId::new_v7(1, [9; 10]);
     assert!(matches!(
         s.log_contact(visit(ghost, None)),
-        Err(StoreError::NotFound { kind: RecordKind::Person, .. })
+        Err(StoreError::NotFound {
+            kind: RecordKind::Person,
+            ..
+        })
     ));
     assert!(matches!(
         s.escalate(NewEscalation {
@@ -205,7 +218,10 @@ fn wrong_pin_count_survives_restart_and_the_tenth_destroys_the_key() {
     drop(s);
     // A right PIN resets the count.
     let mut s = Store::open(cfg(dir.path())).unwrap();
-    assert!(matches!(s.unlock(&wrong()), Err(StoreError::WrongPin { remaining: 9 })));
+    assert!(matches!(
+        s.unlock(&wrong()),
+        Err(StoreError::WrongPin { remaining: 9 })
+    ));
     s.unlock(&pin()).unwrap();
     assert_eq!(s.status().unwrap().wrong_pins, 0);
     drop(s);
@@ -240,7 +256,10 @@ fn a_missing_device_secret_is_its_own_error_and_costs_no_attempt() {
     let moved = dir.path().join("elsewhere.key");
     std::fs::rename(&secret, &moved).unwrap();
     let mut s = Store::open(cfg(dir.path())).unwrap();
-    assert!(matches!(s.unlock(&pin()), Err(StoreError::DeviceSecretMissing)));
+    assert!(matches!(
+        s.unlock(&pin()),
+        Err(StoreError::DeviceSecretMissing)
+    ));
     assert_eq!(s.status().unwrap().wrong_pins, 0);
     std::fs::rename(&moved, &secret).unwrap();
     s.unlock(&pin()).unwrap();
@@ -257,7 +276,10 @@ fn changing_the_pin_rewraps_the_key_and_touches_no_record() {
             .conn()
             .prepare("SELECT sealed FROM persons UNION ALL SELECT sealed FROM contacts UNION ALL SELECT sealed FROM outbox")
             .unwrap();
-        st.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
     };
     let before = snapshot(&s);
     let new_pin = Pin::new("はむらのそら".into()).unwrap();
@@ -313,32 +335,58 @@ fn a_swapped_or_tampered_ciphertext_is_detected_and_set_aside() {
     {
         let conn = s.conn();
         let get = |id: PersonId| -> Vec<u8> {
-            conn.query_row("SELECT sealed FROM persons WHERE id = ?1", [id.to_string()], |r| r.get(0))
-                .unwrap()
+            conn.query_row(
+                "SELECT sealed FROM persons WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .unwrap()
         };
         let (sa, sb) = (get(a.id), get(b.id));
-        conn.execute("UPDATE persons SET sealed = ?1 WHERE id = ?2", rusqlite::params![sb, a.id.to_string()])
-            .unwrap();
-        conn.execute("UPDATE persons SET sealed = ?1 WHERE id = ?2", rusqlite::params![sa, b.id.to_string()])
-            .unwrap();
+        conn.execute(
+            "UPDATE persons SET sealed = ?1 WHERE id = ?2",
+            rusqlite::params![sb, a.id.to_string()],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE persons SET sealed = ?1 WHERE id = ?2",
+            rusqlite::params![sa, b.id.to_string()],
+        )
+        .unwrap();
         // Move contact b's ciphertext onto contact a's row too, and bump a
         // version number (replaying a sealed value under another version).
         let scb: Vec<u8> = conn
-            .query_row("SELECT sealed FROM contacts WHERE id = ?1", [cb.id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT sealed FROM contacts WHERE id = ?1",
+                [cb.id.to_string()],
+                |r| r.get(0),
+            )
             .unwrap();
-        conn.execute("UPDATE contacts SET sealed = ?1 WHERE id = ?2", rusqlite::params![scb, ca.id.to_string()])
-            .unwrap();
-        conn.execute("UPDATE persons SET version = version + 1 WHERE id = ?1", [c.id.to_string()])
-            .unwrap();
+        conn.execute(
+            "UPDATE contacts SET sealed = ?1 WHERE id = ?2",
+            rusqlite::params![scb, ca.id.to_string()],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE persons SET version = version + 1 WHERE id = ?1",
+            [c.id.to_string()],
+        )
+        .unwrap();
     }
     let listing = s.persons().unwrap();
-    assert!(listing.items.is_empty(), "no damaged record is shown as if fine");
+    assert!(
+        listing.items.is_empty(),
+        "no damaged record is shown as if fine"
+    );
     let mut ids: Vec<String> = listing.damaged.iter().map(|d| d.id.clone()).collect();
     ids.sort();
     let mut expected = vec![a.id.to_string(), b.id.to_string(), c.id.to_string()];
     expected.sort();
     assert_eq!(ids, expected);
-    assert!(matches!(s.person(a.id), Err(StoreError::NotFound { .. })), "set aside");
+    assert!(
+        matches!(s.person(a.id), Err(StoreError::NotFound { .. })),
+        "set aside"
+    );
     // Contact a is damaged, contact b still fine.
     let t = s.timeline(b.id);
     assert!(t.is_err(), "person b itself is set aside");
@@ -420,13 +468,18 @@ fn caseload_orders_overdue_first_and_leaves_closed_out() {
     let mut old_visit = visit(late.id, NaiveDate::from_ymd_opt(2026, 5, 29));
     old_visit.occurred_at = t0() - chrono::Duration::days(5);
     s.log_contact(old_visit).unwrap();
-    s.log_contact(visit(soon.id, NaiveDate::from_ymd_opt(2026, 6, 3))).unwrap();
+    s.log_contact(visit(soon.id, NaiveDate::from_ymd_opt(2026, 6, 3)))
+        .unwrap();
     let mut danger = visit(soon.id, NaiveDate::from_ymd_opt(2026, 6, 2));
     danger.occurred_at = t0() - chrono::Duration::minutes(30);
-    danger.safety.danger_signs.insert(DangerSign::LivingConditions);
+    danger
+        .safety
+        .danger_signs
+        .insert(DangerSign::LivingConditions);
     s.log_contact(danger).unwrap();
     s.change_stage(closed.id, Stage::TryingToReach).unwrap();
-    s.change_stage(closed.id, Stage::Paused(PauseReason::Moved)).unwrap();
+    s.change_stage(closed.id, Stage::Paused(PauseReason::Moved))
+        .unwrap();
     s.change_stage(closed.id, Stage::Closed).unwrap();
     let cl = s.caseload().unwrap();
     assert_eq!(cl.today, NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
@@ -502,8 +555,11 @@ fn a_pulled_page_applies_in_one_transaction_and_keeps_newer_local_fields() {
     let server_node = DeviceId::new_v7(1, [7; 10]);
     let old = Hlc::new(unix_ms(t0()) - 60_000, 0, server_node);
     // A local change not yet pushed: newer than the server's copy.
-    s.update_person(p.id, vec![PersonField::Summary(Some("ローカルの変更".into()))])
-        .unwrap();
+    s.update_person(
+        p.id,
+        vec![PersonField::Summary(Some("ローカルの変更".into()))],
+    )
+    .unwrap();
     let mut server_person = p.clone();
     server_person.alias = "架空 花子（サーバー）".into();
     server_person.summary = Some("サーバーの古い値".into());
@@ -559,7 +615,11 @@ fn a_pulled_page_applies_in_one_transaction_and_keeps_newer_local_fields() {
                     versions,
                 }),
             ),
-            change(2, EntityRef::contact(contact_id), ChangeBody::Contact(contact.clone())),
+            change(
+                2,
+                EntityRef::contact(contact_id),
+                ChangeBody::Contact(contact.clone()),
+            ),
             change(
                 3,
                 EntityRef {
@@ -649,7 +709,10 @@ fn wipe_removes_keys_and_files() {
     s.wipe().unwrap();
     assert!(!data.exists());
     assert!(!dir.path().join("secret").join("device.key").exists());
-    assert!(matches!(Store::open(cfg(dir.path())), Err(StoreError::NotInitialized)));
+    assert!(matches!(
+        Store::open(cfg(dir.path())),
+        Err(StoreError::NotInitialized)
+    ));
     // A new store can be set up again.
     new_store(dir.path());
 }
@@ -678,7 +741,16 @@ fn no_plaintext_in_the_database_files() {
         files.push(std::fs::read(e.unwrap().path()).unwrap());
     }
     assert!(files.len() >= 2, "database and WAL");
-    for needle in ["架空", "カクウ", "玄関先", "sakaecho", "eighty", "8050", "identified", "family_only"] {
+    for needle in [
+        "架空",
+        "カクウ",
+        "玄関先",
+        "sakaecho",
+        "eighty",
+        "8050",
+        "identified",
+        "family_only",
+    ] {
         for f in &files {
             assert!(
                 !f.windows(needle.len()).any(|w| w == needle.as_bytes()),

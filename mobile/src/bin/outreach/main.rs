@@ -1,28 +1,1063 @@
 //! `outreach`: the headless command-line front end of the tablet core, for
-//! scripted field simulation, support and tests.
+//! scripted field simulation, support and tests. It calls
+//! [`outreach_mobile::Store`] only: no SQL, no crypto here. Every text for
+//! people lives in [`texts`].
+//!
+//! The PIN comes from the `OUTREACH_PIN` environment variable or a prompt
+//! on the terminal. Each run unlocks, does one thing and forgets the keys.
 
+mod texts;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use clap::{Args, Parser, Subcommand};
+use outreach_mobile::shared::ja::{self, Label};
+use outreach_mobile::shared::protocol::PersonField;
+use outreach_mobile::shared::*;
+use outreach_mobile::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--version") | Some("-V") => {
-            println!(
-                "outreach {} (protocol {})",
-                env!("CARGO_PKG_VERSION"),
-                outreach_mobile::shared::protocol::ProtocolVersion::CURRENT
+#[derive(Parser, Debug)]
+#[command(
+    name = "outreach",
+    version,
+    about = "羽村市アウトリーチ支援: タブレットの暗号化ストアを操作するコマンド"
+)]
+struct Cli {
+    /// データフォルダ（既定: OSのデータフォルダ/hamura-outreach）
+    #[arg(long, env = "OUTREACH_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// 端末の鍵ファイルの場所（既定: OSの設定フォルダ/hamura-outreach/）
+    #[arg(long, env = "OUTREACH_DEVICE_SECRET", global = true)]
+    device_secret: Option<PathBuf>,
+    /// 結果をJSONで出力する（スクリプト用）
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// ストアを作成し、PINを設定する
+    Init {
+        /// 担当職員のID（UUID）。省略時は仮のIDを作成
+        #[arg(long)]
+        worker: Option<String>,
+        /// チームのID（UUID）
+        #[arg(long)]
+        team: Option<String>,
+        /// 端末のID（UUID）
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// ストアの状態（ロック、PIN誤入力回数、送信待ち）
+    Status,
+    /// 対象者
+    #[command(subcommand)]
+    Person(PersonCmd),
+    /// 接触記録
+    #[command(subcommand)]
+    Contact(ContactCmd),
+    /// 対象者の経過（接触記録と確認）
+    Timeline { person: String },
+    /// 関係の段階を変更する（例: trying_to_reach, paused:refused）
+    Stage { person: String, stage: String },
+    /// 本人同意を記録・撤回する
+    Consent(ConsentArgs),
+    /// 多機関協働へつなぐ
+    Escalate(EscalateArgs),
+    /// 担当ケースの一覧（次回予定と期限超過）
+    Caseload,
+    /// 呼び名・ふりがなで検索する
+    Search { query: String },
+    /// 送信待ちの変更
+    #[command(subcommand)]
+    Outbox(OutboxCmd),
+    /// 破損のため別に保管した記録
+    Damaged,
+    /// PINを変更する（新しいPINは OUTREACH_NEW_PIN または入力）
+    ChangePin,
+    /// 鍵をメモリから消去し、WALを書き戻す
+    Lock,
+    /// この端末のデータと鍵をすべて消去する
+    Wipe {
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PersonCmd {
+    /// 対象者を登録する
+    Add(PersonArgs),
+    /// 対象者の一覧
+    List {
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// 対象者の詳細
+    Show { person: String },
+    /// 対象者の項目を変更する
+    Update {
+        person: String,
+        #[command(flatten)]
+        fields: PersonArgs,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+struct PersonArgs {
+    /// 呼び名（必須）
+    #[arg(long)]
+    alias: Option<String>,
+    /// ふりがな
+    #[arg(long)]
+    kana: Option<String>,
+    /// 生まれ年（西暦）
+    #[arg(long)]
+    birth_year: Option<i32>,
+    /// 生まれ年は「ごろ」
+    #[arg(long)]
+    approximate: bool,
+    /// 性別: female, male, other, unknown
+    #[arg(long)]
+    sex: Option<String>,
+    /// 町丁コード（例: sakaecho-2）
+    #[arg(long)]
+    area: Option<String>,
+    /// 気づきの経路: agency, welfare_commissioner, resident, family, themselves, outreach
+    #[arg(long)]
+    noticed_by: Option<String>,
+    /// 概要
+    #[arg(long)]
+    summary: Option<String>,
+    /// 分野（複数可）: elderly, disability, children_parenting, poverty
+    #[arg(long = "field")]
+    fields: Vec<String>,
+    /// 横断的な課題（複数可）: hikikomori, 8050, double_care, young_carer, scheme_gap
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// 制度の狭間: 合わなかった制度（複数可）
+    #[arg(long = "gap-scheme")]
+    gap_schemes: Vec<String>,
+    /// 制度の狭間: その理由
+    #[arg(long)]
+    gap_why: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum ContactCmd {
+    /// 接触記録を保存する
+    Add(ContactArgs),
+}
+
+#[derive(Args, Debug)]
+struct ContactArgs {
+    /// 対象者のID
+    #[arg(long)]
+    person: String,
+    /// 接触方法: home_visit, phone, letter_or_note, community_place, accompanied_visit, agency_information, resident_information, family_contact
+    #[arg(long)]
+    method: String,
+    /// 会えた相手: person, family_only, nobody
+    #[arg(long)]
+    met: String,
+    /// 本人の反応（本人に会えたとき）: refused, brief, open
+    #[arg(long)]
+    response: Option<String>,
+    /// 様子・観察
+    #[arg(long, default_value = "")]
+    observation: String,
+    /// 日時（日本時間, 例: 2026-06-01 14:30）。省略時は現在
+    #[arg(long)]
+    at: Option<String>,
+    /// 所要時間（分）
+    #[arg(long)]
+    minutes: Option<u16>,
+    /// 訪問体制: alone, pair, with_agency
+    #[arg(long, default_value = "alone")]
+    accompaniment: String,
+    /// 危険のサイン（複数可）
+    #[arg(long = "danger")]
+    danger: Vec<String>,
+    /// 生命に関わる状況
+    #[arg(long)]
+    life_threatening: bool,
+    /// 負担感（1〜5）
+    #[arg(long)]
+    difficulty: Option<u8>,
+    /// 振り返りメモ
+    #[arg(long)]
+    reflection: Option<String>,
+    /// スーパーバイザーに相談したい
+    #[arg(long)]
+    wants_to_talk: bool,
+    /// 次回の予定
+    #[arg(long)]
+    next: Option<String>,
+    /// 次回の期限（例: 2026-06-08）
+    #[arg(long)]
+    due: Option<String>,
+    /// 訂正する接触記録のID
+    #[arg(long)]
+    corrects: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct ConsentArgs {
+    person: String,
+    /// none, verbal, written, withdrawn
+    #[arg(long)]
+    status: String,
+    /// 同意の範囲（複数可）: share_with_agencies, multi_layered_meeting, contact_family
+    #[arg(long = "scope")]
+    scope: Vec<String>,
+    /// 同意・撤回の日（省略時は今日）
+    #[arg(long)]
+    date: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct EscalateArgs {
+    person: String,
+    /// つなぐ理由
+    #[arg(long)]
+    reason: String,
+    #[arg(long = "field")]
+    fields: Vec<String>,
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// 関与している機関のID（複数可, 例: houkatsu-asahi）
+    #[arg(long = "agency")]
+    agencies: Vec<String>,
+    /// emergency, high, normal
+    #[arg(long, default_value = "normal")]
+    urgency: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum OutboxCmd {
+    /// 送信待ちの件数
+    Status,
+    /// 送信待ちの変更の一覧（種類とIDのみ）
+    List,
+}
+
+/// A failure with its code, message and exit code.
+struct Failure {
+    code: &'static str,
+    message: String,
+    exit: u8,
+    field_errors: Vec<FieldError>,
+}
+
+impl Failure {
+    fn usage(message: String) -> Failure {
+        Failure {
+            code: "usage",
+            message,
+            exit: texts::exit::USAGE,
+            field_errors: Vec::new(),
+        }
+    }
+}
+
+type Out = Result<(String, Value), Failure>;
+
+struct Ctx {
+    cfg: StoreConfig,
+    dir_text: String,
+}
+
+impl Ctx {
+    fn fail(&self, e: StoreError) -> Failure {
+        let (code, message, exit) = texts::store_error(&e, &self.dir_text);
+        let field_errors = match e {
+            StoreError::Invalid(v) => v.0,
+            _ => Vec::new(),
+        };
+        Failure {
+            code,
+            message,
+            exit,
+            field_errors,
+        }
+    }
+
+    fn open_unlocked(&self) -> Result<Store, Failure> {
+        let mut s = Store::open(self.cfg.clone()).map_err(|e| self.fail(e))?;
+        let pin = read_pin(texts::PIN_PROMPT, "OUTREACH_PIN")?;
+        s.unlock(&Pin::for_unlock(pin)).map_err(|e| self.fail(e))?;
+        Ok(s)
+    }
+}
+
+fn read_pin(prompt: &str, env: &str) -> Result<String, Failure> {
+    if let Ok(p) = std::env::var(env) {
+        return Ok(p);
+    }
+    rpassword::prompt_password(prompt).map_err(|_| Failure {
+        code: "no_pin",
+        message: texts::NO_PIN_SOURCE.into(),
+        exit: texts::exit::PIN,
+        field_errors: Vec::new(),
+    })
+}
+
+fn read_new_pin() -> Result<Pin, Failure> {
+    let pin = match std::env::var("OUTREACH_NEW_PIN") {
+        Ok(p) => p,
+        Err(_) => {
+            let a = read_pin(texts::NEW_PIN_PROMPT, "OUTREACH_PIN_UNUSED")?;
+            let b = read_pin(texts::NEW_PIN_CONFIRM, "OUTREACH_PIN_UNUSED")?;
+            if a != b {
+                return Err(Failure {
+                    code: "pin_mismatch",
+                    message: texts::PIN_MISMATCH.into(),
+                    exit: texts::exit::PIN,
+                    field_errors: Vec::new(),
+                });
+            }
+            a
+        }
+    };
+    Pin::new(pin).map_err(|e| Failure {
+        code: "pin_rejected",
+        message: texts::pin_rule(&e),
+        exit: texts::exit::PIN,
+        field_errors: Vec::new(),
+    })
+}
+
+/// Parses a code (`home_visit`) or a Japanese label (`家庭訪問`).
+fn code<T: DeserializeOwned + Serialize + Label + Copy>(
+    option: &str,
+    text: &str,
+    all: &[T],
+) -> Result<T, Failure> {
+    let t = text.trim();
+    if let Some(v) = all.iter().find(|v| v.ja() == t) {
+        return Ok(*v);
+    }
+    serde_json::from_value(Value::String(t.to_owned())).map_err(|_| {
+        let allowed: Vec<String> = all
+            .iter()
+            .filter_map(|v| serde_json::to_value(v).ok())
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        Failure::usage(texts::bad_value(option, text, &allowed))
+    })
+}
+
+fn codes<T: DeserializeOwned + Serialize + Label + Copy + Ord>(
+    option: &str,
+    texts: &[String],
+    all: &[T],
+) -> Result<BTreeSet<T>, Failure> {
+    texts.iter().map(|t| code(option, t, all)).collect()
+}
+
+fn id<T: std::str::FromStr>(text: &str) -> Result<T, Failure> {
+    text.trim()
+        .parse()
+        .map_err(|_| Failure::usage(texts::bad_id(text)))
+}
+
+fn date(text: &str) -> Result<NaiveDate, Failure> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Failure::usage(texts::bad_date(text)))
+}
+
+fn tokyo() -> FixedOffset {
+    // Japan has had no daylight saving time since 1951.
+    FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+fn datetime(text: &str) -> Result<DateTime<Utc>, Failure> {
+    let t = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Ok(d.with_timezone(&Utc));
+    }
+    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, f)
+            && let Some(d) = tokyo().from_local_datetime(&n).single()
+        {
+            return Ok(d.with_timezone(&Utc));
+        }
+    }
+    Err(Failure::usage(texts::bad_time(text)))
+}
+
+fn stage_code(text: &str) -> Result<Stage, Failure> {
+    let t = text.trim();
+    let all: Vec<Stage> = Stage::PATH
+        .into_iter()
+        .chain(PauseReason::ALL.map(Stage::Paused))
+        .collect();
+    all.iter()
+        .copied()
+        .find(|s| s.code() == t || s.ja() == t)
+        .ok_or_else(|| {
+            let allowed: Vec<String> = all.iter().map(Stage::code).collect();
+            Failure::usage(texts::bad_value("stage", text, &allowed))
+        })
+}
+
+fn scheme_gap(a: &PersonArgs) -> Result<Option<SchemeGap>, Failure> {
+    if a.gap_schemes.is_empty() && a.gap_why.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(SchemeGap {
+        schemes_not_fitting: codes("--gap-scheme", &a.gap_schemes, &Scheme::ALL)?,
+        why: a.gap_why.clone().unwrap_or_default(),
+    }))
+}
+
+fn person_json(p: &Person) -> Value {
+    serde_json::to_value(p).unwrap_or(Value::Null)
+}
+
+fn person_line(p: &Person) -> String {
+    let kana = p
+        .kana
+        .as_deref()
+        .map(|k| format!("（{k}）"))
+        .unwrap_or_default();
+    format!("{}  {}{}  [{}]", p.id, p.alias, kana, p.stage.ja())
+}
+
+fn person_detail(p: &Person) -> String {
+    let mut s = vec![format!("ID: {}", p.id), format!("呼び名: {}", p.alias)];
+    if let Some(k) = &p.kana {
+        s.push(format!("ふりがな: {k}"));
+    }
+    if let Some(b) = p.birth_year {
+        s.push(format!("生まれ年: {}", ja::birth_year(b)));
+    }
+    if let Some(x) = p.sex {
+        s.push(format!("性別: {}", x.ja()));
+    }
+    if let Some(a) = &p.area {
+        s.push(format!("地区: {}", a.name_ja()));
+    }
+    if let Some(n) = p.noticed_by {
+        s.push(format!("気づきの経路: {}", n.ja()));
+    }
+    if let Some(x) = &p.summary {
+        s.push(format!("概要: {x}"));
+    }
+    if !p.fields.is_empty() || !p.tags.is_empty() {
+        let f: Vec<&str> = p
+            .fields
+            .iter()
+            .map(Label::ja)
+            .chain(p.tags.iter().map(Label::ja))
+            .collect();
+        s.push(format!("分野・課題: {}", f.join("、")));
+    }
+    s.push(format!("関係の段階: {}", p.stage.ja()));
+    let consent = match p.consent.date {
+        Some(d) => format!("{}（{}）", p.consent.status.ja(), ja::era_date(d)),
+        None => p.consent.status.ja().to_owned(),
+    };
+    s.push(format!("本人同意: {consent}"));
+    s.push(format!("登録: {}", ja::local_datetime(p.created_at)));
+    s.join("\n")
+}
+
+fn with_damaged(mut text: String, damaged: &[DamagedRecord]) -> String {
+    if !damaged.is_empty() {
+        text.push('\n');
+        text.push_str(&texts::damaged_listed(damaged.len()));
+    }
+    text
+}
+
+fn run(cli: Cli) -> Out {
+    let data_dir = match cli.data_dir.clone() {
+        Some(d) => d,
+        None => default_data_dir().ok_or_else(|| {
+            Failure::usage("データフォルダを --data-dir で指定してください。".into())
+        })?,
+    };
+    let mut cfg = StoreConfig::new(&data_dir);
+    if let Some(s) = &cli.device_secret {
+        cfg = cfg.with_device_secret_path(s);
+    }
+    let ctx = Ctx {
+        cfg,
+        dir_text: data_dir.display().to_string(),
+    };
+    match cli.command {
+        Command::Init {
+            worker,
+            team,
+            device,
+        } => {
+            let identity = match (worker, team, device) {
+                (None, None, None) => None,
+                (w, t, d) => {
+                    let now = Utc::now().timestamp_millis().max(0) as u64;
+                    let rnd = || -> [u8; 10] {
+                        let mut b = [0u8; 10];
+                        let _ = getrandom::fill(&mut b);
+                        b
+                    };
+                    Some(Identity {
+                        user_id: w
+                            .map(|x| id(&x))
+                            .transpose()?
+                            .unwrap_or(UserId::new_v7(now, rnd())),
+                        team_id: t
+                            .map(|x| id(&x))
+                            .transpose()?
+                            .unwrap_or(TeamId::new_v7(now, rnd())),
+                        device_id: d
+                            .map(|x| id(&x))
+                            .transpose()?
+                            .unwrap_or(DeviceId::new_v7(now, rnd())),
+                    })
+                }
+            };
+            if Store::exists(&ctx.cfg) {
+                return Err(ctx.fail(StoreError::AlreadyInitialized));
+            }
+            let pin = read_new_pin()?;
+            let s = Store::init(ctx.cfg.clone(), &pin, identity, KdfParams::PRODUCTION)
+                .map_err(|e| ctx.fail(e))?;
+            let ident = s.identity();
+            Ok((
+                texts::INIT_DONE.into(),
+                json!({"initialized": true, "identity": ident}),
+            ))
+        }
+        Command::Status => {
+            let mut s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+            let st = s.status().map_err(|e| ctx.fail(e))?;
+            let text = format!(
+                "スキーマ: v{}\n鍵: {}\nPIN誤入力: {}回（{}回で鍵を消去）\n{}\n破損のため保管中の記録: {}件",
+                st.schema_version,
+                if st.key_destroyed {
+                    "消去済み"
+                } else {
+                    "あり（PINで解除）"
+                },
+                st.wrong_pins,
+                MAX_WRONG_PINS,
+                texts::outbox_status(
+                    st.outbox.pending,
+                    st.outbox.rejected,
+                    st.outbox.oldest_created_at.map(ja::local_datetime)
+                ),
+                st.damaged_records
             );
+            Ok((text, serde_json::to_value(&st).unwrap_or(Value::Null)))
+        }
+        Command::Person(cmd) => person(&ctx, cmd),
+        Command::Contact(ContactCmd::Add(a)) => contact_add(&ctx, a),
+        Command::Timeline { person } => timeline(&ctx, &person),
+        Command::Stage { person, stage } => {
+            let pid: PersonId = id(&person)?;
+            let to = stage_code(&stage)?;
+            let mut s = ctx.open_unlocked()?;
+            let p = s.change_stage(pid, to).map_err(|e| ctx.fail(e))?;
+            Ok((
+                texts::stage_changed(p.stage.ja()),
+                json!({"person": person_json(&p)}),
+            ))
+        }
+        Command::Consent(a) => {
+            let pid: PersonId = id(&a.person)?;
+            let status = code("--status", &a.status, &ConsentStatus::ALL)?;
+            let scope = codes("--scope", &a.scope, &ConsentScope::ALL)?;
+            let d = a.date.as_deref().map(date).transpose()?;
+            let mut s = ctx.open_unlocked()?;
+            let day = d.unwrap_or_else(|| ja::local_date(s.now()));
+            let record = match status {
+                ConsentStatus::None => ConsentRecord {
+                    scope,
+                    ..ConsentRecord::none()
+                },
+                _ => ConsentRecord {
+                    status,
+                    scope,
+                    date: Some(day),
+                    recorded_by: Some(s.identity().user_id),
+                },
+            };
+            let p = s.record_consent(pid, record).map_err(|e| ctx.fail(e))?;
+            Ok((
+                texts::consent_recorded(p.consent.status.ja()),
+                json!({"person": person_json(&p)}),
+            ))
+        }
+        Command::Escalate(a) => {
+            let pid: PersonId = id(&a.person)?;
+            let new = NewEscalation {
+                person_id: pid,
+                reason: a.reason,
+                fields: codes("--field", &a.fields, &LifeField::ALL)?,
+                tags: codes("--tag", &a.tags, &CrossTag::ALL)?,
+                agencies_involved: a.agencies.iter().map(|x| AgencyId::new(x.trim())).collect(),
+                urgency: code("--urgency", &a.urgency, &Urgency::ALL)?,
+            };
+            let mut s = ctx.open_unlocked()?;
+            let e = s.escalate(new).map_err(|e| ctx.fail(e))?;
+            Ok((
+                texts::escalated(e.route.ja(), &e.case_id.to_string()),
+                json!({"escalation": e}),
+            ))
+        }
+        Command::Caseload => caseload(&ctx),
+        Command::Search { query } => {
+            let mut s = ctx.open_unlocked()?;
+            let l = s.search(&query).map_err(|e| ctx.fail(e))?;
+            list_persons(l)
+        }
+        Command::Outbox(OutboxCmd::Status) => {
+            let s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+            let st = s.outbox_status().map_err(|e| ctx.fail(e))?;
+            Ok((
+                texts::outbox_status(
+                    st.pending,
+                    st.rejected,
+                    st.oldest_created_at.map(ja::local_datetime),
+                ),
+                serde_json::to_value(&st).unwrap_or(Value::Null),
+            ))
+        }
+        Command::Outbox(OutboxCmd::List) => {
+            let mut s = ctx.open_unlocked()?;
+            let mut l = s.outbox_batch(usize::MAX).map_err(|e| ctx.fail(e))?;
+            let mut r = s.outbox_rejected().map_err(|e| ctx.fail(e))?;
+            l.items.append(&mut r.items);
+            l.damaged.append(&mut r.damaged);
+            l.items.sort_by_key(|e| e.seq);
+            let rows: Vec<Value> = l
+                .items
+                .iter()
+                .map(|e| {
+                    json!({"seq": e.seq, "op_id": e.op.id, "type": e.op.payload.type_name(),
+                           "entity": e.op.entity, "hlc": e.op.hlc, "attempts": e.attempts,
+                           "rejected": e.rejection.is_some()})
+                })
+                .collect();
+            let text = l
+                .items
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{:>5}  {}  {}  {}{}",
+                        e.seq,
+                        ja::local_datetime(e.created_at),
+                        e.op.payload.type_name(),
+                        e.op.id,
+                        if e.rejection.is_some() {
+                            "  (受付不可)"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok((
+                with_damaged(text, &l.damaged),
+                json!({"operations": rows, "damaged": l.damaged}),
+            ))
+        }
+        Command::Damaged => {
+            let s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+            let d = s.damaged_records().map_err(|e| ctx.fail(e))?;
+            let text = d
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}  {}  {}",
+                        ja::local_datetime(r.detected_at),
+                        r.table,
+                        r.id
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok((text, json!({"damaged": d})))
+        }
+        Command::ChangePin => {
+            let mut s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+            let old = read_pin(texts::PIN_PROMPT, "OUTREACH_PIN")?;
+            let new = read_new_pin()?;
+            s.change_pin(&Pin::for_unlock(old), &new)
+                .map_err(|e| ctx.fail(e))?;
+            Ok((texts::PIN_CHANGED.into(), json!({"pin_changed": true})))
+        }
+        Command::Lock => {
+            let mut s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+            s.lock();
+            s.checkpoint().map_err(|e| ctx.fail(e))?;
+            Ok((texts::LOCKED_DONE.into(), json!({"locked": true})))
+        }
+        Command::Wipe { yes } => {
+            if !yes {
+                return Err(Failure::usage(texts::WIPE_NEEDS_YES.into()));
+            }
+            let s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
+            s.wipe().map_err(|e| ctx.fail(e))?;
+            Ok((texts::WIPE_DONE.into(), json!({"wiped": true})))
+        }
+    }
+}
+
+fn list_persons(l: Listing<Person>) -> Out {
+    let text = if l.items.is_empty() {
+        texts::NO_PERSONS.to_owned()
+    } else {
+        l.items
+            .iter()
+            .map(person_line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    Ok((
+        with_damaged(text, &l.damaged),
+        json!({"persons": l.items, "damaged": l.damaged}),
+    ))
+}
+
+fn person(ctx: &Ctx, cmd: PersonCmd) -> Out {
+    match cmd {
+        PersonCmd::Add(a) => {
+            let new = NewPerson {
+                alias: a.alias.clone().unwrap_or_default(),
+                kana: a.kana.clone(),
+                birth_year: a.birth_year.map(|year| BirthYear {
+                    year,
+                    approximate: a.approximate,
+                }),
+                sex: a
+                    .sex
+                    .as_deref()
+                    .map(|x| code("--sex", x, &Sex::ALL))
+                    .transpose()?,
+                area: a
+                    .area
+                    .as_deref()
+                    .map(|x| {
+                        x.trim().parse::<AreaCode>().map_err(|_| {
+                            let allowed: Vec<String> =
+                                AreaCode::all().iter().map(|c| c.to_string()).collect();
+                            Failure::usage(texts::bad_value("--area", x, &allowed))
+                        })
+                    })
+                    .transpose()?,
+                noticed_by: a
+                    .noticed_by
+                    .as_deref()
+                    .map(|x| code("--noticed-by", x, &NoticedBy::ALL))
+                    .transpose()?,
+                summary: a.summary.clone(),
+                household: Household::default(),
+                fields: codes("--field", &a.fields, &LifeField::ALL)?,
+                tags: codes("--tag", &a.tags, &CrossTag::ALL)?,
+                scheme_gap: scheme_gap(&a)?,
+                assigned_worker: None,
+            };
+            let mut s = ctx.open_unlocked()?;
+            let p = s.create_person(new).map_err(|e| ctx.fail(e))?;
+            Ok((
+                texts::person_created(&p.id.to_string()),
+                json!({"person": person_json(&p)}),
+            ))
+        }
+        PersonCmd::List { search } => {
+            let mut s = ctx.open_unlocked()?;
+            let l = match search {
+                Some(q) => s.search(&q),
+                None => s.persons(),
+            }
+            .map_err(|e| ctx.fail(e))?;
+            list_persons(l)
+        }
+        PersonCmd::Show { person } => {
+            let pid: PersonId = id(&person)?;
+            let mut s = ctx.open_unlocked()?;
+            let p = s.person(pid).map_err(|e| ctx.fail(e))?;
+            Ok((person_detail(&p), json!({"person": person_json(&p)})))
+        }
+        PersonCmd::Update { person, fields: a } => {
+            let pid: PersonId = id(&person)?;
+            let mut changes = Vec::new();
+            if let Some(x) = &a.alias {
+                changes.push(PersonField::Alias(x.clone()));
+            }
+            if let Some(x) = &a.kana {
+                changes.push(PersonField::Kana((!x.is_empty()).then(|| x.clone())));
+            }
+            if let Some(year) = a.birth_year {
+                changes.push(PersonField::BirthYear(Some(BirthYear {
+                    year,
+                    approximate: a.approximate,
+                })));
+            }
+            if let Some(x) = &a.sex {
+                changes.push(PersonField::Sex(Some(code("--sex", x, &Sex::ALL)?)));
+            }
+            if let Some(x) = &a.area {
+                let area = x.trim().parse::<AreaCode>().map_err(|_| {
+                    let allowed: Vec<String> =
+                        AreaCode::all().iter().map(|c| c.to_string()).collect();
+                    Failure::usage(texts::bad_value("--area", x, &allowed))
+                })?;
+                changes.push(PersonField::Area(Some(area)));
+            }
+            if let Some(x) = &a.noticed_by {
+                changes.push(PersonField::NoticedBy(Some(code(
+                    "--noticed-by",
+                    x,
+                    &NoticedBy::ALL,
+                )?)));
+            }
+            if let Some(x) = &a.summary {
+                changes.push(PersonField::Summary((!x.is_empty()).then(|| x.clone())));
+            }
+            let mut s = ctx.open_unlocked()?;
+            if !a.fields.is_empty()
+                || !a.tags.is_empty()
+                || a.gap_why.is_some()
+                || !a.gap_schemes.is_empty()
+            {
+                changes.push(PersonField::Fields {
+                    fields: codes("--field", &a.fields, &LifeField::ALL)?,
+                    tags: codes("--tag", &a.tags, &CrossTag::ALL)?,
+                    scheme_gap: scheme_gap(&a)?,
+                });
+            }
+            let p = s.update_person(pid, changes).map_err(|e| ctx.fail(e))?;
+            Ok((
+                texts::person_updated(&p.id.to_string()),
+                json!({"person": person_json(&p)}),
+            ))
+        }
+    }
+}
+
+fn contact_add(ctx: &Ctx, a: ContactArgs) -> Out {
+    let pid: PersonId = id(&a.person)?;
+    let corrects: Option<ContactId> = a.corrects.as_deref().map(id).transpose()?;
+    let next_action = match (&a.next, &a.due) {
+        (None, None) => None,
+        (Some(what), Some(d)) => Some(NextAction {
+            what: what.clone(),
+            due: date(d)?,
+        }),
+        _ => return Err(Failure::usage(texts::needs_together("--next", "--due"))),
+    };
+    let reflection = match (a.difficulty, &a.reflection) {
+        (None, None) if !a.wants_to_talk => None,
+        (None, _) => {
+            return Err(Failure::usage(texts::needs_together(
+                "--difficulty",
+                "--reflection",
+            )));
+        }
+        (Some(d), note) => Some(Reflection {
+            difficulty: Difficulty::new(d)
+                .ok_or_else(|| Failure::usage(texts::bad_difficulty(d)))?,
+            note: note.clone(),
+            wants_to_talk: a.wants_to_talk,
+        }),
+    };
+    let new_parts = (
+        code("--method", &a.method, &ContactMethod::ALL)?,
+        code("--met", &a.met, &MetWhom::ALL)?,
+        a.response
+            .as_deref()
+            .map(|x| code("--response", x, &PersonResponse::ALL))
+            .transpose()?,
+        code("--accompaniment", &a.accompaniment, &Accompaniment::ALL)?,
+        codes("--danger", &a.danger, &DangerSign::ALL)?,
+        a.at.as_deref().map(datetime).transpose()?,
+    );
+    let mut s = ctx.open_unlocked()?;
+    let (method, met, response, accompaniment, danger_signs, at) = new_parts;
+    let new = NewContact {
+        person_id: pid,
+        occurred_at: at.unwrap_or_else(|| s.now()),
+        duration_minutes: a.minutes,
+        method,
+        met,
+        response,
+        observation: a.observation,
+        safety: Safety {
+            accompaniment,
+            danger_signs,
+            life_threatening: a.life_threatening,
+        },
+        reflection,
+        next_action,
+    };
+    let c = match corrects {
+        Some(r) => s.correct_contact(r, new),
+        None => s.log_contact(new),
+    }
+    .map_err(|e| ctx.fail(e))?;
+    Ok((
+        texts::contact_logged(&c.id.to_string()),
+        json!({"contact": c}),
+    ))
+}
+
+fn timeline(ctx: &Ctx, person: &str) -> Out {
+    let pid: PersonId = id(person)?;
+    let mut s = ctx.open_unlocked()?;
+    let t = s.timeline(pid).map_err(|e| ctx.fail(e))?;
+    let mut lines = vec![person_line(&t.person)];
+    if t.entries.is_empty() {
+        lines.push(texts::NO_CONTACTS.into());
+    }
+    for e in &t.entries {
+        let c = &e.contact;
+        let mut line = format!(
+            "{}  {}  {}{}",
+            ja::local_datetime(c.occurred_at),
+            c.method.ja(),
+            c.met.ja(),
+            c.response
+                .map(|r| format!("（{}）", r.ja()))
+                .unwrap_or_default()
+        );
+        if !e.current {
+            line.push_str("  [訂正済み]");
+        }
+        if let Some(r) = &e.review {
+            line.push_str(&format!("  確認: {}", r.status.ja()));
+        }
+        lines.push(line);
+        if !c.observation.is_empty() {
+            lines.push(format!("    {}", c.observation));
+        }
+        if let Some(n) = &c.next_action {
+            lines.push(format!(
+                "    次回: {}（{}まで）",
+                n.what,
+                ja::era_date(n.due)
+            ));
+        }
+        lines.push(format!("    ID: {}", c.id));
+    }
+    for c in &t.cases {
+        if let Some(v) = &c.status {
+            lines.push(format!(
+                "ケース {}: {}（{}）",
+                c.case_id,
+                v.status.ja(),
+                v.route.ja()
+            ));
+        } else if let Some(e) = &c.escalation {
+            lines.push(format!(
+                "ケース {}: 送信待ち（{}）",
+                c.case_id,
+                e.route.ja()
+            ));
+        }
+    }
+    Ok((
+        with_damaged(lines.join("\n"), &t.damaged),
+        serde_json::to_value(&t).unwrap_or(Value::Null),
+    ))
+}
+
+fn caseload(ctx: &Ctx) -> Out {
+    let mut s = ctx.open_unlocked()?;
+    let cl = s.caseload().map_err(|e| ctx.fail(e))?;
+    let mut lines = vec![format!(
+        "{} 現在 {}件（期限超過 {}件）",
+        ja::era_date_weekday(cl.today),
+        cl.entries.len(),
+        cl.overdue
+    )];
+    if cl.entries.is_empty() {
+        lines.push(texts::CASELOAD_EMPTY.into());
+    }
+    for e in &cl.entries {
+        let next = match &e.next_action {
+            Some(n) if e.overdue => format!(
+                "{}  {}（{}）",
+                texts::overdue_days(e.days_overdue),
+                n.what,
+                ja::era_date(n.due)
+            ),
+            Some(n) => format!("次回 {}（{}）", n.what, ja::era_date(n.due)),
+            None => "次回予定なし".into(),
+        };
+        let last = e
+            .last_contact_at
+            .map(|t| format!("  最終接触 {}", ja::local_datetime(t)))
+            .unwrap_or_default();
+        let flag = if e.safety_concern { "  ⚠安全" } else { "" };
+        lines.push(format!(
+            "{}\n    {next}{last}{flag}",
+            person_line(&e.person)
+        ));
+    }
+    Ok((
+        with_damaged(lines.join("\n"), &cl.damaged),
+        serde_json::to_value(&cl).unwrap_or(Value::Null),
+    ))
+}
+
+fn default_data_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share"))
+        })?;
+    Some(base.join("hamura-outreach"))
+}
+
+fn main() -> ExitCode {
+    // A panic message could quote a record: print a fixed text instead.
+    std::panic::set_hook(Box::new(|_| eprintln!("{}", texts::PANIC)));
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(texts::exit::USAGE),
+            };
+        }
+    };
+    let json_out = cli.json;
+    match run(cli) {
+        Ok((text, value)) => {
+            if json_out {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                );
+            } else if !text.is_empty() {
+                println!("{text}");
+            }
             ExitCode::SUCCESS
         }
-        Some("--help") | Some("-h") | None => {
-            println!("outreach: the tablet core's command-line front end.");
-            println!("The encrypted store and its commands are not built yet (see issue 3).");
-            println!("Usage: outreach --version");
-            ExitCode::SUCCESS
-        }
-        Some(other) => {
-            eprintln!("outreach: unknown command {other:?}; see `outreach --help`");
-            ExitCode::from(2)
+        Err(f) => {
+            if json_out {
+                let v =
+                    json!({"error": f.code, "message": f.message, "field_errors": f.field_errors});
+                eprintln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                eprintln!("outreach: {}", f.message);
+            }
+            ExitCode::from(f.exit)
         }
     }
 }

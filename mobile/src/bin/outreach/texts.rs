@@ -1,0 +1,221 @@
+//! Every text the `outreach` CLI shows a person, in one place. Workers read
+//! Japanese; codes and ids stay as they are so scripts can match them.
+//! No text here ever includes a record's content except where the worker
+//! asked to see that record (`person show`, `timeline`, ...).
+
+use outreach_mobile::shared::FieldError;
+use outreach_mobile::{PinError, RecordKind, StoreError};
+
+pub const PIN_PROMPT: &str = "PINを入力してください: ";
+pub const NEW_PIN_PROMPT: &str = "新しいPINを入力してください（6文字以上）: ";
+pub const NEW_PIN_CONFIRM: &str = "確認のため、もう一度入力してください: ";
+pub const PIN_MISMATCH: &str = "2回入力したPINが一致しません。もう一度やり直してください。";
+pub const NO_PIN_SOURCE: &str =
+    "PINを読み取れません。端末から実行するか、環境変数 OUTREACH_PIN にPINを設定してください。";
+pub const INIT_DONE: &str = "暗号化ストアを作成しました。PINは忘れないようにしてください（PINを忘れるとデータは読めません）。";
+pub const LOCKED_DONE: &str =
+    "ロックしました。鍵はメモリから消去され、記録は暗号化されたままです。";
+pub const WIPE_NEEDS_YES: &str = "ワイプすると、この端末のデータと鍵はすべて消去され、元に戻せません。実行するには --yes を付けてください。";
+pub const WIPE_DONE: &str = "この端末のデータと鍵を消去しました。";
+pub const PIN_CHANGED: &str = "PINを変更しました。";
+pub const NO_PERSONS: &str = "該当する対象者はいません。";
+pub const NO_CONTACTS: &str = "接触記録はまだありません。";
+pub const CASELOAD_EMPTY: &str = "担当ケースはありません。";
+pub const PANIC: &str = "outreach: 内部エラーが発生しました。記録は保存済みの状態のままです。もう一度実行し、繰り返す場合はシステム担当者に連絡してください。";
+
+/// The exit code for each kind of failure.
+pub mod exit {
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const PIN: u8 = 3;
+    pub const KEYS: u8 = 4;
+    pub const INVALID: u8 = 5;
+    pub const NOT_FOUND: u8 = 6;
+    pub const DAMAGED: u8 = 7;
+}
+
+fn kind_ja(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Person => "対象者",
+        RecordKind::Contact => "接触記録",
+        RecordKind::Case => "ケース",
+        RecordKind::Review => "確認",
+        RecordKind::Conflict => "競合記録",
+        RecordKind::OutboxOperation => "送信待ちの変更",
+    }
+}
+
+pub fn pin_rule(e: &PinError) -> String {
+    match e {
+        PinError::TooShort { min } => format!("PINは{min}文字以上にしてください。"),
+        PinError::TooLong { max } => format!("PINは{max}文字以内にしてください。"),
+        PinError::ControlCharacter => "PINに使えない文字が含まれています。".into(),
+    }
+}
+
+pub fn not_initialized(dir: &str) -> String {
+    format!("データフォルダ {dir} にストアがありません。先に `outreach init` を実行してください。")
+}
+
+/// A machine-readable code, the Japanese message and the exit code of an
+/// error.
+pub fn store_error(e: &StoreError, dir: &str) -> (&'static str, String, u8) {
+    use StoreError as E;
+    match e {
+        E::NotInitialized => ("not_initialized", not_initialized(dir), exit::FAILURE),
+        E::AlreadyInitialized => (
+            "already_initialized",
+            format!("データフォルダ {dir} には既にストアがあります。作り直す場合は先に `outreach wipe --yes` を実行してください。"),
+            exit::FAILURE,
+        ),
+        E::Locked => ("locked", "ロックされています。PINで解除してください。".into(), exit::KEYS),
+        E::WrongPin { remaining } => (
+            "wrong_pin",
+            format!("PINが違います。あと{remaining}回間違えると、この端末のデータは読めなくなります。"),
+            exit::PIN,
+        ),
+        E::KeyDestroyed => (
+            "key_destroyed",
+            "PINの誤入力が続いたため、またはワイプにより、鍵は消去されています。この端末のデータは読めません。スーパーバイザーに連絡し、端末を登録し直してください。".into(),
+            exit::KEYS,
+        ),
+        E::PinRejected(p) => ("pin_rejected", pin_rule(p), exit::PIN),
+        E::DeviceSecretMissing => (
+            "device_secret_missing",
+            "この端末の鍵ファイルが見つかりません。データフォルダだけを別の端末に移しても開けません。システム担当者に連絡してください。".into(),
+            exit::KEYS,
+        ),
+        E::DeviceSecretUnsafe(_) => (
+            "device_secret_unsafe",
+            "この端末の鍵ファイルの権限または内容が正しくありません（他の利用者が読める状態など）。システム担当者に連絡してください。".into(),
+            exit::KEYS,
+        ),
+        E::NoDeviceSecretLocation => (
+            "no_device_secret_location",
+            "鍵ファイルの置き場所が決まりません。--device-secret で指定してください。".into(),
+            exit::USAGE,
+        ),
+        E::Invalid(errors) => ("invalid", field_errors(&errors.0), exit::INVALID),
+        E::NotFound { kind, id } => (
+            "not_found",
+            format!("{}（ID {id}）がこの端末に見つかりません。IDを確かめてください。", kind_ja(*kind)),
+            exit::NOT_FOUND,
+        ),
+        E::AlreadyCorrected { id } => (
+            "already_corrected",
+            format!("接触記録（ID {id}）は既に訂正されています。最新の版を訂正してください。"),
+            exit::INVALID,
+        ),
+        E::Damaged { kind, id } => (
+            "damaged",
+            format!("{}（ID {id}）は破損しているため開けません。別に保管しました。ほかの記録は使えます。", kind_ja(*kind)),
+            exit::DAMAGED,
+        ),
+        E::SchemaTooNew { .. } => (
+            "schema_too_new",
+            "このデータは新しいバージョンのアプリで作られています。アプリを更新してください。".into(),
+            exit::FAILURE,
+        ),
+        E::KeyringCorrupt(_) => (
+            "keyring_corrupt",
+            "鍵の情報が壊れています。システム担当者に連絡してください。".into(),
+            exit::KEYS,
+        ),
+        E::Random | E::Crypto | E::Encode => (
+            "internal",
+            "暗号処理に失敗しました。もう一度実行してください。".into(),
+            exit::FAILURE,
+        ),
+        E::Db(_) => (
+            "database",
+            "データベースの読み書きに失敗しました。空き容量を確認し、もう一度実行してください。".into(),
+            exit::FAILURE,
+        ),
+        E::Io(_) => (
+            "io",
+            "ファイルの読み書きに失敗しました。データフォルダの場所と権限を確認してください。".into(),
+            exit::FAILURE,
+        ),
+    }
+}
+
+pub fn field_errors(errors: &[FieldError]) -> String {
+    let mut out = String::from("入力内容を確認してください。");
+    for e in errors {
+        out.push_str("\n  ・");
+        out.push_str(&e.message_ja());
+    }
+    out
+}
+
+pub fn bad_value(option: &str, value: &str, allowed: &[String]) -> String {
+    format!(
+        "{option} の値「{value}」は使えません。次のいずれかを指定してください: {}",
+        allowed.join(", ")
+    )
+}
+
+pub fn bad_id(value: &str) -> String {
+    format!(
+        "ID「{value}」の形式が正しくありません。`outreach person list` で表示されるIDを指定してください。"
+    )
+}
+
+pub fn bad_date(value: &str) -> String {
+    format!("日付「{value}」を読み取れません。2026-06-01 の形式で指定してください。")
+}
+
+pub fn bad_time(value: &str) -> String {
+    format!(
+        "日時「{value}」を読み取れません。2026-06-01 14:30（日本時間）の形式で指定してください。"
+    )
+}
+
+pub fn bad_difficulty(value: u8) -> String {
+    format!("負担感は1から5で指定してください（指定された値: {value}）。")
+}
+
+pub fn needs_together(a: &str, b: &str) -> String {
+    format!("{a} と {b} は一緒に指定してください。")
+}
+
+pub fn person_created(id: &str) -> String {
+    format!("対象者を登録しました。ID: {id}")
+}
+
+pub fn person_updated(id: &str) -> String {
+    format!("対象者（ID {id}）を更新しました。")
+}
+
+pub fn contact_logged(id: &str) -> String {
+    format!("接触記録を保存しました。ID: {id}")
+}
+
+pub fn stage_changed(label: &str) -> String {
+    format!("関係の段階を「{label}」に変更しました。")
+}
+
+pub fn consent_recorded(label: &str) -> String {
+    format!("本人同意を「{label}」として記録しました。")
+}
+
+pub fn escalated(route: &str, id: &str) -> String {
+    format!("多機関協働へつなぎました（{route}）。ケースID: {id}")
+}
+
+pub fn outbox_status(pending: u64, rejected: u64, oldest: Option<String>) -> String {
+    let mut s =
+        format!("送信待ち: {pending}件（うちサーバーで受け付けられなかったもの: {rejected}件）");
+    if let Some(o) = oldest {
+        s.push_str(&format!("\n最も古い変更: {o}"));
+    }
+    s
+}
+
+pub fn damaged_listed(n: usize) -> String {
+    format!("※ 破損のため開けなかった記録が{n}件あり、別に保管しました。")
+}
+
+pub fn overdue_days(days: i64) -> String {
+    format!("期限超過 {days}日")
+}
