@@ -88,12 +88,11 @@ pub fn parse_body<T: DeserializeOwned + HasProtocol>(bytes: &[u8]) -> Result<T, 
             struct Probe {
                 protocol: Option<String>,
             }
-            if let Ok(Probe { protocol: Some(p) }) = serde_json::from_slice::<Probe>(bytes) {
-                if let Ok(v) = p.parse::<ProtocolVersion>() {
-                    if !v.is_supported() {
-                        return Err(ErrorBody::unsupported(v).into());
-                    }
-                }
+            if let Ok(Probe { protocol: Some(p) }) = serde_json::from_slice::<Probe>(bytes)
+                && let Ok(v) = p.parse::<ProtocolVersion>()
+                && !v.is_supported()
+            {
+                return Err(ErrorBody::unsupported(v).into());
             }
             use serde_json::error::Category;
             Err(match e.classify() {
@@ -357,12 +356,12 @@ async fn roster(
 fn query_u64(q: &Option<String>, key: &str, default: u64) -> Result<u64, ApiError> {
     let Some(q) = q else { return Ok(default) };
     for pair in q.split('&') {
-        if let Some((k, v)) = pair.split_once('=') {
-            if k == key {
-                return v
-                    .parse()
-                    .map_err(|_| ApiError::invalid(format!("{key} must be a number")));
-            }
+        if let Some((k, v)) = pair.split_once('=')
+            && k == key
+        {
+            return v
+                .parse()
+                .map_err(|_| ApiError::invalid(format!("{key} must be a number")));
         }
     }
     Ok(default)

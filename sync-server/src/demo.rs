@@ -254,7 +254,11 @@ pub fn seed(
                 year: 1940 + rng.below(60) as i32,
                 approximate: rng.chance(50),
             }),
-            sex: Some(if giv % 2 == 0 { Sex::Male } else { Sex::Female }),
+            sex: Some(if giv.is_multiple_of(2) {
+                Sex::Male
+            } else {
+                Sex::Female
+            }),
             area: AreaCode::all()
                 .get(rng.below(AreaCode::all().len() as u64) as usize)
                 .cloned(),

@@ -57,10 +57,10 @@ impl ServerClock {
 
     /// The server's node id, kept in the store's settings.
     pub fn load_node(tx: &mut dyn Tx) -> StoreResult<DeviceId> {
-        if let Some(s) = tx.meta("server_node")? {
-            if let Ok(id) = DeviceId::parse(&s) {
-                return Ok(id);
-            }
+        if let Some(s) = tx.meta("server_node")?
+            && let Ok(id) = DeviceId::parse(&s)
+        {
+            return Ok(id);
         }
         let id = crypto::new_id(DeviceId::new_v7);
         tx.set_meta("server_node", &id.to_string())?;
@@ -581,15 +581,13 @@ fn merge_one<T: Clone + PartialEq + serde::Serialize>(
     let result = merge_field(&mut current, incoming);
     let won = matches!(result, FieldMerge::Applied)
         || matches!(&result, FieldMerge::Conflict { winner, .. } if winner.hlc == hlc);
-    if won {
-        if let Some(v) = current {
-            set(&mut row.snapshot.person, v.value);
-            row.snapshot.versions.insert(name.to_owned(), hlc);
-            match base {
-                Some(b) => row.bases.insert(name.to_owned(), b),
-                None => row.bases.remove(name),
-            };
-        }
+    if won && let Some(v) = current {
+        set(&mut row.snapshot.person, v.value);
+        row.snapshot.versions.insert(name.to_owned(), hlc);
+        match base {
+            Some(b) => row.bases.insert(name.to_owned(), b),
+            None => row.bases.remove(name),
+        };
     }
     match result {
         FieldMerge::Conflict { winner, loser } => Some(ConflictRecord {
@@ -784,9 +782,9 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
         let Some(body) = row.body.as_deref() else {
             continue;
         };
-        if !cases.contains_key(&row.person) {
+        if let std::collections::hash_map::Entry::Vacant(e) = cases.entry(row.person) {
             let c = latest_case(tx, row.person)?;
-            cases.insert(row.person, c);
+            e.insert(c);
         }
         let case = cases.get(&row.person).and_then(|c| c.as_ref());
         let person_res = Resource::Person {

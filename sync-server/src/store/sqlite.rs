@@ -171,11 +171,11 @@ fn connect(path: &Path, sync_full: bool) -> StoreResult<Connection> {
 impl SqliteStore {
     /// Opens (and creates, with its parent folder) the database file.
     pub fn open(path: &Path, opts: &StoreOptions) -> StoreResult<Self> {
-        if let Some(parent) = path.parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| StoreError::Database(format!("cannot create folder: {e}")))?;
-            }
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Database(format!("cannot create folder: {e}")))?;
         }
         let conn = connect(path, opts.sync_full)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
@@ -226,10 +226,10 @@ impl Store for SqliteStore {
             f(&mut t)?;
             tx.commit().map_err(db)
         })();
-        if let Ok(mut pool) = self.readers.lock() {
-            if pool.len() < 8 {
-                pool.push(conn);
-            }
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < 8
+        {
+            pool.push(conn);
         }
         result
     }
