@@ -29,6 +29,7 @@ pub mod keys;
 pub mod model;
 pub mod secret;
 pub mod store;
+pub mod sync;
 
 pub use error::{RecordKind, Result, StoreError};
 pub use keys::KdfParams;

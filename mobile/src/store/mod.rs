@@ -10,9 +10,12 @@
 //! is moved to the `quarantine` table and reported, and the rest of the
 //! store keeps working.
 
+mod link;
 mod records;
 pub mod schema;
 mod sync;
+
+pub use link::{ServerLink, SyncState};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use outreach_shared::hlc::{Hlc, HlcClock};
@@ -170,11 +173,11 @@ pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
 }
 
 pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )?;
+    )?
+    .execute(params![key, value])?;
     Ok(())
 }
 
@@ -477,9 +480,13 @@ impl Store {
         Ok(self.read_keyring()?.params)
     }
 
-    /// Forgets the keys. Records stay sealed on disk.
+    /// Forgets the keys. Records stay sealed on disk. Also folds the WAL
+    /// into the database (a passive checkpoint, off the path of a tap).
     pub fn lock(&mut self) {
         self.session = None;
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     }
 
     /// Whether the keys are in memory (and the idle time has not passed).
@@ -494,7 +501,7 @@ impl Store {
         if let Some(s) = &self.session
             && s.last_used.elapsed() >= self.cfg.idle_timeout
         {
-            self.session = None;
+            self.lock();
         }
         self.session.is_none()
     }
@@ -597,7 +604,7 @@ impl Store {
     /// ([`Store::set_clock_offset`]), so a tablet whose clock is wrong still
     /// stamps records with the right time.
     pub fn now(&self) -> DateTime<Utc> {
-        self.cfg.clock.now()
+        self.cfg.clock.now() + self.clock_offset()
     }
 
     /// The last HLC handed out or observed (persisted with every change).

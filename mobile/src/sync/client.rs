@@ -202,54 +202,66 @@ impl SyncClient {
     }
 
     /// Pushes every pending operation, in batches, until the outbox holds
-    /// only rejected ones. Returns (acknowledged, rejected).
-    pub async fn push(
+    /// only rejected ones.
+    pub async fn push<S: StoreAccess>(
         &self,
-        store: &mut Store,
+        store: &S,
         progress: &mut dyn FnMut(SyncProgress),
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let to_push = store.outbox_status()?.pending;
+        let to_push = store.with(|s| Ok(s.outbox_status()?.pending)).await?;
         let mut pushed = 0u64;
         loop {
-            let batch = store.outbox_batch(PUSH_BATCH)?;
-            if batch.items.is_empty() {
+            let request = store
+                .with(|s| {
+                    let batch = s.outbox_batch(PUSH_BATCH)?;
+                    let ids: Vec<_> = batch.items.iter().map(|e| e.op.id).collect();
+                    s.note_push_attempt(&ids)?;
+                    Ok(PushRequest {
+                        protocol: ProtocolVersion::CURRENT,
+                        device_id: s.identity().device_id,
+                        operations: batch.items.into_iter().map(|e| e.op).collect(),
+                    })
+                })
+                .await?;
+            if request.operations.is_empty() {
                 break;
             }
-            let ids: Vec<_> = batch.items.iter().map(|e| e.op.id).collect();
-            store.note_push_attempt(&ids)?;
-            let request = PushRequest {
-                protocol: ProtocolVersion::CURRENT,
-                device_id: store.identity().device_id,
-                operations: batch.items.into_iter().map(|e| e.op).collect(),
-            };
             let sent_at = Utc::now();
             let response: PushResponse = self.post("/api/v1/sync/push", &request).await?;
-            report.clock_offset_ms = offset_ms(sent_at, response.server_time);
-            store.set_clock_offset(report.clock_offset_ms)?;
-            let mut acked = Vec::new();
-            for r in &response.results {
-                match &r.outcome {
-                    Outcome::Applied { .. } | Outcome::Duplicate { .. } => acked.push(r.id),
-                    Outcome::Rejected(rej) => {
-                        store.record_rejection(r.id, rej)?;
-                        report.rejected += 1;
-                    }
-                    Outcome::Conflict { message } => {
-                        store.record_rejection(
-                            r.id,
-                            &Rejection {
-                                code: RejectCode::StaleState,
-                                message: message.clone(),
-                                field_errors: Vec::new(),
-                            },
-                        )?;
-                        report.rejected += 1;
-                    }
-                }
-            }
+            let offset = offset_ms(sent_at, response.server_time);
+            report.clock_offset_ms = offset;
             let answered = response.results.len() as u64;
-            report.acknowledged += store.acknowledge(&acked)? as u64;
+            let (acked, rejected) = store
+                .with(move |s| {
+                    s.set_clock_offset(offset)?;
+                    let mut acked = Vec::new();
+                    let mut rejected = 0u64;
+                    for r in &response.results {
+                        match &r.outcome {
+                            Outcome::Applied { .. } | Outcome::Duplicate { .. } => acked.push(r.id),
+                            Outcome::Rejected(rej) => {
+                                s.record_rejection(r.id, rej)?;
+                                rejected += 1;
+                            }
+                            Outcome::Conflict { message } => {
+                                s.record_rejection(
+                                    r.id,
+                                    &Rejection {
+                                        code: RejectCode::StaleState,
+                                        message: message.clone(),
+                                        field_errors: Vec::new(),
+                                    },
+                                )?;
+                                rejected += 1;
+                            }
+                        }
+                    }
+                    Ok((s.acknowledge(&acked)? as u64, rejected))
+                })
+                .await?;
+            report.acknowledged += acked;
+            report.rejected += rejected;
             pushed += answered;
             progress(SyncProgress {
                 phase: SyncPhase::Pushing,
@@ -264,25 +276,34 @@ impl SyncClient {
         Ok(())
     }
 
-    /// Pulls every page after the stored cursor.
-    pub async fn pull(
+    /// Pulls every page after the stored cursor, applying each page in one
+    /// transaction with its cursor.
+    pub async fn pull<S: StoreAccess>(
         &self,
-        store: &mut Store,
+        store: &S,
         progress: &mut dyn FnMut(SyncProgress),
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         loop {
+            let cursor = store.with(|s| s.pull_cursor()).await?;
             let request = PullRequest {
                 protocol: ProtocolVersion::CURRENT,
-                cursor: store.pull_cursor()?,
+                cursor,
                 limit: PULL_PAGE,
             };
             let sent_at = Utc::now();
             let page: PullResponse = self.post("/api/v1/sync/pull", &request).await?;
-            report.clock_offset_ms = offset_ms(sent_at, page.server_time);
-            store.set_clock_offset(report.clock_offset_ms)?;
-            let applied = store.apply_pull_page(&page)?;
-            report.pulled += page.changes.len() as u64;
+            let offset = offset_ms(sent_at, page.server_time);
+            report.clock_offset_ms = offset;
+            let more = page.has_more && !page.changes.is_empty();
+            let n = page.changes.len() as u64;
+            let applied = store
+                .with(move |s| {
+                    s.set_clock_offset(offset)?;
+                    s.apply_pull_page(&page)
+                })
+                .await?;
+            report.pulled += n;
             report.conflicts += applied.conflicts as u64;
             progress(SyncProgress {
                 phase: SyncPhase::Pulling,
@@ -290,17 +311,18 @@ impl SyncClient {
                 to_push: 0,
                 pulled: report.pulled,
             });
-            if !page.has_more || page.changes.is_empty() {
+            if !more {
                 break;
             }
         }
         Ok(())
     }
 
-    /// One sync: push everything, then pull everything.
-    pub async fn sync_once(
+    /// One sync: push everything, then pull everything. Records the outcome
+    /// for the sync bar.
+    pub async fn sync_once<S: StoreAccess>(
         &self,
-        store: &mut Store,
+        store: &S,
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
@@ -309,29 +331,27 @@ impl SyncClient {
             self.pull(store, progress, &mut report).await
         }
         .await;
-        match result {
-            Ok(()) => {
-                store.note_sync_result(None)?;
-                progress(SyncProgress {
-                    phase: SyncPhase::Done,
-                    pushed: report.acknowledged + report.rejected,
-                    to_push: 0,
-                    pulled: report.pulled,
-                });
-                Ok(report)
-            }
-            Err(e) => {
-                store.note_sync_result(Some(&e.message_ja()))?;
-                Err(e)
-            }
+        let note = result.as_ref().err().map(SyncError::message_ja);
+        if !matches!(result, Err(SyncError::Revoked)) {
+            store
+                .with(move |s| s.note_sync_result(note.as_deref()))
+                .await?;
         }
+        result?;
+        progress(SyncProgress {
+            phase: SyncPhase::Done,
+            pushed: report.acknowledged + report.rejected,
+            to_push: 0,
+            pulled: report.pulled,
+        });
+        Ok(report)
     }
 
     /// Syncs, retrying transient failures with exponential backoff and full
-    /// jitter. A revoked device is wiped by the caller on [`SyncError::Revoked`].
-    pub async fn sync(
+    /// jitter. On [`SyncError::Revoked`] the caller wipes the store.
+    pub async fn sync<S: StoreAccess>(
         &self,
-        store: &mut Store,
+        store: &S,
         backoff: Backoff,
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncReport, SyncError> {
@@ -352,6 +372,37 @@ impl SyncClient {
                 other => return other,
             }
         }
+    }
+}
+
+/// How the sync client reaches the store. The CLI owns the store on its own
+/// thread ([`Direct`]); the app reaches it through the store thread, so that
+/// no tap waits for the network.
+pub trait StoreAccess {
+    /// Runs `f` with the store and returns its result.
+    fn with<R, F>(&self, f: F) -> impl Future<Output = Result<R, SyncError>>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Store) -> crate::Result<R> + Send + 'static;
+}
+
+/// Direct access to a store owned by the calling thread.
+pub struct Direct<'a>(std::cell::RefCell<&'a mut Store>);
+
+impl<'a> Direct<'a> {
+    pub fn new(store: &'a mut Store) -> Self {
+        Self(std::cell::RefCell::new(store))
+    }
+}
+
+impl StoreAccess for Direct<'_> {
+    fn with<R, F>(&self, f: F) -> impl Future<Output = Result<R, SyncError>>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Store) -> crate::Result<R> + Send + 'static,
+    {
+        let r = f(&mut self.0.borrow_mut()).map_err(SyncError::from);
+        std::future::ready(r)
     }
 }
 
@@ -409,20 +460,40 @@ mod tests {
         assert!(b.delay(30, u64::MAX) <= Duration::from_secs(2));
         assert_eq!(b.delay(5, 0), Duration::ZERO);
         // Full jitter spreads the waits.
-        let waits: std::collections::BTreeSet<_> = (0..50u64).map(|r| b.delay(4, r * 7919)).collect();
+        let waits: std::collections::BTreeSet<_> =
+            (0..50u64).map(|r| b.delay(4, r * 7919)).collect();
         assert!(waits.len() > 10);
     }
 
     #[test]
     fn errors_are_classified() {
-        let revoked = ErrorBody::new(ErrorCode::DeviceRevoked, "revoked").with_action(ClientAction::Wipe);
-        assert!(matches!(classify(StatusCode::UNAUTHORIZED, Some(&revoked)), SyncError::Revoked));
+        let revoked =
+            ErrorBody::new(ErrorCode::DeviceRevoked, "revoked").with_action(ClientAction::Wipe);
+        assert!(matches!(
+            classify(StatusCode::UNAUTHORIZED, Some(&revoked)),
+            SyncError::Revoked
+        ));
         let old = ErrorBody::unsupported("2.0".parse().unwrap());
-        assert!(matches!(classify(StatusCode::BAD_REQUEST, Some(&old)), SyncError::UpdateApp));
-        assert!(matches!(classify(StatusCode::UNAUTHORIZED, None), SyncError::NotEnrolled));
-        assert!(matches!(classify(StatusCode::SERVICE_UNAVAILABLE, None), SyncError::Unavailable(503)));
-        assert!(matches!(classify(StatusCode::TOO_MANY_REQUESTS, None), SyncError::Unavailable(429)));
-        assert!(matches!(classify(StatusCode::BAD_REQUEST, None), SyncError::Refused(_)));
+        assert!(matches!(
+            classify(StatusCode::BAD_REQUEST, Some(&old)),
+            SyncError::UpdateApp
+        ));
+        assert!(matches!(
+            classify(StatusCode::UNAUTHORIZED, None),
+            SyncError::NotEnrolled
+        ));
+        assert!(matches!(
+            classify(StatusCode::SERVICE_UNAVAILABLE, None),
+            SyncError::Unavailable(503)
+        ));
+        assert!(matches!(
+            classify(StatusCode::TOO_MANY_REQUESTS, None),
+            SyncError::Unavailable(429)
+        ));
+        assert!(matches!(
+            classify(StatusCode::BAD_REQUEST, None),
+            SyncError::Refused(_)
+        ));
         assert!(SyncError::Offline.is_transient());
         assert!(!SyncError::Revoked.is_transient());
         assert!(SyncError::UpdateApp.message_ja().contains("更新"));

@@ -1,0 +1,134 @@
+//! The store's link to the server: its address, the device's bearer token
+//! (sealed like every record: it opens the worker's caseload on the server),
+//! the correction of the device's clock learned from the server, and the
+//! outcome of the last sync.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::{Store, get_meta, open_value, parse_ts, seal_value, set_meta, ts};
+use crate::error::{Result, StoreError};
+
+/// Where this device syncs, and with which token.
+pub struct ServerLink {
+    pub url: String,
+    pub token: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for ServerLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerLink")
+            .field("url", &self.url)
+            .field("token", &"<hidden>")
+            .finish()
+    }
+}
+
+/// What the sync bar shows. Readable without the key.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SyncState {
+    pub server_url: Option<String>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// The last error, as shown to the worker (Japanese); `None` after a
+    /// successful sync.
+    pub last_error: Option<String>,
+    /// Server time minus device time.
+    pub clock_offset_ms: i64,
+}
+
+const TOKEN_ID: &str = "server_token";
+
+impl Store {
+    /// Stores the server address and the device token from enrolment.
+    pub fn set_server_link(&mut self, url: &str, token: &str) -> Result<()> {
+        let (conn, sealer) = self.unlocked_parts()?;
+        let token = Zeroizing::new(token.to_owned());
+        let sealed = seal_value(sealer, "meta", TOKEN_ID, 1, &*token)?;
+        let tx = conn.transaction()?;
+        set_meta(&tx, "server_url", url)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![TOKEN_ID, hex(&sealed)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server address and token, if the device is enrolled.
+    pub fn server_link(&mut self) -> Result<Option<ServerLink>> {
+        let (conn, sealer) = self.unlocked_parts()?;
+        let (Some(url), Some(sealed)) = (get_meta(conn, "server_url")?, get_meta(conn, TOKEN_ID)?)
+        else {
+            return Ok(None);
+        };
+        let bytes = unhex(&sealed).ok_or(StoreError::KeyringCorrupt("server token"))?;
+        let token: String = open_value(sealer, "meta", TOKEN_ID, 1, &bytes)
+            .ok_or(StoreError::KeyringCorrupt("server token"))?;
+        Ok(Some(ServerLink {
+            url,
+            token: Zeroizing::new(token),
+        }))
+    }
+
+    /// Sets the correction added to the device clock (server time minus
+    /// device time), learned from the server's responses. Timestamps and
+    /// HLCs made afterwards use the corrected time.
+    pub fn set_clock_offset(&mut self, offset_ms: i64) -> Result<()> {
+        set_meta(&self.conn, "clock_offset_ms", &offset_ms.to_string())
+    }
+
+    pub(crate) fn clock_offset(&self) -> Duration {
+        let ms = get_meta(&self.conn, "clock_offset_ms")
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        Duration::milliseconds(ms)
+    }
+
+    /// Records how a sync ended: `None` for success, or the worker-facing
+    /// message of the error.
+    pub fn note_sync_result(&mut self, error: Option<&str>) -> Result<()> {
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        set_meta(&tx, "last_sync_attempt", &ts(now))?;
+        match error {
+            None => {
+                set_meta(&tx, "last_sync_success", &ts(now))?;
+                tx.execute("DELETE FROM meta WHERE key = 'last_sync_error'", [])?;
+            }
+            Some(e) => set_meta(&tx, "last_sync_error", e)?,
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The sync bar's state. Needs no key.
+    pub fn sync_state(&self) -> Result<SyncState> {
+        let get = |k: &str| get_meta(&self.conn, k);
+        Ok(SyncState {
+            server_url: get("server_url")?,
+            last_success_at: get("last_sync_success")?.as_deref().and_then(parse_ts),
+            last_attempt_at: get("last_sync_attempt")?.as_deref().and_then(parse_ts),
+            last_error: get("last_sync_error")?,
+            clock_offset_ms: self.clock_offset().num_milliseconds(),
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
