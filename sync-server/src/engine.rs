@@ -178,7 +178,11 @@ pub fn push(
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<OperationResult>> {
     let mut results = Vec::with_capacity(ops.len());
+    let mut cache = PersonCache::new();
     for op in ops {
+        if !matches!(op.payload, Payload::LogContact(_)) {
+            cache.clear();
+        }
         let hash = operation_hash(op);
         let outcome = if let Some(seen) = tx.operation(op.id)? {
             if seen.content_hash == hash {
@@ -191,7 +195,7 @@ pub fn push(
             }
         } else {
             tx.savepoint()?;
-            match apply(tx, caller, clock, op, now) {
+            match apply(tx, caller, clock, op, now, &mut cache) {
                 Ok(seq) => {
                     tx.insert_operation(&OperationRow {
                         id: op.id,
@@ -230,12 +234,17 @@ const FIELD_NAMES: [&str; 12] = [
     "consent",
 ];
 
+/// Per-batch cache of a person's team and case, for runs of contact logs
+/// (cleared by any other kind of operation, which may change them).
+type PersonCache = HashMap<PersonId, Option<(TeamId, Option<CaseQueueItem>)>>;
+
 fn apply(
     tx: &mut dyn Tx,
     caller: &Caller,
     clock: &ServerClock,
     op: &Operation,
     now: DateTime<Utc>,
+    cache: &mut PersonCache,
 ) -> Result<u64, OpError> {
     if Some(op.device_id) != caller.device {
         return Err(reject(
@@ -398,14 +407,19 @@ fn apply(
                     "a contact log's author must be the device's worker",
                 ));
             }
-            let Some(prow) = tx.person(c.person_id)? else {
+            if !cache.contains_key(&c.person_id) {
+                let found = match tx.person(c.person_id)? {
+                    Some(p) => Some((p.snapshot.person.team, latest_case(tx, c.person_id)?)),
+                    None => None,
+                };
+                cache.insert(c.person_id, found);
+            }
+            let Some(Some((team, case))) = cache.get(&c.person_id).cloned() else {
                 return Err(reject(
                     RejectCode::NotFound,
                     "the person of this contact is not stored (yet)",
                 ));
             };
-            let team = prow.snapshot.person.team;
-            let case = latest_case(tx, c.person_id)?;
             let d = decide(
                 actor,
                 Action::Write,

@@ -34,6 +34,7 @@ pub mod openapi;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod writer;
 
 pub use api::app;
 pub use outreach_shared as shared;

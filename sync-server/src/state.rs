@@ -90,6 +90,11 @@ pub struct AppState {
     /// The feed's ed25519 verifying key (base64), published at
     /// `/api/v1/feed/key`.
     pub feed_key: Arc<String>,
+    /// The single writer thread (group commit).
+    pub writer: crate::writer::Writer,
+    /// Bounds concurrent read transactions (and so reader connections and
+    /// blocking threads, and memory).
+    pub readers: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -99,26 +104,28 @@ impl AppState {
         let node = store::write(&*store, ServerClock::load_node)?;
         let key = crate::feed::signing_key(&*store)?;
         let feed_key = crate::feed::verifying_key_b64(&key.verifying_key());
+        let store_for_writer = store.clone();
         Ok(Self {
             store,
             clock: Arc::new(ServerClock::new(node)),
             limits: Arc::new(limits),
             rate: Arc::new(RateLimiter::default()),
             feed_key: Arc::new(feed_key),
+            writer: crate::writer::Writer::start(store_for_writer).map_err(|e| {
+                store::StoreError::Database(format!("cannot start the writer thread: {e}"))
+            })?,
+            readers: Arc::new(tokio::sync::Semaphore::new(8)),
         })
     }
 
-    /// Runs `f` in a write transaction on a blocking thread; returns after
-    /// the commit.
+    /// Runs `f` on the writer thread, in a group transaction (atomic on its
+    /// own); returns after the commit.
     pub async fn write<R, F>(&self, f: F) -> Result<R, ApiError>
     where
         R: Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
     {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store::write(&*store, f))
-            .await
-            .map_err(|_| ApiError::internal())?
+        self.writer.run(f).await
     }
 
     /// Runs `f` in a read transaction on a blocking thread.
@@ -127,6 +134,11 @@ impl AppState {
         R: Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
     {
+        let _permit = self
+            .readers
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal())?;
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || store::read(&*store, f))
             .await

@@ -1086,13 +1086,19 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn savepoint(&mut self) -> StoreResult<()> {
-        self.tx.execute_batch("SAVEPOINT op").map_err(db)?;
+        self.tx
+            .prepare_cached("SAVEPOINT op")
+            .and_then(|mut st| st.execute([]))
+            .map_err(db)?;
         self.savepoints += 1;
         Ok(())
     }
 
     fn release_savepoint(&mut self) -> StoreResult<()> {
-        self.tx.execute_batch("RELEASE op").map_err(db)?;
+        self.tx
+            .prepare_cached("RELEASE op")
+            .and_then(|mut st| st.execute([]))
+            .map_err(db)?;
         self.savepoints = self.savepoints.saturating_sub(1);
         Ok(())
     }

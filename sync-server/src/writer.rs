@@ -1,0 +1,129 @@
+//! The single writer: one dedicated thread runs every write job of the API
+//! and commits them in groups (group commit). Concurrent pushes from many
+//! tablets then share one transaction and one fsync instead of queueing for
+//! one each, while each job stays atomic on its own (a savepoint per job:
+//! a job that fails is rolled back alone). Every job's answer is sent only
+//! after the group's commit, so an acknowledged push is durable.
+//!
+//! Backend-independent: it uses only [`Store::write_tx`] and the savepoint
+//! primitives of [`Tx`].
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+
+use outreach_shared::protocol::{ClientAction, ErrorCode};
+
+use crate::error::ApiError;
+use crate::store::{Store, Tx};
+
+type Output = Box<dyn Any + Send>;
+type RunFn = Box<dyn FnOnce(&mut dyn Tx) -> Result<Output, ApiError> + Send>;
+
+struct Job {
+    run: Option<RunFn>,
+    reply: tokio::sync::oneshot::Sender<Result<Output, ApiError>>,
+}
+
+/// Most jobs in one transaction.
+const GROUP: usize = 256;
+/// Jobs waiting beyond this get `503 unavailable` (back-pressure).
+const QUEUE: usize = 4096;
+
+/// A handle to the writer thread.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: SyncSender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread over `store`. It stops when every handle is
+    /// dropped.
+    pub fn start(store: Arc<dyn Store>) -> std::io::Result<Self> {
+        let (jobs, rx) = sync_channel(QUEUE);
+        std::thread::Builder::new()
+            .name("outreach-writer".into())
+            .spawn(move || run(store, rx))?;
+        Ok(Self { jobs })
+    }
+
+    /// Runs `f` in the next group transaction; returns after its commit.
+    pub async fn run<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let run: RunFn = Box::new(move |tx| f(tx).map(|r| Box::new(r) as Output));
+        match self.jobs.try_send(Job {
+            run: Some(run),
+            reply,
+        }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                let mut e = ApiError::new(ErrorCode::Unavailable, "the server is busy; try again")
+                    .with_action(ClientAction::RetryLater);
+                e.retry_after = Some(2);
+                return Err(e);
+            }
+            Err(TrySendError::Disconnected(_)) => return Err(ApiError::internal()),
+        }
+        let out = answer.await.map_err(|_| ApiError::internal())??;
+        out.downcast::<R>()
+            .map(|b| *b)
+            .map_err(|_| ApiError::internal())
+    }
+}
+
+fn run(store: Arc<dyn Store>, rx: Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut results: Vec<Result<Output, ApiError>> = Vec::with_capacity(jobs.len());
+        let committed = store.write_tx(&mut |tx| {
+            results.clear();
+            for job in jobs.iter_mut() {
+                let Some(f) = job.run.take() else {
+                    results.push(Err(ApiError::internal()));
+                    continue;
+                };
+                tx.savepoint()?;
+                match catch_unwind(AssertUnwindSafe(|| f(tx))) {
+                    Ok(Ok(v)) => {
+                        tx.release_savepoint()?;
+                        results.push(Ok(v));
+                    }
+                    Ok(Err(e)) => {
+                        tx.rollback_savepoint()?;
+                        results.push(Err(e));
+                    }
+                    Err(_) => {
+                        tracing::error!("a write job panicked; it was rolled back");
+                        tx.rollback_savepoint()?;
+                        results.push(Err(ApiError::internal()));
+                    }
+                }
+            }
+            Ok(())
+        });
+        match committed {
+            Ok(()) => {
+                for (job, r) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(r);
+                }
+            }
+            Err(e) => {
+                let e: ApiError = e.into();
+                for job in jobs {
+                    let _ = job.reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
