@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 pub mod proxy;
 pub mod server;
+pub mod world;
 
 pub use proxy::{Fault, FaultProxy};
 pub use server::ServerProcess;

@@ -38,6 +38,9 @@ pub enum SyncError {
     /// The server refused the request itself (a bug on one side).
     #[error("the server refused the request: {0}")]
     Refused(String),
+    /// The enrolment code is wrong, used or expired.
+    #[error("the enrolment code is not valid")]
+    CodeInvalid,
     /// The local store failed.
     #[error(transparent)]
     Store(#[from] crate::error::StoreError),
@@ -58,6 +61,7 @@ impl SyncError {
             SyncError::NotEnrolled => "この端末はサーバーに登録されていません。スーパーバイザーから新しい登録コードを受け取り、登録し直してください。".into(),
             SyncError::UpdateApp => "アプリが古いため同期できません。アプリを最新版に更新してください。記録はこの端末に保存されています。".into(),
             SyncError::Refused(_) => "サーバーが同期を受け付けませんでした。時間をおいても続く場合は、スーパーバイザーに連絡してください。".into(),
+            SyncError::CodeInvalid => "登録コードが正しくないか、期限切れか、使用済みです。スーパーバイザーに新しいコードを発行してもらってください。".into(),
             SyncError::Store(e) => format!("端末内の記録を読み書きできませんでした（{e}）。アプリを再起動してください。"),
         }
     }
@@ -404,6 +408,41 @@ impl StoreAccess for Direct<'_> {
         let r = f(&mut self.0.borrow_mut()).map_err(SyncError::from);
         std::future::ready(r)
     }
+}
+
+/// Enrols this device with a one-time code a supervisor issued. Returns the
+/// device's identity and token; the caller creates (or updates) the store
+/// with them and keeps the token sealed ([`Store::set_server_link`]).
+pub async fn enroll(
+    server: &str,
+    code: &str,
+    device_label: &str,
+) -> Result<outreach_shared::protocol::EnrollResponse, SyncError> {
+    let request = outreach_shared::protocol::EnrollRequest {
+        protocol: ProtocolVersion::CURRENT,
+        code: code.trim().to_owned(),
+        device_label: device_label.to_owned(),
+        platform: std::env::consts::OS.to_owned(),
+    };
+    let base = server.trim_end_matches('/');
+    let resp = http_client(Duration::from_secs(20))
+        .post(format!("{base}/api/v1/enroll"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(serde_json::to_vec(&request).map_err(|e| SyncError::Refused(e.to_string()))?)
+        .send()
+        .await
+        .map_err(|_| SyncError::Offline)?;
+    let status = resp.status();
+    let bytes = resp.bytes().await.map_err(|_| SyncError::Offline)?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes)
+            .map_err(|_| SyncError::Refused("unreadable enrolment response".into()));
+    }
+    let err: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+    if err.as_ref().map(|e| e.code) == Some(ErrorCode::EnrollmentCodeInvalid) {
+        return Err(SyncError::CodeInvalid);
+    }
+    Err(classify(status, err.as_ref()))
 }
 
 fn random_u64() -> u64 {

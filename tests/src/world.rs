@@ -1,0 +1,386 @@
+//! A small world for end-to-end scenarios: one real server with teams and
+//! users set up through its admin commands, tablets (the real store and sync
+//! client of `outreach-mobile`) enrolled with real one-time codes, and office
+//! users talking to the real HTTP API.
+//!
+//! Every name in it is obviously fictitious.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{Duration, Utc};
+use outreach_mobile::sync::{Direct, SyncClient, SyncError, SyncReport, enroll};
+use outreach_mobile::*;
+use outreach_shared::protocol::*;
+use outreach_shared::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::server::ServerProcess;
+
+pub const PASSWORD: &str = "kakuu-password-2026";
+pub const PIN: &str = "246813";
+
+/// Users of the world: (login, display name, role, team).
+pub const USERS: &[(&str, &str, &str, Option<&str>)] = &[
+    (
+        "worker-a",
+        "架空 支援員A",
+        "outreach-worker",
+        Some("架空班A"),
+    ),
+    (
+        "worker-a2",
+        "架空 支援員A2",
+        "outreach-worker",
+        Some("架空班A"),
+    ),
+    ("supervisor-a", "架空 監督A", "supervisor", Some("架空班A")),
+    (
+        "worker-b",
+        "架空 支援員B",
+        "outreach-worker",
+        Some("架空班B"),
+    ),
+    ("coordinator", "架空 調整員", "coordinator", None),
+];
+
+/// Sets up teams and users on a server through `sync-server admin`.
+pub fn seed_users(server: &ServerProcess) {
+    for team in ["架空班A", "架空班B"] {
+        let out = server.command(&["admin", "add-team", team]);
+        assert!(
+            out.status.success(),
+            "add-team: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for (login, name, role, team) in USERS {
+        let mut args = vec![
+            "admin",
+            "add-user",
+            "--username",
+            login,
+            "--display-name",
+            name,
+            "--role",
+            role,
+            "--password",
+            PASSWORD,
+        ];
+        if let Some(t) = team {
+            args.extend(["--team", t]);
+        }
+        let out = server.command(&args);
+        assert!(
+            out.status.success(),
+            "add-user {login}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Issues a one-time enrolment code for `login` through the admin command.
+pub fn issue_code(server: &ServerProcess, login: &str) -> String {
+    let out = server.command(&["admin", "issue-code", "--username", login]);
+    assert!(
+        out.status.success(),
+        "issue-code: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.trim().rsplit(": ").next().unwrap().trim().to_owned()
+}
+
+/// The device id of every device the server lists.
+pub fn revoke_all_devices_of(server: &ServerProcess, login: &str) {
+    let out = server.command(&["admin", "list-devices"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in text.lines().filter(|l| l.split('\t').nth(1) == Some(login)) {
+        let id = line.split('\t').next().unwrap();
+        let out = server.command(&["admin", "revoke-device", id]);
+        assert!(out.status.success());
+    }
+}
+
+/// A tablet: the real encrypted store in a temporary folder and the real
+/// sync client.
+pub struct Device {
+    pub store: Store,
+    pub url: String,
+    token: String,
+    /// Added to the device's clock (to simulate a wrong clock).
+    pub skew_ms: Arc<AtomicI64>,
+    _dir: tempfile::TempDir,
+}
+
+impl Device {
+    /// Enrols a new tablet for `login` at `url` (the server or a proxy in
+    /// front of it), with the device clock off by `skew`.
+    pub async fn enroll_with_skew(
+        server: &ServerProcess,
+        url: &str,
+        login: &str,
+        skew: Duration,
+    ) -> Device {
+        let code = issue_code(server, login);
+        let resp = enroll(url, &code, "架空タブレット").await.expect("enrol");
+        let dir = tempfile::tempdir().unwrap();
+        let skew_ms = Arc::new(AtomicI64::new(skew.num_milliseconds()));
+        let s = skew_ms.clone();
+        let clock =
+            Clock::from_fn(move || Utc::now() + Duration::milliseconds(s.load(Ordering::SeqCst)));
+        let cfg = StoreConfig::new(dir.path().join("data"))
+            .with_device_secret_path(dir.path().join("device.key"))
+            .with_clock(clock);
+        let identity = Identity {
+            device_id: resp.device_id,
+            user_id: resp.user_id,
+            team_id: resp.team_id,
+        };
+        let mut store = Store::init(
+            cfg,
+            &Pin::new(PIN.into()).unwrap(),
+            Some(identity),
+            KdfParams::insecure_fast_for_tests(),
+        )
+        .unwrap();
+        store.set_server_link(url, &resp.token).unwrap();
+        let offset = (resp.server_time - (Utc::now() + skew)).num_milliseconds();
+        if offset.abs() > 2_000 {
+            store.set_clock_offset(offset).unwrap();
+        }
+        Device {
+            store,
+            url: url.to_owned(),
+            token: resp.token,
+            skew_ms,
+            _dir: dir,
+        }
+    }
+
+    pub async fn enroll(server: &ServerProcess, login: &str) -> Device {
+        Self::enroll_with_skew(server, &server.url(), login, Duration::zero()).await
+    }
+
+    /// Points the device at another address (e.g. a fault proxy).
+    pub fn via(&mut self, url: &str) {
+        self.url = url.to_owned();
+    }
+
+    /// One sync: push everything, pull everything.
+    pub async fn sync(&mut self) -> Result<SyncReport, SyncError> {
+        let client =
+            SyncClient::with_timeout(&self.url, &self.token, std::time::Duration::from_secs(10));
+        client
+            .sync_once(&Direct::new(&mut self.store), &mut |_| {})
+            .await
+    }
+
+    /// Syncs until it succeeds (for after faults), at most `tries` times.
+    pub async fn sync_until_ok(&mut self, tries: usize) -> SyncReport {
+        let mut last = None;
+        for _ in 0..tries {
+            match self.sync().await {
+                Ok(r) => return r,
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("sync never succeeded: {last:?}");
+    }
+
+    pub fn identity(&self) -> Identity {
+        self.store.identity()
+    }
+
+    /// Adds a person with a fictitious alias.
+    pub fn add_person(&mut self, alias: &str) -> Person {
+        self.store
+            .create_person(NewPerson {
+                alias: alias.into(),
+                kana: Some("カクウ".into()),
+                fields: [LifeField::Elderly].into(),
+                tags: [CrossTag::EightyFifty].into(),
+                ..NewPerson::default()
+            })
+            .unwrap()
+    }
+
+    /// Logs a home visit now.
+    pub fn visit(&mut self, person: PersonId, note: &str) -> ContactLog {
+        let now = self.store.now();
+        self.store
+            .log_contact(NewContact {
+                person_id: person,
+                occurred_at: now - Duration::minutes(5),
+                duration_minutes: Some(20),
+                method: ContactMethod::HomeVisit,
+                met: MetWhom::FamilyOnly,
+                response: None,
+                observation: note.into(),
+                safety: Safety {
+                    accompaniment: Accompaniment::Pair,
+                    danger_signs: Default::default(),
+                    life_threatening: false,
+                },
+                reflection: None,
+                next_action: Some(NextAction {
+                    what: "再訪".into(),
+                    due: ja::local_date(now) + Duration::days(7),
+                }),
+            })
+            .unwrap()
+    }
+
+    /// Records the person's consent to the 重層的支援会議.
+    pub fn consent(&mut self, person: PersonId) {
+        let today = ja::local_date(self.store.now());
+        let user = self.identity().user_id;
+        self.store
+            .record_consent(
+                person,
+                ConsentRecord {
+                    status: ConsentStatus::Written,
+                    scope: [
+                        ConsentScope::MultiLayeredMeeting,
+                        ConsentScope::ShareWithAgencies,
+                    ]
+                    .into(),
+                    date: Some(today),
+                    recorded_by: Some(user),
+                },
+            )
+            .unwrap();
+    }
+
+    pub fn escalate(&mut self, person: PersonId, urgency: Urgency) -> Escalation {
+        self.store
+            .escalate(NewEscalation {
+                person_id: person,
+                reason: "介護と本人の困りごとが重なり、複数機関での支援が必要".into(),
+                fields: [LifeField::Elderly, LifeField::Poverty].into(),
+                tags: Default::default(),
+                agencies_involved: [AgencyId::new("houkatsu-asahi")].into(),
+                urgency,
+            })
+            .unwrap()
+    }
+
+    /// Every contact revision on this device, over all persons.
+    pub fn all_contacts(&mut self) -> Vec<ContactLog> {
+        let persons = self.store.persons().unwrap().items;
+        let mut out = Vec::new();
+        for p in persons {
+            out.extend(
+                self.store
+                    .timeline(p.id)
+                    .unwrap()
+                    .entries
+                    .into_iter()
+                    .map(|e| e.contact),
+            );
+        }
+        out.sort_by_key(|c| c.id);
+        out
+    }
+
+    pub fn pending(&self) -> u64 {
+        self.store.outbox_status().unwrap().pending
+    }
+}
+
+/// An office user (supervisor, coordinator) on the real HTTP API.
+pub struct Office {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+impl Office {
+    pub async fn login(url: &str, login: &str) -> Office {
+        let http = reqwest::Client::new();
+        let resp: LoginResponse = post_json(
+            &http,
+            &format!("{url}/api/v1/login"),
+            None,
+            &LoginRequest {
+                protocol: ProtocolVersion::CURRENT,
+                username: login.into(),
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .expect("login");
+        Office {
+            http,
+            url: url.to_owned(),
+            token: resp.token,
+        }
+    }
+
+    pub async fn cases(&self) -> Vec<CaseQueueItem> {
+        let resp = self
+            .http
+            .get(format!("{}/api/v1/cases", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "cases: {}", resp.status());
+        resp.json::<CaseList>().await.unwrap().items
+    }
+
+    pub async fn review(
+        &self,
+        contact: ContactId,
+        status: ReviewStatus,
+        comment: Option<&str>,
+    ) -> ReviewResponse {
+        post_json(
+            &self.http,
+            &format!("{}/api/v1/reviews", self.url),
+            Some(&self.token),
+            &ReviewRequest {
+                protocol: ProtocolVersion::CURRENT,
+                contact_id: contact,
+                status,
+                comment: comment.map(str::to_owned),
+            },
+        )
+        .await
+        .expect("review")
+    }
+
+    pub async fn person(&self, id: PersonId) -> PersonSnapshot {
+        let resp = self
+            .http
+            .get(format!("{}/api/v1/persons/{id}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "person: {}", resp.status());
+        resp.json().await.unwrap()
+    }
+}
+
+/// POSTs JSON and reads JSON, or the API's error body as text.
+pub async fn post_json<Req: Serialize, Resp: DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &Req,
+) -> Result<Resp, String> {
+    let mut req = http.post(url).json(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let text = resp.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("{status}: {text}"));
+    }
+    serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))
+}
