@@ -29,12 +29,14 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// The production parameters: RFC 9106's second recommendation
-    /// (m = 64 MiB, t = 3, p = 1), about half a second on the reference
-    /// machine in a release build.
+    /// The production parameters: above RFC 9106's second recommendation
+    /// (m = 64 MiB, t = 3), which takes only about 0.2 s on the reference
+    /// machine; m = 128 MiB, t = 4, p = 1 takes about half a second there
+    /// (release build), inside the 0.3-1.5 s the issue asks for. Measured by
+    /// the store benchmark.
     pub const PRODUCTION: KdfParams = KdfParams {
-        m_kib: 64 * 1024,
-        t: 3,
+        m_kib: 128 * 1024,
+        t: 4,
         p: 1,
     };
 

@@ -15,6 +15,8 @@ const NOTE: &str = "架空の観察メモ：玄関先の鉢植えが枯れてい
 const SUMMARY: &str = "架空の概要：母と二人暮らしで外出していない";
 const REASON: &str = "架空のつなぎ理由：介護と就労の課題が重なる";
 const SUMMARY2: &str = "架空の概要その二：兄が時々様子を見に来る";
+const MEMBER: &str = "架空 母";
+const MEMBER_NOTE: &str = "架空の世帯員メモ：膝が悪く買い物がつらい";
 const NEXT: &str = "架空の次回予定：置き手紙を持って再訪";
 
 fn outreach(dir: &Path, args: &[&str]) -> Output {
@@ -113,6 +115,23 @@ fn a_fictitious_name_and_notes_appear_in_no_file_in_any_encoding() {
             NOTE,
         ],
     );
+    ok(
+        dir,
+        &[
+            "person",
+            "member-add",
+            &id,
+            "--relation",
+            "parent",
+            "--alias",
+            MEMBER,
+            "--birth-year",
+            "1944",
+            "--lives-together",
+            "--note",
+            MEMBER_NOTE,
+        ],
+    );
     ok(dir, &["stage", &id, "trying_to_reach"]);
     ok(
         dir,
@@ -135,12 +154,13 @@ fn a_fictitious_name_and_notes_appear_in_no_file_in_any_encoding() {
     // The data is really there and readable with the PIN.
     let shown = ok(dir, &["person", "show", &id]);
     assert!(shown.contains(ALIAS) && shown.contains(KANA) && shown.contains(SUMMARY2));
+    assert!(shown.contains(MEMBER) && shown.contains(MEMBER_NOTE));
     let tl = ok(dir, &["timeline", &id]);
     assert!(tl.contains(NOTE) && tl.contains(NEXT));
     let found = json(dir, &["search", "かくう"]);
     assert_eq!(found["persons"][0]["id"], id.as_str());
     let status = json(dir, &["outbox", "status"]);
-    assert_eq!(status["pending"], 6);
+    assert_eq!(status["pending"], 7);
 
     let files = all_files(dir);
     let names: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();

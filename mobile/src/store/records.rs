@@ -78,10 +78,10 @@ pub(crate) fn push_op(
     };
     let key = id.to_string();
     let sealed = seal_value(sealer, "outbox", &key, 1, &op)?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO outbox (op_id, entity_kind, created_at, version, sealed) VALUES (?1, ?2, ?3, 1, ?4)",
-        params![key, kind, ts(now), sealed],
-    )?;
+    )?
+    .execute(params![key, kind, ts(now), sealed])?;
     set_meta(tx, "hlc_last", &hlc.to_string())?;
     Ok(id)
 }
@@ -107,17 +107,17 @@ pub(crate) fn write_person(
 pub(crate) fn write_contact(conn: &Connection, sealer: &Sealer, c: &ContactLog) -> Result<()> {
     let id = c.id.to_string();
     let sealed = seal_value(sealer, "contacts", &id, 1, c)?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO contacts (id, person_id, revises, occurred_at, current, version, sealed)
          VALUES (?1, ?2, ?3, ?4, 1, 1, ?5)",
-        params![
-            id,
-            c.person_id.to_string(),
-            c.revises.map(|r| r.to_string()),
-            ts(c.occurred_at),
-            sealed
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        c.person_id.to_string(),
+        c.revises.map(|r| r.to_string()),
+        ts(c.occurred_at),
+        sealed
+    ])?;
     if let Some(r) = c.revises {
         conn.execute(
             "UPDATE contacts SET current = 0 WHERE id = ?1",
@@ -126,11 +126,9 @@ pub(crate) fn write_contact(conn: &Connection, sealer: &Sealer, c: &ContactLog) 
     }
     // A revision that arrives before the one it corrects: it is already
     // superseded.
-    let later: i64 = conn.query_row(
-        "SELECT count(*) FROM contacts WHERE revises = ?1",
-        [&id],
-        |r| r.get(0),
-    )?;
+    let later: i64 = conn
+        .prepare_cached("SELECT count(*) FROM contacts WHERE revises = ?1")?
+        .query_row([&id], |r| r.get(0))?;
     if later > 0 {
         conn.execute("UPDATE contacts SET current = 0 WHERE id = ?1", [&id])?;
     }
@@ -480,11 +478,9 @@ impl Store {
         let hlc = self.stamp(now);
         let (conn, sealer) = self.unlocked_parts()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: i64 = tx.query_row(
-            "SELECT count(*) FROM persons WHERE id = ?1",
-            [contact.person_id.to_string()],
-            |r| r.get(0),
-        )?;
+        let exists: i64 = tx
+            .prepare_cached("SELECT count(*) FROM persons WHERE id = ?1")?
+            .query_row([contact.person_id.to_string()], |r| r.get(0))?;
         if exists == 0 {
             return Err(StoreError::NotFound {
                 kind: RecordKind::Person,
@@ -592,7 +588,8 @@ impl Store {
         Ok((items, damaged))
     }
 
-    /// Every person on this device, oldest first.
+    /// Every person on this device, in id order (UUIDv7: creation order to
+    /// the millisecond).
     pub fn persons(&mut self) -> Result<Listing<Person>> {
         let (items, damaged) = self.all_person_records()?;
         Ok(Listing {
@@ -618,13 +615,17 @@ impl Store {
         let (persons, mut damaged) = self.all_person_records()?;
         let mut found = Vec::new();
         let (conn, sealer) = self.unlocked_parts()?;
-        // The latest current revision per person (SQLite takes the bare
-        // columns from the row with the maximum).
+        // The latest current revision per person: one index seek each
+        // (contacts_by_person covers person, current, time), then one row.
         let latest: Vec<ContactLog> = open_rows(
             conn,
             sealer,
             "contacts",
-            "SELECT id, version, sealed, max(occurred_at) FROM contacts WHERE current = 1 GROUP BY person_id",
+            "SELECT c.id, c.version, c.sealed FROM persons p
+             JOIN contacts c ON c.rowid = (
+                 SELECT x.rowid FROM contacts x
+                 WHERE x.person_id = p.id AND x.current = 1
+                 ORDER BY x.occurred_at DESC LIMIT 1)",
             &[],
             &mut found,
         )?;

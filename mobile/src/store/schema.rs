@@ -90,10 +90,17 @@ const MIGRATIONS: &[&str] = &[
         detected_at TEXT    NOT NULL
     );
     ",
+    // v3: finding the revision that corrects a contact without a scan.
+    "
+    CREATE INDEX contacts_by_revises ON contacts (revises) WHERE revises IS NOT NULL;
+    ",
 ];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Pages in the WAL before SQLite checkpoints by itself.
+pub const WAL_AUTOCHECKPOINT_PAGES: i64 = 8000;
 
 /// The version the database is at.
 pub(crate) fn version(conn: &Connection) -> Result<i64> {
@@ -133,6 +140,10 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
         return Err(StoreError::KeyringCorrupt("the database refused WAL mode"));
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Checkpoints (which fsync) are what makes a commit slow now and then:
+    // let the WAL grow to ~32 MB before an automatic one, and fold it in
+    // when the store locks instead (see `Store::lock`).
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
     // Deleted content is overwritten, not left in free pages.
     conn.pragma_update(None, "secure_delete", "ON")?;
     // Sorting and temporary tables stay in memory: no temp files.

@@ -102,6 +102,26 @@ enum PersonCmd {
     },
     /// 対象者の詳細
     Show { person: String },
+    /// 世帯員を追加する
+    MemberAdd {
+        person: String,
+        /// 続柄: parent, child, spouse, sibling, grandparent, grandchild, other_relative, non_relative
+        #[arg(long)]
+        relation: String,
+        /// 呼び方（例: 母）
+        #[arg(long)]
+        alias: Option<String>,
+        #[arg(long)]
+        birth_year: Option<i32>,
+        #[arg(long)]
+        approximate: bool,
+        /// 同居している
+        #[arg(long)]
+        lives_together: bool,
+        /// メモ
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// 対象者の項目を変更する
     Update {
         person: String,
@@ -460,6 +480,24 @@ fn person_detail(p: &Person) -> String {
             .collect();
         s.push(format!("分野・課題: {}", f.join("、")));
     }
+    for m in &p.household.members {
+        let mut line = format!("世帯員: {}", m.relation.ja());
+        if let Some(a) = &m.alias {
+            line.push_str(&format!("（{a}）"));
+        }
+        if let Some(b) = m.birth_year {
+            line.push_str(&format!(" {}", ja::birth_year(b)));
+        }
+        line.push_str(if m.lives_together {
+            " 同居"
+        } else {
+            " 別居"
+        });
+        if let Some(n) = &m.note {
+            line.push_str(&format!(" {n}"));
+        }
+        s.push(line);
+    }
     s.push(format!("関係の段階: {}", p.stage.ja()));
     let consent = match p.consent.date {
         Some(d) => format!("{}（{}）", p.consent.status.ja(), ja::era_date(d)),
@@ -788,6 +826,35 @@ fn person(ctx: &Ctx, cmd: PersonCmd) -> Out {
             let mut s = ctx.open_unlocked()?;
             let p = s.person(pid).map_err(|e| ctx.fail(e))?;
             Ok((person_detail(&p), json!({"person": person_json(&p)})))
+        }
+        PersonCmd::MemberAdd {
+            person,
+            relation,
+            alias,
+            birth_year,
+            approximate,
+            lives_together,
+            note,
+        } => {
+            let pid: PersonId = id(&person)?;
+            let relation = code("--relation", &relation, &Relation::ALL)?;
+            let mut s = ctx.open_unlocked()?;
+            let mut household = s.person(pid).map_err(|e| ctx.fail(e))?.household;
+            household.members.push(HouseholdMember {
+                id: s.new_household_member_id().map_err(|e| ctx.fail(e))?,
+                relation,
+                alias,
+                birth_year: birth_year.map(|year| BirthYear { year, approximate }),
+                lives_together,
+                note,
+            });
+            let p = s
+                .update_person(pid, vec![PersonField::Household(household)])
+                .map_err(|e| ctx.fail(e))?;
+            Ok((
+                texts::person_updated(&p.id.to_string()),
+                json!({"person": person_json(&p)}),
+            ))
         }
         PersonCmd::Update { person, fields: a } => {
             let pid: PersonId = id(&person)?;
