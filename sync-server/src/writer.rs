@@ -16,7 +16,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use outreach_shared::protocol::{ClientAction, ErrorCode};
 
 use crate::error::ApiError;
-use crate::store::{Store, Tx};
+use crate::store::{Store, StoreError, Tx};
 
 type Output = Box<dyn Any + Send>;
 type RunFn = Box<dyn FnOnce(&mut dyn Tx) -> Result<Output, ApiError> + Send>;
@@ -86,8 +86,28 @@ fn run(store: Arc<dyn Store>, rx: Receiver<Job>) {
             }
         }
         let mut results: Vec<Result<Output, ApiError>> = Vec::with_capacity(jobs.len());
+        let single = jobs.len() == 1;
         let committed = store.write_tx(&mut |tx| {
             results.clear();
+            if single {
+                // One job: no savepoint needed; its failure rolls the whole
+                // transaction back.
+                let Some(f) = jobs[0].run.take() else {
+                    results.push(Err(ApiError::internal()));
+                    return Err(StoreError::Aborted);
+                };
+                let r = catch_unwind(AssertUnwindSafe(|| f(tx))).unwrap_or_else(|_| {
+                    tracing::error!("a write job panicked; it was rolled back");
+                    Err(ApiError::internal())
+                });
+                let failed = r.is_err();
+                results.push(r);
+                return if failed {
+                    Err(StoreError::Aborted)
+                } else {
+                    Ok(())
+                };
+            }
             for job in jobs.iter_mut() {
                 let Some(f) = job.run.take() else {
                     results.push(Err(ApiError::internal()));
@@ -113,6 +133,11 @@ fn run(store: Arc<dyn Store>, rx: Receiver<Job>) {
             Ok(())
         });
         match committed {
+            Err(StoreError::Aborted) if single && results.len() == 1 => {
+                for (job, r) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(r);
+                }
+            }
             Ok(()) => {
                 for (job, r) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(r);

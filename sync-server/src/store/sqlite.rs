@@ -162,6 +162,9 @@ fn connect(path: &Path, sync_full: bool) -> StoreResult<Connection> {
     )
     .map_err(db)?;
     conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+    // Savepoint sub-journals and temporary tables in memory, not temp files.
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(db)?;
     // Keep memory small: 2 MiB of page cache per connection.
     conn.pragma_update(None, "cache_size", -2048).map_err(db)?;
     conn.set_prepared_statement_cache_capacity(64);
@@ -970,14 +973,15 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn audit_head(&mut self) -> StoreResult<Option<(u64, String)>> {
-        self.tx
-            .query_row(
-                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)),
-            )
-            .optional()
-            .map_err(db)
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .map_err(db)?;
+        st.query_row([], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+        })
+        .optional()
+        .map_err(db)
     }
 
     fn append_audit(&mut self, e: &AuditRow) -> StoreResult<()> {
@@ -1068,20 +1072,22 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {
-        self.tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-            .map_err(db)
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .map_err(db)?;
+        st.query_row([key], |r| r.get(0)).optional().map_err(db)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
-        self.tx
-            .execute(
+        let mut st = self
+            .tx
+            .prepare_cached(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET value = ?2",
-                params![key, value],
             )
             .map_err(db)?;
+        st.execute(params![key, value]).map_err(db)?;
         Ok(())
     }
 
