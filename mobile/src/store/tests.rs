@@ -766,3 +766,98 @@ fn no_plaintext_in_the_database_files() {
         }
     }
 }
+
+#[test]
+fn production_parameters_meet_the_floor_and_can_be_raised_by_rewrapping() {
+    // RFC 9106's second recommendation is the floor.
+    let p = KdfParams::PRODUCTION;
+    assert!(p.m_kib >= 64 * 1024 && p.t >= 3 && p.p >= 1);
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(dir.path());
+    let person = s.create_person(hanako()).unwrap();
+    assert_eq!(
+        s.kdf_params().unwrap(),
+        KdfParams::insecure_fast_for_tests()
+    );
+    let raised = KdfParams {
+        m_kib: 256,
+        t: 2,
+        p: 1,
+    };
+    s.set_kdf_params(&pin(), raised).unwrap();
+    drop(s);
+    let mut s = Store::open(cfg(dir.path())).unwrap();
+    assert_eq!(s.kdf_params().unwrap(), raised);
+    s.unlock(&pin()).unwrap();
+    assert_eq!(s.person(person.id).unwrap(), person);
+    let absurd = KdfParams {
+        m_kib: u32::MAX,
+        t: 1,
+        p: 1,
+    };
+    assert!(s.set_kdf_params(&pin(), absurd).is_err());
+    assert_eq!(
+        s.status().unwrap().wrong_pins,
+        0,
+        "refused before any attempt"
+    );
+}
+
+#[test]
+fn only_the_database_files_are_in_the_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(dir.path());
+    for _ in 0..20 {
+        let p = s.create_person(hanako()).unwrap();
+        s.log_contact(visit(p.id, None)).unwrap();
+    }
+    s.caseload().unwrap();
+    s.search("かくう").unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["outreach.db", "outreach.db-shm", "outreach.db-wal"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("data"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the data folder is the owner's only");
+    }
+}
+
+#[test]
+fn a_tampered_key_row_or_outbox_entry_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(dir.path());
+    let p = s.create_person(hanako()).unwrap();
+    s.log_contact(visit(p.id, None)).unwrap();
+    // Truncate one outbox ciphertext: that operation is set aside, the other
+    // one is still listed.
+    s.conn()
+        .execute(
+            "UPDATE outbox SET sealed = substr(sealed, 1, 20) WHERE seq = (SELECT min(seq) FROM outbox)",
+            [],
+        )
+        .unwrap();
+    let ops = s.outbox_batch(10).unwrap();
+    assert_eq!(ops.items.len(), 1);
+    assert_eq!(ops.damaged.len(), 1);
+    assert_eq!(ops.damaged[0].table, "outbox");
+    // Lowering the KDF parameters in the file does not weaken anything: the
+    // unwrap fails (counted as a wrong attempt).
+    s.lock();
+    s.conn()
+        .execute("UPDATE keyring SET t = 1, m_kib = 8", [])
+        .unwrap();
+    assert!(matches!(s.unlock(&pin()), Err(StoreError::WrongPin { .. })));
+    // A mangled wrapped key: the same.
+    s.conn()
+        .execute("UPDATE keyring SET wrapped_key = x'0102'", [])
+        .unwrap();
+    assert!(matches!(s.unlock(&pin()), Err(StoreError::WrongPin { .. })));
+}

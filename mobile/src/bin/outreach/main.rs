@@ -442,72 +442,6 @@ fn person_json(p: &Person) -> Value {
     serde_json::to_value(p).unwrap_or(Value::Null)
 }
 
-fn person_line(p: &Person) -> String {
-    let kana = p
-        .kana
-        .as_deref()
-        .map(|k| format!("（{k}）"))
-        .unwrap_or_default();
-    format!("{}  {}{}  [{}]", p.id, p.alias, kana, p.stage.ja())
-}
-
-fn person_detail(p: &Person) -> String {
-    let mut s = vec![format!("ID: {}", p.id), format!("呼び名: {}", p.alias)];
-    if let Some(k) = &p.kana {
-        s.push(format!("ふりがな: {k}"));
-    }
-    if let Some(b) = p.birth_year {
-        s.push(format!("生まれ年: {}", ja::birth_year(b)));
-    }
-    if let Some(x) = p.sex {
-        s.push(format!("性別: {}", x.ja()));
-    }
-    if let Some(a) = &p.area {
-        s.push(format!("地区: {}", a.name_ja()));
-    }
-    if let Some(n) = p.noticed_by {
-        s.push(format!("気づきの経路: {}", n.ja()));
-    }
-    if let Some(x) = &p.summary {
-        s.push(format!("概要: {x}"));
-    }
-    if !p.fields.is_empty() || !p.tags.is_empty() {
-        let f: Vec<&str> = p
-            .fields
-            .iter()
-            .map(Label::ja)
-            .chain(p.tags.iter().map(Label::ja))
-            .collect();
-        s.push(format!("分野・課題: {}", f.join("、")));
-    }
-    for m in &p.household.members {
-        let mut line = format!("世帯員: {}", m.relation.ja());
-        if let Some(a) = &m.alias {
-            line.push_str(&format!("（{a}）"));
-        }
-        if let Some(b) = m.birth_year {
-            line.push_str(&format!(" {}", ja::birth_year(b)));
-        }
-        line.push_str(if m.lives_together {
-            " 同居"
-        } else {
-            " 別居"
-        });
-        if let Some(n) = &m.note {
-            line.push_str(&format!(" {n}"));
-        }
-        s.push(line);
-    }
-    s.push(format!("関係の段階: {}", p.stage.ja()));
-    let consent = match p.consent.date {
-        Some(d) => format!("{}（{}）", p.consent.status.ja(), ja::era_date(d)),
-        None => p.consent.status.ja().to_owned(),
-    };
-    s.push(format!("本人同意: {consent}"));
-    s.push(format!("登録: {}", ja::local_datetime(p.created_at)));
-    s.join("\n")
-}
-
 fn with_damaged(mut text: String, damaged: &[DamagedRecord]) -> String {
     if !damaged.is_empty() {
         text.push('\n');
@@ -519,9 +453,7 @@ fn with_damaged(mut text: String, damaged: &[DamagedRecord]) -> String {
 fn run(cli: Cli) -> Out {
     let data_dir = match cli.data_dir.clone() {
         Some(d) => d,
-        None => default_data_dir().ok_or_else(|| {
-            Failure::usage("データフォルダを --data-dir で指定してください。".into())
-        })?,
+        None => default_data_dir().ok_or_else(|| Failure::usage(texts::NO_DATA_DIR.into()))?,
     };
     let mut cfg = StoreConfig::new(&data_dir);
     if let Some(s) = &cli.device_secret {
@@ -577,23 +509,7 @@ fn run(cli: Cli) -> Out {
         Command::Status => {
             let mut s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
             let st = s.status().map_err(|e| ctx.fail(e))?;
-            let text = format!(
-                "スキーマ: v{}\n鍵: {}\nPIN誤入力: {}回（{}回で鍵を消去）\n{}\n破損のため保管中の記録: {}件",
-                st.schema_version,
-                if st.key_destroyed {
-                    "消去済み"
-                } else {
-                    "あり（PINで解除）"
-                },
-                st.wrong_pins,
-                MAX_WRONG_PINS,
-                texts::outbox_status(
-                    st.outbox.pending,
-                    st.outbox.rejected,
-                    st.outbox.oldest_created_at.map(ja::local_datetime)
-                ),
-                st.damaged_records
-            );
+            let text = texts::status(&st);
             Ok((text, serde_json::to_value(&st).unwrap_or(Value::Null)))
         }
         Command::Person(cmd) => person(&ctx, cmd),
@@ -688,20 +604,7 @@ fn run(cli: Cli) -> Out {
             let text = l
                 .items
                 .iter()
-                .map(|e| {
-                    format!(
-                        "{:>5}  {}  {}  {}{}",
-                        e.seq,
-                        ja::local_datetime(e.created_at),
-                        e.op.payload.type_name(),
-                        e.op.id,
-                        if e.rejection.is_some() {
-                            "  (受付不可)"
-                        } else {
-                            ""
-                        }
-                    )
-                })
+                .map(texts::outbox_line)
                 .collect::<Vec<_>>()
                 .join("\n");
             Ok((
@@ -757,7 +660,7 @@ fn list_persons(l: Listing<Person>) -> Out {
     } else {
         l.items
             .iter()
-            .map(person_line)
+            .map(texts::person_line)
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -825,7 +728,7 @@ fn person(ctx: &Ctx, cmd: PersonCmd) -> Out {
             let pid: PersonId = id(&person)?;
             let mut s = ctx.open_unlocked()?;
             let p = s.person(pid).map_err(|e| ctx.fail(e))?;
-            Ok((person_detail(&p), json!({"person": person_json(&p)})))
+            Ok((texts::person_detail(&p), json!({"person": person_json(&p)})))
         }
         PersonCmd::MemberAdd {
             person,
@@ -983,58 +886,9 @@ fn timeline(ctx: &Ctx, person: &str) -> Out {
     let pid: PersonId = id(person)?;
     let mut s = ctx.open_unlocked()?;
     let t = s.timeline(pid).map_err(|e| ctx.fail(e))?;
-    let mut lines = vec![person_line(&t.person)];
-    if t.entries.is_empty() {
-        lines.push(texts::NO_CONTACTS.into());
-    }
-    for e in &t.entries {
-        let c = &e.contact;
-        let mut line = format!(
-            "{}  {}  {}{}",
-            ja::local_datetime(c.occurred_at),
-            c.method.ja(),
-            c.met.ja(),
-            c.response
-                .map(|r| format!("（{}）", r.ja()))
-                .unwrap_or_default()
-        );
-        if !e.current {
-            line.push_str("  [訂正済み]");
-        }
-        if let Some(r) = &e.review {
-            line.push_str(&format!("  確認: {}", r.status.ja()));
-        }
-        lines.push(line);
-        if !c.observation.is_empty() {
-            lines.push(format!("    {}", c.observation));
-        }
-        if let Some(n) = &c.next_action {
-            lines.push(format!(
-                "    次回: {}（{}まで）",
-                n.what,
-                ja::era_date(n.due)
-            ));
-        }
-        lines.push(format!("    ID: {}", c.id));
-    }
-    for c in &t.cases {
-        if let Some(v) = &c.status {
-            lines.push(format!(
-                "ケース {}: {}（{}）",
-                c.case_id,
-                v.status.ja(),
-                v.route.ja()
-            ));
-        } else if let Some(e) = &c.escalation {
-            lines.push(format!(
-                "ケース {}: 送信待ち（{}）",
-                c.case_id,
-                e.route.ja()
-            ));
-        }
-    }
+    let text = texts::timeline(&t);
     Ok((
-        with_damaged(lines.join("\n"), &t.damaged),
+        with_damaged(text, &t.damaged),
         serde_json::to_value(&t).unwrap_or(Value::Null),
     ))
 }
@@ -1042,38 +896,9 @@ fn timeline(ctx: &Ctx, person: &str) -> Out {
 fn caseload(ctx: &Ctx) -> Out {
     let mut s = ctx.open_unlocked()?;
     let cl = s.caseload().map_err(|e| ctx.fail(e))?;
-    let mut lines = vec![format!(
-        "{} 現在 {}件（期限超過 {}件）",
-        ja::era_date_weekday(cl.today),
-        cl.entries.len(),
-        cl.overdue
-    )];
-    if cl.entries.is_empty() {
-        lines.push(texts::CASELOAD_EMPTY.into());
-    }
-    for e in &cl.entries {
-        let next = match &e.next_action {
-            Some(n) if e.overdue => format!(
-                "{}  {}（{}）",
-                texts::overdue_days(e.days_overdue),
-                n.what,
-                ja::era_date(n.due)
-            ),
-            Some(n) => format!("次回 {}（{}）", n.what, ja::era_date(n.due)),
-            None => "次回予定なし".into(),
-        };
-        let last = e
-            .last_contact_at
-            .map(|t| format!("  最終接触 {}", ja::local_datetime(t)))
-            .unwrap_or_default();
-        let flag = if e.safety_concern { "  ⚠安全" } else { "" };
-        lines.push(format!(
-            "{}\n    {next}{last}{flag}",
-            person_line(&e.person)
-        ));
-    }
+    let text = texts::caseload(&cl);
     Ok((
-        with_damaged(lines.join("\n"), &cl.damaged),
+        with_damaged(text, &cl.damaged),
         serde_json::to_value(&cl).unwrap_or(Value::Null),
     ))
 }

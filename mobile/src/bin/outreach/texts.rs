@@ -3,8 +3,11 @@
 //! No text here ever includes a record's content except where the worker
 //! asked to see that record (`person show`, `timeline`, ...).
 
-use outreach_mobile::shared::FieldError;
-use outreach_mobile::{PinError, RecordKind, StoreError};
+use outreach_mobile::shared::ja::{self, Label};
+use outreach_mobile::shared::{FieldError, Person};
+use outreach_mobile::{
+    Caseload, MAX_WRONG_PINS, OutboxEntry, PinError, RecordKind, StoreError, StoreStatus, Timeline,
+};
 
 pub const PIN_PROMPT: &str = "PINを入力してください: ";
 pub const NEW_PIN_PROMPT: &str = "新しいPINを入力してください（6文字以上）: ";
@@ -21,6 +24,7 @@ pub const PIN_CHANGED: &str = "PINを変更しました。";
 pub const NO_PERSONS: &str = "該当する対象者はいません。";
 pub const NO_CONTACTS: &str = "接触記録はまだありません。";
 pub const CASELOAD_EMPTY: &str = "担当ケースはありません。";
+pub const NO_DATA_DIR: &str = "データフォルダを --data-dir で指定してください。";
 pub const PANIC: &str = "outreach: 内部エラーが発生しました。記録は保存済みの状態のままです。もう一度実行し、繰り返す場合はシステム担当者に連絡してください。";
 
 /// The exit code for each kind of failure.
@@ -218,4 +222,197 @@ pub fn damaged_listed(n: usize) -> String {
 
 pub fn overdue_days(days: i64) -> String {
     format!("期限超過 {days}日")
+}
+
+pub fn person_line(p: &Person) -> String {
+    let kana = p
+        .kana
+        .as_deref()
+        .map(|k| format!("（{k}）"))
+        .unwrap_or_default();
+    format!("{}  {}{}  [{}]", p.id, p.alias, kana, p.stage.ja())
+}
+
+pub fn person_detail(p: &Person) -> String {
+    let mut s = vec![format!("ID: {}", p.id), format!("呼び名: {}", p.alias)];
+    if let Some(k) = &p.kana {
+        s.push(format!("ふりがな: {k}"));
+    }
+    if let Some(b) = p.birth_year {
+        s.push(format!("生まれ年: {}", ja::birth_year(b)));
+    }
+    if let Some(x) = p.sex {
+        s.push(format!("性別: {}", x.ja()));
+    }
+    if let Some(a) = &p.area {
+        s.push(format!("地区: {}", a.name_ja()));
+    }
+    if let Some(n) = p.noticed_by {
+        s.push(format!("気づきの経路: {}", n.ja()));
+    }
+    if let Some(x) = &p.summary {
+        s.push(format!("概要: {x}"));
+    }
+    if !p.fields.is_empty() || !p.tags.is_empty() {
+        let f: Vec<&str> = p
+            .fields
+            .iter()
+            .map(Label::ja)
+            .chain(p.tags.iter().map(Label::ja))
+            .collect();
+        s.push(format!("分野・課題: {}", f.join("、")));
+    }
+    for m in &p.household.members {
+        let mut line = format!("世帯員: {}", m.relation.ja());
+        if let Some(a) = &m.alias {
+            line.push_str(&format!("（{a}）"));
+        }
+        if let Some(b) = m.birth_year {
+            line.push_str(&format!(" {}", ja::birth_year(b)));
+        }
+        line.push_str(if m.lives_together {
+            " 同居"
+        } else {
+            " 別居"
+        });
+        if let Some(n) = &m.note {
+            line.push_str(&format!(" {n}"));
+        }
+        s.push(line);
+    }
+    s.push(format!("関係の段階: {}", p.stage.ja()));
+    let consent = match p.consent.date {
+        Some(d) => format!("{}（{}）", p.consent.status.ja(), ja::era_date(d)),
+        None => p.consent.status.ja().to_owned(),
+    };
+    s.push(format!("本人同意: {consent}"));
+    s.push(format!("登録: {}", ja::local_datetime(p.created_at)));
+    s.join("\n")
+}
+
+/// A person's timeline, newest first.
+pub fn timeline(t: &Timeline) -> String {
+    let mut lines = vec![person_line(&t.person)];
+    if t.entries.is_empty() {
+        lines.push(NO_CONTACTS.into());
+    }
+    for e in &t.entries {
+        let c = &e.contact;
+        let mut line = format!(
+            "{}  {}  {}{}",
+            ja::local_datetime(c.occurred_at),
+            c.method.ja(),
+            c.met.ja(),
+            c.response
+                .map(|r| format!("（{}）", r.ja()))
+                .unwrap_or_default()
+        );
+        if !e.current {
+            line.push_str("  [訂正済み]");
+        }
+        if let Some(r) = &e.review {
+            line.push_str(&format!("  確認: {}", r.status.ja()));
+        }
+        lines.push(line);
+        if !c.observation.is_empty() {
+            lines.push(format!("    {}", c.observation));
+        }
+        if let Some(n) = &c.next_action {
+            lines.push(format!(
+                "    次回: {}（{}まで）",
+                n.what,
+                ja::era_date(n.due)
+            ));
+        }
+        lines.push(format!("    ID: {}", c.id));
+    }
+    for c in &t.cases {
+        if let Some(v) = &c.status {
+            lines.push(format!(
+                "ケース {}: {}（{}）",
+                c.case_id,
+                v.status.ja(),
+                v.route.ja()
+            ));
+        } else if let Some(e) = &c.escalation {
+            lines.push(format!(
+                "ケース {}: 送信待ち（{}）",
+                c.case_id,
+                e.route.ja()
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+/// The caseload, overdue first.
+pub fn caseload(cl: &Caseload) -> String {
+    let mut lines = vec![format!(
+        "{} 現在 {}件（期限超過 {}件）",
+        ja::era_date_weekday(cl.today),
+        cl.entries.len(),
+        cl.overdue
+    )];
+    if cl.entries.is_empty() {
+        lines.push(CASELOAD_EMPTY.into());
+    }
+    for e in &cl.entries {
+        let next = match &e.next_action {
+            Some(n) if e.overdue => format!(
+                "{}  {}（{}）",
+                overdue_days(e.days_overdue),
+                n.what,
+                ja::era_date(n.due)
+            ),
+            Some(n) => format!("次回 {}（{}）", n.what, ja::era_date(n.due)),
+            None => "次回予定なし".into(),
+        };
+        let last = e
+            .last_contact_at
+            .map(|t| format!("  最終接触 {}", ja::local_datetime(t)))
+            .unwrap_or_default();
+        let flag = if e.safety_concern { "  ⚠安全" } else { "" };
+        lines.push(format!(
+            "{}\n    {next}{last}{flag}",
+            person_line(&e.person)
+        ));
+    }
+    lines.join("\n")
+}
+
+/// The store's state.
+pub fn status(st: &StoreStatus) -> String {
+    format!(
+        "スキーマ: v{}\n鍵: {}\nPIN誤入力: {}回（{}回で鍵を消去）\n{}\n破損のため保管中の記録: {}件",
+        st.schema_version,
+        if st.key_destroyed {
+            "消去済み"
+        } else {
+            "あり（PINで解除）"
+        },
+        st.wrong_pins,
+        MAX_WRONG_PINS,
+        outbox_status(
+            st.outbox.pending,
+            st.outbox.rejected,
+            st.outbox.oldest_created_at.map(ja::local_datetime)
+        ),
+        st.damaged_records
+    )
+}
+
+/// One line of `outbox list`.
+pub fn outbox_line(e: &OutboxEntry) -> String {
+    format!(
+        "{:>5}  {}  {}  {}{}",
+        e.seq,
+        ja::local_datetime(e.created_at),
+        e.op.payload.type_name(),
+        e.op.id,
+        if e.rejection.is_some() {
+            "  (受付不可)"
+        } else {
+            ""
+        }
+    )
 }
