@@ -168,10 +168,21 @@ impl HlcClock {
         self.last
     }
 
-    /// A timestamp for a local event at physical time `physical_ms`. Always
-    /// greater than every timestamp this clock handed out or observed.
+    /// A timestamp for a local event at physical time `physical_ms`. Greater
+    /// than every timestamp this clock handed out or observed.
+    ///
+    /// One exception keeps a clock that was once wrong from poisoning every
+    /// later timestamp: when the last timestamp is more than twice
+    /// `max_drift` ahead of the (corrected) physical time — more than any
+    /// observed remote timestamp can push it — it came from a wrong clock
+    /// (a tablet set days ahead, then fixed). The clock then starts again
+    /// from the physical time instead of counting on in the future, where
+    /// the server would refuse every change for days.
     pub fn now(&mut self, physical_ms: u64) -> Hlc {
         let pt = self.corrected(physical_ms);
+        if self.last.wall_ms > pt.saturating_add(self.max_drift_ms.saturating_mul(2)) {
+            return self.advance(pt, 0);
+        }
         if pt > self.last.wall_ms {
             self.advance(pt, 0)
         } else {
@@ -225,6 +236,19 @@ mod tests {
         assert!(a < b && b < d && d < e);
         assert_eq!(b.wall_ms, T0);
         assert_eq!(e, Hlc::new(T0 + 1, 0, node(1)));
+    }
+
+    #[test]
+    fn a_clock_that_was_set_days_ahead_recovers_once_fixed() {
+        let mut c = HlcClock::new(node(1));
+        let wrong = c.now(T0 + 2 * DAY);
+        // Within the drift bound, order is kept even if the clock goes back.
+        let fixed_soon = c.now(T0 + 2 * DAY - 1_000);
+        assert!(fixed_soon > wrong);
+        // Days back: the clock starts again from the physical time.
+        let fixed = c.now(T0);
+        assert_eq!(fixed, Hlc::new(T0, 0, node(1)));
+        assert!(c.now(T0) > fixed);
     }
 
     #[test]

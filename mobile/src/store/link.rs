@@ -80,6 +80,12 @@ impl Store {
         set_meta(&self.conn, "clock_offset_ms", &offset_ms.to_string())
     }
 
+    /// The device's own clock, without the server's correction (what the
+    /// correction is computed against).
+    pub fn device_clock(&self) -> DateTime<Utc> {
+        self.cfg.clock.now()
+    }
+
     pub(crate) fn clock_offset(&self) -> Duration {
         let ms = get_meta(&self.conn, "clock_offset_ms")
             .ok()

@@ -221,17 +221,18 @@ impl SyncClient {
                     let batch = s.outbox_batch(PUSH_BATCH)?;
                     let ids: Vec<_> = batch.items.iter().map(|e| e.op.id).collect();
                     s.note_push_attempt(&ids)?;
-                    Ok(PushRequest {
+                    let request = PushRequest {
                         protocol: ProtocolVersion::CURRENT,
                         device_id: s.identity().device_id,
                         operations: batch.items.into_iter().map(|e| e.op).collect(),
-                    })
+                    };
+                    Ok((request, s.device_clock()))
                 })
                 .await?;
+            let (request, sent_at) = request;
             if request.operations.is_empty() {
                 break;
             }
-            let sent_at = Utc::now();
             let response: PushResponse = self.post("/api/v1/sync/push", &request).await?;
             let offset = offset_ms(sent_at, response.server_time);
             report.clock_offset_ms = offset;
@@ -289,13 +290,14 @@ impl SyncClient {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         loop {
-            let cursor = store.with(|s| s.pull_cursor()).await?;
+            let (cursor, sent_at) = store
+                .with(|s| Ok((s.pull_cursor()?, s.device_clock())))
+                .await?;
             let request = PullRequest {
                 protocol: ProtocolVersion::CURRENT,
                 cursor,
                 limit: PULL_PAGE,
             };
-            let sent_at = Utc::now();
             let page: PullResponse = self.post("/api/v1/sync/pull", &request).await?;
             let offset = offset_ms(sent_at, page.server_time);
             report.clock_offset_ms = offset;
@@ -335,12 +337,17 @@ impl SyncClient {
             self.pull(store, progress, &mut report).await
         }
         .await;
-        let note = result.as_ref().err().map(SyncError::message_ja);
-        if !matches!(result, Err(SyncError::Revoked)) {
-            store
-                .with(move |s| s.note_sync_result(note.as_deref()))
-                .await?;
+        if matches!(result, Err(SyncError::Revoked)) {
+            // The server says this device was revoked: destroy the data key
+            // now, so nothing on the tablet can be read any more. The front
+            // end then removes the files (`Store::wipe`).
+            store.with(|s| s.destroy_keys()).await?;
+            return Err(SyncError::Revoked);
         }
+        let note = result.as_ref().err().map(SyncError::message_ja);
+        store
+            .with(move |s| s.note_sync_result(note.as_deref()))
+            .await?;
         result?;
         progress(SyncProgress {
             phase: SyncPhase::Done,
