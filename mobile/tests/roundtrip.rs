@@ -57,30 +57,66 @@ fn set<T: Ord + Clone + std::fmt::Debug + 'static>(
     proptest::sample::subsequence(all, 0..=all.len()).prop_map(|v| v.into_iter().collect())
 }
 
+fn household() -> impl Strategy<Value = Household> {
+    proptest::collection::vec(
+        (
+            any::<[u8; 10]>(),
+            pick(&Relation::ALL),
+            proptest::option::of(line(40)),
+            proptest::option::of((1900..2026i32, any::<bool>())),
+            any::<bool>(),
+            proptest::option::of(line(200)),
+        ),
+        0..4,
+    )
+    .prop_map(|members| Household {
+        members: members
+            .into_iter()
+            .enumerate()
+            .map(
+                |(i, (rnd, relation, alias, by, lives_together, note))| HouseholdMember {
+                    id: HouseholdMemberId::new_v7(i as u64, rnd),
+                    relation,
+                    alias,
+                    birth_year: by.map(|(year, approximate)| BirthYear { year, approximate }),
+                    lives_together,
+                    note,
+                },
+            )
+            .collect(),
+    })
+}
+
 fn new_person() -> impl Strategy<Value = NewPerson> {
     (
-        line(40),
-        proptest::option::of(kana()),
-        proptest::option::of((1900..2026i32, any::<bool>())),
-        proptest::option::of(pick(&Sex::ALL)),
-        proptest::option::of(0..40usize),
-        proptest::option::of(pick(&NoticedBy::ALL)),
-        proptest::option::of(line(200)),
-        set(&LifeField::ALL),
-        set(&CrossTag::ALL[..4]),
+        household(),
+        (
+            line(40),
+            proptest::option::of(kana()),
+            proptest::option::of((1900..2026i32, any::<bool>())),
+            proptest::option::of(pick(&Sex::ALL)),
+            proptest::option::of(0..40usize),
+            proptest::option::of(pick(&NoticedBy::ALL)),
+            proptest::option::of(line(200)),
+            set(&LifeField::ALL),
+            set(&CrossTag::ALL[..4]),
+        ),
     )
         .prop_map(
-            |(alias, kana, by, sex, area, noticed_by, summary, fields, tags)| NewPerson {
-                alias,
-                kana,
-                birth_year: by.map(|(year, approximate)| BirthYear { year, approximate }),
-                sex,
-                area: area.and_then(|i| AreaCode::all().get(i).cloned()),
-                noticed_by,
-                summary,
-                fields,
-                tags,
-                ..NewPerson::default()
+            |(household, (alias, kana, by, sex, area, noticed_by, summary, fields, tags))| {
+                NewPerson {
+                    household,
+                    alias,
+                    kana,
+                    birth_year: by.map(|(year, approximate)| BirthYear { year, approximate }),
+                    sex,
+                    area: area.and_then(|i| AreaCode::all().get(i).cloned()),
+                    noticed_by,
+                    summary,
+                    fields,
+                    tags,
+                    ..NewPerson::default()
+                }
             },
         )
 }
@@ -252,5 +288,16 @@ proptest! {
         prop_assert_eq!(t.cases[0].escalation.as_ref(), Some(&esc));
         prop_assert_eq!(t.cases[0].status.as_ref(), Some(&view));
         prop_assert_eq!(&t.conflicts, &vec![conflict]);
+        // A rejection of the escalation, sealed beside its operation.
+        let op = s.outbox_batch(10).unwrap().items.iter().find(|e| e.op.payload.type_name() == "escalate").unwrap().op.id;
+        let rejection = protocol::Rejection {
+            code: protocol::RejectCode::Invalid,
+            message: comment.clone(),
+            field_errors: vec![FieldError::new("reason", Violation::TooLong { max: 1, actual: 2 })],
+        };
+        s.record_rejection(op, &rejection).unwrap();
+        let rejected = s.outbox_rejected().unwrap().items;
+        prop_assert_eq!(rejected.len(), 1);
+        prop_assert_eq!(rejected[0].rejection.as_ref(), Some(&rejection));
     }
 }

@@ -372,7 +372,7 @@ impl Store {
         })
     }
 
-    /// Opens the store if there is one, or says so.
+    /// Whether a store has been set up in `cfg.data_dir`.
     pub fn exists(cfg: &StoreConfig) -> bool {
         cfg.db_path().is_file()
     }

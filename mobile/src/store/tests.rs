@@ -861,3 +861,9 @@ fn a_tampered_key_row_or_outbox_entry_never_panics() {
         .unwrap();
     assert!(matches!(s.unlock(&pin()), Err(StoreError::WrongPin { .. })));
 }
+
+#[test]
+fn the_store_can_move_to_a_store_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Store>();
+}
