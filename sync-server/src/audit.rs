@@ -15,7 +15,8 @@ use crate::crypto::{hex, sha256};
 use crate::store::{AuditRow, Store, StoreError, StoreResult, Tx};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-const HEAD_KEY: &str = "audit_head";
+/// The settings key under which backends keep the head (`seq:hash`).
+pub const HEAD_KEY: &str = "audit_head";
 
 /// What to record.
 #[derive(Debug, Clone)]
@@ -78,8 +79,8 @@ pub fn append(tx: &mut dyn Tx, ev: AuditEvent, now: DateTime<Utc>) -> StoreResul
         hash: String::new(),
     };
     row.hash = entry_hash(&row);
+    // The backend also records the head under `audit_head` by commit time.
     tx.append_audit(&row)?;
-    tx.set_meta(HEAD_KEY, &format!("{seq}:{}", row.hash))?;
     Ok(seq)
 }
 

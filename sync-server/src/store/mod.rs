@@ -249,6 +249,9 @@ pub trait Tx {
 
     // The audit log.
     fn audit_head(&mut self) -> StoreResult<Option<(u64, String)>>;
+    /// Appends an entry. By commit time the backend also stores the head
+    /// of the chain (`seq:hash` of the last entry) under the settings key
+    /// [`crate::audit::HEAD_KEY`], so a cut tail is detectable.
     fn append_audit(&mut self, entry: &AuditRow) -> StoreResult<()>;
     fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>>;
 

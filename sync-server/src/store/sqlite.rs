@@ -165,8 +165,12 @@ fn connect(path: &Path, sync_full: bool) -> StoreResult<Connection> {
     // Savepoint sub-journals and temporary tables in memory, not temp files.
     conn.pragma_update(None, "temp_store", "MEMORY")
         .map_err(db)?;
-    // Keep memory small: 2 MiB of page cache per connection.
+    // Keep memory small: 2 MiB of page cache per connection (the writer
+    // gets 8 MiB, set in `open`).
     conn.pragma_update(None, "cache_size", -2048).map_err(db)?;
+    // Checkpoint the WAL every 32 MiB rather than every 4 MiB.
+    conn.pragma_update(None, "wal_autocheckpoint", 8192)
+        .map_err(db)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -182,6 +186,7 @@ impl SqliteStore {
         }
         let conn = connect(path, opts.sync_full)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
+        conn.pragma_update(None, "cache_size", -8192).map_err(db)?;
         Ok(Self {
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
@@ -203,11 +208,9 @@ impl Store for SqliteStore {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(db)?;
-        let mut t = SqliteTx {
-            tx: &tx,
-            savepoints: 0,
-        };
+        let mut t = SqliteTx::new(&tx);
         f(&mut t)?;
+        t.finish()?;
         tx.commit().map_err(db)
     }
 
@@ -222,10 +225,7 @@ impl Store for SqliteStore {
         };
         let result = (|| {
             let tx = conn.transaction().map_err(db)?;
-            let mut t = SqliteTx {
-                tx: &tx,
-                savepoints: 0,
-            };
+            let mut t = SqliteTx::new(&tx);
             f(&mut t)?;
             tx.commit().map_err(db)
         })();
@@ -245,6 +245,32 @@ impl Store for SqliteStore {
 struct SqliteTx<'a> {
     tx: &'a Transaction<'a>,
     savepoints: u32,
+    /// The audit head as appended in this transaction (cleared by a
+    /// rollback to a savepoint, when it is read again from the table).
+    audit_head: Option<(u64, String)>,
+    audit_dirty: bool,
+}
+
+impl SqliteTx<'_> {
+    fn new<'a>(tx: &'a Transaction<'a>) -> SqliteTx<'a> {
+        SqliteTx {
+            tx,
+            savepoints: 0,
+            audit_head: None,
+            audit_dirty: false,
+        }
+    }
+
+    /// Before commit: record the audit chain's head in the settings.
+    fn finish(&mut self) -> StoreResult<()> {
+        if self.audit_dirty {
+            self.audit_head = None;
+            if let Some((seq, hash)) = self.audit_head()? {
+                self.set_meta(crate::audit::HEAD_KEY, &format!("{seq}:{hash}"))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -973,6 +999,9 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn audit_head(&mut self) -> StoreResult<Option<(u64, String)>> {
+        if let Some(h) = &self.audit_head {
+            return Ok(Some(h.clone()));
+        }
         let mut st = self
             .tx
             .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
@@ -1005,6 +1034,8 @@ impl Tx for SqliteTx<'_> {
             e.hash
         ])
         .map_err(db)?;
+        self.audit_head = Some((e.seq, e.hash.clone()));
+        self.audit_dirty = true;
         Ok(())
     }
 
@@ -1113,6 +1144,7 @@ impl Tx for SqliteTx<'_> {
         self.tx
             .execute_batch("ROLLBACK TO op; RELEASE op")
             .map_err(db)?;
+        self.audit_head = None;
         self.savepoints = self.savepoints.saturating_sub(1);
         Ok(())
     }
