@@ -72,6 +72,10 @@ pub enum StoreError {
     /// copied to another device).
     #[error("the device secret file is missing")]
     DeviceSecretMissing,
+    /// `init` found a device secret already at the configured place (left
+    /// from an earlier store): it is never overwritten.
+    #[error("a device secret already exists at the configured place")]
+    DeviceSecretExists,
     /// The device secret file is readable by others, or malformed.
     #[error("the device secret file is unsafe or malformed: {0}")]
     DeviceSecretUnsafe(&'static str),

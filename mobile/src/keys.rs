@@ -166,7 +166,13 @@ pub(crate) fn create_device_secret(path: &Path) -> Result<DeviceSecret> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path)?;
+    let mut f = match opts.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(StoreError::DeviceSecretExists);
+        }
+        Err(e) => return Err(e.into()),
+    };
     f.write_all(secret.0.as_bytes())?;
     f.sync_all()?;
     Ok(secret)
@@ -288,7 +294,13 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         let again = read_device_secret(&path).unwrap();
         assert_eq!(s.0.as_bytes(), again.0.as_bytes());
-        assert!(create_device_secret(&path).is_err(), "never overwrites");
+        assert!(
+            matches!(
+                create_device_secret(&path),
+                Err(StoreError::DeviceSecretExists)
+            ),
+            "never overwrites"
+        );
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         assert!(matches!(
             read_device_secret(&path),

@@ -323,6 +323,18 @@ fn bad_input_gives_a_clear_message_and_a_non_zero_exit() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("あと9回"));
+    // An empty PIN (a script bug) is refused without costing an attempt.
+    let out = Command::new(env!("CARGO_BIN_EXE_outreach"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--device-secret")
+        .arg(dir.join("config").join("device.key"))
+        .args(["person", "list"])
+        .env("OUTREACH_PIN", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PINが空です"));
     let st = json(dir, &["status"]);
     assert_eq!(st["wrong_pins"], 1);
     // Nothing personal in any error message.

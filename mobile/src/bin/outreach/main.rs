@@ -318,15 +318,24 @@ impl Ctx {
 }
 
 fn read_pin(prompt: &str, env: &str) -> Result<String, Failure> {
-    if let Ok(p) = std::env::var(env) {
-        return Ok(p);
+    let pin = match std::env::var(env) {
+        Ok(p) => p,
+        Err(_) => rpassword::prompt_password(prompt).map_err(|_| Failure {
+            code: "no_pin",
+            message: texts::NO_PIN_SOURCE.into(),
+            exit: texts::exit::PIN,
+            field_errors: Vec::new(),
+        })?,
+    };
+    if pin.is_empty() {
+        return Err(Failure {
+            code: "empty_pin",
+            message: texts::EMPTY_PIN.into(),
+            exit: texts::exit::PIN,
+            field_errors: Vec::new(),
+        });
     }
-    rpassword::prompt_password(prompt).map_err(|_| Failure {
-        code: "no_pin",
-        message: texts::NO_PIN_SOURCE.into(),
-        exit: texts::exit::PIN,
-        field_errors: Vec::new(),
-    })
+    Ok(pin)
 }
 
 fn read_new_pin() -> Result<Pin, Failure> {

@@ -13,6 +13,7 @@ pub const PIN_PROMPT: &str = "PINを入力してください: ";
 pub const NEW_PIN_PROMPT: &str = "新しいPINを入力してください（6文字以上）: ";
 pub const NEW_PIN_CONFIRM: &str = "確認のため、もう一度入力してください: ";
 pub const PIN_MISMATCH: &str = "2回入力したPINが一致しません。もう一度やり直してください。";
+pub const EMPTY_PIN: &str = "PINが空です。PINを入力してください（空のPINは試行回数に数えません）。";
 pub const NO_PIN_SOURCE: &str =
     "PINを読み取れません。端末から実行するか、環境変数 OUTREACH_PIN にPINを設定してください。";
 pub const INIT_DONE: &str = "暗号化ストアを作成しました。PINは忘れないようにしてください（PINを忘れるとデータは読めません）。";
@@ -87,6 +88,11 @@ pub fn store_error(e: &StoreError, dir: &str) -> (&'static str, String, u8) {
         E::DeviceSecretMissing => (
             "device_secret_missing",
             "この端末の鍵ファイルが見つかりません。データフォルダだけを別の端末に移しても開けません。システム担当者に連絡してください。".into(),
+            exit::KEYS,
+        ),
+        E::DeviceSecretExists => (
+            "device_secret_exists",
+            "指定された場所に以前の鍵ファイルが残っています。上書きはしません。別の場所を --device-secret で指定するか、システム担当者に連絡してください。".into(),
             exit::KEYS,
         ),
         E::DeviceSecretUnsafe(_) => (
