@@ -5,7 +5,7 @@
 //!
 //! It owns:
 //! - the encrypted offline store ([`store`]): one SQLite file (WAL) whose
-//!   every record is sealed with AES-256-GCM ([`crypto`]), bound to its
+//!   every record is sealed with AES-256-GCM (`crypto`), bound to its
 //!   table, id and version; versioned migrations;
 //! - the keys ([`keys`], [`secret`]): a random data key wrapped by
 //!   Argon2id(PIN, device secret), PIN change, wrong-PIN count and key
@@ -14,6 +14,29 @@
 //!   with its protocol operation into the outbox in the same transaction;
 //! - what the sync client (issue 5) needs: the outbox in order,
 //!   acknowledgement and rejection, applying pulled pages, the pull cursor.
+//!
+//! ## The API the front ends and the sync client use
+//!
+//! - life cycle: [`Store::init`] (PIN, [`KdfParams::PRODUCTION`]),
+//!   [`Store::open`] (locked), [`Store::unlock`], [`Store::lock`],
+//!   [`Store::check_idle`], [`Store::change_pin`], [`Store::set_kdf_params`],
+//!   [`Store::destroy_keys`], [`Store::wipe`], [`Store::wipe_files`],
+//!   [`Store::status`];
+//! - domain: [`Store::create_person`], [`Store::update_person`] (any
+//!   `PersonField`, household included), [`Store::change_stage`],
+//!   [`Store::record_consent`], [`Store::withdraw_consent`],
+//!   [`Store::log_contact`], [`Store::correct_contact`], [`Store::escalate`];
+//! - views: [`Store::person`], [`Store::person_record`], [`Store::persons`],
+//!   [`Store::search`], [`Store::caseload`], [`Store::timeline`],
+//!   [`Store::damaged_records`];
+//! - sync: [`Store::outbox_status`], [`Store::outbox_batch`],
+//!   [`Store::note_push_attempt`], [`Store::acknowledge`],
+//!   [`Store::record_rejection`], [`Store::outbox_rejected`],
+//!   [`Store::resolve_rejection`], [`Store::apply_pull_page`],
+//!   [`Store::pull_cursor`], [`Store::identity`], [`Store::set_identity`].
+//!
+//! Errors are [`StoreError`]; lists come as [`Listing`] with the records
+//! that were found damaged and set aside on the way.
 //!
 //! It must never:
 //! - write plaintext personal data anywhere on disk (database, `-wal`,

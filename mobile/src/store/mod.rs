@@ -5,7 +5,7 @@
 //! the PIN; [`Store::lock`] (or the idle time) forgets the keys;
 //! [`Store::wipe`] destroys keys and files.
 //!
-//! Every record is sealed (see [`crate::crypto`]); the SQL of each table
+//! Every record is sealed (see `crypto.rs`); the SQL of each table
 //! lives in this module and its children only. A record that fails to open
 //! is moved to the `quarantine` table and reported, and the rest of the
 //! store keeps working.
@@ -538,19 +538,28 @@ impl Store {
         let destroyed = self.destroy_keys();
         let Store { conn, cfg, .. } = self;
         let _ = conn.close();
-        let db = cfg.db_path();
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut p = db.clone().into_os_string();
-            p.push(suffix);
-            let p = PathBuf::from(p);
-            match std::fs::remove_file(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let _ = std::fs::remove_dir(&cfg.data_dir);
+        remove_db_files(&cfg)?;
         destroyed
+    }
+
+    /// Wipes a store that cannot be opened (a damaged or foreign database
+    /// file): removes the device secret (when its place is known: configured,
+    /// or named after the store id if that can still be read) and the
+    /// database files. Use [`Store::wipe`] when the store opens.
+    pub fn wipe_files(cfg: &StoreConfig) -> Result<()> {
+        let db = cfg.db_path();
+        let store_id = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .ok()
+            .and_then(|c| get_meta(&c, "store_id").ok().flatten());
+        let secret = match (&cfg.device_secret_path, store_id) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(id)) => resolve_secret_path(cfg, &id).ok(),
+            (None, None) => None,
+        };
+        if let Some(p) = secret {
+            keys::destroy_device_secret(&p)?;
+        }
+        remove_db_files(cfg)
     }
 
     /// The store's state, readable while locked.
@@ -675,6 +684,23 @@ impl Store {
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Removes the database, its WAL and shared-memory files, and the data
+/// folder if it is then empty.
+fn remove_db_files(cfg: &StoreConfig) -> Result<()> {
+    let db = cfg.db_path();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = db.clone().into_os_string();
+        p.push(suffix);
+        match std::fs::remove_file(PathBuf::from(p)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let _ = std::fs::remove_dir(&cfg.data_dir);
+    Ok(())
 }
 
 fn resolve_secret_path(cfg: &StoreConfig, store_id: &str) -> Result<PathBuf> {

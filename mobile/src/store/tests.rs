@@ -867,3 +867,17 @@ fn the_store_can_move_to_a_store_thread() {
     fn assert_send<T: Send>() {}
     assert_send::<Store>();
 }
+
+#[test]
+fn a_store_that_cannot_be_opened_can_still_be_wiped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(dir.path());
+    s.create_person(hanako()).unwrap();
+    drop(s);
+    let db = cfg(dir.path()).db_path();
+    std::fs::write(&db, b"this is not a database, just garbage bytes..........").unwrap();
+    assert!(Store::open(cfg(dir.path())).is_err());
+    Store::wipe_files(&cfg(dir.path())).unwrap();
+    assert!(!db.exists());
+    assert!(!dir.path().join("secret").join("device.key").exists());
+}

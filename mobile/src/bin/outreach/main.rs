@@ -656,8 +656,14 @@ fn run(cli: Cli) -> Out {
             if !yes {
                 return Err(Failure::usage(texts::WIPE_NEEDS_YES.into()));
             }
-            let s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
-            s.wipe().map_err(|e| ctx.fail(e))?;
+            match Store::open(ctx.cfg.clone()) {
+                Ok(s) => s.wipe().map_err(|e| ctx.fail(e))?,
+                Err(StoreError::NotInitialized) => {
+                    return Err(ctx.fail(StoreError::NotInitialized));
+                }
+                // A database that does not open is still wiped.
+                Err(_) => Store::wipe_files(&ctx.cfg).map_err(|e| ctx.fail(e))?,
+            }
             Ok((texts::WIPE_DONE.into(), json!({"wiped": true})))
         }
     }
