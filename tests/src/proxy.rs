@@ -30,7 +30,8 @@ pub enum Fault {
     Refuse,
     /// Wait before forwarding anything in either direction.
     Delay(Duration),
-    /// Forward only the first `n` bytes of the request, then close both ends.
+    /// Forward only the first `n` bytes sent by the client (over all requests
+    /// on the connection), then close both ends; answers flow until then.
     CutRequestAfter(usize),
     /// Forward the request; forward only the first `n` bytes of the response,
     /// then close both ends.
@@ -141,7 +142,13 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) -> st
             }
         }
         Fault::CutRequestAfter(n) => {
-            copy_limited(&mut cr, &mut sw, n).await?;
+            // Answers flow normally until `n` request bytes have passed.
+            let up = copy_limited(&mut cr, &mut sw, n);
+            let down = tokio::io::copy(&mut sr, &mut cw);
+            tokio::select! {
+                r = up => { r?; }
+                r = down => { r?; }
+            }
         }
         Fault::CutResponseAfter(n) => {
             let up = tokio::io::copy(&mut cr, &mut sw);

@@ -35,6 +35,12 @@ pub const USERS: &[(&str, &str, &str, Option<&str>)] = &[
         "outreach-worker",
         Some("架空班A"),
     ),
+    (
+        "worker-a3",
+        "架空 支援員A3",
+        "outreach-worker",
+        Some("架空班A"),
+    ),
     ("supervisor-a", "架空 監督A", "supervisor", Some("架空班A")),
     (
         "worker-b",
