@@ -28,7 +28,7 @@ impl Rng {
 async fn run(seed: u64, steps: usize) {
     let server = ServerProcess::start();
     seed_users(&server);
-    let mut devices = vec![
+    let mut devices = [
         Device::enroll(&server, "worker-a").await,
         Device::enroll(&server, "worker-a2").await,
         Device::enroll(&server, "worker-a3").await,
