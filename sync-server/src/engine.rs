@@ -407,12 +407,12 @@ fn apply(
                     "a contact log's author must be the device's worker",
                 ));
             }
-            if !cache.contains_key(&c.person_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry(c.person_id) {
                 let found = match tx.person(c.person_id)? {
                     Some(p) => Some((p.snapshot.person.team, latest_case(tx, c.person_id)?)),
                     None => None,
                 };
-                cache.insert(c.person_id, found);
+                slot.insert(found);
             }
             let Some(Some((team, case))) = cache.get(&c.person_id).cloned() else {
                 return Err(reject(

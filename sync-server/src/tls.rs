@@ -1,14 +1,61 @@
-//! HTTPS with rustls.
+//! HTTPS with rustls (ring provider; no OpenSSL): certificate chain and key
+//! from PEM files, graceful shutdown on SIGTERM like the plain listener.
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
-/// Serves `app` over HTTPS.
-pub async fn serve_tls(
-    _addr: SocketAddr,
-    _cert: &Path,
-    _key: &Path,
-    _app: axum::Router,
+use axum_server::Handle;
+use axum_server::tls_rustls::RustlsConfig;
+
+/// Loads the PEM certificate chain and private key.
+pub async fn config(cert: &Path, key: &Path) -> Result<RustlsConfig, String> {
+    // One process-wide provider; a second install is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    RustlsConfig::from_pem_chain_file(cert, key)
+        .await
+        .map_err(|e| format!("cannot load the TLS certificate or key: {e}"))
+}
+
+/// Serves `app` over HTTPS until `shutdown` resolves, then finishes the
+/// requests in flight (up to 30 s).
+pub async fn serve_tls_until(
+    addr: SocketAddr,
+    cert: &Path,
+    key: &Path,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 ) -> Result<(), String> {
-    Err("HTTPS is not built into this server yet: run it on loopback behind a TLS-terminating reverse proxy".into())
+    let cfg = config(cert, key).await?;
+    let handle: Handle<SocketAddr> = Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        h.graceful_shutdown(Some(Duration::from_secs(30)));
+    });
+    if let Some(tx) = bound {
+        let h = handle.clone();
+        tokio::spawn(async move {
+            if let Some(a) = h.listening().await {
+                let _ = tx.send(a);
+            }
+        });
+    }
+    tracing::info!(addr = %addr, "listening (HTTPS)");
+    axum_server::bind_rustls(addr, cfg)
+        .handle(handle)
+        .serve(app.into_make_service())
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}
+
+/// Serves `app` over HTTPS until SIGTERM or Ctrl-C.
+pub async fn serve_tls(
+    addr: SocketAddr,
+    cert: &Path,
+    key: &Path,
+    app: axum::Router,
+) -> Result<(), String> {
+    serve_tls_until(addr, cert, key, app, crate::cli::shutdown_signal(), None).await
 }

@@ -124,3 +124,134 @@ async fn real_listener_round_trip_and_graceful_shutdown() {
     let n = store::read(&reopened, |tx: &mut dyn Tx| tx.contact_count()).unwrap();
     assert_eq!(n, 50);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_rustls() {
+    let w = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    // A throwaway self-signed certificate for 127.0.0.1 (test tooling only).
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl is needed to make a test certificate");
+    assert!(status.success());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
+    let app = sync_server::app(w.state.clone());
+    let (c, k) = (cert.clone(), key.clone());
+    let server = tokio::spawn(async move {
+        sync_server::tls::serve_tls_until(
+            "127.0.0.1:0".parse().unwrap(),
+            &c,
+            &k,
+            app,
+            async move {
+                let _ = stop_rx.await;
+            },
+            Some(bound_tx),
+        )
+        .await
+    });
+    let addr = bound_rx.await.unwrap();
+    let url = format!("https://127.0.0.1:{}/healthz", addr.port());
+    let cert_s = cert.display().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("curl")
+            .args(["-sS", "--cacert", &cert_s, &url])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["status"], "ok");
+    // Plain HTTP to the TLS port gets no answer.
+    let plain = reqwest::get(format!("http://127.0.0.1:{}/healthz", addr.port())).await;
+    assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true));
+    stop_tx.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+#[test]
+fn plain_http_is_refused_off_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
+        .args([
+            "--database",
+            &format!("sqlite://{}/x.db", dir.path().display()),
+            "--listen",
+            "0.0.0.0:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing plain HTTP"));
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
+        .args([
+            "--database",
+            &format!("sqlite://{}/x.db", dir.path().display()),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("OUTREACH_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(up, "server did not start");
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit {:?}", out.status);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("shutting down"), "{log}");
+}
