@@ -344,3 +344,51 @@ fn bad_input_gives_a_clear_message_and_a_non_zero_exit() {
     assert!(!dir.join("data").exists());
     assert!(!dir.join("config").join("device.key").exists());
 }
+
+#[test]
+fn pin_change_lock_and_status_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["init"]);
+    json(dir, &["person", "add", "--alias", ALIAS]);
+    let run = |args: &[&str], pin: &str, new_pin: &str| {
+        Command::new(env!("CARGO_BIN_EXE_outreach"))
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .arg("--device-secret")
+            .arg(dir.join("config").join("device.key"))
+            .args(args)
+            .env("OUTREACH_PIN", pin)
+            .env("OUTREACH_NEW_PIN", new_pin)
+            .output()
+            .unwrap()
+    };
+    // Too short a new PIN is refused with the rule.
+    let out = run(&["change-pin"], "246813", "123");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("6文字以上"));
+    let out = run(&["change-pin"], "246813", "はむらのそら");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["person", "list"], "246813", "");
+    assert_eq!(out.status.code(), Some(3), "the old PIN no longer opens");
+    let out = run(&["--json", "person", "list"], "はむらのそら", "");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["persons"][0]["alias"], ALIAS);
+    // Lock folds the WAL in and needs no PIN; status reads without the key.
+    let out = run(&["lock"], "", "");
+    assert!(out.status.success());
+    let out = run(&["--json", "status"], "", "");
+    let st: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(st["unlocked"], false);
+    assert_eq!(st["wrong_pins"], 0, "reset by the right PIN");
+    assert_eq!(
+        st["schema_version"],
+        outreach_mobile::store::schema::LATEST_VERSION
+    );
+    assert_eq!(st["outbox"]["pending"], 1);
+}
