@@ -152,3 +152,63 @@ fn killing_the_writer_never_loses_a_committed_contact() {
         stored.len()
     );
 }
+
+const UNLOCK_CHILD_ENV: &str = "OUTREACH_KILL_UNLOCK_DIR";
+
+/// The child for the next test: tries a PIN, slowly (production Argon2id).
+#[test]
+fn kill_unlock_child() {
+    let Some(dir) = std::env::var_os(UNLOCK_CHILD_ENV).map(PathBuf::from) else {
+        return;
+    };
+    let mut s = Store::open(cfg(&dir)).expect("open");
+    println!("TRYING");
+    let _ = s.unlock(&Pin::for_unlock("999999".into()));
+    println!("DONE");
+}
+
+/// Killing the app while it checks a PIN does not give a free try: the
+/// attempt is counted before the key derivation starts.
+#[test]
+fn killing_the_app_mid_unlock_still_counts_the_attempt() {
+    if std::env::var_os(CHILD_ENV).is_some() || std::env::var_os(UNLOCK_CHILD_ENV).is_some() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    drop(Store::init(cfg(dir), &pin(), None, KdfParams::PRODUCTION).unwrap());
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "kill_unlock_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(UNLOCK_CHILD_ENV, dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(l)) if l.contains("TRYING") => break,
+            Some(Ok(_)) => continue,
+            _ => panic!("the child did not start"),
+        }
+    }
+    // Argon2id at production parameters takes ~0.5 s: kill well inside it.
+    std::thread::sleep(Duration::from_millis(100));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let rest: Vec<String> = lines.map_while(|l| l.ok()).collect();
+    assert!(
+        !rest.iter().any(|l| l.contains("DONE")),
+        "the attempt finished before the kill; the test proves nothing"
+    );
+    let mut s = Store::open(cfg(dir)).unwrap();
+    assert_eq!(s.status().unwrap().wrong_pins, 1);
+    // And the right PIN still opens (and resets the count).
+    s.unlock(&pin()).unwrap();
+    assert_eq!(s.status().unwrap().wrong_pins, 0);
+}
