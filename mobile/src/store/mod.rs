@@ -585,9 +585,43 @@ impl Store {
         self.identity
     }
 
-    /// Records the identity the server gave at enrolment.
+    /// Records the identity the server gave at enrolment. Operations still
+    /// in the outbox (made before enrolment) are re-stamped with the new
+    /// device id, in the same transaction, so the server accepts them; that
+    /// needs the key when there are any.
     pub fn set_identity(&mut self, identity: Identity) -> Result<()> {
+        let pending = self.outbox_status()?.pending;
+        let sealer = match (&self.session, pending) {
+            (_, 0) => None,
+            (Some(s), _) => Some(&s.sealer),
+            (None, _) => return Err(StoreError::Locked),
+        };
         let tx = self.conn.transaction()?;
+        if let Some(sealer) = sealer {
+            let rows: Vec<(String, i64, Vec<u8>)> = {
+                let mut st = tx.prepare("SELECT op_id, version, sealed FROM outbox")?;
+                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<_>>()?
+            };
+            for (id, version, sealed) in rows {
+                let Some(mut op) = open_value::<outreach_shared::protocol::Operation>(
+                    sealer, "outbox", &id, version, &sealed,
+                ) else {
+                    set_aside(&tx, "outbox", &id, self.cfg.clock.now())?;
+                    continue;
+                };
+                op.device_id = identity.device_id;
+                op.hlc = Hlc::new(op.hlc.wall_ms, op.hlc.counter, identity.device_id);
+                if let outreach_shared::protocol::Payload::CreatePerson(p) = &mut op.payload {
+                    p.team = identity.team_id;
+                }
+                let resealed = seal_value(sealer, "outbox", &id, version, &op)?;
+                tx.execute(
+                    "UPDATE outbox SET sealed = ?1 WHERE op_id = ?2",
+                    params![resealed, id],
+                )?;
+            }
+        }
         set_meta(&tx, "device_id", &identity.device_id.to_string())?;
         set_meta(&tx, "user_id", &identity.user_id.to_string())?;
         set_meta(&tx, "team_id", &identity.team_id.to_string())?;

@@ -881,3 +881,42 @@ fn a_store_that_cannot_be_opened_can_still_be_wiped() {
     assert!(!db.exists());
     assert!(!dir.path().join("secret").join("device.key").exists());
 }
+
+#[test]
+fn enrolment_restamps_operations_made_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(dir.path());
+    let p = s.create_person(hanako()).unwrap();
+    s.log_contact(visit(p.id, None)).unwrap();
+    let before = s.outbox_batch(10).unwrap().items;
+    let enrolled = Identity {
+        device_id: DeviceId::new_v7(5, [5; 10]),
+        user_id: s.identity().user_id,
+        team_id: TeamId::new_v7(5, [6; 10]),
+    };
+    s.lock();
+    assert!(matches!(s.set_identity(enrolled), Err(StoreError::Locked)));
+    s.unlock(&pin()).unwrap();
+    s.set_identity(enrolled).unwrap();
+    let after = s.outbox_batch(10).unwrap().items;
+    assert_eq!(after.len(), 2);
+    let ctx = ValidationContext::at(t0());
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!(a.op.id, b.op.id);
+        assert_eq!(b.op.device_id, enrolled.device_id);
+        assert_eq!(b.op.hlc.node, enrolled.device_id);
+        assert_eq!(a.op.hlc.wall_ms, b.op.hlc.wall_ms);
+        b.op.validate(&ctx).unwrap();
+    }
+    match &after[0].op.payload {
+        Payload::CreatePerson(sent) => assert_eq!(sent.team, enrolled.team_id),
+        other => panic!("unexpected {}", other.type_name()),
+    }
+    let next = s.create_person(hanako()).unwrap();
+    let ops = s.outbox_batch(10).unwrap().items;
+    assert_eq!(ops[2].op.hlc.node, enrolled.device_id);
+    assert_eq!(next.team, enrolled.team_id);
+    drop(s);
+    let s = Store::open(cfg(dir.path())).unwrap();
+    assert_eq!(s.identity(), enrolled);
+}
