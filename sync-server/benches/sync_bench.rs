@@ -31,6 +31,15 @@ use sync_server::store::{Store, StoreOptions};
 
 const BATCH: usize = 500;
 const TOTAL_CONTACTS: usize = 100_000;
+
+/// `SYNC_BENCH_CONTACTS=N` shortens the ingest (for profiling the rest).
+fn total_contacts() -> usize {
+    std::env::var("SYNC_BENCH_CONTACTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(TOTAL_CONTACTS)
+        .max(BATCH * 20)
+}
 const DEVICES: usize = 200;
 const OPS_PER_DEVICE: usize = 20;
 
@@ -151,7 +160,23 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn main() {
+    println!(
+        "machine: {} cores, load average before: {} (other processes skew these figures)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        loadavg()
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("bench.db");
     let now = Utc::now();
@@ -284,7 +309,7 @@ fn main() {
         };
         push(ingest.id, ingest.token.clone(), ops).await;
         let sample = serde_json::to_vec(&ingest.contact(persons[0], &text)).expect("json").len();
-        let batches: Vec<Vec<Operation>> = (0..TOTAL_CONTACTS / BATCH)
+        let batches: Vec<Vec<Operation>> = (0..total_contacts() / BATCH)
             .map(|b| (0..BATCH).map(|i| ingest.contact(persons[(b * BATCH + i) % persons.len()], &text)).collect())
             .collect();
         let started = Instant::now();
@@ -310,7 +335,7 @@ fn main() {
         let (rss, hwm) = rss_kib(pid);
         println!(
             "memory with {} stored contacts: RSS {:.1} MiB (peak {:.1} MiB, idle before {:.1} MiB) (target <= 60 MiB)",
-            TOTAL_CONTACTS,
+            measured_ops,
             rss as f64 / 1024.0,
             hwm as f64 / 1024.0,
             idle_rss as f64 / 1024.0
@@ -395,4 +420,5 @@ fn main() {
         println!("memory at the end: RSS {:.1} MiB, peak {:.1} MiB", rss as f64 / 1024.0, hwm as f64 / 1024.0);
     });
     drop(server);
+    println!("load average after: {}", loadavg());
 }

@@ -1281,3 +1281,79 @@ async fn demo_data_seeds_and_is_visible_per_role() {
     assert_eq!(list.items[0].escalation.urgency, Urgency::Emergency);
     assert!(sync_server::audit::verify(&*w.store).is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_pushes_commit_together_and_stay_exactly_once() {
+    let w = World::new();
+    let mut devices = Vec::new();
+    for i in 0..12 {
+        devices.push(
+            w.worker_device(
+                &format!("w{i}"),
+                if i % 2 == 0 {
+                    "班A（見本）"
+                } else {
+                    "班B（見本）"
+                },
+            )
+            .await,
+        );
+    }
+    let mut batches = Vec::new();
+    for d in devices.iter_mut() {
+        let (pid, c) = d.create_person("架空 同時");
+        let mut ops = vec![c];
+        for k in 0..10 {
+            ops.push(d.log_contact(pid, &format!("（架空）{k}")).1);
+        }
+        batches.push(ops);
+    }
+    let w = std::sync::Arc::new(w);
+    let mut tasks = Vec::new();
+    // Every batch twice at once, plus a bad request in the same moment.
+    for round in 0..2 {
+        for (i, ops) in batches.iter().enumerate() {
+            let w = w.clone();
+            let ops = ops.clone();
+            let d = Device {
+                id: devices[i].id,
+                token: devices[i].token.clone(),
+                user: devices[i].user,
+                team: devices[i].team,
+                counter: 0,
+            };
+            tasks.push(tokio::spawn(async move {
+                let r = w.push_ok(&d, &ops).await;
+                (round, r)
+            }));
+        }
+    }
+    let bad = w.call(
+        "POST",
+        "/api/v1/enroll",
+        None,
+        Some(json!({"protocol":"1.0","code":"WRONG-CODE-0000","device_label":"x","platform":"x"})),
+    );
+    let (s, _) = bad.await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let mut applied = 0;
+    let mut duplicate = 0;
+    for t in tasks {
+        let (_, results) = t.await.unwrap();
+        for r in results {
+            match r.outcome {
+                Outcome::Applied { .. } => applied += 1,
+                Outcome::Duplicate { .. } => duplicate += 1,
+                o => panic!("{o:?}"),
+            }
+        }
+    }
+    assert_eq!(applied, 12 * 11, "each operation applied exactly once");
+    assert_eq!(
+        duplicate,
+        12 * 11,
+        "the concurrent second delivery is a duplicate"
+    );
+    assert_eq!(count(&w, "contacts"), 120);
+    assert!(sync_server::audit::verify(&*w.store).is_ok());
+}

@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS operations (
     content_hash BLOB NOT NULL,
     seq INTEGER NOT NULL,
     received_at TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS persons (
     id TEXT PRIMARY KEY,
     team_id TEXT NOT NULL,
@@ -107,7 +107,9 @@ CREATE TABLE IF NOT EXISTS changes (
     hlc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS changes_team_seq ON changes (team_id, seq);
-CREATE INDEX IF NOT EXISTS changes_entity ON changes (kind, entity_id);
+-- Only mutable records are replaced; contact logs and conflicts never are.
+CREATE INDEX IF NOT EXISTS changes_entity ON changes (kind, entity_id)
+    WHERE kind IN ('person', 'case', 'review');
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -917,11 +919,23 @@ impl Tx for SqliteTx<'_> {
         let kind = enum_text(&c.kind);
         let entity = c.entity.to_string();
         if c.replace {
-            let mut st = self
-                .tx
-                .prepare_cached("DELETE FROM changes WHERE kind = ?1 AND entity_id = ?2")
-                .map_err(db)?;
-            st.execute(params![kind, entity]).map_err(db)?;
+            // The kind is spelled out so the partial index applies.
+            let sql = match c.kind {
+                EntityKind::Person => {
+                    "DELETE FROM changes WHERE kind = 'person' AND entity_id = ?1"
+                }
+                EntityKind::Case => "DELETE FROM changes WHERE kind = 'case' AND entity_id = ?1",
+                EntityKind::Review => {
+                    "DELETE FROM changes WHERE kind = 'review' AND entity_id = ?1"
+                }
+                EntityKind::Contact | EntityKind::Conflict => {
+                    return Err(StoreError::Corrupt(
+                        "only mutable records are replaced".into(),
+                    ));
+                }
+            };
+            let mut st = self.tx.prepare_cached(sql).map_err(db)?;
+            st.execute(params![entity]).map_err(db)?;
         }
         let mut st = self
             .tx
