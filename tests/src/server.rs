@@ -15,17 +15,24 @@ pub struct ServerProcess {
     child: Option<Child>,
     addr: SocketAddr,
     dir: tempfile::TempDir,
+    extra: Vec<String>,
 }
 
 impl ServerProcess {
     /// Starts a server with a fresh SQLite database in a temporary folder.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts a server with extra `serve` flags (e.g. rate limits).
+    pub fn start_with(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let addr = free_port();
         let mut s = Self {
             child: None,
             addr,
             dir,
+            extra: extra.iter().map(|a| a.to_string()).collect(),
         };
         s.spawn();
         s
@@ -60,6 +67,7 @@ impl ServerProcess {
             .arg(self.database_url())
             .arg("--listen")
             .arg(self.addr.to_string())
+            .args(&self.extra)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

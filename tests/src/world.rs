@@ -196,6 +196,11 @@ impl Device {
         panic!("sync never succeeded: {last:?}");
     }
 
+    /// The device's bearer token (the store keeps it sealed too).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     pub fn identity(&self) -> Identity {
         self.store.identity()
     }

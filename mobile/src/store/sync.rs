@@ -87,11 +87,12 @@ impl Store {
     /// Notes that these operations were sent (for backoff and support).
     pub fn note_push_attempt(&mut self, ids: &[OperationId]) -> Result<()> {
         let tx = self.conn.transaction()?;
-        for id in ids {
-            tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1 WHERE op_id = ?1",
-                [id.to_string()],
-            )?;
+        {
+            let mut st =
+                tx.prepare_cached("UPDATE outbox SET attempts = attempts + 1 WHERE op_id = ?1")?;
+            for id in ids {
+                st.execute([id.to_string()])?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -103,8 +104,11 @@ impl Store {
     pub fn acknowledge(&mut self, ids: &[OperationId]) -> Result<usize> {
         let tx = self.conn.transaction()?;
         let mut n = 0;
-        for id in ids {
-            n += tx.execute("DELETE FROM outbox WHERE op_id = ?1", [id.to_string()])?;
+        {
+            let mut st = tx.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?;
+            for id in ids {
+                n += st.execute([id.to_string()])?;
+            }
         }
         tx.commit()?;
         Ok(n)

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use crate::store::Store;
 
 /// Operations per push request.
-pub const PUSH_BATCH: usize = 500;
+pub const PUSH_BATCH: usize = 1000;
 /// Changes per pull page.
 pub const PULL_PAGE: u32 = 1000;
 
