@@ -182,6 +182,19 @@ async fn login(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
+    // Password guessing: at most 10 attempts per username per minute.
+    let digest = crate::crypto::sha256(format!("login:{}", req.username).as_bytes());
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    let login_limits = crate::state::Limits {
+        rate_per_minute: 10,
+        burst: 10,
+        ..crate::state::Limits::default()
+    };
+    st.rate.check(
+        outreach_shared::DeviceId(uuid::Uuid::from_bytes(key)),
+        &login_limits,
+    )?;
     let ttl = st.limits.session_ttl;
     let store = st.store.clone();
     let res = tokio::task::spawn_blocking(move || {

@@ -327,18 +327,42 @@ async fn office_login_and_logout() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = w.call("GET", "/api/v1/cases", Some(&t), None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Password guessing is rate limited per username.
+    let mut limited = false;
+    for _ in 0..12 {
+        let (s, v) = w
+            .call(
+                "POST",
+                "/api/v1/login",
+                None,
+                Some(json!({"protocol":"1.0","username":"sv","password":"guess-guess"})),
+            )
+            .await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(v["code"], "rate_limited");
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited);
     // Password reset works and the old one stops working.
-    sync_server::admin::reset_password(&*w.store, "sv", "another-fictitious-pw", Utc::now())
+    w.user("sv2", Role::Supervisor, Some("班A（見本）"), None);
+    sync_server::admin::reset_password(&*w.store, "sv2", "another-fictitious-pw", Utc::now())
         .unwrap();
+    let login = |pw: &str| json!({"protocol":"1.0","username":"sv2","password":pw});
+    let (s, _) = w
+        .call("POST", "/api/v1/login", None, Some(login(PASSWORD)))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = w
         .call(
             "POST",
             "/api/v1/login",
             None,
-            Some(json!({"protocol":"1.0","username":"sv","password":PASSWORD})),
+            Some(login("another-fictitious-pw")),
         )
         .await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(s, StatusCode::OK);
 }
 
 #[tokio::test]
