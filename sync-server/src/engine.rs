@@ -194,7 +194,12 @@ pub fn push(
                 }
             }
         } else {
-            tx.savepoint()?;
+            // A contact log makes every check before its first write, so a
+            // rejection has nothing to undo; the other kinds get a savepoint.
+            let guarded = !matches!(op.payload, Payload::LogContact(_));
+            if guarded {
+                tx.savepoint()?;
+            }
             match apply(tx, caller, clock, op, now, &mut cache) {
                 Ok(seq) => {
                     tx.insert_operation(&OperationRow {
@@ -204,11 +209,15 @@ pub fn push(
                         seq,
                         received_at: now,
                     })?;
-                    tx.release_savepoint()?;
+                    if guarded {
+                        tx.release_savepoint()?;
+                    }
                     Outcome::Applied { seq }
                 }
                 Err(OpError::Rejected(r)) => {
-                    tx.rollback_savepoint()?;
+                    if guarded {
+                        tx.rollback_savepoint()?;
+                    }
                     Outcome::Rejected(r)
                 }
                 Err(OpError::Store(e)) => return Err(e),
