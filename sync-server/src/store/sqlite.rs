@@ -919,23 +919,20 @@ impl Tx for SqliteTx<'_> {
         let kind = enum_text(&c.kind);
         let entity = c.entity.to_string();
         if c.replace {
-            // The kind is spelled out so the partial index applies.
-            let sql = match c.kind {
-                EntityKind::Person => {
-                    "DELETE FROM changes WHERE kind = 'person' AND entity_id = ?1"
-                }
-                EntityKind::Case => "DELETE FROM changes WHERE kind = 'case' AND entity_id = ?1",
-                EntityKind::Review => {
-                    "DELETE FROM changes WHERE kind = 'review' AND entity_id = ?1"
-                }
-                EntityKind::Contact | EntityKind::Conflict => {
-                    return Err(StoreError::Corrupt(
-                        "only mutable records are replaced".into(),
-                    ));
-                }
-            };
-            let mut st = self.tx.prepare_cached(sql).map_err(db)?;
-            st.execute(params![entity]).map_err(db)?;
+            if matches!(c.kind, EntityKind::Contact | EntityKind::Conflict) {
+                return Err(StoreError::Corrupt(
+                    "only mutable records are replaced".into(),
+                ));
+            }
+            // The index's own WHERE term is repeated so SQLite uses it.
+            let mut st = self
+                .tx
+                .prepare_cached(
+                    "DELETE FROM changes
+                     WHERE kind IN ('person', 'case', 'review') AND kind = ?1 AND entity_id = ?2",
+                )
+                .map_err(db)?;
+            st.execute(params![kind, entity]).map_err(db)?;
         }
         let mut st = self
             .tx
