@@ -6,6 +6,7 @@
 //! The PIN comes from the `OUTREACH_PIN` environment variable or a prompt
 //! on the terminal. Each run unlocks, does one thing and forgets the keys.
 
+mod sync_cmd;
 mod texts;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
@@ -84,6 +85,20 @@ enum Command {
     ChangePin,
     /// 鍵をメモリから消去し、WALを書き戻す
     Lock,
+    /// サーバーに端末を登録する（スーパーバイザーが発行した登録コードで）
+    Enroll {
+        /// サーバーのアドレス（例: https://outreach.example.jp）
+        #[arg(long, env = "OUTREACH_SERVER")]
+        server: String,
+        /// 登録コード（1回限り、有効期限あり）
+        #[arg(long)]
+        code: String,
+        /// 端末の名前（端末一覧に表示）
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// サーバーと同期する（送信待ちを送り、変更を受け取る）
+    Sync,
     /// この端末のデータと鍵をすべて消去する
     Wipe {
         #[arg(long)]
@@ -269,7 +284,7 @@ enum OutboxCmd {
 }
 
 /// A failure with its code, message and exit code.
-struct Failure {
+pub(crate) struct Failure {
     code: &'static str,
     message: String,
     exit: u8,
@@ -285,17 +300,26 @@ impl Failure {
             field_errors: Vec::new(),
         }
     }
+
+    fn general(message: String) -> Failure {
+        Failure {
+            code: "failure",
+            message,
+            exit: texts::exit::FAILURE,
+            field_errors: Vec::new(),
+        }
+    }
 }
 
-type Out = Result<(String, Value), Failure>;
+pub(crate) type Out = Result<(String, Value), Failure>;
 
-struct Ctx {
+pub(crate) struct Ctx {
     cfg: StoreConfig,
     dir_text: String,
 }
 
 impl Ctx {
-    fn fail(&self, e: StoreError) -> Failure {
+    pub(crate) fn fail(&self, e: StoreError) -> Failure {
         let (code, message, exit) = texts::store_error(&e, &self.dir_text);
         let field_errors = match e {
             StoreError::Invalid(v) => v.0,
@@ -309,7 +333,7 @@ impl Ctx {
         }
     }
 
-    fn open_unlocked(&self) -> Result<Store, Failure> {
+    pub(crate) fn open_unlocked(&self) -> Result<Store, Failure> {
         let mut s = Store::open(self.cfg.clone()).map_err(|e| self.fail(e))?;
         let pin = read_pin(texts::PIN_PROMPT, "OUTREACH_PIN")?;
         s.unlock(&Pin::for_unlock(pin)).map_err(|e| self.fail(e))?;
@@ -338,7 +362,7 @@ fn read_pin(prompt: &str, env: &str) -> Result<String, Failure> {
     Ok(pin)
 }
 
-fn read_new_pin() -> Result<Pin, Failure> {
+pub(crate) fn read_new_pin() -> Result<Pin, Failure> {
     let pin = match std::env::var("OUTREACH_NEW_PIN") {
         Ok(p) => p,
         Err(_) => {
@@ -460,6 +484,7 @@ fn with_damaged(mut text: String, damaged: &[DamagedRecord]) -> String {
 }
 
 fn run(cli: Cli) -> Out {
+    let json_out = cli.json;
     let data_dir = match cli.data_dir.clone() {
         Some(d) => d,
         None => default_data_dir().ok_or_else(|| Failure::usage(texts::NO_DATA_DIR.into()))?,
@@ -518,9 +543,20 @@ fn run(cli: Cli) -> Out {
         Command::Status => {
             let mut s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
             let st = s.status().map_err(|e| ctx.fail(e))?;
-            let text = texts::status(&st);
-            Ok((text, serde_json::to_value(&st).unwrap_or(Value::Null)))
+            let (sync_text, sync_json) = sync_cmd::sync_status(&s);
+            let text = format!("{}\n{sync_text}", texts::status(&st));
+            let mut value = serde_json::to_value(&st).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut value {
+                m.insert("sync".into(), sync_json);
+            }
+            Ok((text, value))
         }
+        Command::Enroll {
+            server,
+            code,
+            label,
+        } => sync_cmd::enroll_cmd(&ctx, &server, &code, label),
+        Command::Sync => sync_cmd::sync_cmd(&ctx, json_out),
         Command::Person(cmd) => person(&ctx, cmd),
         Command::Contact(ContactCmd::Add(a)) => contact_add(&ctx, a),
         Command::Timeline { person } => timeline(&ctx, &person),

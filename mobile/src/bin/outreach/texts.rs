@@ -37,6 +37,72 @@ pub mod exit {
     pub const INVALID: u8 = 5;
     pub const NOT_FOUND: u8 = 6;
     pub const DAMAGED: u8 = 7;
+    /// Sync or enrolment did not complete (see the message).
+    pub const SYNC: u8 = 8;
+}
+
+// ---- enrolment and sync -------------------------------------------------
+
+pub const DEFAULT_DEVICE_LABEL: &str = "アウトリーチ端末";
+pub const NOT_ENROLLED: &str = "この端末はまだサーバーに登録されていません。スーパーバイザーから登録コードを受け取り、`outreach enroll --server アドレス --code コード` で登録してください。";
+pub const RUNTIME_FAILED: &str = "通信の準備ができませんでした。もう一度実行してください。";
+pub const SYNC_WAITING: &str = "サーバーに接続できません。少し待ってから再試行します…";
+pub const SYNC_DONE_LINE: &str = "同期が完了しました。";
+
+pub fn bad_server_url(url: &str) -> String {
+    format!(
+        "サーバーのアドレス「{url}」は使えません。https:// で始まるアドレスを指定してください。"
+    )
+}
+
+pub fn enrolled(name: &str, url: &str) -> String {
+    format!("{name}さんの端末として {url} に登録しました。")
+}
+
+pub fn sync_pushing(done: u64, total: u64) -> String {
+    let width = 30usize;
+    let filled = if total == 0 {
+        width
+    } else {
+        (done.min(total) as usize * width) / total as usize
+    };
+    format!(
+        "送信中 [{}{}] {done}/{total}件",
+        "#".repeat(filled),
+        "-".repeat(width - filled)
+    )
+}
+
+pub fn sync_pulling(pulled: u64) -> String {
+    format!("受信中 {pulled}件")
+}
+
+pub fn sync_done(sent: u64, refused: u64, pulled: u64, conflicts: u64, waiting: u64) -> String {
+    let mut s = format!("同期しました。送信 {sent}件、受信 {pulled}件。");
+    if refused > 0 || waiting > 0 {
+        s.push_str(&format!(
+            "\nサーバーが受け付けなかった変更が {waiting}件あります。`outreach outbox list` で理由を確認し、記録を直してください。"
+        ));
+    }
+    if conflicts > 0 {
+        s.push_str(&format!(
+            "\n同じ項目が別の端末でも変更されていました（{conflicts}件）。対象者の経過で両方の内容を確認してください。"
+        ));
+    }
+    s
+}
+
+pub fn sync_state(s: &outreach_mobile::store::SyncState) -> String {
+    let server = s.server_url.as_deref().unwrap_or("未登録");
+    let last = s
+        .last_success_at
+        .map(ja::local_datetime)
+        .unwrap_or_else(|| "まだありません".into());
+    let mut out = format!("サーバー: {server}\n最後に同期した日時: {last}");
+    if let Some(e) = &s.last_error {
+        out.push_str(&format!("\n前回の同期のエラー: {e}"));
+    }
+    out
 }
 
 fn kind_ja(kind: RecordKind) -> &'static str {
