@@ -115,12 +115,12 @@ async fn main() {
     let mut times = Vec::new();
     for round in 0..20 {
         let now = a.store.now();
-        for i in 0..10 {
+        for (i, &p) in persons.iter().take(10).enumerate() {
             a.store
-                .log_contact(contact(persons[i], N + round * 100 + i, now))
+                .log_contact(contact(p, N + round * 100 + i, now))
                 .unwrap();
             b.store
-                .log_contact(contact(persons[i], N + round * 100 + 50 + i, now))
+                .log_contact(contact(p, N + round * 100 + 50 + i, now))
                 .unwrap();
         }
         cb.sync_once(&Direct::new(&mut b.store), &mut |_| {})
