@@ -363,4 +363,32 @@ fn main() {
         prate,
         100.0 * rate / prate
     );
+    // One line per figure for `scripts/bench`'s table.
+    let row = |name: &str, value: String, target: &str, note: String| {
+        println!("RESULT\tstore\t{name}\t{value}\t{target}\t{note}");
+    };
+    row(
+        "unlock (Argon2id, production parameters)",
+        format!("{:.0} ms", ms(unlock)),
+        "0.3-1.5 s",
+        format!("m={} MiB, t={}", params.m_kib / 1024, params.t),
+    );
+    row(
+        &format!("log one contact, {stored} stored"),
+        format!("{rate:.0}/s, p99 {:.2} ms", ms(pct(&lat, 0.99))),
+        ">= 3000/s, p99 <= 2 ms",
+        format!("ceiling {prate:.0}/s, p99 {:.2} ms", ms(pct(&plat, 0.99))),
+    );
+    row(
+        &format!("caseload of {persons} with overdue"),
+        format!("{:.1} ms", ms(cl)),
+        "<= 50 ms",
+        String::new(),
+    );
+    row(
+        &format!("timeline of {timeline_len}"),
+        format!("{:.2} ms", ms(tl)),
+        "<= 10 ms",
+        String::new(),
+    );
 }
