@@ -11,9 +11,8 @@ use outreach_shared::access::{Action, Actor, Decision, Resource, Role, decide};
 use outreach_shared::merge::{FieldMerge, Versioned, merge_field};
 use outreach_shared::protocol::*;
 use outreach_shared::{
-    CaseId, CaseQueueItem, CaseStatus, ConsentRecord, ContactId, DeviceId, Hlc, HlcClock,
-    OperationId, Person, PersonId, Review, Stage, TeamId, UserId, ValidationContext,
-    ValidationErrors, Violation,
+    CaseId, CaseQueueItem, CaseStatus, ConsentRecord, DeviceId, Hlc, HlcClock, Person, PersonId,
+    Review, Stage, TeamId, UserId, ValidationContext, ValidationErrors, Violation,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -317,7 +316,7 @@ fn apply(
             Ok(seq)
         }
         Payload::UpdatePerson { changes } => {
-            let (mut row, case) = person_for_write(tx, actor, op.entity.id)?;
+            let (mut row, _) = person_for_write(tx, actor, op.entity.id)?;
             let mut conflicts = Vec::new();
             for ch in changes {
                 let name = ch.set.name();
@@ -333,19 +332,10 @@ fn apply(
                 );
                 conflicts.extend(r);
             }
-            finish_person(
-                tx,
-                caller,
-                op,
-                row,
-                case.as_ref(),
-                conflicts,
-                "push.update_person",
-                now,
-            )
+            finish_person(tx, caller, op, row, conflicts, "push.update_person", now)
         }
         Payload::ChangeStage { from, to, base } => {
-            let (mut row, case) = person_for_write(tx, actor, op.entity.id)?;
+            let (mut row, _) = person_for_write(tx, actor, op.entity.id)?;
             let current = row.snapshot.person.stage;
             if current != *from && current != *to && !current.can_move_to(*to) {
                 let mut e = ValidationErrors::default();
@@ -376,14 +366,13 @@ fn apply(
                 caller,
                 op,
                 row,
-                case.as_ref(),
                 conflicts.into_iter().collect(),
                 "push.change_stage",
                 now,
             )
         }
         Payload::RecordConsent { consent, base } => {
-            let (mut row, case) = person_for_write(tx, actor, op.entity.id)?;
+            let (mut row, _) = person_for_write(tx, actor, op.entity.id)?;
             let current = row.snapshot.person.consent.clone();
             let conflicts = merge_one(
                 &mut row,
@@ -401,7 +390,6 @@ fn apply(
                 caller,
                 op,
                 row,
-                case.as_ref(),
                 conflicts.into_iter().collect(),
                 "push.record_consent",
                 now,
@@ -654,7 +642,6 @@ fn finish_person(
     caller: &Caller,
     op: &Operation,
     row: PersonRow,
-    _case: Option<&CaseQueueItem>,
     conflicts: Vec<ConflictRecord>,
     action: &str,
     now: DateTime<Utc>,
@@ -1441,15 +1428,4 @@ pub fn authenticate(tx: &mut dyn Tx, token: &str, now: DateTime<Utc>) -> Result<
         });
     }
     Err(bad())
-}
-
-/// Placeholder-free helper for tests and the demo: whether an operation id
-/// is stored.
-pub fn has_operation(tx: &mut dyn Tx, id: OperationId) -> StoreResult<bool> {
-    Ok(tx.operation(id)?.is_some())
-}
-
-/// Whether a contact log is stored.
-pub fn has_contact(tx: &mut dyn Tx, id: ContactId) -> StoreResult<bool> {
-    Ok(tx.contact(id)?.is_some())
 }

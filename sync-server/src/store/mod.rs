@@ -8,9 +8,10 @@
 //! same tests. The backend is chosen once at start-up from the database URL
 //! ([`open`]).
 //!
-//! Backends are blocking; the HTTP layer calls them through
-//! `tokio::task::spawn_blocking` ([`crate::state::AppState::write`]), never
-//! on an async worker.
+//! Backends are blocking; the HTTP layer never calls them on an async
+//! worker: writes run on the dedicated writer thread ([`crate::writer`],
+//! group commit), reads through `tokio::task::spawn_blocking`
+//! ([`crate::state::AppState::read`]).
 
 pub mod sqlite;
 
