@@ -255,3 +255,131 @@ fn sigterm_stops_the_server_gracefully() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("shutting down"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_carry_no_personal_data_and_no_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let code = {
+        let store = SqliteStore::open(&path, &StoreOptions::default()).unwrap();
+        let now = chrono::Utc::now();
+        sync_server::admin::ensure_team(&store, "班A（見本）", now).unwrap();
+        sync_server::admin::add_user(
+            &store,
+            sync_server::admin::NewUser {
+                username: "w1".into(),
+                display_name: "架空 表示名".into(),
+                role: outreach_shared::access::Role::OutreachWorker,
+                team: Some("班A（見本）".into()),
+                agency: None,
+                password: None,
+            },
+            now,
+        )
+        .unwrap();
+        sync_server::admin::issue_code(&store, "w1", chrono::Duration::minutes(5), now)
+            .unwrap()
+            .to_string()
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
+        .args([
+            "--database",
+            &format!("sqlite://{}", path.display()),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("OUTREACH_LOG", "debug")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up);
+    let enrol: EnrollResponse = http
+        .post(format!("{base}/api/v1/enroll"))
+        .json(&EnrollRequest {
+            protocol: ProtocolVersion::CURRENT,
+            code: code.clone(),
+            device_label: "架空タブレット".into(),
+            platform: "linux".into(),
+        })
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut d = Device {
+        id: enrol.device_id,
+        token: enrol.token.clone(),
+        user: enrol.user_id,
+        team: enrol.team_id,
+        counter: 0,
+    };
+    let (pid, create) = d.create_person("架空 秘密太郎");
+    let (_, log) = d.log_contact(pid, "（架空）秘密の観察メモ");
+    let push = PushRequest {
+        protocol: ProtocolVersion::CURRENT,
+        device_id: d.id,
+        operations: vec![create, log],
+    };
+    let r = http
+        .post(format!("{base}/api/v1/sync/push"))
+        .bearer_auth(&d.token)
+        .json(&push)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A bad request whose body carries personal data.
+    let r = http
+        .post(format!("{base}/api/v1/sync/pull"))
+        .bearer_auth(&d.token)
+        .body(r#"{"protocol":"1.0","cursor":"架空 秘密太郎","limit":1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = http
+        .post(format!("{base}/api/v1/sync/pull"))
+        .bearer_auth(&d.token)
+        .json(&PullRequest {
+            protocol: ProtocolVersion::CURRENT,
+            cursor: 0,
+            limit: 100,
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let pid_s = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid_s])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("push committed"),
+        "the log is not empty: {log}"
+    );
+    for secret in ["架空", "秘密", &enrol.token, &code, "タブレット"] {
+        assert!(!log.contains(secret), "log leaks {secret:?}");
+    }
+}
