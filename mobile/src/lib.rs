@@ -46,6 +46,7 @@
 //!   serialized or printed;
 //! - let a front end touch SQL or crypto: they call [`Store`].
 
+pub mod app;
 pub(crate) mod crypto;
 pub mod error;
 pub mod keys;
