@@ -7,6 +7,7 @@
 //! All text a worker reads is in [`text`].
 
 pub mod core;
+pub mod runner;
 pub mod state;
 pub mod text;
 

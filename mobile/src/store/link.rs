@@ -80,6 +80,22 @@ impl Store {
         set_meta(&self.conn, "clock_offset_ms", &offset_ms.to_string())
     }
 
+    /// Sets how long the keys stay in memory without use, and remembers it.
+    pub fn set_idle_timeout(&mut self, idle: std::time::Duration) -> Result<()> {
+        self.cfg.idle_timeout = idle;
+        set_meta(&self.conn, "idle_timeout_s", &idle.as_secs().to_string())
+    }
+
+    /// The idle time chosen in the settings, if any (applied at unlock by
+    /// the app).
+    pub fn idle_timeout_setting(&self) -> Option<std::time::Duration> {
+        get_meta(&self.conn, "idle_timeout_s")
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok())
+            .map(std::time::Duration::from_secs)
+    }
+
     /// The device's own clock, without the server's correction (what the
     /// correction is computed against).
     pub fn device_clock(&self) -> DateTime<Utc> {

@@ -1,0 +1,359 @@
+//! Runs the [`Effect`]s the state machine asks for — on the store thread or
+//! the network — and turns their outcome into [`Msg`]s. Front-end neutral:
+//! the Dioxus UI awaits these futures on its own runtime.
+
+use std::time::Duration;
+
+use super::core::CoreHandle;
+use super::state::{Effect, Msg, ReturnedLog, SaveFailure, UnlockFailure};
+use super::text as t;
+use crate::KdfParams;
+use crate::error::StoreError;
+use crate::model::Identity;
+use crate::secret::Pin;
+use crate::shared::*;
+use crate::store::Store;
+use crate::sync::{Backoff, SyncClient, SyncError, SyncProgress, enroll};
+
+/// How hard a running app tries before it reports a failed sync.
+pub const APP_BACKOFF: Backoff = Backoff {
+    first: Duration::from_millis(500),
+    max: Duration::from_secs(8),
+    attempts: 3,
+};
+
+fn load_error(e: &StoreError) -> Msg {
+    match e {
+        StoreError::Locked => Msg::Locked,
+        _ => Msg::ReturnedLoaded(Err(SaveFailure::from_store(e).message())),
+    }
+}
+
+impl SaveFailure {
+    /// One line for a notice.
+    pub fn message(&self) -> String {
+        match self {
+            SaveFailure::Fields(f) => f
+                .iter()
+                .map(|(_, m)| m.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            SaveFailure::Locked => t::ERR_LOCKED.into(),
+            SaveFailure::Other(m) => m.clone(),
+        }
+    }
+}
+
+/// Runs one effect. `progress` receives sync progress as it happens.
+pub async fn run(
+    core: &CoreHandle,
+    effect: Effect,
+    kdf: KdfParams,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Vec<Msg> {
+    match effect {
+        Effect::Enroll { server, code, pin } => {
+            let resp = match enroll(&server, &code, t::APP_TITLE).await {
+                Ok(r) => r,
+                Err(e) => return vec![Msg::SetupFinished(Err(e.message_ja()))],
+            };
+            let sent = chrono::Utc::now();
+            let r = core
+                .call(move |c| -> Result<(), StoreError> {
+                    let pin = Pin::new(pin.to_string())?;
+                    let identity = Identity {
+                        device_id: resp.device_id,
+                        user_id: resp.user_id,
+                        team_id: resp.team_id,
+                    };
+                    let mut s = Store::init(c.cfg.clone(), &pin, Some(identity), kdf)?;
+                    s.set_server_link(&server, &resp.token)?;
+                    let offset = (resp.server_time - sent).num_milliseconds();
+                    if offset.abs() > 2_000 {
+                        s.set_clock_offset(offset)?;
+                    }
+                    c.store = Some(s);
+                    Ok(())
+                })
+                .await;
+            vec![Msg::SetupFinished(
+                r.map_err(|e| SaveFailure::from_store(&e).message()),
+            )]
+        }
+        Effect::Unlock(pin) => {
+            let r = core
+                .with_store(move |s| {
+                    s.unlock(&Pin::for_unlock(pin.to_string()))?;
+                    if let Some(idle) = s.idle_timeout_setting() {
+                        s.set_idle_timeout(idle)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            vec![Msg::Unlocked(r.map_err(|e| match e {
+                StoreError::WrongPin { remaining } => UnlockFailure::WrongPin { remaining },
+                StoreError::KeyDestroyed => UnlockFailure::KeyDestroyed,
+                other => UnlockFailure::Other(SaveFailure::from_store(&other).message()),
+            }))]
+        }
+        Effect::LoadCaseload => match core.with_store(|s| s.caseload()).await {
+            Ok(c) => vec![Msg::CaseloadLoaded(Ok(Box::new(c)))],
+            Err(StoreError::Locked) => vec![Msg::Locked],
+            Err(e) => vec![Msg::CaseloadLoaded(Err(
+                SaveFailure::from_store(&e).message()
+            ))],
+        },
+        Effect::LoadTimeline(id) => match core.with_store(move |s| s.timeline(id)).await {
+            Ok(tl) => vec![Msg::TimelineLoaded(Ok(Box::new(tl)))],
+            Err(StoreError::Locked) => vec![Msg::Locked],
+            Err(e) => vec![Msg::TimelineLoaded(Err(
+                SaveFailure::from_store(&e).message()
+            ))],
+        },
+        Effect::LoadReturned => match core.with_store(returned_logs).await {
+            Ok(v) => vec![Msg::ReturnedLoaded(Ok(v))],
+            Err(e) => vec![load_error(&e)],
+        },
+        Effect::LoadStatus => match core
+            .with_store(|s| Ok((s.outbox_status()?, s.sync_state()?)))
+            .await
+        {
+            Ok((o, st)) => vec![Msg::StatusLoaded(o, st)],
+            Err(_) => Vec::new(),
+        },
+        Effect::SaveContact(c, revises) => {
+            let r = core
+                .with_store(move |s| match revises {
+                    Some(id) => s.correct_contact(id, c).map(|_| ()),
+                    None => s.log_contact(c).map(|_| ()),
+                })
+                .await;
+            vec![Msg::ContactSaved(
+                r.map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
+        Effect::Escalate(e) => {
+            let r = core
+                .with_store(move |s| s.escalate(e).map(|x| x.route))
+                .await;
+            vec![Msg::Escalated(r.map_err(|e| SaveFailure::from_store(&e)))]
+        }
+        Effect::ChangeStage(id, to) => {
+            let r = core
+                .with_store(move |s| s.change_stage(id, to).map(|_| t::STAGE_SAVED))
+                .await;
+            vec![Msg::StageConsentSaved(
+                r.map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
+        Effect::RecordConsent(id, mut c) => {
+            let r = core
+                .with_store(move |s| {
+                    c.recorded_by = Some(s.identity().user_id);
+                    s.record_consent(id, c).map(|_| t::CONSENT_SAVED)
+                })
+                .await;
+            vec![Msg::StageConsentSaved(
+                r.map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
+        Effect::WithdrawConsent(id) => {
+            let r = core
+                .with_store(move |s| s.withdraw_consent(id, None).map(|_| t::CONSENT_SAVED))
+                .await;
+            vec![Msg::StageConsentSaved(
+                r.map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
+        Effect::Sync => {
+            let link = core
+                .with_store(|s| Ok(s.server_link()?.map(|l| (l.url, l.token))))
+                .await;
+            let (url, token) = match link {
+                Ok(Some(l)) => l,
+                Ok(None) => {
+                    return vec![Msg::SyncFinished(Err(SyncError::NotEnrolled.message_ja()))];
+                }
+                Err(StoreError::Locked) => return vec![Msg::SyncFinished(Ok(())), Msg::Locked],
+                Err(e) => {
+                    return vec![Msg::SyncFinished(
+                        Err(SaveFailure::from_store(&e).message()),
+                    )];
+                }
+            };
+            let client = SyncClient::new(&url, &token);
+            drop(token);
+            match client.sync(core, APP_BACKOFF, progress).await {
+                Ok(_) => vec![Msg::SyncFinished(Ok(()))],
+                Err(SyncError::Revoked) => {
+                    core.call(|c| {
+                        if let Some(s) = c.store.take() {
+                            let _ = s.wipe();
+                        }
+                    })
+                    .await;
+                    vec![Msg::Wiped]
+                }
+                Err(e) => vec![Msg::SyncFinished(Err(e.message_ja()))],
+            }
+        }
+        Effect::Lock => {
+            core.call(|c| {
+                if let Some(s) = c.store.as_mut() {
+                    s.lock();
+                }
+            })
+            .await;
+            Vec::new()
+        }
+        Effect::SetIdle(minutes) => {
+            let _ = core
+                .with_store(move |s| {
+                    s.set_idle_timeout(Duration::from_secs(u64::from(minutes) * 60))
+                })
+                .await;
+            Vec::new()
+        }
+        Effect::Wipe => {
+            core.call(|c| {
+                if let Some(s) = c.store.take() {
+                    let _ = s.wipe();
+                }
+            })
+            .await;
+            vec![Msg::Wiped]
+        }
+    }
+}
+
+/// Whether the keys were forgotten for idleness (checked every few seconds).
+pub async fn idle_locked(core: &CoreHandle) -> bool {
+    core.call(|c| c.store.as_mut().is_none_or(|s| s.check_idle()))
+        .await
+}
+
+/// Every current contact log a supervisor returned, newest first.
+fn returned_logs(s: &mut Store) -> Result<Vec<ReturnedLog>, StoreError> {
+    let mut out = Vec::new();
+    for p in s.persons()?.items {
+        let tl = s.timeline(p.id)?;
+        for e in tl.entries.into_iter().filter(|e| e.current) {
+            if let Some(r) = e.review.filter(|r| r.status == ReviewStatus::Returned) {
+                out.push(ReturnedLog {
+                    person: tl.person.clone(),
+                    contact: e.contact,
+                    comment: r.comment.unwrap_or_default(),
+                    reviewed_at: r.reviewed_at,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| b.reviewed_at.cmp(&a.reviewed_at));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::core::AppCore;
+    use crate::app::state::{AppState, Screen, update};
+    use crate::store::StoreConfig;
+    use crate::{NewPerson, Pin};
+
+    /// Drives the state machine with the real runner and a real store.
+    async fn drive(core: &CoreHandle, s: &mut AppState, msg: Msg) {
+        let mut queue = vec![msg];
+        while let Some(m) = queue.pop() {
+            for fx in update(s, m, chrono::Utc::now()) {
+                if matches!(fx, Effect::Sync) {
+                    continue; // no server in this test
+                }
+                queue
+                    .extend(run(core, fx, KdfParams::insecure_fast_for_tests(), &mut |_| {}).await);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn unlock_log_a_visit_and_see_it_through_the_real_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg =
+            StoreConfig::new(dir.path().join("d")).with_device_secret_path(dir.path().join("k"));
+        let mut store = Store::init(
+            cfg.clone(),
+            &Pin::new("975310".into()).unwrap(),
+            None,
+            KdfParams::insecure_fast_for_tests(),
+        )
+        .unwrap();
+        let p = store
+            .create_person(NewPerson {
+                alias: "架空 三子".into(),
+                ..NewPerson::default()
+            })
+            .unwrap();
+        store.lock();
+        drop(store);
+        let core = CoreHandle::spawn(AppCore::open(cfg));
+        let mut s = AppState::new(true);
+
+        for c in "000000".chars() {
+            drive(&core, &mut s, Msg::PinDigit(c)).await;
+        }
+        drive(&core, &mut s, Msg::PinSubmit).await;
+        assert!(
+            s.pin.error.as_deref().unwrap().contains("あと9回"),
+            "{:?}",
+            s.pin.error
+        );
+        for c in "975310".chars() {
+            drive(&core, &mut s, Msg::PinDigit(c)).await;
+        }
+        drive(&core, &mut s, Msg::PinSubmit).await;
+        assert_eq!(s.screen, Screen::Caseload);
+        assert_eq!(s.caseload.as_ref().unwrap().entries.len(), 1);
+
+        drive(&core, &mut s, Msg::OpenPerson(p.id)).await;
+        assert_eq!(s.timeline.as_ref().unwrap().person.alias, "架空 三子");
+        drive(&core, &mut s, Msg::StartContact).await;
+        drive(&core, &mut s, Msg::ContactMet(MetWhom::Nobody)).await;
+        drive(
+            &core,
+            &mut s,
+            Msg::ContactAccompaniment(Accompaniment::Pair),
+        )
+        .await;
+        drive(
+            &core,
+            &mut s,
+            Msg::ContactObservation("不在。手紙を置いた。".into()),
+        )
+        .await;
+        drive(&core, &mut s, Msg::SaveContact).await;
+        assert_eq!(s.screen, Screen::Person(p.id));
+        let tl = s.timeline.as_ref().unwrap();
+        assert_eq!(tl.entries.len(), 1);
+        assert_eq!(tl.entries[0].contact.observation, "不在。手紙を置いた。");
+        assert_eq!(
+            s.sync.pending, 2,
+            "the person and the contact wait to be sent"
+        );
+
+        drive(&core, &mut s, Msg::StartStageConsent).await;
+        drive(&core, &mut s, Msg::GiveConsent(ConsentStatus::Verbal)).await;
+        assert_eq!(
+            s.timeline.as_ref().unwrap().person.consent.status,
+            ConsentStatus::Verbal
+        );
+        drive(&core, &mut s, Msg::StartEscalation).await;
+        assert_eq!(
+            s.escalation.as_ref().unwrap().route(),
+            Route::MultiLayeredMeeting
+        );
+
+        drive(&core, &mut s, Msg::LockNow).await;
+        assert!(!idle_locked(&core).await || s.screen == Screen::Unlock);
+        let locked = core.with_store(|s| Ok(s.is_unlocked())).await.unwrap();
+        assert!(!locked, "the keys are forgotten");
+    }
+}
