@@ -248,7 +248,7 @@ fn returned_logs(s: &mut Store) -> Result<Vec<ReturnedLog>, StoreError> {
             }
         }
     }
-    out.sort_by(|a, b| b.reviewed_at.cmp(&a.reviewed_at));
+    out.sort_by_key(|r| std::cmp::Reverse(r.reviewed_at));
     Ok(out)
 }
 
