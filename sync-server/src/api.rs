@@ -465,6 +465,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/roster", post(roster))
         .route("/api/v1/feed/cases", get(feed_cases))
         .route("/api/v1/feed/key", get(feed_key))
+        .merge(crate::console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_requests))

@@ -25,6 +25,7 @@ pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod cli;
+pub mod console;
 pub mod crypto;
 pub mod demo;
 pub mod engine;

@@ -1,0 +1,450 @@
+//! The 多機関協働 case queue for coordinators: a board by route and
+//! status with emergencies first; a case page with triage (accept, return
+//! to outreach with a reason, put to the meeting its consent allows) and the
+//! meeting roster with confidentiality pledges. Agency members see only the
+//! cases on whose roster they are; any other case, even typed by hand, is a
+//! 403 page and an audit entry.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use chrono::Utc;
+use maud::{Markup, html};
+use outreach_shared::access::{Action, Resource, Role, decide};
+use outreach_shared::ja::Label;
+use outreach_shared::protocol::{CaseMoveCause, CaseMoveRequest, ProtocolVersion, RosterRequest};
+use outreach_shared::{CaseId, CaseQueueItem, CaseStatus, ConsentRecord, Route, Urgency, UserId};
+use std::collections::HashMap;
+
+use super::layout::{self, short_id, when};
+use super::session::{Session, query};
+use super::{PageError, PageResult, audit_console, parse_id, see_other, text};
+use crate::engine;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::Tx;
+
+/// A case with what the viewer may see of its person.
+struct CaseView {
+    item: CaseQueueItem,
+    alias: Option<String>,
+}
+
+fn person_alias(
+    tx: &mut dyn Tx,
+    session_actor: &outreach_shared::access::Actor,
+    item: &CaseQueueItem,
+) -> Result<(Option<String>, Option<ConsentRecord>), ApiError> {
+    let Some(p) = tx.person(item.escalation.person_id)? else {
+        return Ok((None, None));
+    };
+    let person = p.snapshot.person;
+    let d = decide(
+        session_actor,
+        Action::Read,
+        Resource::Person {
+            team: person.team,
+            case: Some(item),
+        },
+    );
+    Ok(if d.is_allowed() {
+        (Some(person.alias), Some(person.consent))
+    } else {
+        (None, None)
+    })
+}
+
+const BOARD: [CaseStatus; 5] = [
+    CaseStatus::Received,
+    CaseStatus::Triage,
+    CaseStatus::MeetingScheduled,
+    CaseStatus::Plan,
+    CaseStatus::Monitoring,
+];
+
+fn urgency_class(u: Urgency) -> &'static str {
+    match u {
+        Urgency::Emergency => "emergency",
+        Urgency::High => "high",
+        Urgency::Normal => "normal",
+    }
+}
+
+fn card(c: &CaseView) -> Markup {
+    let e = &c.item.escalation;
+    html! {
+        a.case class=(urgency_class(e.urgency)) href=(format!("/console/cases/{}", e.case_id)) {
+            span.badge class=(urgency_class(e.urgency)) { (e.urgency.ja()) }
+            strong { (c.alias.as_deref().unwrap_or("—")) }
+            span.small { (when(e.raised_at)) }
+            span.small {
+                @for f in &e.fields { (f.ja()) " " }
+                @for t in &e.tags { (t.ja()) " " }
+            }
+        }
+    }
+}
+
+/// `GET /console/cases`.
+pub async fn board(State(st): State<AppState>, session: Session) -> PageResult {
+    let caller = session.caller.clone();
+    let now = Utc::now();
+    let cases = st
+        .write(move |tx| {
+            let items = engine::list_cases(tx, &caller)?;
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                let (alias, _) = person_alias(tx, &caller.actor, &item)?;
+                out.push(CaseView { item, alias });
+            }
+            audit_console(
+                tx,
+                &caller,
+                "console.view.cases",
+                format!("cases:{}", out.len()),
+                "visibility rule (shared::access)",
+                now,
+            )?;
+            Ok(out)
+        })
+        .await?;
+    let emergencies: Vec<&CaseView> = cases
+        .iter()
+        .filter(|c| c.item.status.is_open() && c.item.escalation.urgency == Urgency::Emergency)
+        .collect();
+    let closed: Vec<&CaseView> = cases.iter().filter(|c| !c.item.status.is_open()).collect();
+    let lead = if session.role() == Role::AgencyMember {
+        text::CASES_AGENCY_LEAD
+    } else {
+        text::CASES_LEAD
+    };
+    let body = html! {
+        p.lead { (lead) }
+        @if !emergencies.is_empty() {
+            section.alert {
+                h2 { (text::EMERGENCIES) }
+                div.cards { @for c in &emergencies { (card(c)) } }
+            }
+        }
+        @if cases.is_empty() { p.empty { (text::NO_CASES) } }
+        @for route in [Route::MultiLayeredMeeting, Route::SupportMeeting] {
+            section.route {
+                h2 { (route.ja()) }
+                div.board {
+                    @for status in BOARD {
+                        @let cell: Vec<&CaseView> = cases.iter().filter(|c| c.item.route == route && c.item.status == status).collect();
+                        div.column {
+                            h3 { (status.ja()) span.count { (cell.len()) } }
+                            @for c in cell { (card(c)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if !closed.is_empty() {
+            details.closed {
+                summary { (text::CLOSED_CASES) "（" (closed.len()) (text::COUNT_SUFFIX) "）" }
+                div.cards { @for c in &closed { (card(c)) } }
+            }
+        }
+    };
+    Ok(layout::page(
+        &session,
+        text::CASES_TITLE,
+        "cases",
+        None,
+        body,
+    ))
+}
+
+struct Detail {
+    detail: outreach_shared::protocol::CaseDetail,
+    alias: Option<String>,
+    consent: Option<ConsentRecord>,
+    names: HashMap<UserId, String>,
+    members: Vec<(UserId, String)>,
+}
+
+/// `GET /console/cases/{id}`.
+pub async fn detail(
+    State(st): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> PageResult {
+    let id = parse_id(&id, CaseId::parse)?;
+    let caller = session.caller.clone();
+    let now = Utc::now();
+    let d = st
+        .write(move |tx| {
+            let Some(row) = tx.case(id)? else {
+                return Ok(None);
+            };
+            let d = decide(
+                &caller.actor,
+                Action::Read,
+                Resource::Case {
+                    item: &row.item,
+                    team: row.team,
+                },
+            );
+            if !d.is_allowed() {
+                audit_console(
+                    tx,
+                    &caller,
+                    "console.denied",
+                    format!("case:{id}"),
+                    &format!("{d:?}"),
+                    now,
+                )?;
+                return Ok(Some(Err(())));
+            }
+            let detail = engine::case_detail(tx, &caller, id, now)?;
+            let (alias, consent) = person_alias(tx, &caller.actor, &detail.item)?;
+            let users = tx.users()?;
+            let names = users
+                .iter()
+                .map(|u| (u.id, u.display_name.clone()))
+                .collect();
+            let members = users
+                .iter()
+                .filter(|u| u.role == Role::AgencyMember && u.active)
+                .map(|u| (u.id, u.display_name.clone()))
+                .collect();
+            Ok(Some(Ok(Detail {
+                detail,
+                alias,
+                consent,
+                names,
+                members,
+            })))
+        })
+        .await?;
+    let d = match d {
+        None => return Err(PageError::not_found()),
+        Some(Err(())) => {
+            tracing::info!("console: case refused (not visible to this user)");
+            return Err(PageError::forbidden());
+        }
+        Some(Ok(d)) => d,
+    };
+    let flash = match query(&q).get("done") {
+        Some("moved") => Some(text::DONE_MOVED),
+        Some("roster") => Some(text::DONE_ROSTER),
+        _ => None,
+    };
+    let body = case_body(&session, &d);
+    Ok(layout::page(
+        &session,
+        text::CASE_TITLE,
+        "cases",
+        flash,
+        body,
+    ))
+}
+
+fn case_body(session: &Session, d: &Detail) -> Markup {
+    let item = &d.detail.item;
+    let e = &item.escalation;
+    let id = e.case_id.to_string();
+    let name = |u: &UserId| d.names.get(u).cloned().unwrap_or_else(|| "—".into());
+    let coordinator = session.role() == Role::Coordinator;
+    let next: Vec<CaseStatus> = CaseStatus::ALL
+        .into_iter()
+        .filter(|s| item.status.can_move_to(*s) && *s != CaseStatus::ReturnedToOutreach)
+        .collect();
+    html! {
+        section.card.case-head {
+            h2 {
+                span.badge class=(urgency_class(e.urgency)) { (e.urgency.ja()) } " "
+                (d.alias.as_deref().unwrap_or("—"))
+                span.small { " 案件番号 " (short_id(&e.case_id)) }
+            }
+            dl.grid {
+                dt { (text::STATUS) } dd { strong { (item.status.ja()) } }
+                dt { (text::ROUTE) } dd { (item.route.ja()) }
+                dt { (text::RAISED_AT) } dd { (when(e.raised_at)) "（" (name(&e.raised_by)) "）" }
+                dt { (text::FIELDS) } dd { @for f in &e.fields { span.badge { (f.ja()) } " " } @for t in &e.tags { span.badge { (t.ja()) } " " } }
+                @if let Some(c) = &d.consent {
+                    dt { (text::CONSENT) } dd { (c.status.ja()) @if let Some(day) = c.date { "（" (layout::day(day)) "）" } }
+                }
+                @if let Some(r) = &item.return_reason {
+                    dt { (text::RETURN_REASON) } dd { (r) }
+                }
+            }
+            h3 { (text::REASON) }
+            p { (e.reason) }
+            p.rule { @if item.route == Route::MultiLayeredMeeting { (text::ROUTE_RULE_ML) } @else { (text::ROUTE_RULE_SM) } }
+        }
+        section.card {
+            h2 { (text::ROSTER) }
+            @if item.roster.is_empty() { p.empty { (text::NO_MEMBERS) } } @else {
+                table.data #roster {
+                    thead { tr { th { (text::MEMBER) } th { (text::PLEDGE) } } }
+                    tbody { @for m in &item.roster {
+                        tr {
+                            td { (name(&m.user)) }
+                            td { @match m.pledge_recorded_at {
+                                Some(t) => { span.badge.ok { (text::PLEDGE_RECORDED) } " " span.small { (when(t)) } }
+                                None => span.badge.warn { (text::PLEDGE_MISSING) },
+                            } }
+                        }
+                    } }
+                }
+            }
+            @if coordinator && item.status.is_open() {
+                form.row #roster-form method="post" action=(format!("/console/cases/{id}/roster")) {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    label for="member" { (text::MEMBER) }
+                    select #member name="user" {
+                        @for (u, n) in &d.members { option value=(u) { (n) } }
+                    }
+                    label.check { input #pledge type="checkbox" name="pledge" value="1"; " " (text::PLEDGE_CHECK) }
+                    button.secondary type="submit" { (text::ADD_MEMBER) }
+                }
+            }
+        }
+        @if coordinator && item.status.is_open() {
+            section.card #triage {
+                h2 { (text::TRIAGE_TITLE) }
+                div.actions {
+                    @for s in &next {
+                        form method="post" action=(format!("/console/cases/{id}/move")) {
+                            input type="hidden" name="csrf" value=(session.csrf);
+                            input type="hidden" name="to" value=(s.code());
+                            button.primary type="submit" name="move" value=(s.code()) {
+                                @match s {
+                                    CaseStatus::Triage if item.status == CaseStatus::Received => { (text::ACCEPT) }
+                                    CaseStatus::MeetingScheduled => { (text::SCHEDULE_MEETING) "（" (item.route.ja()) "）" }
+                                    _ => { (text::MOVE_TO) "：" (s.ja()) }
+                                }
+                            }
+                        }
+                    }
+                    @if item.status.can_move_to(CaseStatus::ReturnedToOutreach) {
+                        form.return method="post" action=(format!("/console/cases/{id}/move")) {
+                            input type="hidden" name="csrf" value=(session.csrf);
+                            input type="hidden" name="to" value="returned_to_outreach";
+                            label for="reason" { (text::RETURN_REASON_LABEL) }
+                            textarea #reason name="reason" rows="2" maxlength="2000" {}
+                            button.secondary type="submit" { (text::RETURN_TO_OUTREACH) }
+                        }
+                    }
+                }
+            }
+        }
+        section.card {
+            h2 { (text::HISTORY) }
+            ol.history {
+                @for m in d.detail.moves.iter().rev() {
+                    li {
+                        span.small { (when(m.at)) } " "
+                        @if let Some(f) = m.from { (f.ja()) " → " }
+                        strong { (m.to.ja()) }
+                        " ・" (m.route.ja()) " ・"
+                        (match m.cause {
+                            CaseMoveCause::Escalated => text::BY_ESCALATION,
+                            CaseMoveCause::Coordinator => text::BY_COORDINATOR,
+                            CaseMoveCause::ConsentChanged => text::BY_CONSENT,
+                            CaseMoveCause::Roster => text::BY_ROSTER,
+                        })
+                        @if let Some(by) = &m.by { "（" (name(by)) "）" }
+                    }
+                }
+            }
+            @if session.role() == Role::Coordinator || session.role() == Role::Supervisor {
+                p { a href=(format!("/console/audit?person={}", e.person_id)) { (text::AUDIT_OF_PERSON) } }
+            }
+        }
+    }
+}
+
+/// `POST /console/cases/{id}/move`.
+pub async fn move_case(
+    State(st): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    session.require(&[Role::Coordinator])?;
+    let form = session.form(&body)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let to = CaseStatus::ALL
+        .into_iter()
+        .find(|s| Some(s.code()) == form.get("to"))
+        .ok_or_else(|| PageError::bad_request(text::BAD_REQUEST))?;
+    let reason = form.text("reason");
+    if to == CaseStatus::ReturnedToOutreach && reason.is_none() {
+        return Err(PageError::invalid(format!(
+            "{}を入力してください。",
+            text::RETURN_REASON
+        )));
+    }
+    let req = CaseMoveRequest {
+        protocol: ProtocolVersion::CURRENT,
+        to,
+        return_reason: reason,
+    };
+    let caller = session.caller.clone();
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    let outcome = st
+        .write(move |tx| {
+            // A 支援会議 needs its roster, every member with a pledge.
+            if to == CaseStatus::MeetingScheduled
+                && let Some(row) = tx.case(id)?
+                && row.item.route == Route::SupportMeeting
+                && (row.item.roster.is_empty()
+                    || row
+                        .item
+                        .roster
+                        .iter()
+                        .any(|m| m.pledge_recorded_at.is_none()))
+            {
+                return Ok(Err(PageError::invalid(text::SM_NEEDS_ROSTER)));
+            }
+            engine::move_case(tx, &caller, &clock, id, &req, now)?;
+            Ok(Ok(()))
+        })
+        .await?;
+    outcome?;
+    tracing::info!(case = %id, to = to.code(), "case moved from the console");
+    Ok(see_other(&format!("/console/cases/{id}?done=moved")))
+}
+
+/// `POST /console/cases/{id}/roster`.
+pub async fn roster(
+    State(st): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    session.require(&[Role::Coordinator])?;
+    let form = session.form(&body)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let user = parse_id(form.get("user").unwrap_or_default(), UserId::parse)?;
+    let pledged = form.get("pledge").is_some();
+    let caller = session.caller.clone();
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    st.write(move |tx| {
+        let member = tx.user(user)?.ok_or_else(|| {
+            let mut e = outreach_shared::ValidationErrors::default();
+            e.push("user", outreach_shared::Violation::Unknown);
+            ApiError::validation(e)
+        })?;
+        let agency = member.agency.clone().ok_or_else(|| {
+            let mut e = outreach_shared::ValidationErrors::default();
+            e.push("roster.agency", outreach_shared::Violation::Unknown);
+            ApiError::validation(e)
+        })?;
+        let req = RosterRequest {
+            protocol: ProtocolVersion::CURRENT,
+            user,
+            agency,
+            pledge_recorded_at: pledged.then_some(now),
+        };
+        engine::set_roster(tx, &caller, &clock, id, &req, now)
+    })
+    .await?;
+    Ok(see_other(&format!("/console/cases/{id}?done=roster")))
+}

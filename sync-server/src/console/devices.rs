@@ -1,0 +1,260 @@
+//! Devices for supervisors: issue a one-time enrolment code (as text and as
+//! a QR code), list the team's tablets with their last sync, revoke one.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use chrono::{DateTime, Duration, Utc};
+use maud::{PreEscaped, html};
+use outreach_shared::access::{Action, Resource, Role, decide};
+use outreach_shared::{DeviceId, UserId};
+use std::collections::HashMap;
+
+use super::layout::{self, when};
+use super::session::{Session, query};
+use super::{PageError, PageResult, audit_console, parse_id, see_other, text};
+use crate::engine;
+use crate::state::AppState;
+use crate::store::{DeviceRow, StoreResult, Tx, UserRow};
+
+/// The last time each device was heard from (its latest audit entry).
+fn last_seen(tx: &mut dyn Tx) -> StoreResult<HashMap<DeviceId, DateTime<Utc>>> {
+    let mut m = HashMap::new();
+    let mut after = 0;
+    loop {
+        let page = tx.audit_entries(after, 5000)?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for e in page {
+            if let Some(d) = e.device {
+                m.insert(d, e.at);
+            }
+        }
+    }
+    Ok(m)
+}
+
+/// `GET /console/devices`.
+pub async fn list(
+    State(st): State<AppState>,
+    session: Session,
+    RawQuery(q): RawQuery,
+) -> PageResult {
+    session.require(&[Role::Supervisor])?;
+    let team = session.user.team.ok_or_else(PageError::forbidden)?;
+    if !decide(
+        &session.caller.actor,
+        Action::Read,
+        Resource::Device { team },
+    )
+    .is_allowed()
+    {
+        return Err(PageError::forbidden());
+    }
+    let caller = session.caller.clone();
+    let now = Utc::now();
+    let s_team = session.user.team;
+    let (users, devices, seen) = st
+        .write(move |tx| {
+            let users: Vec<UserRow> = tx
+                .users()?
+                .into_iter()
+                .filter(|u| u.team.is_some() && u.team == s_team)
+                .collect();
+            let devices: Vec<DeviceRow> = tx
+                .devices()?
+                .into_iter()
+                .filter(|d| users.iter().any(|u| u.id == d.user))
+                .collect();
+            let seen = last_seen(tx)?;
+            audit_console(
+                tx,
+                &caller,
+                "console.view.devices",
+                format!("team:{team}"),
+                "supervisor of the team (shared::access)",
+                now,
+            )?;
+            Ok((users, devices, seen))
+        })
+        .await?;
+    let name = |u: UserId| {
+        users
+            .iter()
+            .find(|x| x.id == u)
+            .map(|x| x.display_name.clone())
+            .unwrap_or_default()
+    };
+    let workers: Vec<&UserRow> = users
+        .iter()
+        .filter(|u| u.role == Role::OutreachWorker && u.active)
+        .collect();
+    let flash = match query(&q).get("done") {
+        Some("revoked") => Some(text::DONE_REVOKED),
+        _ => None,
+    };
+    let body = html! {
+        p.lead { (text::DEVICES_LEAD) }
+        section.card {
+            h2 { (text::ISSUE_CODE) }
+            @if workers.is_empty() { p.empty { (text::NO_WORKERS) } } @else {
+                form.row method="post" action="/console/devices/code" {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    label for="user" { (text::ISSUE_FOR) }
+                    select #user name="user" {
+                        @for w in &workers { option value=(w.id) { (w.display_name) } }
+                    }
+                    button.primary #issue type="submit" { (text::ISSUE_CODE) }
+                }
+            }
+        }
+        @if devices.is_empty() { p.empty { (text::NO_DEVICES) } } @else {
+            table.data #devices {
+                thead { tr {
+                    th { (text::DEVICE_LABEL) } th { (text::DEVICE_USER) } th { (text::ENROLLED_AT) }
+                    th { (text::LAST_SYNC) } th { (text::STATUS) } th {}
+                } }
+                tbody {
+                    @for d in &devices {
+                        tr id=(format!("d-{}", d.id)) {
+                            td { (d.label) " " span.small { "(" (d.platform) ")" } }
+                            td { (name(d.user)) }
+                            td { (when(d.enrolled_at)) }
+                            td { @match seen.get(&d.id) { Some(t) => (when(*t)), None => (text::NEVER) } }
+                            td {
+                                @match d.revoked_at {
+                                    Some(t) => { span.badge { (text::REVOKED) } " " span.small { (when(t)) } }
+                                    None => span.badge.ok { (text::ACTIVE) },
+                                }
+                            }
+                            td {
+                                @if d.revoked_at.is_none() {
+                                    form method="post" action=(format!("/console/devices/{}/revoke", d.id)) {
+                                        input type="hidden" name="csrf" value=(session.csrf);
+                                        button.danger type="submit" title=(text::REVOKE_CONFIRM) { (text::REVOKE) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(
+        &session,
+        text::DEVICES_TITLE,
+        "devices",
+        flash,
+        body,
+    ))
+}
+
+/// The QR code of an enrolment code, as inline SVG.
+pub fn qr_svg(code: &str) -> Option<String> {
+    let qr = qrcode::QrCode::new(code.as_bytes()).ok()?;
+    Some(
+        qr.render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+/// `POST /console/devices/code`: issues a code and shows it once.
+pub async fn issue_code(State(st): State<AppState>, session: Session, body: Bytes) -> PageResult {
+    session.require(&[Role::Supervisor])?;
+    let form = session.form(&body)?;
+    let user = parse_id(form.get("user").unwrap_or_default(), UserId::parse)?;
+    let caller = session.caller.clone();
+    let now = Utc::now();
+    let (code, worker) = st
+        .write(move |tx| {
+            let u = tx
+                .user(user)?
+                .ok_or_else(|| crate::error::ApiError::not_found("no such user"))?;
+            let team = u
+                .team
+                .ok_or_else(|| crate::error::ApiError::forbidden("no team"))?;
+            if !decide(&caller.actor, Action::Write, Resource::Device { team }).is_allowed() {
+                return Err(crate::error::ApiError::forbidden("device: other team"));
+            }
+            let code = engine::issue_enrol_code(
+                tx,
+                user,
+                Duration::minutes(15),
+                &caller.actor.user.to_string(),
+                now,
+            )?;
+            Ok((code, u.display_name))
+        })
+        .await?;
+    let svg = qr_svg(&code).unwrap_or_default();
+    let body = html! {
+        section.card.code {
+            p { (text::ISSUE_FOR) "：" strong { (worker) } }
+            p.code #enrol-code { (code.as_str()) }
+            div.qr { (PreEscaped(svg)) }
+            p.small { (text::CODE_LEAD) }
+            p { a href="/console/devices" { (text::BACK) } }
+        }
+    };
+    Ok(layout::page(
+        &session,
+        text::CODE_TITLE,
+        "devices",
+        None,
+        body,
+    ))
+}
+
+/// `POST /console/devices/{id}/revoke`.
+pub async fn revoke(
+    State(st): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    session.require(&[Role::Supervisor])?;
+    session.form(&body)?;
+    let id = parse_id(&id, DeviceId::parse)?;
+    let caller = session.caller.clone();
+    let now = Utc::now();
+    st.write(move |tx| {
+        let d = tx
+            .devices()?
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| crate::error::ApiError::not_found("no such device"))?;
+        let team = tx
+            .user(d.user)?
+            .and_then(|u| u.team)
+            .ok_or_else(|| crate::error::ApiError::not_found("no such device"))?;
+        if !decide(&caller.actor, Action::Write, Resource::Device { team }).is_allowed() {
+            audit_console(
+                tx,
+                &caller,
+                "console.denied",
+                format!("device:{id}"),
+                "not allowed (other team)",
+                now,
+            )?;
+            return Ok(false);
+        }
+        if tx.revoke_device(id, now)? {
+            audit_console(
+                tx,
+                &caller,
+                "device.revoke",
+                format!("device:{id}"),
+                "supervisor of the team (shared::access)",
+                now,
+            )?;
+        }
+        Ok(true)
+    })
+    .await?
+    .then_some(())
+    .ok_or_else(PageError::forbidden)?;
+    tracing::info!(device = %id, "device revoked from the console");
+    Ok(see_other("/console/devices?done=revoked"))
+}

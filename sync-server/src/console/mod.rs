@@ -1,0 +1,252 @@
+//! The web console (issue 7): server-rendered pages for supervisors (社協),
+//! coordinators (社会福祉課) and agency members, served under `/console`.
+//!
+//! It owns: office login with a cookie session, CSRF tokens, lockout and
+//! optional TOTP ([`session`], [`totp`]); the supervisors' review queue,
+//! team overview and devices ([`review`], [`team`], [`devices`]); the
+//! coordinators' case board and triage ([`cases`]); the audit viewer
+//! ([`audit_view`]). Pages are HTML from `maud` templates with one small CSS
+//! file and no JavaScript; every Japanese string lives in [`text`].
+//!
+//! It must never: decide visibility itself (every page and action asks
+//! `outreach_shared::access::decide`, mostly through [`crate::engine`]);
+//! skip the audit log (every page view and action appends an entry in the
+//! same transaction); put a name or other personal data in a URL or a log
+//! line (URLs carry opaque ids only); store a session token or TOTP secret
+//! in clear.
+
+pub mod audit_view;
+pub mod cases;
+pub mod devices;
+pub mod layout;
+pub mod review;
+pub mod session;
+pub mod team;
+pub mod text;
+pub mod totp;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use outreach_shared::protocol::ErrorCode;
+
+use crate::audit::{self, AuditEvent};
+use crate::engine::{Caller, role_name};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{StoreError, StoreResult, Tx};
+
+/// The console's stylesheet (print styles included).
+pub const CSS: &str = include_str!("console.css");
+
+/// The console's routes (merged into [`crate::api::app`]).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(session::home))
+        .route("/console/", get(session::home))
+        .route("/console/static/console.css", get(css))
+        .route(
+            "/console/login",
+            get(session::login_page).post(session::login),
+        )
+        .route(
+            "/console/login/totp",
+            get(session::totp_page).post(session::totp_submit),
+        )
+        .route("/console/logout", post(session::logout))
+        .route("/console/reviews", get(review::queue))
+        .route("/console/reviews/{id}/approve", post(review::approve))
+        .route("/console/reviews/{id}/return", post(review::return_log))
+        .route("/console/team", get(team::overview))
+        .route("/console/devices", get(devices::list))
+        .route("/console/devices/code", post(devices::issue_code))
+        .route("/console/devices/{id}/revoke", post(devices::revoke))
+        .route("/console/cases", get(cases::board))
+        .route("/console/cases/{id}", get(cases::detail))
+        .route("/console/cases/{id}/move", post(cases::move_case))
+        .route("/console/cases/{id}/roster", post(cases::roster))
+        .route("/console/audit", get(audit_view::viewer))
+}
+
+async fn css() -> Response {
+    let mut r = CSS.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    r
+}
+
+/// An error shown as a page: a status, a title and a Japanese message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub message: String,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            title,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, text::BAD_REQUEST_TITLE, message)
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            text::BAD_REQUEST_TITLE,
+            message,
+        )
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            text::FORBIDDEN_TITLE,
+            text::FORBIDDEN,
+        )
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            text::NOT_FOUND_TITLE,
+            text::NOT_FOUND,
+        )
+    }
+
+    pub fn csrf() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            text::FORBIDDEN_TITLE,
+            text::CSRF_REFUSED,
+        )
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        match e.code {
+            ErrorCode::ValidationFailed => {
+                let msg = e
+                    .field_errors
+                    .iter()
+                    .map(|f| f.message_ja())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                PageError::invalid(if msg.is_empty() {
+                    text::BAD_REQUEST.to_owned()
+                } else {
+                    msg
+                })
+            }
+            ErrorCode::Forbidden => PageError::forbidden(),
+            ErrorCode::NotFound => PageError::not_found(),
+            ErrorCode::Unauthorized | ErrorCode::DeviceRevoked => PageError::new(
+                StatusCode::UNAUTHORIZED,
+                text::LOGIN_TITLE,
+                text::SESSION_EXPIRED,
+            ),
+            ErrorCode::RateLimited => PageError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                text::SERVER_ERROR_TITLE,
+                text::TOO_MANY,
+            ),
+            ErrorCode::Conflict => PageError::new(
+                StatusCode::CONFLICT,
+                text::SERVER_ERROR_TITLE,
+                text::CONFLICT,
+            ),
+            ErrorCode::Unavailable => PageError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                text::SERVER_ERROR_TITLE,
+                text::BUSY,
+            ),
+            ErrorCode::Internal => PageError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                text::SERVER_ERROR_TITLE,
+                text::SERVER_ERROR,
+            ),
+            ErrorCode::MalformedJson
+            | ErrorCode::InvalidRequest
+            | ErrorCode::UnsupportedProtocol
+            | ErrorCode::PayloadTooLarge
+            | ErrorCode::BatchTooLarge
+            | ErrorCode::EnrollmentCodeInvalid => PageError::bad_request(text::BAD_REQUEST),
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        layout::error_page(&self)
+    }
+}
+
+/// Result of a page handler.
+pub type PageResult = Result<Response, PageError>;
+
+/// Appends an audit entry for a console page view or action.
+pub fn audit_console(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    action: &str,
+    entity: String,
+    rule: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    audit::append(
+        tx,
+        AuditEvent {
+            actor: caller.actor.user.to_string(),
+            device: None,
+            device_hlc: None,
+            action: action.to_owned(),
+            entity,
+            basis: format!("{}; console; {rule}", role_name(caller.actor.role)),
+        },
+        now,
+    )
+}
+
+/// Parses an id from the path, or a 400 page.
+pub fn parse_id<T>(s: &str, parse: fn(&str) -> Result<T, uuid::Error>) -> Result<T, PageError> {
+    parse(s).map_err(|_| PageError::bad_request(text::BAD_ID))
+}
+
+/// A 303 redirect (after a POST).
+pub fn see_other(to: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// Constant-time comparison of two short strings.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}

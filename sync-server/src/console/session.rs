@@ -1,0 +1,561 @@
+//! Office login for the console: password (Argon2id, the server's user
+//! table), lockout after repeated failures, optional TOTP, cookie sessions
+//! stored hashed with an expiry (the server's `sessions` table), CSRF tokens
+//! derived from the session secret, logout.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, Utc};
+use outreach_shared::UserId;
+use outreach_shared::access::Role;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use super::{PageError, PageResult, audit_console, layout, same, see_other, text};
+use crate::audit::{self, AuditEvent};
+use crate::crypto;
+use crate::engine::{Caller, actor_of};
+use crate::state::AppState;
+use crate::store::UserRow;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "hamura_console";
+/// The login form's CSRF cookie (double submit, before a session exists).
+pub const LOGIN_COOKIE: &str = "hamura_login";
+/// The cookie of a login waiting for its TOTP code.
+pub const TOTP_COOKIE: &str = "hamura_2fa";
+/// Failed logins that lock an account…
+pub const LOCKOUT_FAILURES: usize = 5;
+/// …within this many minutes, for as long.
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// The logged-in user of a console request.
+pub struct Session {
+    pub user: UserRow,
+    pub caller: Caller,
+    /// The CSRF token every form of this session carries.
+    pub csrf: String,
+    pub token_hash: [u8; 32],
+}
+
+impl Session {
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+
+    /// Parses a form body and checks its CSRF token.
+    pub fn form(&self, body: &[u8]) -> Result<Form, PageError> {
+        let f = Form::parse(body)?;
+        match f.get("csrf") {
+            Some(t) if same(t, &self.csrf) => Ok(f),
+            _ => {
+                tracing::info!("console form refused: CSRF token missing or wrong");
+                Err(PageError::csrf())
+            }
+        }
+    }
+
+    /// Refuses unless the user has one of `roles` (a 403 page).
+    pub fn require(&self, roles: &[Role]) -> Result<(), PageError> {
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(PageError::forbidden())
+        }
+    }
+}
+
+/// A parsed `application/x-www-form-urlencoded` body.
+#[derive(Debug, Default)]
+pub struct Form(pub Vec<(String, String)>);
+
+impl Form {
+    pub fn parse(body: &[u8]) -> Result<Self, PageError> {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+            .map(Form)
+            .map_err(|_| PageError::bad_request(text::BAD_REQUEST))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A trimmed, non-empty value.
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.get(key)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+}
+
+/// A query string parsed like a form.
+pub fn query(q: &Option<String>) -> Form {
+    q.as_deref()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .map(Form)
+        .unwrap_or_default()
+}
+
+/// The value of a cookie.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 200)
+}
+
+/// Whether the browser reached us over HTTPS: behind a TLS proxy or with
+/// the server's own TLS, the host is not a loopback name (plain HTTP is
+/// only served on loopback; see `cli`).
+pub fn is_secure(headers: &HeaderMap) -> bool {
+    if let Some(p) = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        return p.eq_ignore_ascii_case("https");
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let name = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or_default().to_owned()
+    };
+    !(name == "localhost"
+        || name.ends_with(".localhost")
+        || name == "[::1]"
+        || name.starts_with("127."))
+}
+
+fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let s = format!(
+        "{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("x=; Max-Age=0"))
+}
+
+fn csrf_of(secret: &str, purpose: &str) -> String {
+    crypto::hex(&crypto::sha256(
+        format!("hamura-console-csrf\n{purpose}\n{secret}").as_bytes(),
+    ))
+}
+
+fn login_redirect(message: &str) -> Response {
+    see_other(&format!("/console/login?m={message}"))
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Response> {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(zeroize::Zeroizing::new)
+        else {
+            return Err(login_redirect("login"));
+        };
+        let hash = crypto::token_hash(&token);
+        let now = Utc::now();
+        let user = st
+            .read(move |tx| {
+                let Some(uid) = tx.session_user(&hash, now)? else {
+                    return Ok(None);
+                };
+                Ok(tx.user(uid)?.filter(|u| u.active))
+            })
+            .await
+            .map_err(|e| PageError::from(e).into_response())?;
+        let Some(user) = user else {
+            let mut r = login_redirect("expired");
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, "", 0, is_secure(&parts.headers)),
+            );
+            return Err(r);
+        };
+        Ok(Session {
+            caller: Caller {
+                actor: actor_of(&user),
+                device: None,
+            },
+            user,
+            csrf: csrf_of(&token, "session"),
+            token_hash: hash,
+        })
+    }
+}
+
+/// `/console`: each role's first page.
+pub async fn home(session: Session) -> Response {
+    match session.role() {
+        Role::Supervisor => see_other("/console/reviews"),
+        Role::Coordinator | Role::AgencyMember => see_other("/console/cases"),
+        Role::OutreachWorker => layout::page(
+            &session,
+            text::HOME_TITLE,
+            "",
+            None,
+            maud::html! { p.lead { (text::HOME_WORKER) } },
+        ),
+    }
+}
+
+fn message_of(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "expired" => Some(text::SESSION_EXPIRED),
+        "out" => Some(text::LOGGED_OUT),
+        "totp" => Some(text::TOTP_RESTART),
+        _ => None,
+    }
+}
+
+/// `GET /console/login`.
+pub async fn login_page(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let q = query(&q);
+    render_login(&headers, message_of(q.get("m")), StatusCode::OK)
+}
+
+fn render_login(headers: &HeaderMap, message: Option<&str>, status: StatusCode) -> Response {
+    let secure = is_secure(headers);
+    let (secret, fresh) = match cookie(headers, LOGIN_COOKIE) {
+        Some(s) => (zeroize::Zeroizing::new(s), false),
+        None => (crypto::new_token().0, true),
+    };
+    let csrf = csrf_of(&secret, "login");
+    let mut r = layout::login_page(&csrf, message);
+    *r.status_mut() = status;
+    if fresh {
+        r.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(LOGIN_COOKIE, &secret, 3600, secure),
+        );
+    }
+    r
+}
+
+fn lockout_key(username: &str) -> String {
+    format!(
+        "console.login_failures:{}",
+        crypto::hex(&crypto::sha256(username.to_lowercase().as_bytes()))
+    )
+}
+
+fn recent_failures(value: Option<String>, now: DateTime<Utc>) -> Vec<i64> {
+    let since = (now - Duration::minutes(LOCKOUT_MINUTES)).timestamp();
+    value
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|s| s.parse::<i64>().ok())
+        .filter(|t| *t > since)
+        .collect()
+}
+
+/// `POST /console/login`.
+pub async fn login(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> PageResult {
+    let form = Form::parse(&body)?;
+    let ok_csrf = match (cookie(&headers, LOGIN_COOKIE), form.get("csrf")) {
+        (Some(secret), Some(t)) => same(t, &csrf_of(&secret, "login")),
+        _ => false,
+    };
+    if !ok_csrf {
+        tracing::info!("console login refused: CSRF token missing or wrong");
+        return Err(PageError::csrf());
+    }
+    let username = form.get("username").unwrap_or_default().trim().to_owned();
+    let password = zeroize::Zeroizing::new(form.get("password").unwrap_or_default().to_owned());
+    if username.is_empty() || username.len() > 64 || password.len() > 1024 {
+        return Ok(render_login(
+            &headers,
+            Some(text::LOGIN_FAILED),
+            StatusCode::UNAUTHORIZED,
+        ));
+    }
+    let now = Utc::now();
+    let key = lockout_key(&username);
+    let (user, failures) = {
+        let (name, key) = (username.clone(), key.clone());
+        st.read(move |tx| {
+            Ok((
+                tx.user_by_name(&name)?,
+                recent_failures(tx.meta(&key)?, now),
+            ))
+        })
+        .await?
+    };
+    if failures.len() >= LOCKOUT_FAILURES {
+        tracing::info!("console login refused: account locked");
+        return Ok(render_login(
+            &headers,
+            Some(text::LOGIN_LOCKED),
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let phc = user
+        .as_ref()
+        .filter(|u| u.active)
+        .and_then(|u| u.password_hash.clone());
+    let verified = tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => crypto::verify_password(&password, &phc),
+        None => false,
+    })
+    .await
+    .map_err(|_| PageError::from(crate::error::ApiError::internal()))?;
+    let user = match (verified, user) {
+        (true, Some(u)) => u,
+        (_, user) => {
+            let uid = user.map(|u| u.id);
+            let locked = st
+                .write(move |tx| {
+                    let mut f = recent_failures(tx.meta(&key)?, now);
+                    f.push(now.timestamp());
+                    let v = f.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                    tx.set_meta(&key, &v)?;
+                    if let Some(uid) = uid {
+                        audit::append(
+                            tx,
+                            AuditEvent {
+                                actor: uid.to_string(),
+                                device: None,
+                                device_hlc: None,
+                                action: "console.login_failed".into(),
+                                entity: format!("user:{uid}"),
+                                basis: format!(
+                                    "password; failure {} of {LOCKOUT_FAILURES}",
+                                    f.len()
+                                ),
+                            },
+                            now,
+                        )?;
+                    }
+                    Ok(f.len() >= LOCKOUT_FAILURES)
+                })
+                .await?;
+            tracing::info!(locked, "console login refused");
+            return Ok(render_login(
+                &headers,
+                Some(if locked {
+                    text::LOGIN_LOCKED
+                } else {
+                    text::LOGIN_FAILED
+                }),
+                StatusCode::UNAUTHORIZED,
+            ));
+        }
+    };
+    let uid = user.id;
+    let needs_totp = st
+        .write(move |tx| {
+            tx.set_meta(&key, "")?;
+            Ok(super::totp::is_enrolled(tx, uid)?)
+        })
+        .await?;
+    if needs_totp {
+        let (ticket, hash) = crypto::new_token();
+        pending().insert(hash, uid, now);
+        let mut r = see_other("/console/login/totp");
+        r.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(TOTP_COOKIE, &ticket, 300, is_secure(&headers)),
+        );
+        return Ok(r);
+    }
+    start_session(&st, &headers, uid, "password", now).await
+}
+
+async fn start_session(
+    st: &AppState,
+    headers: &HeaderMap,
+    uid: UserId,
+    basis: &'static str,
+    now: DateTime<Utc>,
+) -> PageResult {
+    let ttl = st.limits.session_ttl;
+    let (token, hash) = crypto::new_token();
+    st.write(move |tx| {
+        tx.insert_session(&hash, uid, now + ttl)?;
+        audit::append(
+            tx,
+            AuditEvent {
+                actor: uid.to_string(),
+                device: None,
+                device_hlc: None,
+                action: "session.login".into(),
+                entity: format!("user:{uid}"),
+                basis: format!("console; {basis}"),
+            },
+            now,
+        )?;
+        Ok(())
+    })
+    .await?;
+    tracing::info!("console login");
+    let mut r = see_other("/console");
+    let secure = is_secure(headers);
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &token, ttl.num_seconds(), secure),
+    );
+    r.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(TOTP_COOKIE, "", 0, secure));
+    Ok(r)
+}
+
+/// A login waiting for its code: the user, when, failed tries.
+type PendingMap = HashMap<[u8; 32], (UserId, DateTime<Utc>, u8)>;
+
+/// Logins waiting for their TOTP code (in memory, five minutes, three tries).
+pub struct Pending {
+    map: Mutex<PendingMap>,
+}
+
+impl Pending {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PendingMap> {
+        match self.map.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    fn insert(&self, hash: [u8; 32], user: UserId, now: DateTime<Utc>) {
+        let mut m = self.lock();
+        m.retain(|_, (_, at, _)| now - *at < Duration::minutes(5));
+        m.insert(hash, (user, now, 0));
+    }
+
+    /// The user of a pending login still valid at `now`.
+    fn user(&self, hash: &[u8; 32], now: DateTime<Utc>) -> Option<UserId> {
+        let m = self.lock();
+        m.get(hash)
+            .filter(|(_, at, tries)| now - *at < Duration::minutes(5) && *tries < 3)
+            .map(|(u, _, _)| *u)
+    }
+
+    fn failed(&self, hash: &[u8; 32]) {
+        if let Some(e) = self.lock().get_mut(hash) {
+            e.2 += 1;
+        }
+    }
+
+    fn remove(&self, hash: &[u8; 32]) {
+        self.lock().remove(hash);
+    }
+}
+
+fn pending() -> &'static Pending {
+    static P: OnceLock<Pending> = OnceLock::new();
+    P.get_or_init(|| Pending {
+        map: Mutex::new(HashMap::new()),
+    })
+}
+
+/// `GET /console/login/totp`.
+pub async fn totp_page(headers: HeaderMap) -> Response {
+    let Some(ticket) = cookie(&headers, TOTP_COOKIE) else {
+        return login_redirect("totp");
+    };
+    if pending()
+        .user(&crypto::token_hash(&ticket), Utc::now())
+        .is_none()
+    {
+        return login_redirect("totp");
+    }
+    layout::totp_page(&csrf_of(&ticket, "totp"), None)
+}
+
+/// `POST /console/login/totp`.
+pub async fn totp_submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
+    let Some(ticket) = cookie(&headers, TOTP_COOKIE) else {
+        return Ok(login_redirect("totp"));
+    };
+    let form = Form::parse(&body)?;
+    let csrf = csrf_of(&ticket, "totp");
+    if !form.get("csrf").is_some_and(|t| same(t, &csrf)) {
+        return Err(PageError::csrf());
+    }
+    let hash = crypto::token_hash(&ticket);
+    let now = Utc::now();
+    let Some(uid) = pending().user(&hash, now) else {
+        return Ok(login_redirect("totp"));
+    };
+    let code = form.get("code").unwrap_or_default().trim().to_owned();
+    let ok = st
+        .write(move |tx| {
+            let ok = super::totp::check(tx, uid, &code, now)?;
+            if !ok {
+                audit::append(
+                    tx,
+                    AuditEvent {
+                        actor: uid.to_string(),
+                        device: None,
+                        device_hlc: None,
+                        action: "console.totp_failed".into(),
+                        entity: format!("user:{uid}"),
+                        basis: "TOTP".into(),
+                    },
+                    now,
+                )?;
+            }
+            Ok(ok)
+        })
+        .await?;
+    if !ok {
+        pending().failed(&hash);
+        let mut r = layout::totp_page(&csrf, Some(text::TOTP_FAILED));
+        *r.status_mut() = StatusCode::UNAUTHORIZED;
+        return Ok(r);
+    }
+    pending().remove(&hash);
+    start_session(&st, &headers, uid, "password and TOTP", now).await
+}
+
+/// `POST /console/logout`.
+pub async fn logout(
+    State(st): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
+    session.form(&body)?;
+    let now = Utc::now();
+    let hash = session.token_hash;
+    let caller = session.caller.clone();
+    st.write(move |tx| {
+        tx.delete_session(&hash)?;
+        audit_console(
+            tx,
+            &caller,
+            "session.logout",
+            format!("user:{}", caller.actor.user),
+            "own session",
+            now,
+        )?;
+        Ok(())
+    })
+    .await?;
+    let mut r = login_redirect("out");
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, is_secure(&headers)),
+    );
+    Ok(r)
+}

@@ -1,0 +1,195 @@
+//! Every Japanese string of the console, in one place. Labels of domain
+//! values (stages, statuses, routes…) come from `outreach_shared::ja`.
+
+pub const APP_NAME: &str = "羽村市 アウトリーチ支援 管理コンソール";
+pub const APP_SHORT: &str = "アウトリーチ支援";
+pub const ORG_LINE: &str = "羽村市社会福祉協議会・羽村市社会福祉課";
+
+// Login and sessions.
+pub const LOGIN_TITLE: &str = "ログイン";
+pub const LOGIN_LEAD: &str = "職員のユーザー名とパスワードを入力してください。";
+pub const USERNAME: &str = "ユーザー名";
+pub const PASSWORD: &str = "パスワード";
+pub const LOGIN_BUTTON: &str = "ログインする";
+pub const LOGOUT: &str = "ログアウト";
+pub const LOGIN_FAILED: &str = "ユーザー名またはパスワードが違います。";
+pub const LOGIN_LOCKED: &str = "ログインに続けて失敗したため、このアカウントは15分間ロックされています。時間をおいてやり直すか、管理者に連絡してください。";
+pub const LOGGED_OUT: &str = "ログアウトしました。";
+pub const SESSION_EXPIRED: &str =
+    "セッションの有効期限が切れました。もう一度ログインしてください。";
+pub const TOTP_TITLE: &str = "確認コードの入力（二要素認証）";
+pub const TOTP_LEAD: &str = "認証アプリに表示されている6桁の確認コードを入力してください。";
+pub const TOTP_CODE: &str = "確認コード（6桁）";
+pub const TOTP_BUTTON: &str = "確認する";
+pub const TOTP_FAILED: &str = "確認コードが違うか、有効期限が切れています。";
+pub const TOTP_RESTART: &str = "もう一度ユーザー名とパスワードから入力してください。";
+
+// Refusals and errors.
+pub const CSRF_REFUSED: &str = "この操作は受け付けられませんでした（フォームの確認情報がないか、古くなっています）。画面を開き直してから、もう一度操作してください。";
+pub const FORBIDDEN_TITLE: &str = "閲覧できません";
+pub const FORBIDDEN: &str =
+    "この画面を表示する権限がありません。この操作は監査ログに記録されました。";
+pub const NOT_FOUND_TITLE: &str = "見つかりません";
+pub const NOT_FOUND: &str = "お探しのページは見つかりませんでした。";
+pub const BAD_REQUEST_TITLE: &str = "入力を確認してください";
+pub const BAD_REQUEST: &str = "入力内容を読み取れませんでした。";
+pub const BAD_ID: &str = "URLの識別子が正しくありません。";
+pub const SERVER_ERROR_TITLE: &str = "エラー";
+pub const SERVER_ERROR: &str = "処理を完了できませんでした。時間をおいてもう一度お試しください。";
+pub const BUSY: &str = "サーバーが混み合っています。少し待ってからもう一度お試しください。";
+pub const CONFLICT: &str = "ほかの操作と重なりました。画面を開き直してください。";
+pub const BACK_TO_TOP: &str = "トップへ戻る";
+pub const BACK: &str = "前の画面へ戻る";
+pub const TOO_MANY: &str = "操作が多すぎます。少し待ってからもう一度お試しください。";
+
+// Navigation.
+pub const NAV_HOME: &str = "ホーム";
+pub const NAV_REVIEWS: &str = "記録の確認";
+pub const NAV_TEAM: &str = "チームの状況";
+pub const NAV_DEVICES: &str = "端末管理";
+pub const NAV_CASES: &str = "ケース一覧";
+pub const NAV_AUDIT: &str = "監査ログ";
+pub const SIGNED_IN_AS: &str = "ログイン中";
+
+// Home.
+pub const HOME_TITLE: &str = "ホーム";
+pub const HOME_WORKER: &str = "アウトリーチ支援員の記録はタブレットで行います。このコンソールはスーパーバイザー、コーディネーター、支援関係機関の方のための画面です。";
+pub const HOME_AGENCY: &str = "あなたが構成員として登録されている会議のケースだけが表示されます。";
+
+// Review queue.
+pub const REVIEWS_TITLE: &str = "記録の確認（未確認の接触記録）";
+pub const REVIEWS_LEAD: &str = "チームの新しい接触記録です。内容を確認し、「確認済にする」か、コメントを付けて「差し戻す」を選んでください。差し戻しは次回の同期で支援員のタブレットに届きます。";
+pub const REVIEWS_EMPTY: &str = "未確認の記録はありません。";
+pub const APPROVE: &str = "確認済にする";
+pub const RETURN: &str = "差し戻す";
+pub const RETURN_COMMENT: &str = "差し戻しのコメント（必須）";
+pub const RETURN_NEEDS_COMMENT: &str = "差し戻すときはコメントを入力してください。";
+pub const DONE_APPROVED: &str = "記録を確認済にしました。";
+pub const DONE_RETURNED: &str = "記録を差し戻しました。次回の同期で支援員に届きます。";
+pub const PERSON: &str = "対象者";
+pub const WORKER: &str = "支援員";
+pub const OCCURRED_AT: &str = "日時";
+pub const METHOD: &str = "方法";
+pub const MET: &str = "会えた相手";
+pub const RESPONSE: &str = "本人の反応";
+pub const ACCOMPANIMENT: &str = "訪問体制";
+pub const DANGER: &str = "危険のサイン";
+pub const LIFE_THREATENING: &str = "生命に関わる状況";
+pub const OBSERVATION: &str = "様子・観察";
+pub const REFLECTION: &str = "振り返り（本人とSVのみ閲覧）";
+pub const DIFFICULTY: &str = "負担感";
+pub const WANTS_TO_TALK: &str = "相談したい";
+pub const NEXT_ACTION: &str = "次回の予定";
+pub const DURATION_MIN: &str = "分";
+pub const REVISION: &str = "修正版";
+pub const NONE: &str = "なし";
+pub const SAFETY_FIRST: &str = "安全に関わる記録を先に表示しています。";
+
+// Team overview.
+pub const TEAM_TITLE: &str = "チームの状況（支援者支援）";
+pub const TEAM_LEAD: &str = "直近90日の状況です。負担のサインがある支援員には声をかけてください。";
+pub const CASELOAD: &str = "担当ケース数";
+pub const OVERDUE: &str = "予定超過";
+pub const LONE_VISITS: &str = "単独訪問";
+pub const DANGER_SIGNS: &str = "危険のサイン";
+pub const STRAIN: &str = "負担のサイン";
+pub const PENDING_REVIEWS: &str = "未確認の記録";
+pub const OVERDUE_LIST: &str = "予定日を過ぎたフォローアップ";
+pub const STRAIN_LIST: &str = "負担のサイン（負担感4以上・相談したい）";
+pub const DANGER_LIST: &str = "危険のサインがあった接触";
+pub const DUE: &str = "予定日";
+pub const DAYS_OVERDUE: &str = "超過日数";
+pub const NOTHING_OVERDUE: &str = "予定日を過ぎたフォローアップはありません。";
+pub const NO_STRAIN: &str = "負担のサインはありません。";
+pub const NO_DANGER: &str = "危険のサインはありません。";
+
+// Devices.
+pub const DEVICES_TITLE: &str = "端末管理（タブレット）";
+pub const DEVICES_LEAD: &str = "支援員のタブレットの登録と停止を行います。紛失したタブレットはすぐに停止してください。停止した端末は次の通信でデータを消去します。";
+pub const ISSUE_CODE: &str = "登録コードを発行する";
+pub const ISSUE_FOR: &str = "タブレットを使う支援員";
+pub const CODE_TITLE: &str = "登録コード";
+pub const CODE_LEAD: &str = "タブレットのアプリでこのコードを入力するか、QRコードを読み取ってください。コードは15分間、1回だけ使えます。この画面を閉じると再表示できません。";
+pub const DEVICE_LABEL: &str = "端末名";
+pub const DEVICE_USER: &str = "利用者";
+pub const ENROLLED_AT: &str = "登録日時";
+pub const LAST_SYNC: &str = "最終同期";
+pub const STATUS: &str = "状態";
+pub const ACTIVE: &str = "利用中";
+pub const REVOKED: &str = "停止済";
+pub const REVOKE: &str = "停止する";
+pub const REVOKE_CONFIRM: &str = "この端末を停止します。よろしいですか。";
+pub const DONE_REVOKED: &str = "端末を停止しました。次の通信でデータが消去されます。";
+pub const NO_DEVICES: &str = "登録された端末はありません。";
+pub const NEVER: &str = "未同期";
+pub const NO_WORKERS: &str = "登録コードを発行できる支援員がいません。";
+
+// Cases.
+pub const CASES_TITLE: &str = "多機関協働 ケース一覧";
+pub const CASES_LEAD: &str =
+    "会議の種類（経路）と状況ごとの一覧です。緊急のケースを先頭に表示します。";
+pub const CASES_AGENCY_LEAD: &str = "あなたが構成員となっている会議のケースです。";
+pub const EMERGENCIES: &str = "緊急のケース";
+pub const NO_CASES: &str = "ケースはありません。";
+pub const CLOSED_CASES: &str = "終結・差し戻し済のケース";
+pub const CASE_TITLE: &str = "ケースの詳細";
+pub const RAISED_AT: &str = "受付日時";
+pub const REASON: &str = "多機関協働が必要な理由";
+pub const FIELDS: &str = "分野";
+pub const URGENCY: &str = "緊急度";
+pub const ROUTE: &str = "会議（経路）";
+pub const CONSENT: &str = "本人同意";
+pub const ROSTER: &str = "会議の構成員";
+pub const PLEDGE: &str = "守秘義務の誓約";
+pub const PLEDGE_RECORDED: &str = "誓約受領済";
+pub const PLEDGE_MISSING: &str = "未受領";
+pub const HISTORY: &str = "経過";
+pub const RETURN_REASON: &str = "差し戻しの理由";
+pub const TRIAGE_TITLE: &str = "振り分け";
+pub const ACCEPT: &str = "受け付けて振り分けへ";
+pub const RETURN_TO_OUTREACH: &str = "アウトリーチへ差し戻す";
+pub const RETURN_REASON_LABEL: &str = "差し戻しの理由（必須）";
+pub const SCHEDULE_MEETING: &str = "会議にかける";
+pub const ADD_MEMBER: &str = "構成員を追加";
+pub const MEMBER: &str = "構成員";
+pub const PLEDGE_CHECK: &str = "守秘義務の誓約書を受領した";
+pub const MOVE_TO: &str = "次の状況へ";
+pub const ROUTE_RULE_ML: &str = "本人の同意があるため、重層的支援会議で検討します。";
+pub const ROUTE_RULE_SM: &str = "本人の同意がないため、支援会議（社会福祉法第106条の6）で検討します。構成員全員の守秘義務の誓約が必要です。";
+pub const SM_NEEDS_ROSTER: &str =
+    "支援会議にかけるには、守秘義務の誓約を受領した構成員を1人以上登録してください。";
+pub const DONE_MOVED: &str = "ケースの状況を更新しました。";
+pub const DONE_ROSTER: &str = "構成員を登録しました。";
+pub const NO_MEMBERS: &str = "構成員はまだいません。";
+pub const BY_COORDINATOR: &str = "コーディネーター";
+pub const BY_CONSENT: &str = "同意の変更";
+pub const BY_ESCALATION: &str = "アウトリーチからの依頼";
+pub const BY_ROSTER: &str = "構成員の変更";
+pub const AUDIT_OF_PERSON: &str = "この対象者の監査記録";
+pub const CONTACT_COUNT: &str = "接触記録の件数";
+
+// Audit.
+pub const AUDIT_TITLE: &str = "監査ログ";
+pub const AUDIT_LEAD: &str = "記録の閲覧と変更の履歴です（識別子のみを記録しています）。";
+pub const CHAIN_OK: &str = "改ざんは検出されていません";
+pub const CHAIN_BROKEN: &str = "監査ログの連鎖が壊れています。管理者に連絡してください";
+pub const ENTRIES_VERIFIED: &str = "件を検証";
+pub const FILTER: &str = "絞り込む";
+pub const FILTER_PERSON: &str = "対象者ID";
+pub const FILTER_USER: &str = "職員";
+pub const FILTER_FROM: &str = "開始日";
+pub const FILTER_TO: &str = "終了日";
+pub const ALL: &str = "すべて";
+pub const AT: &str = "日時";
+pub const ACTOR: &str = "操作者";
+pub const ACTION: &str = "操作";
+pub const ENTITY: &str = "対象";
+pub const BASIS: &str = "根拠";
+pub const NO_ENTRIES: &str = "該当する記録はありません。";
+pub const SHOWING_LATEST: &str = "新しい順に最大500件を表示しています。";
+pub const BAD_DATE: &str = "日付は 2026-06-01 の形で入力してください。";
+
+// Misc.
+pub const PRINT: &str = "印刷する";
+pub const COUNT_SUFFIX: &str = "件";
+pub const PERSONS_SUFFIX: &str = "人";

@@ -1,0 +1,799 @@
+//! Handler tests of the web console (tower `oneshot` on the real router,
+//! real SQLite with the demo data): every page and action, and the
+//! refusals — wrong role, CSRF token missing, expired session, locked
+//! account, an agency member typing another case's URL.
+
+mod console_support;
+
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use console_support::*;
+use outreach_shared::protocol::EntityKind;
+use outreach_shared::{CaseStatus, ContactLog, ReviewStatus, Route};
+use sync_server::console::{session, text, totp};
+use sync_server::store;
+
+fn pending_contact(w: &World, supervisor: &str) -> ContactLog {
+    let team = w.user(supervisor).team.unwrap();
+    let recs = store::read(&*w.store, |tx| {
+        sync_server::console::review::TeamRecords::load(tx, team)
+    })
+    .unwrap();
+    recs.contacts
+        .iter()
+        .filter(|c| !recs.reviews.contains_key(&c.id))
+        .min_by_key(|c| (!c.has_safety_concern(), c.occurred_at))
+        .cloned()
+        .expect("the demo leaves logs waiting for review")
+}
+
+fn review_of(w: &World, supervisor: &str, c: &ContactLog) -> Option<outreach_shared::Review> {
+    let team = w.user(supervisor).team.unwrap();
+    store::read(&*w.store, |tx| {
+        sync_server::console::review::TeamRecords::load(tx, team)
+    })
+    .unwrap()
+    .reviews
+    .get(&c.id)
+    .cloned()
+}
+
+#[tokio::test]
+async fn css_is_served_with_print_styles() {
+    let w = World::demo();
+    let r = w.client().get("/console/static/console.css").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(r.body.contains("@media print"));
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_httponly_session_cookie() {
+    let w = World::demo();
+    let mut c = w.client();
+    let page = c.get("/console/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(text::LOGIN_TITLE));
+    assert!(page.csrf().is_some());
+    let r = c.login("supervisor1", DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let cookie = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with(session::SESSION_COOKIE))
+        .unwrap();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP on loopback: {cookie}"
+    );
+    // The session token is stored hashed only.
+    let token = c.cookie(session::SESSION_COOKIE).unwrap().to_owned();
+    let uid = store::read(&*w.store, |tx| {
+        tx.session_user(&sync_server::crypto::token_hash(&token), Utc::now())
+    })
+    .unwrap();
+    assert_eq!(uid, Some(w.user("supervisor1").id));
+    // The supervisor lands on the review queue.
+    let home = c.get("/console").await;
+    assert_eq!(home.location(), Some("/console/reviews"));
+    assert!(
+        w.audit_actions()
+            .iter()
+            .any(|(_, a, _)| a == "session.login")
+    );
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_when_served_over_tls() {
+    let w = World::demo();
+    let mut c = w.client();
+    c.host = "outreach.city.hamura.example".into();
+    let r = c.login("coordinator", DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        r.set_cookies()
+            .iter()
+            .any(|c| c.starts_with(session::SESSION_COOKIE) && c.contains("; Secure")),
+        "{:?}",
+        r.set_cookies()
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_in_japanese() {
+    let w = World::demo();
+    let mut c = w.client();
+    let r = c.login("supervisor1", "wrong-password").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains(text::LOGIN_FAILED));
+    assert!(c.cookie(session::SESSION_COOKIE).is_none());
+    let r = c.login("nobody-at-all", "wrong-password").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_even_for_the_right_password() {
+    let w = World::demo();
+    let mut c = w.client();
+    for i in 0..session::LOCKOUT_FAILURES {
+        let r = c.login("coordinator", "wrong-password").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = c.login("coordinator", DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains(text::LOGIN_LOCKED));
+    assert!(c.cookie(session::SESSION_COOKIE).is_none());
+    // Another account is not affected.
+    let mut other = w.client();
+    assert_eq!(
+        other.login("supervisor1", DEMO_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        w.audit_actions()
+            .iter()
+            .filter(|(_, a, _)| a == "console.login_failed")
+            .count()
+            >= session::LOCKOUT_FAILURES
+    );
+}
+
+#[tokio::test]
+async fn login_without_its_csrf_token_is_refused() {
+    let w = World::demo();
+    let mut c = w.client();
+    c.get("/console/login").await;
+    let r = c
+        .post(
+            "/console/login",
+            &[("username", "supervisor1"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains(text::CSRF_REFUSED));
+    assert!(c.cookie(session::SESSION_COOKIE).is_none());
+}
+
+#[tokio::test]
+async fn pages_without_a_session_redirect_to_login() {
+    let w = World::demo();
+    for p in [
+        "/console",
+        "/console/reviews",
+        "/console/team",
+        "/console/devices",
+        "/console/cases",
+        "/console/audit",
+    ] {
+        let r = w.client().get(p).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{p}");
+        assert!(r.location().unwrap().starts_with("/console/login"), "{p}");
+    }
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused() {
+    let w = World::demo();
+    let uid = w.user("supervisor1").id;
+    let (token, hash) = sync_server::crypto::new_token();
+    store::write(&*w.store, |tx| {
+        tx.insert_session(&hash, uid, Utc::now() - Duration::minutes(1))
+    })
+    .unwrap();
+    let mut c = w.client();
+    c.cookies
+        .push((session::SESSION_COOKIE.into(), token.to_string()));
+    let r = c.get("/console/reviews").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/console/login?m=expired"));
+    let page = c.get("/console/login?m=expired").await;
+    assert!(page.body.contains(text::SESSION_EXPIRED));
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let w = World::demo();
+    let mut c = w.login("supervisor1").await;
+    let token = c.cookie(session::SESSION_COOKIE).unwrap().to_owned();
+    // Without the CSRF token, logout is refused.
+    let r = c.post("/console/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c
+        .post_from("/console/reviews", "/console/logout", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/console/login?m=out"));
+    let uid = store::read(&*w.store, |tx| {
+        tx.session_user(&sync_server::crypto::token_hash(&token), Utc::now())
+    })
+    .unwrap();
+    assert_eq!(uid, None);
+    c.cookies
+        .push((session::SESSION_COOKIE.into(), token.clone()));
+    assert_eq!(
+        c.get("/console/reviews").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn the_review_queue_lists_the_teams_pending_logs() {
+    let w = World::demo();
+    let pending = pending_contact(&w, "supervisor1");
+    let mut c = w.login("supervisor1").await;
+    let r = c.get("/console/reviews").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(text::REVIEWS_TITLE));
+    assert!(
+        r.body
+            .contains(&format!("/console/reviews/{}/approve", pending.id))
+    );
+    assert!(r.body.contains("令和"), "dates in the Japanese era");
+    // The other team's logs are not there.
+    let other = pending_contact(&w, "supervisor2");
+    assert!(!r.body.contains(&other.id.to_string()));
+    assert!(
+        w.audit_actions()
+            .iter()
+            .any(|(_, a, _)| a == "console.view.review_queue")
+    );
+}
+
+#[tokio::test]
+async fn approving_a_log_goes_through_the_engine() {
+    let w = World::demo();
+    let log = pending_contact(&w, "supervisor1");
+    let mut c = w.login("supervisor1").await;
+    let uri = format!("/console/reviews/{}/approve", log.id);
+    let r = c.post_from("/console/reviews", &uri, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/console/reviews?done=approved"));
+    let review = review_of(&w, "supervisor1", &log).unwrap();
+    assert_eq!(review.status, ReviewStatus::Approved);
+    assert_eq!(review.reviewer, w.user("supervisor1").id);
+    let page = c.get("/console/reviews?done=approved").await;
+    assert!(page.body.contains(text::DONE_APPROVED));
+    assert!(!page.body.contains(&uri));
+}
+
+#[tokio::test]
+async fn returning_a_log_needs_a_comment_and_reaches_the_tablet() {
+    let w = World::demo();
+    let log = pending_contact(&w, "supervisor1");
+    let mut c = w.login("supervisor1").await;
+    let uri = format!("/console/reviews/{}/return", log.id);
+    let r = c
+        .post_from("/console/reviews", &uri, &[("comment", "  ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(text::RETURN_NEEDS_COMMENT));
+    assert!(
+        review_of(&w, "supervisor1", &log).is_none(),
+        "nothing written"
+    );
+    let r = c
+        .post_from(
+            "/console/reviews",
+            &uri,
+            &[("comment", "（見本）次回は二人で訪問してください。")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let review = review_of(&w, "supervisor1", &log).unwrap();
+    assert_eq!(review.status, ReviewStatus::Returned);
+    // The change log the tablets pull from carries the review.
+    let team = w.user("supervisor1").team.unwrap();
+    let changes = store::read(&*w.store, |tx| tx.changes_after(Some(team), 0, 1_000_000)).unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|ch| ch.kind == EntityKind::Review && ch.entity == log.id.0)
+    );
+}
+
+#[tokio::test]
+async fn a_review_without_its_csrf_token_is_refused() {
+    let w = World::demo();
+    let log = pending_contact(&w, "supervisor1");
+    let mut c = w.login("supervisor1").await;
+    let uri = format!("/console/reviews/{}/approve", log.id);
+    let r = c.post(&uri, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains(text::CSRF_REFUSED));
+    let r = c.post(&uri, &[("csrf", "0123456789abcdef")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(review_of(&w, "supervisor1", &log).is_none());
+}
+
+#[tokio::test]
+async fn supervisors_cannot_review_another_teams_log() {
+    let w = World::demo();
+    let other = pending_contact(&w, "supervisor2");
+    let mut c = w.login("supervisor1").await;
+    let r = c
+        .post_from(
+            "/console/reviews",
+            &format!("/console/reviews/{}/approve", other.id),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(review_of(&w, "supervisor2", &other).is_none());
+}
+
+#[tokio::test]
+async fn wrong_roles_are_refused() {
+    let w = World::demo();
+    let mut coord = w.login("coordinator").await;
+    for p in ["/console/reviews", "/console/team", "/console/devices"] {
+        let r = coord.get(p).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{p}");
+        assert!(r.body.contains(text::FORBIDDEN));
+    }
+    let mut agency = w.login("agency-kikan-soudan").await;
+    assert_eq!(
+        agency.get("/console/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let log = pending_contact(&w, "supervisor1");
+    let r = agency
+        .post_from(
+            "/console/cases",
+            &format!("/console/reviews/{}/approve", log.id),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let case = w.cases()[0].escalation.case_id;
+    let r = agency
+        .post_from(
+            "/console/cases",
+            &format!("/console/cases/{case}/move"),
+            &[("to", "triage")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut sv = w.login("supervisor1").await;
+    let r = sv
+        .post_from(
+            "/console/reviews",
+            &format!("/console/cases/{case}/move"),
+            &[("to", "triage")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A worker may log in but has no console pages.
+    let mut worker = w.login("worker1").await;
+    assert_eq!(worker.get("/console").await.status, StatusCode::OK);
+    assert_eq!(
+        worker.get("/console/reviews").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_team_overview_shows_each_worker() {
+    let w = World::demo();
+    let mut c = w.login("supervisor1").await;
+    let r = c.get("/console/team").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(&w.user("worker1").display_name));
+    assert!(r.body.contains(&w.user("worker2").display_name));
+    assert!(!r.body.contains(&w.user("worker3").display_name));
+    assert!(r.body.contains(text::CASELOAD));
+    assert!(r.body.contains(text::STRAIN_LIST));
+}
+
+#[tokio::test]
+async fn devices_enrol_with_an_issued_code_and_are_revoked() {
+    let w = World::demo();
+    let mut c = w.login("supervisor1").await;
+    let worker = w.user("worker1");
+    let r = c
+        .post_from(
+            "/console/devices",
+            "/console/devices/code",
+            &[("user", &worker.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("<svg"), "the QR code");
+    let code = between(&r.body, "id=\"enrol-code\">", "<").unwrap();
+    assert_eq!(code.len(), 14);
+    // The tablet enrols with it through the API.
+    let api = w.client();
+    let body = serde_json::json!({"protocol":"1.0","code":code,"device_label":"タブレット（見本）","platform":"linux"});
+    let resp = api
+        .app
+        .clone()
+        .oneshot_json("/api/v1/enroll", body, None)
+        .await;
+    assert_eq!(resp.0, StatusCode::OK, "{}", resp.1);
+    let device = resp.1["device_id"].as_str().unwrap().to_owned();
+    let token = resp.1["token"].as_str().unwrap().to_owned();
+    let list = c.get("/console/devices").await;
+    assert!(list.body.contains(&format!("d-{device}")));
+    let r = c
+        .post_from(
+            "/console/devices",
+            &format!("/console/devices/{device}/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = c.get("/console/devices?done=revoked").await;
+    assert!(list.body.contains(text::DONE_REVOKED));
+    assert!(list.body.contains(text::REVOKED));
+    // The tablet is told to wipe.
+    let pull = serde_json::json!({"protocol":"1.0","cursor":0,"limit":10});
+    let resp = api
+        .app
+        .clone()
+        .oneshot_json("/api/v1/sync/pull", pull, Some(&token))
+        .await;
+    assert_eq!(resp.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(resp.1["action"], "wipe");
+    assert!(
+        w.audit_actions()
+            .iter()
+            .any(|(_, a, e)| a == "device.revoke" && e.contains(&device))
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_cannot_issue_codes_for_another_team() {
+    let w = World::demo();
+    let mut c = w.login("supervisor1").await;
+    let other = w.user("worker3");
+    let r = c
+        .post_from(
+            "/console/devices",
+            "/console/devices/code",
+            &[("user", &other.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c
+        .post_from(
+            "/console/devices",
+            "/console/devices/code",
+            &[("user", "not-a-uuid")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_coordinator_board_puts_emergencies_first() {
+    let w = World::demo();
+    let mut c = w.login("coordinator").await;
+    let r = c.get("/console/cases").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(text::EMERGENCIES));
+    assert!(r.body.contains("重層的支援会議") || r.body.contains("支援会議"));
+    for item in w.cases() {
+        assert!(r.body.contains(&item.escalation.case_id.to_string()));
+    }
+    let emergency = r.body.find(text::EMERGENCIES).unwrap();
+    let board = r.body.find("class=\"board\"").unwrap();
+    assert!(emergency < board);
+}
+
+fn received_case(w: &World, route: Route) -> Option<outreach_shared::CaseQueueItem> {
+    w.cases()
+        .into_iter()
+        .find(|c| c.status == CaseStatus::Received && c.route == route)
+}
+
+fn case_status(w: &World, id: outreach_shared::CaseId) -> outreach_shared::CaseQueueItem {
+    store::read(&*w.store, |tx| tx.case(id))
+        .unwrap()
+        .unwrap()
+        .item
+}
+
+#[tokio::test]
+async fn triage_accepts_and_returns_with_a_reason() {
+    let w = World::demo();
+    let item = w
+        .cases()
+        .into_iter()
+        .find(|c| c.status == CaseStatus::Received)
+        .expect("a received case in the demo");
+    let id = item.escalation.case_id;
+    let page = format!("/console/cases/{id}");
+    let mut c = w.login("coordinator").await;
+    let detail = c.get(&page).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.body.contains(text::ACCEPT));
+    let r = c
+        .post_from(&page, &format!("{page}/move"), &[("to", "triage")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(case_status(&w, id).status, CaseStatus::Triage);
+    // Returning needs a reason; nothing is written without one.
+    let r = c
+        .post_from(
+            &page,
+            &format!("{page}/move"),
+            &[("to", "returned_to_outreach"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(case_status(&w, id).status, CaseStatus::Triage);
+    let r = c
+        .post_from(
+            &page,
+            &format!("{page}/move"),
+            &[
+                ("to", "returned_to_outreach"),
+                ("reason", "（見本）単一の機関で対応できるため"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = case_status(&w, id);
+    assert_eq!(after.status, CaseStatus::ReturnedToOutreach);
+    assert!(after.return_reason.unwrap().contains("単一の機関"));
+    // An impossible move is a Japanese message, not a 500.
+    let r = c
+        .post_from(&page, &format!("{page}/move"), &[("to", "closed")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("変更できません"));
+    let r = c
+        .post_from(&page, &format!("{page}/move"), &[("to", "nonsense")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_support_meeting_needs_a_pledged_roster() {
+    let w = World::demo();
+    let item = received_case(&w, Route::SupportMeeting).expect("a 支援会議 case in the demo");
+    let id = item.escalation.case_id;
+    let page = format!("/console/cases/{id}");
+    let mut c = w.login("coordinator").await;
+    assert!(c.get(&page).await.body.contains(text::ROUTE_RULE_SM));
+    c.post_from(&page, &format!("{page}/move"), &[("to", "triage")])
+        .await;
+    let r = c
+        .post_from(
+            &page,
+            &format!("{page}/move"),
+            &[("to", "meeting_scheduled")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(text::SM_NEEDS_ROSTER));
+    assert_eq!(case_status(&w, id).status, CaseStatus::Triage);
+    let member = w.user("agency-kikan-soudan");
+    let mid = member.id.to_string();
+    let r = c
+        .post_from(&page, &format!("{page}/roster"), &[("user", &mid)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("守秘義務"));
+    assert!(case_status(&w, id).roster.is_empty());
+    let r = c
+        .post_from(
+            &page,
+            &format!("{page}/roster"),
+            &[("user", &mid), ("pledge", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = c
+        .post_from(
+            &page,
+            &format!("{page}/move"),
+            &[("to", "meeting_scheduled")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = case_status(&w, id);
+    assert_eq!(after.status, CaseStatus::MeetingScheduled);
+    assert!(after.is_on_roster(member.id));
+    // The member now sees the case.
+    let mut m = w.login("agency-kikan-soudan").await;
+    assert_eq!(m.get(&page).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_case_with_consent_goes_to_the_multi_layered_meeting() {
+    let w = World::demo();
+    let Some(item) = w
+        .cases()
+        .into_iter()
+        .find(|c| c.route == Route::MultiLayeredMeeting && c.status == CaseStatus::Triage)
+    else {
+        // The demo's random consent may give none; the rule is then covered
+        // by the engine's own tests.
+        eprintln!("no 重層的支援会議 case in triage in the demo data");
+        return;
+    };
+    let id = item.escalation.case_id;
+    let page = format!("/console/cases/{id}");
+    let mut c = w.login("coordinator").await;
+    assert!(c.get(&page).await.body.contains(text::ROUTE_RULE_ML));
+    let r = c
+        .post_from(
+            &page,
+            &format!("{page}/move"),
+            &[("to", "meeting_scheduled")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(case_status(&w, id).status, CaseStatus::MeetingScheduled);
+}
+
+#[tokio::test]
+async fn an_agency_member_sees_only_their_roster_even_by_url() {
+    let w = World::demo();
+    let member = w.user("agency-kikan-soudan");
+    let cases = w.cases();
+    let (mine, others): (Vec<_>, Vec<_>) = cases.iter().partition(|c| c.is_on_roster(member.id));
+    let outside = others.first().expect("cases off this member's roster");
+    let mut c = w.login("agency-kikan-soudan").await;
+    let board = c.get("/console/cases").await;
+    assert_eq!(board.status, StatusCode::OK);
+    for m in &mine {
+        assert!(board.body.contains(&m.escalation.case_id.to_string()));
+    }
+    for o in &others {
+        assert!(!board.body.contains(&o.escalation.case_id.to_string()));
+    }
+    let id = outside.escalation.case_id;
+    let r = c.get(&format!("/console/cases/{id}")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains(text::FORBIDDEN));
+    assert!(!r.body.contains(&outside.escalation.reason));
+    assert!(
+        w.audit_actions()
+            .iter()
+            .any(|(a, act, e)| a == &member.id.to_string()
+                && act == "console.denied"
+                && e == &format!("case:{id}"))
+    );
+    // Unknown and malformed ids are 404 and 400, never 500.
+    let r = c
+        .get("/console/cases/01900000-0000-7000-8000-000000000000")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = c.get("/console/cases/not-an-id").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_audit_viewer_filters_and_verifies_the_chain() {
+    let w = World::demo();
+    let item = &w.cases()[0];
+    let person = item.escalation.person_id;
+    let mut c = w.login("coordinator").await;
+    c.get(&format!("/console/cases/{}", item.escalation.case_id))
+        .await;
+    let r = c.get("/console/audit").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(text::CHAIN_OK));
+    let r = c.get(&format!("/console/audit?person={person}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("read.case"));
+    let rows = r.body.matches("<tr>").count();
+    assert!(rows >= 2, "header and at least one entry");
+    assert!(
+        r.body
+            .split("<tbody>")
+            .nth(1)
+            .unwrap()
+            .split("<tr>")
+            .skip(1)
+            .all(|row| row.contains(&person.to_string()))
+    );
+    let uid = w.user("coordinator").id;
+    let r = c
+        .get(&format!(
+            "/console/audit?user={uid}&from=2020-01-01&to=2099-12-31"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("session.login"));
+    let r = c.get("/console/audit?from=yesterday").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains(text::BAD_DATE));
+    // A broken chain is shown.
+    w.sqlite
+        .execute_raw("UPDATE audit SET action = 'edited' WHERE seq = 3")
+        .unwrap();
+    let r = c.get("/console/audit").await;
+    assert!(r.body.contains(text::CHAIN_BROKEN));
+}
+
+#[tokio::test]
+async fn totp_is_asked_when_an_administrator_requires_it() {
+    let w = World::demo();
+    let uid = w.user("coordinator").id;
+    let secret = store::write(&*w.store, |tx| totp::enrol(tx, uid)).unwrap();
+    // The secret is not stored in clear.
+    let stored = store::read(&*w.store, |tx| tx.meta(&format!("console.totp:{uid}")))
+        .unwrap()
+        .unwrap();
+    assert!(!stored.contains(secret.as_str()));
+    let mut c = w.client();
+    let r = c.login("coordinator", DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/console/login/totp"));
+    assert!(c.cookie(session::SESSION_COOKIE).is_none());
+    let page = c.get("/console/login/totp").await;
+    assert!(page.body.contains(text::TOTP_TITLE));
+    let csrf = page.csrf().unwrap();
+    let r = c
+        .post(
+            "/console/login/totp",
+            &[("csrf", &csrf), ("code", "000000")],
+        )
+        .await;
+    // (A one-in-a-million chance that 000000 is right is accepted.)
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains(text::TOTP_FAILED));
+    let code = totp::code_for_base32(&secret, Utc::now()).unwrap();
+    let r = c
+        .post("/console/login/totp", &[("csrf", &csrf), ("code", &code)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(c.cookie(session::SESSION_COOKIE).is_some());
+    assert_eq!(c.get("/console/cases").await.status, StatusCode::OK);
+    // The same code cannot be used twice.
+    let mut again = w.client();
+    again.login("coordinator", DEMO_PASSWORD).await;
+    let csrf = again.get("/console/login/totp").await.csrf().unwrap();
+    let r = again
+        .post("/console/login/totp", &[("csrf", &csrf), ("code", &code)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+/// JSON calls to the API, for the device parts of the scenarios.
+trait OneshotJson {
+    async fn oneshot_json(
+        self,
+        uri: &str,
+        body: serde_json::Value,
+        token: Option<&str>,
+    ) -> (StatusCode, serde_json::Value);
+}
+
+impl OneshotJson for axum::Router {
+    async fn oneshot_json(
+        self,
+        uri: &str,
+        body: serde_json::Value,
+        token: Option<&str>,
+    ) -> (StatusCode, serde_json::Value) {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let mut req = axum::http::Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("content-type", "application/json");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let resp = self
+            .oneshot(
+                req.body(axum::body::Body::from(serde_json::to_vec(&body).unwrap()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let s = resp.status();
+        let b = resp.into_body().collect().await.unwrap().to_bytes();
+        (s, serde_json::from_slice(&b).unwrap_or_default())
+    }
+}
