@@ -54,6 +54,8 @@ pub mod model;
 pub mod secret;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "ui")]
+pub mod ui;
 
 pub use error::{RecordKind, Result, StoreError};
 pub use keys::KdfParams;

@@ -158,6 +158,7 @@ pub const SUPERVISOR_SAYS: &str = "スーパーバイザーのコメント";
 // Sync bar
 pub const SYNC_NOW: &str = "今すぐ同期";
 pub const SYNCING: &str = "同期中…";
+pub const SYNC_WAITING_RETRY: &str = "接続できません。少し待って再試行します…";
 pub const SYNC_NEVER: &str = "まだ同期していません";
 pub const SYNC_ALL_SENT: &str = "すべて送信済み";
 

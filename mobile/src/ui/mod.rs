@@ -1,0 +1,129 @@
+//! The tablet app's Dioxus UI. It renders [`AppState`] and turns taps into
+//! [`Msg`]s; it holds no SQL, no crypto and no blocking call: the app layer
+//! ([`crate::app`]) runs every effect on the store thread or the network.
+//!
+//! [`Shell`] draws any state (tests render it without a window with
+//! `dioxus-ssr`); [`App`] wires it to the store thread, the idle lock and
+//! automatic sync.
+
+mod views;
+pub mod walkthrough;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use dioxus::prelude::*;
+
+use crate::KdfParams;
+use crate::app::core::CoreHandle;
+use crate::app::runner;
+use crate::app::state::{AppState, Msg, update};
+use crate::app::text as t;
+
+pub use views::Shell;
+
+/// The app's stylesheet (large targets, high contrast; print-free).
+pub const CSS: &str = include_str!("style.css");
+
+/// What [`App`] needs from the platform's `main`.
+#[derive(Clone)]
+pub struct AppContext {
+    pub core: CoreHandle,
+    pub has_store: bool,
+    /// Argon2id parameters for a new store.
+    pub kdf: KdfParams,
+    /// Seconds between automatic syncs while unlocked.
+    pub auto_sync_secs: u64,
+    /// The server address to offer on the first-run screen.
+    pub default_server: Option<String>,
+    /// A scripted walk through every screen, for screenshots.
+    pub walkthrough: Option<walkthrough::Walkthrough>,
+}
+
+fn dispatch(mut state: Signal<AppState>, ctx: AppContext, msg: Msg) {
+    let effects = update(&mut state.write(), msg, Utc::now());
+    for fx in effects {
+        let ctx = ctx.clone();
+        spawn(async move {
+            let progress_ctx = ctx.clone();
+            let mut progress =
+                move |p| dispatch(state, progress_ctx.clone(), Msg::SyncProgressed(p));
+            let msgs = runner::run(&ctx.core, fx, ctx.kdf, &mut progress).await;
+            for m in msgs {
+                dispatch(state, ctx.clone(), m);
+            }
+        });
+    }
+}
+
+/// The running app: [`Shell`] plus the store thread, the idle lock and
+/// automatic sync.
+#[component]
+pub fn App() -> Element {
+    let ctx = use_context::<AppContext>();
+    let default_server = ctx.default_server.clone();
+    let state = use_signal(move || {
+        let mut s = AppState::new(ctx.has_store);
+        if let Some(url) = default_server {
+            s.setup.server = url;
+        }
+        s
+    });
+    let c = ctx.clone();
+    let on = use_callback(move |m: Msg| dispatch(state, c.clone(), m));
+
+    // Idle lock: the core forgets its keys after the idle time; the screen
+    // follows and hides everything.
+    let c = ctx.clone();
+    use_future(move || {
+        let c = c.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                if state.peek().shows_content() && runner::idle_locked(&c.core).await {
+                    dispatch(state, c.clone(), Msg::Locked);
+                }
+            }
+        }
+    });
+    // Automatic sync while unlocked: soon after unlocking, then regularly.
+    let c = ctx.clone();
+    use_future(move || {
+        let c = c.clone();
+        async move {
+            let mut waited = 0u64;
+            let mut was_locked = true;
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                let open = state.peek().shows_content();
+                waited += 5;
+                if open && (was_locked || waited >= c.auto_sync_secs) {
+                    waited = 0;
+                    dispatch(state, c.clone(), Msg::SyncNow);
+                }
+                was_locked = !open;
+            }
+        }
+    });
+
+    // The scripted walk-through, when asked for.
+    let c = ctx.clone();
+    use_future(move || {
+        let c = c.clone();
+        async move {
+            if let Some(w) = c.walkthrough.clone() {
+                w.run(state, move |m| dispatch(state, c.clone(), m)).await;
+            }
+        }
+    });
+
+    rsx! {
+        Shell { state: state(), on }
+    }
+}
+
+/// The window title.
+pub const TITLE: &str = t::APP_TITLE;
+
+#[cfg(test)]
+mod tests;

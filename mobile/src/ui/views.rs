@@ -1,0 +1,706 @@
+//! The screens, drawn from [`AppState`] alone. Every tap sends a [`Msg`].
+
+// The rsx! macro expands event handlers into qualified paths.
+#![allow(unused_qualifications)]
+
+use dioxus::prelude::*;
+
+use crate::app::state::*;
+use crate::app::text as t;
+use crate::model::*;
+use crate::shared::ja::{self, Label};
+use crate::shared::*;
+use crate::sync::SyncPhase;
+
+/// The whole app for one state.
+#[component]
+pub fn Shell(state: AppState, on: EventHandler<Msg>) -> Element {
+    let s = &state;
+    rsx! {
+        div { class: "app",
+            {header(s, on)}
+            if s.shows_content() {
+                {sync_bar(&s.sync, on)}
+            }
+            main {
+                {notice(s, on)}
+                {screen(s, on)}
+            }
+        }
+    }
+}
+
+fn header(s: &AppState, on: EventHandler<Msg>) -> Element {
+    let tab = |screen: Screen, label: &'static str| {
+        let current = s.screen == screen
+            || (screen == Screen::Caseload
+                && matches!(
+                    s.screen,
+                    Screen::Person(_)
+                        | Screen::LogContact
+                        | Screen::Escalate
+                        | Screen::StageConsent
+                ));
+        rsx! {
+            button {
+                class: if current { "current" } else { "" },
+                onclick: move |_| on.call(Msg::Go(screen)),
+                "{label}"
+            }
+        }
+    };
+    rsx! {
+        header { class: "top",
+            h1 { "{t::APP_TITLE}" }
+            if s.shows_content() {
+                nav { class: "tabs",
+                    {tab(Screen::Caseload, t::NAV_CASELOAD)}
+                    {tab(Screen::Returned, t::NAV_RETURNED)}
+                    {tab(Screen::Settings, t::NAV_SETTINGS)}
+                }
+            }
+        }
+    }
+}
+
+fn sync_bar(b: &SyncBar, on: EventHandler<Msg>) -> Element {
+    let last = b
+        .last_success
+        .map(|at| t::sync_last(&ja::local_datetime(at)))
+        .unwrap_or_else(|| t::SYNC_NEVER.into());
+    let state = match &b.progress {
+        Some(p) => {
+            let phase = match p.phase {
+                SyncPhase::Waiting => t::SYNC_WAITING_RETRY,
+                _ => t::SYNCING,
+            };
+            format!(
+                "{phase} {}",
+                t::sync_progress(p.pushed, p.to_push, p.pulled)
+            )
+        }
+        None => last,
+    };
+    rsx! {
+        div { class: "syncbar", role: "status",
+            span { class: "state", "{state}" }
+            if b.pending > 0 {
+                span { class: "pending", "{t::sync_pending(b.pending)}" }
+            } else {
+                span { "{t::SYNC_ALL_SENT}" }
+            }
+            if b.rejected > 0 {
+                span { class: "rejected", "{t::sync_rejected(b.rejected)}" }
+            }
+            if let Some(e) = &b.error {
+                span { class: "error", "{e}" }
+            }
+            button {
+                disabled: b.syncing(),
+                onclick: move |_| on.call(Msg::SyncNow),
+                "{t::SYNC_NOW}"
+            }
+        }
+    }
+}
+
+fn notice(s: &AppState, on: EventHandler<Msg>) -> Element {
+    let Some(n) = &s.notice else { return rsx! {} };
+    rsx! {
+        div { class: if n.error { "notice error" } else { "notice" }, role: "alert",
+            p { "{n.text}" }
+            button { aria_label: "閉じる", onclick: move |_| on.call(Msg::DismissNotice), "×" }
+        }
+    }
+}
+
+fn screen(s: &AppState, on: EventHandler<Msg>) -> Element {
+    match s.screen {
+        Screen::Setup => setup(&s.setup, on),
+        Screen::Unlock => unlock(&s.pin, on),
+        Screen::Caseload => caseload(s, on),
+        Screen::Person(_) => person(s, on),
+        Screen::LogContact => match &s.contact {
+            Some(f) => contact_form(f, on),
+            None => rsx! {},
+        },
+        Screen::Escalate => match &s.escalation {
+            Some(f) => escalation(f, on),
+            None => rsx! {},
+        },
+        Screen::StageConsent => match &s.stage_form {
+            Some(f) => stage_consent(f, on),
+            None => rsx! {},
+        },
+        Screen::Returned => returned(s, on),
+        Screen::Settings => settings(s, on),
+    }
+}
+
+fn setup(f: &SetupForm, on: EventHandler<Msg>) -> Element {
+    let err = f.error.clone();
+    if !f.pin_step {
+        return rsx! {
+            section { class: "card",
+                h2 { "{t::SETUP_TITLE}" }
+                p { "{t::SETUP_LEAD}" }
+                label { class: "field", r#for: "server", "{t::SETUP_SERVER}" }
+                input { id: "server", r#type: "text", inputmode: "url", value: "{f.server}", placeholder: "https://",
+                    oninput: move |e| on.call(Msg::SetupServer(e.value())) }
+                label { class: "field", r#for: "code", "{t::SETUP_CODE}" }
+                input { id: "code", r#type: "text", value: "{f.code}", autocomplete: "off",
+                    oninput: move |e| on.call(Msg::SetupCode(e.value())) }
+                if let Some(e) = err { p { class: "err", role: "alert", "{e}" } }
+                div { class: "actions",
+                    button { class: "primary", onclick: move |_| on.call(Msg::SetupNext), "{t::SETUP_NEXT}" }
+                }
+            }
+        };
+    }
+    rsx! {
+        section { class: "card",
+            h2 { "{t::SETUP_PIN_TITLE}" }
+            p { "{t::SETUP_PIN_LEAD}" }
+            label { class: "field", r#for: "pin", "{t::SETUP_PIN}" }
+            input { id: "pin", r#type: "password", inputmode: "numeric", value: "{f.pin}", autocomplete: "new-password",
+                oninput: move |e| on.call(Msg::SetupPin(e.value())) }
+            label { class: "field", r#for: "pin2", "{t::SETUP_PIN_CONFIRM}" }
+            input { id: "pin2", r#type: "password", inputmode: "numeric", value: "{f.pin_confirm}", autocomplete: "new-password",
+                oninput: move |e| on.call(Msg::SetupPinConfirm(e.value())) }
+            if let Some(e) = err { p { class: "err", role: "alert", "{e}" } }
+            div { class: "actions",
+                button { class: "primary", disabled: f.busy, onclick: move |_| on.call(Msg::SetupSubmit),
+                    if f.busy { "{t::SETUP_BUSY}" } else { "{t::SETUP_SUBMIT}" }
+                }
+            }
+        }
+    }
+}
+
+fn unlock(p: &PinPad, on: EventHandler<Msg>) -> Element {
+    let dots = "●".repeat(p.digits.chars().count());
+    let disabled = p.busy || p.destroyed;
+    let key = |d: char| {
+        rsx! {
+            button { disabled, onclick: move |_| on.call(Msg::PinDigit(d)), "{d}" }
+        }
+    };
+    rsx! {
+        section { class: "pinpad",
+            h2 { "{t::UNLOCK_TITLE}" }
+            div { class: "dots", aria_label: "入力した桁数", "{dots}" }
+            if let Some(e) = &p.error { p { class: "err", role: "alert", "{e}" } }
+            if p.busy { p { class: "hint", "{t::UNLOCK_BUSY}" } }
+            div { class: "keys",
+                {key('1')} {key('2')} {key('3')}
+                {key('4')} {key('5')} {key('6')}
+                {key('7')} {key('8')} {key('9')}
+                button { disabled, onclick: move |_| on.call(Msg::PinClear), "{t::UNLOCK_CLEAR}" }
+                {key('0')}
+                button { class: "primary", disabled, onclick: move |_| on.call(Msg::PinSubmit), "{t::UNLOCK_BUTTON}" }
+            }
+        }
+    }
+}
+
+fn stage_badge(stage: Stage) -> Element {
+    let class = match stage {
+        Stage::Paused(_) => "badge paused",
+        Stage::Closed => "badge closed",
+        _ => "badge",
+    };
+    rsx! { span { class, "{stage.ja()}" } }
+}
+
+fn caseload(s: &AppState, on: EventHandler<Msg>) -> Element {
+    let f = &s.filter;
+    let entries = s.visible_caseload();
+    let overdue = s.caseload.as_ref().map(|c| c.overdue).unwrap_or(0);
+    let stage_value = f.stage.clone().unwrap_or_default();
+    let field_value = f.field.map(|x| code_of(&x)).unwrap_or_default();
+    let town_value = f.town.clone().unwrap_or_default();
+    rsx! {
+        section {
+            h2 { "{t::CASELOAD_TITLE}"
+                if overdue > 0 { span { class: "badge danger", "{t::overdue_count(overdue)}" } }
+            }
+            div { class: "filters",
+                input { r#type: "search", placeholder: "{t::SEARCH_PLACEHOLDER}", aria_label: "{t::SEARCH_PLACEHOLDER}", value: "{f.query}",
+                    oninput: move |e| on.call(Msg::Search(e.value())) }
+                select { aria_label: "段階", value: "{stage_value}",
+                    onchange: move |e| { let v = e.value(); on.call(Msg::FilterStage((!v.is_empty()).then_some(v))) },
+                    option { value: "", "{t::FILTER_ALL_STAGES}" }
+                    for st in Stage::PATH {
+                        option { value: "{st.code()}", selected: stage_value == st.code(), "{st.ja()}" }
+                    }
+                    option { value: "paused", selected: stage_value == "paused", "休止中" }
+                }
+                select { aria_label: "分野", value: "{field_value}",
+                    onchange: move |e| { let v = e.value(); on.call(Msg::FilterField(LifeField::ALL.into_iter().find(|x| code_of(x) == v))) },
+                    option { value: "", "{t::FILTER_ALL_FIELDS}" }
+                    for lf in LifeField::ALL {
+                        option { value: "{code_of(&lf)}", selected: field_value == code_of(&lf), "{lf.ja()}" }
+                    }
+                }
+                select { aria_label: "地区", value: "{town_value}",
+                    onchange: move |e| { let v = e.value(); on.call(Msg::FilterTown((!v.is_empty()).then_some(v))) },
+                    option { value: "", "{t::FILTER_ALL_AREAS}" }
+                    for a in AREAS {
+                        option { value: "{a.code}", selected: town_value == a.code, "{a.name}" }
+                    }
+                }
+                div { class: "choices",
+                    button { class: if f.overdue_only { "on" } else { "" }, onclick: move |_| on.call(Msg::ToggleOverdue), "{t::FILTER_OVERDUE}" }
+                }
+            }
+            if s.caseload.is_some() && entries.is_empty() {
+                p { class: "hint", "{t::CASELOAD_EMPTY}" }
+            }
+            ul { class: "caseload",
+                for e in entries {
+                    {caseload_row(e, on)}
+                }
+            }
+        }
+    }
+}
+
+fn caseload_row(e: &CaseloadEntry, on: EventHandler<Msg>) -> Element {
+    let id = e.person.id;
+    let last = e
+        .last_contact_at
+        .map(|at| format!("{} {}", t::LAST_CONTACT, ja::era_date(ja::local_date(at))))
+        .unwrap_or_else(|| t::NO_CONTACT_YET.into());
+    let due = match &e.next_action {
+        Some(n) if e.overdue => format!(
+            "{} {}（{}）",
+            t::NEXT_DUE,
+            ja::era_date(n.due),
+            t::overdue(e.days_overdue)
+        ),
+        Some(n) => format!("{} {}", t::NEXT_DUE, ja::era_date(n.due)),
+        None => t::NO_NEXT.into(),
+    };
+    let area = e
+        .person
+        .area
+        .as_ref()
+        .map(|a| a.name_ja())
+        .unwrap_or_default();
+    let fields: Vec<&str> = e
+        .person
+        .fields
+        .iter()
+        .map(|f| f.ja())
+        .chain(e.person.tags.iter().map(|x| x.ja()))
+        .collect();
+    let fields = fields.join("・");
+    let cases: Vec<String> = e
+        .open_cases
+        .iter()
+        .map(|c| {
+            c.status
+                .as_ref()
+                .map(|v| format!("{}：{}", v.route.ja(), v.status.ja()))
+                .unwrap_or_else(|| t::CASE_STATUS_UNKNOWN.into())
+        })
+        .collect();
+    rsx! {
+        li { key: "{id}", class: if e.overdue { "overdue" } else { "" },
+            button { class: "person", onclick: move |_| on.call(Msg::OpenPerson(id)),
+                span { span { class: "alias", "{e.person.alias}" } {stage_badge(e.person.stage)}
+                    if e.safety_concern { span { class: "badge danger", "{t::SAFETY_MARK}" } }
+                }
+                span { class: if e.overdue { "due overdue" } else { "due" }, "{due}" }
+                span { class: "meta", "{area}　{fields}" }
+                span { class: "meta", "{last}" }
+                for c in cases { span { class: "meta", "多機関協働 {c}" } }
+            }
+        }
+    }
+}
+
+fn code_of<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|x| x.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn or_not_set(v: Option<String>) -> String {
+    v.unwrap_or_else(|| t::NOT_SET.into())
+}
+
+fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
+    let Some(tl) = &s.timeline else {
+        return rsx! { p { class: "hint", "読み込んでいます…" } };
+    };
+    let p = &tl.person;
+    let consent = &p.consent;
+    let consent_text = match consent.date {
+        Some(d) => format!("{}（{}）", consent.status.ja(), ja::era_date(d)),
+        None => consent.status.ja().to_owned(),
+    };
+    let scope: Vec<&str> = consent.scope.iter().map(|x| x.ja()).collect();
+    let fields: Vec<&str> = p.fields.iter().map(|f| f.ja()).collect();
+    let tags: Vec<&str> = p.tags.iter().map(|f| f.ja()).collect();
+    rsx! {
+        section {
+            h2 { "{p.alias}" {stage_badge(p.stage)} }
+            div { class: "actions",
+                button { class: "primary", onclick: move |_| on.call(Msg::StartContact), "{t::LOG_CONTACT}" }
+                button { onclick: move |_| on.call(Msg::StartStageConsent), "{t::CHANGE_STAGE_CONSENT}" }
+                button { class: "danger", onclick: move |_| on.call(Msg::StartEscalation), "{t::ESCALATE}" }
+            }
+            div { class: "row",
+                div { class: "card",
+                    h3 { "{t::PROFILE}" }
+                    dl { class: "profile",
+                        dt { "ふりがな" } dd { "{or_not_set(p.kana.clone())}" }
+                        dt { "生まれ年" } dd { "{or_not_set(p.birth_year.map(ja::birth_year))}" }
+                        dt { "性別" } dd { "{or_not_set(p.sex.map(|x| x.ja().to_owned()))}" }
+                        dt { "地区" } dd { "{or_not_set(p.area.as_ref().map(|a| a.name_ja()))}" }
+                        dt { "気づきの経路" } dd { "{or_not_set(p.noticed_by.map(|x| x.ja().to_owned()))}" }
+                        dt { "概要" } dd { "{or_not_set(p.summary.clone())}" }
+                    }
+                }
+                div { class: "card",
+                    h3 { "{t::FIELDS_TAGS}" }
+                    p { "{fields.join(\"・\")}" }
+                    p { "{tags.join(\"・\")}" }
+                    if let Some(g) = &p.scheme_gap {
+                        p { class: "meta", "制度の狭間：{g.why}" }
+                    }
+                    h3 { "{t::CONSENT}" }
+                    p { "{consent_text}" }
+                    if !scope.is_empty() { p { class: "meta", "{scope.join(\"・\")}" } }
+                    h3 { "{t::HOUSEHOLD}" }
+                    if p.household.members.is_empty() { p { class: "meta", "{t::NOBODY_IN_HOUSEHOLD}" } }
+                    for m in p.household.members.iter() {
+                        p { key: "{m.id}", "{m.relation.ja()}　{m.alias.clone().unwrap_or_default()}" }
+                    }
+                }
+            }
+            if !tl.cases.is_empty() {
+                h3 { "{t::CASES}" }
+                for c in tl.cases.iter() {
+                    div { key: "{c.case_id}", class: "card",
+                        match &c.status {
+                            Some(v) => rsx! { p { strong { "{v.route.ja()}" } "　{v.status.ja()}（{ja::local_datetime(v.updated_at)}）" }
+                                if let Some(r) = &v.return_reason { p { class: "meta", "差し戻しの理由：{r}" } } },
+                            None => rsx! { p { "{t::CASE_STATUS_UNKNOWN}" } },
+                        }
+                    }
+                }
+            }
+            if !tl.conflicts.is_empty() {
+                h3 { "{t::CONFLICTS}" }
+                for c in tl.conflicts.iter() {
+                    p { class: "card", "{t::conflict_line(&ja::field_label(&c.field), &c.kept.to_string(), &c.other.to_string())}" }
+                }
+            }
+            h3 { "{t::TIMELINE}" }
+            div { class: "timeline",
+                for e in tl.entries.iter() {
+                    {timeline_entry(e, on)}
+                }
+            }
+        }
+    }
+}
+
+fn timeline_entry(e: &TimelineEntry, on: EventHandler<Msg>) -> Element {
+    let c = &e.contact;
+    let id = c.id;
+    let met = match c.response {
+        Some(r) => format!("{}（{}）", c.met.ja(), r.ja()),
+        None => c.met.ja().to_owned(),
+    };
+    let dangers: Vec<&str> = c.safety.danger_signs.iter().map(|d| d.ja()).collect();
+    rsx! {
+        div { key: "{id}", class: if e.current { "entry" } else { "entry old" },
+            p { strong { "{ja::local_datetime(c.occurred_at)}" } "　{c.method.ja()}　{met}　{c.safety.accompaniment.ja()}" }
+            if c.safety.life_threatening { p { class: "err", "{t::LIFE_THREATENING}" } }
+            if !dangers.is_empty() { p { class: "badge warn", "{t::DANGER}：{dangers.join(\"・\")}" } }
+            if !c.observation.is_empty() { p { "{c.observation}" } }
+            if let Some(n) = &c.next_action { p { class: "meta", "{t::NEXT}：{n.what}（{ja::era_date(n.due)}）" } }
+            if !e.current { p { class: "meta", "{t::CORRECTED}" } }
+            match &e.review {
+                Some(r) if r.status == ReviewStatus::Returned => rsx! {
+                    div { class: "review returned",
+                        p { strong { "{r.status.ja()}" } "　{t::SUPERVISOR_SAYS}：{r.comment.clone().unwrap_or_default()}" }
+                        if e.current { button { onclick: move |_| on.call(Msg::Revise(id)), "{t::REVISE}" } }
+                    }
+                },
+                Some(r) => rsx! { p { class: "review approved", "{r.status.ja()}" } },
+                None => rsx! { p { class: "meta", "{t::REVIEW_PENDING}" } },
+            }
+        }
+    }
+}
+
+fn choice<T: Copy + PartialEq + 'static>(
+    current: Option<T>,
+    value: T,
+    label: &'static str,
+    on: EventHandler<Msg>,
+    msg: fn(T) -> Msg,
+) -> Element {
+    let on_class = if current == Some(value) { "on" } else { "" };
+    rsx! {
+        button { class: on_class, aria_pressed: current == Some(value), onclick: move |_| on.call(msg(value)), "{label}" }
+    }
+}
+
+fn field_error(f: &ContactForm, field: &str) -> Element {
+    match f.error(field) {
+        Some(m) => rsx! { p { class: "err", role: "alert", "{m}" } },
+        None => rsx! {},
+    }
+}
+
+fn contact_form(f: &ContactForm, on: EventHandler<Msg>) -> Element {
+    let other_errors: Vec<String> = f
+        .errors
+        .iter()
+        .filter(|(k, _)| {
+            ![
+                "met",
+                "response",
+                "safety.accompaniment",
+                "occurred_at",
+                "next_action.due",
+                "duration_minutes",
+            ]
+            .contains(&k.as_str())
+        })
+        .map(|(_, m)| m.clone())
+        .collect();
+    rsx! {
+        section {
+            h2 { "{t::CONTACT_TITLE}：{f.alias}" }
+            div { class: "row",
+                div {
+                    label { class: "field", r#for: "when", "{t::WHEN}" }
+                    input { id: "when", r#type: "datetime-local", value: "{f.occurred_at}", oninput: move |e| on.call(Msg::ContactOccurredAt(e.value())) }
+                    {field_error(f, "occurred_at")}
+                }
+                div {
+                    label { class: "field", r#for: "minutes", "{t::DURATION}" }
+                    input { id: "minutes", r#type: "number", inputmode: "numeric", value: "{f.duration}", oninput: move |e| on.call(Msg::ContactDuration(e.value())) }
+                    {field_error(f, "duration_minutes")}
+                }
+            }
+            label { class: "field", "{t::HOW}" }
+            div { class: "choices",
+                for m in ContactMethod::ALL { {choice(Some(f.method), m, m.ja(), on, Msg::ContactHow)} }
+            }
+            label { class: "field", "{t::MET}" }
+            div { class: "choices",
+                for m in MetWhom::ALL { {choice(f.met, m, m.ja(), on, Msg::ContactMet)} }
+            }
+            {field_error(f, "met")}
+            if f.met == Some(MetWhom::Person) {
+                label { class: "field", "{t::RESPONSE}" }
+                div { class: "choices",
+                    for r in PersonResponse::ALL { {choice(f.response, r, r.ja(), on, Msg::ContactResponse)} }
+                }
+                {field_error(f, "response")}
+            }
+            label { class: "field", "{t::ACCOMPANIMENT}" }
+            div { class: "choices",
+                for a in Accompaniment::ALL { {choice(f.accompaniment, a, a.ja(), on, Msg::ContactAccompaniment)} }
+            }
+            {field_error(f, "safety.accompaniment")}
+            label { class: "field", r#for: "obs", "{t::OBSERVATION}" }
+            textarea { id: "obs", placeholder: "{t::OBSERVATION_HINT}", value: "{f.observation}", oninput: move |e| on.call(Msg::ContactObservation(e.value())) }
+            {field_error(f, "observation")}
+            label { class: "field", "{t::DANGER}" }
+            div { class: "choices",
+                for d in DangerSign::ALL {
+                    button { class: if f.danger_signs.contains(&d) { "on" } else { "" }, aria_pressed: f.danger_signs.contains(&d),
+                        onclick: move |_| on.call(Msg::ToggleDanger(d)), "{d.ja()}" }
+                }
+                button { class: if f.life_threatening { "on danger" } else { "danger" }, aria_pressed: f.life_threatening,
+                    onclick: move |_| on.call(Msg::ToggleLifeThreatening), "{t::LIFE_THREATENING}" }
+            }
+            if f.life_threatening { div { class: "emergency", role: "alert", "{t::LIFE_THREATENING_WARNING}" } }
+            div { class: "row",
+                div {
+                    label { class: "field", r#for: "next", "{t::NEXT}" }
+                    input { id: "next", r#type: "text", value: "{f.next_what}", oninput: move |e| on.call(Msg::ContactNextWhat(e.value())) }
+                    {field_error(f, "next_action.what")}
+                }
+                div {
+                    label { class: "field", r#for: "due", "{t::NEXT_DUE_LABEL}" }
+                    input { id: "due", r#type: "date", value: "{f.next_due}", oninput: move |e| on.call(Msg::ContactNextDue(e.value())) }
+                    {field_error(f, "next_action.due")}
+                }
+            }
+            details {
+                summary { "{t::REFLECTION}" }
+                label { class: "field", "{t::DIFFICULTY}" }
+                div { class: "choices",
+                    for d in 1u8..=5 {
+                        button { class: if f.difficulty == Some(d) { "on" } else { "" }, onclick: move |_| on.call(Msg::ContactDifficulty(d)), "{d}" }
+                    }
+                }
+                textarea { aria_label: "{t::REFLECTION}", value: "{f.reflection}", oninput: move |e| on.call(Msg::ContactReflection(e.value())) }
+                div { class: "choices",
+                    button { class: if f.wants_to_talk { "on" } else { "" }, onclick: move |_| on.call(Msg::ToggleWantsToTalk), "{t::WANTS_TO_TALK}" }
+                }
+            }
+            for m in other_errors { p { class: "err", role: "alert", "{m}" } }
+            div { class: "actions sticky-save",
+                button { class: "primary", disabled: f.busy, onclick: move |_| on.call(Msg::SaveContact), "{t::SAVE}" }
+                button { onclick: { let id = f.person_id; move |_| on.call(Msg::OpenPerson(id)) }, "{t::CANCEL}" }
+            }
+        }
+    }
+}
+
+fn escalation(f: &EscalationForm, on: EventHandler<Msg>) -> Element {
+    let route = f.route();
+    let person = f.person_id;
+    rsx! {
+        section {
+            h2 { "{t::ESCALATE_TITLE}：{f.alias}" }
+            if f.urgency == Urgency::Emergency { div { class: "emergency", role: "alert", "{t::EMERGENCY_BANNER}" } }
+            div { class: "route",
+                p { "{t::ROUTE}：" strong { "{route.ja()}" } }
+                p { "{f.route_reason()}" }
+            }
+            label { class: "field", "{t::URGENCY}" }
+            div { class: "choices",
+                for u in Urgency::ALL {
+                    button { class: match (f.urgency == u, u) { (true, Urgency::Emergency) => "on danger", (true, _) => "on", (false, Urgency::Emergency) => "danger", _ => "" },
+                        aria_pressed: f.urgency == u, onclick: move |_| on.call(Msg::EscUrgency(u)), "{u.ja()}" }
+                }
+            }
+            label { class: "field", r#for: "reason", "{t::REASON}" }
+            textarea { id: "reason", placeholder: "{t::REASON_HINT}", value: "{f.reason}", oninput: move |e| on.call(Msg::EscReason(e.value())) }
+            label { class: "field", "{t::FIELDS}" }
+            div { class: "choices",
+                for x in LifeField::ALL {
+                    button { class: if f.fields.contains(&x) { "on" } else { "" }, onclick: move |_| on.call(Msg::EscToggleField(x)), "{x.ja()}" }
+                }
+            }
+            label { class: "field", "{t::TAGS}" }
+            div { class: "choices",
+                for x in CrossTag::ALL {
+                    button { class: if f.tags.contains(&x) { "on" } else { "" }, onclick: move |_| on.call(Msg::EscToggleTag(x)), "{x.ja()}" }
+                }
+            }
+            label { class: "field", "{t::AGENCIES}" }
+            div { class: "choices",
+                for a in AGENCIES {
+                    button { class: if f.agencies.contains(&AgencyId::new(a.id)) { "on" } else { "" },
+                        onclick: move |_| on.call(Msg::EscToggleAgency(AgencyId::new(a.id))), "{a.name}" }
+                }
+            }
+            for (_, m) in f.errors.iter() { p { class: "err", role: "alert", "{m}" } }
+            div { class: "actions sticky-save",
+                button { class: if f.urgency == Urgency::Emergency { "primary danger" } else { "primary" }, disabled: f.busy,
+                    onclick: move |_| on.call(Msg::SubmitEscalation), "{t::SEND_ESCALATION}" }
+                button { onclick: move |_| on.call(Msg::OpenPerson(person)), "{t::CANCEL}" }
+            }
+        }
+    }
+}
+
+fn stage_consent(f: &StageConsentForm, on: EventHandler<Msg>) -> Element {
+    let next = f.stage.next_stages();
+    let person = f.person_id;
+    rsx! {
+        section {
+            h2 { "{t::STAGE_TITLE}：{f.alias}" }
+            div { class: "card",
+                h3 { "{t::STAGE}：{f.stage.ja()}" }
+                label { class: "field", "{t::NEXT_STAGES}" }
+                if next.is_empty() { p { class: "hint", "{t::NO_NEXT_STAGES}" } }
+                div { class: "choices",
+                    for st in next {
+                        button { disabled: f.busy, onclick: move |_| on.call(Msg::ChooseStage(st)), "{st.ja()}" }
+                    }
+                }
+            }
+            div { class: "card",
+                h3 { "{t::CONSENT}：{f.consent.status.ja()}" }
+                label { class: "field", "{t::CONSENT_SCOPE}" }
+                div { class: "choices",
+                    for x in ConsentScope::ALL {
+                        button { class: if f.scope.contains(&x) { "on" } else { "" }, onclick: move |_| on.call(Msg::ToggleScope(x)), "{x.ja()}" }
+                    }
+                }
+                div { class: "actions",
+                    button { disabled: f.busy, onclick: move |_| on.call(Msg::GiveConsent(ConsentStatus::Verbal)), "{t::CONSENT_VERBAL}" }
+                    button { disabled: f.busy, onclick: move |_| on.call(Msg::GiveConsent(ConsentStatus::Written)), "{t::CONSENT_WRITTEN}" }
+                    if f.consent.status.is_given() {
+                        button { class: "danger", disabled: f.busy, onclick: move |_| on.call(Msg::WithdrawConsent), "{t::CONSENT_WITHDRAW}" }
+                    }
+                }
+            }
+            if let Some(e) = &f.error { p { class: "err", role: "alert", "{e}" } }
+            div { class: "actions",
+                button { onclick: move |_| on.call(Msg::OpenPerson(person)), "{t::BACK}" }
+            }
+        }
+    }
+}
+
+fn returned(s: &AppState, on: EventHandler<Msg>) -> Element {
+    rsx! {
+        section {
+            h2 { "{t::RETURNED_TITLE}" }
+            if s.returned.is_empty() { p { class: "hint", "{t::RETURNED_EMPTY}" } }
+            for r in s.returned.iter() {
+                div { key: "{r.contact.id}", class: "card",
+                    p { strong { "{r.person.alias}" } "　{ja::local_datetime(r.contact.occurred_at)}　{r.contact.method.ja()}" }
+                    div { class: "review returned",
+                        p { strong { "{t::SUPERVISOR_SAYS}" } "（{ja::local_datetime(r.reviewed_at)}）" }
+                        p { "{r.comment}" }
+                    }
+                    if !r.contact.observation.is_empty() { p { class: "meta", "{r.contact.observation}" } }
+                    div { class: "actions",
+                        button { class: "primary", onclick: { let id = r.contact.id; let pid = r.person.id; move |_| { on.call(Msg::OpenPerson(pid)); on.call(Msg::Revise(id)); } }, "{t::REVISE}" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn settings(s: &AppState, on: EventHandler<Msg>) -> Element {
+    rsx! {
+        section {
+            h2 { "{t::SETTINGS_TITLE}" }
+            div { class: "card",
+                h3 { "{t::SERVER}" }
+                p { "{s.server.clone().unwrap_or_default()}" }
+            }
+            div { class: "card",
+                h3 { "{t::IDLE_LOCK}" }
+                div { class: "choices",
+                    for m in [1u32, 3, 5, 10, 15] {
+                        button { class: if s.idle_minutes == m { "on" } else { "" }, onclick: move |_| on.call(Msg::SetIdleMinutes(m)), "{t::minutes(m)}" }
+                    }
+                }
+                div { class: "actions",
+                    button { class: "primary", onclick: move |_| on.call(Msg::LockNow), "{t::LOCK_NOW}" }
+                }
+            }
+            div { class: "card",
+                h3 { "{t::WIPE}" }
+                if s.confirm_wipe {
+                    p { class: "err", role: "alert", "{t::WIPE_CONFIRM}" }
+                    div { class: "actions",
+                        button { class: "danger primary", onclick: move |_| on.call(Msg::WipeConfirmed), "{t::WIPE_YES}" }
+                        button { onclick: move |_| on.call(Msg::WipeCancelled), "{t::CANCEL}" }
+                    }
+                } else {
+                    button { class: "danger", onclick: move |_| on.call(Msg::WipeRequested), "{t::WIPE}" }
+                }
+            }
+        }
+    }
+}
