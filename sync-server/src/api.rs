@@ -446,17 +446,29 @@ async fn log_requests(req: Request, next: Next) -> Response {
     resp
 }
 
+/// Waits for a sync slot before the body is read (bounds memory under a
+/// burst of tablets).
+async fn sync_slot(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    match st.sync_slots.clone().acquire_owned().await {
+        Ok(_permit) => next.run(req).await,
+        Err(_) => ApiError::internal().into_response(),
+    }
+}
+
 /// The application: every endpoint, limits, compression and logging.
 pub fn app(state: AppState) -> Router {
     let limit = state.limits.max_body_bytes;
+    let sync = Router::new()
+        .route("/api/v1/sync/push", post(push))
+        .route("/api/v1/sync/pull", post(pull))
+        .route_layer(middleware::from_fn_with_state(state.clone(), sync_slot));
     Router::new()
+        .merge(sync)
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/enroll", post(enroll))
         .route("/api/v1/login", post(login))
         .route("/api/v1/logout", post(logout))
-        .route("/api/v1/sync/push", post(push))
-        .route("/api/v1/sync/pull", post(pull))
         .route("/api/v1/persons/{id}", get(get_person))
         .route("/api/v1/reviews", post(post_review))
         .route("/api/v1/cases", get(list_cases))

@@ -24,6 +24,9 @@ pub struct Limits {
     pub burst: u32,
     /// How long an office session lasts.
     pub session_ttl: chrono::Duration,
+    /// Sync requests processed at once; more wait (their bodies unread),
+    /// which bounds memory under a burst of tablets.
+    pub sync_in_flight: usize,
 }
 
 impl Default for Limits {
@@ -34,6 +37,7 @@ impl Default for Limits {
             rate_per_minute: 120,
             burst: 60,
             session_ttl: chrono::Duration::hours(12),
+            sync_in_flight: 32,
         }
     }
 }
@@ -95,6 +99,8 @@ pub struct AppState {
     /// Bounds concurrent read transactions (and so reader connections and
     /// blocking threads, and memory).
     pub readers: Arc<tokio::sync::Semaphore>,
+    /// Bounds sync requests in flight (see [`Limits::sync_in_flight`]).
+    pub sync_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -105,6 +111,7 @@ impl AppState {
         let key = crate::feed::signing_key(&*store)?;
         let feed_key = crate::feed::verifying_key_b64(&key.verifying_key());
         let store_for_writer = store.clone();
+        let slots = limits.sync_in_flight.max(1);
         Ok(Self {
             store,
             clock: Arc::new(ServerClock::new(node)),
@@ -115,6 +122,7 @@ impl AppState {
                 store::StoreError::Database(format!("cannot start the writer thread: {e}"))
             })?,
             readers: Arc::new(tokio::sync::Semaphore::new(8)),
+            sync_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
         })
     }
 
