@@ -236,6 +236,13 @@ async fn the_review_queue_lists_the_teams_pending_logs() {
             .contains(&format!("/console/reviews/{}/approve", pending.id))
     );
     assert!(r.body.contains("令和"), "dates in the Japanese era");
+    let alias = store::read(&*w.store, |tx| tx.person(pending.person_id))
+        .unwrap()
+        .unwrap()
+        .snapshot
+        .person
+        .alias;
+    assert!(r.body.contains(&alias), "the person's alias is shown");
     // The other team's logs are not there.
     let other = pending_contact(&w, "supervisor2");
     assert!(!r.body.contains(&other.id.to_string()));
@@ -389,6 +396,10 @@ async fn the_team_overview_shows_each_worker() {
     assert!(!r.body.contains(&w.user("worker3").display_name));
     assert!(r.body.contains(text::CASELOAD));
     assert!(r.body.contains(text::STRAIN_LIST));
+    // Caseloads are counted (the demo gives every worker active persons).
+    let row = between(&r.body, &w.user("worker1").display_name, "</tr>").unwrap();
+    let first_num = between(&row, "<td class=\"num\">", "</td>").unwrap();
+    assert_ne!(first_num, "0", "{row}");
 }
 
 #[tokio::test]

@@ -72,8 +72,8 @@ fn urgency_class(u: Urgency) -> &'static str {
 fn card(c: &CaseView) -> Markup {
     let e = &c.item.escalation;
     html! {
-        a.case class=(urgency_class(e.urgency)) href=(format!("/console/cases/{}", e.case_id)) {
-            span.badge class=(urgency_class(e.urgency)) { (e.urgency.ja()) }
+        a class=(format!("case {}", urgency_class(e.urgency))) href=(format!("/console/cases/{}", e.case_id)) {
+            span class=(format!("badge {}", urgency_class(e.urgency))) { (e.urgency.ja()) }
             strong { (c.alias.as_deref().unwrap_or("—")) }
             span.small { (when(e.raised_at)) }
             span.small {
@@ -255,7 +255,7 @@ fn case_body(session: &Session, d: &Detail) -> Markup {
     html! {
         section.card.case-head {
             h2 {
-                span.badge class=(urgency_class(e.urgency)) { (e.urgency.ja()) } " "
+                span class=(format!("badge {}", urgency_class(e.urgency))) { (e.urgency.ja()) } " "
                 (d.alias.as_deref().unwrap_or("—"))
                 span.small { " 案件番号 " (short_id(&e.case_id)) }
             }
@@ -311,7 +311,8 @@ fn case_body(session: &Session, d: &Detail) -> Markup {
                         form method="post" action=(format!("/console/cases/{id}/move")) {
                             input type="hidden" name="csrf" value=(session.csrf);
                             input type="hidden" name="to" value=(s.code());
-                            button.primary type="submit" name="move" value=(s.code()) {
+                            @let back = *s == CaseStatus::Triage && item.status != CaseStatus::Received;
+                            button type="submit" name="move" value=(s.code()) class=(if back { "secondary" } else { "primary" }) {
                                 @match s {
                                     CaseStatus::Triage if item.status == CaseStatus::Received => { (text::ACCEPT) }
                                     CaseStatus::MeetingScheduled => { (text::SCHEDULE_MEETING) "（" (item.route.ja()) "）" }

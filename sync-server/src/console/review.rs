@@ -9,7 +9,7 @@ use chrono::Utc;
 use maud::{Markup, html};
 use outreach_shared::access::{Action, Resource, Role, decide};
 use outreach_shared::ja::Label;
-use outreach_shared::protocol::{EntityKind, ProtocolVersion, ReviewRequest};
+use outreach_shared::protocol::{EntityKind, PersonSnapshot, ProtocolVersion, ReviewRequest};
 use outreach_shared::{
     CaseQueueItem, ContactId, ContactLog, Person, PersonId, Review, ReviewStatus, TeamId, UserId,
 };
@@ -47,8 +47,8 @@ impl TeamRecords {
                 let Some(body) = ch.body else { continue };
                 match ch.kind {
                     EntityKind::Person => {
-                        if let Ok(p) = serde_json::from_str::<Person>(&body) {
-                            r.persons.insert(p.id, p);
+                        if let Ok(p) = serde_json::from_str::<PersonSnapshot>(&body) {
+                            r.persons.insert(p.person.id, p.person);
                         }
                     }
                     EntityKind::Contact => {
@@ -189,7 +189,7 @@ fn review_card(session: &Session, recs: &TeamRecords, c: &ContactLog, reflection
     let concern = c.has_safety_concern();
     let id = c.id.to_string();
     html! {
-        article.card.review class=(if concern { "concern" } else { "" }) id=(format!("c-{id}")) {
+        article.card.review.concern[concern] id=(format!("c-{id}")) {
             header {
                 h2 { (recs.alias(c.person_id)) }
                 span.meta { (when(c.occurred_at)) "・" (text::WORKER) "：" (recs.name(c.author)) }
@@ -214,7 +214,7 @@ fn review_card(session: &Session, recs: &TeamRecords, c: &ContactLog, reflection
             p.observation { (c.observation) }
             @if reflection {
                 @if let Some(r) = &c.reflection {
-                    div.reflection class=(if r.difficulty.signals_strain() || r.wants_to_talk { "strain" } else { "" }) {
+                    div.reflection.strain[r.difficulty.signals_strain() || r.wants_to_talk] {
                         h3 { (text::REFLECTION) }
                         p {
                             (text::DIFFICULTY) "：" (r.difficulty.level()) " / 5"

@@ -141,10 +141,10 @@ pub async fn overview(State(st): State<AppState>, session: Session) -> PageResul
                         th scope="row" { (name) }
                         td.num { (r.caseload) }
                         td.num { (r.pending) }
-                        td.num class=(if r.overdue > 0 { "warn" } else { "" }) { (r.overdue) }
-                        td.num class=(if r.lone > 0 { "warn" } else { "" }) { (r.lone) }
-                        td.num class=(if r.danger > 0 { "danger" } else { "" }) { (r.danger) }
-                        td.num class=(if r.strain > 0 { "danger" } else { "" }) { (r.strain) }
+                        td.num.warn[r.overdue > 0] { (r.overdue) }
+                        td.num.warn[r.lone > 0] { (r.lone) }
+                        td.num.danger[r.danger > 0] { (r.danger) }
+                        td.num.danger[r.strain > 0] { (r.strain) }
                     }
                 }
             }
