@@ -184,6 +184,16 @@ pub enum AdminCmd {
         /// The device id (UUID).
         device: String,
     },
+    /// Require TOTP two-factor login to the web console; prints the secret once.
+    TotpEnrol {
+        #[arg(long)]
+        username: String,
+    },
+    /// No longer require TOTP for a user.
+    TotpDisable {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -435,6 +445,19 @@ fn run_admin(g: &GlobalArgs, cmd: AdminCmd) -> Result<ExitCode, String> {
                     state
                 );
             }
+        }
+        AdminCmd::TotpEnrol { username } => {
+            let (secret, uri) =
+                crate::console::totp::admin_enrol(&*store, &username, now).map_err(e)?;
+            println!(
+                "TOTP now required for {username}. Enter this secret in the authenticator app (shown once):"
+            );
+            println!("  secret: {}", secret.as_str());
+            println!("  uri:    {}", uri.as_str());
+        }
+        AdminCmd::TotpDisable { username } => {
+            crate::console::totp::admin_disable(&*store, &username, now).map_err(e)?;
+            println!("TOTP no longer required for {username}");
         }
         AdminCmd::RevokeDevice { device } => {
             let id =

@@ -808,3 +808,41 @@ impl OneshotJson for axum::Router {
         (s, serde_json::from_slice(&b).unwrap_or_default())
     }
 }
+
+#[tokio::test]
+async fn an_administrator_requires_totp_from_the_command_line() {
+    let w = World::demo();
+    let db = format!("sqlite://{}", w._dir.path().join("outreach.db").display());
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
+            .arg("--database")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let out = run(&["admin", "totp-enrol", "--username", "supervisor1"]);
+    let secret = between(&out, "secret: ", "\n").unwrap();
+    assert!(out.contains("otpauth://totp/"));
+    let mut c = w.client();
+    let r = c.login("supervisor1", DEMO_PASSWORD).await;
+    assert_eq!(r.location(), Some("/console/login/totp"));
+    let csrf = c.get("/console/login/totp").await.csrf().unwrap();
+    let code = totp::code_for_base32(&secret, Utc::now()).unwrap();
+    let r = c
+        .post("/console/login/totp", &[("csrf", &csrf), ("code", &code)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(c.get("/console/team").await.status, StatusCode::OK);
+    run(&["admin", "totp-disable", "--username", "supervisor1"]);
+    let mut plain = w.client();
+    let r = plain.login("supervisor1", DEMO_PASSWORD).await;
+    assert_eq!(r.location(), Some("/console"));
+    assert!(
+        w.audit_actions()
+            .iter()
+            .any(|(_, a, _)| a == "admin.totp_enrol")
+    );
+}

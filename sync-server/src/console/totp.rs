@@ -166,6 +166,55 @@ pub fn check(tx: &mut dyn Tx, user: UserId, code: &str, now: DateTime<Utc>) -> S
     Ok(false)
 }
 
+/// `sync-server admin totp-enrol`: requires TOTP for a user; returns the
+/// secret (base32) and the `otpauth://` URI to show once.
+pub fn admin_enrol(
+    store: &dyn crate::store::Store,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<(Zeroizing<String>, Zeroizing<String>), crate::admin::AdminError> {
+    crate::store::write(store, |tx| {
+        let u = tx
+            .user_by_name(username)?
+            .ok_or_else(|| crate::admin::AdminError::NoSuchUser(username.to_owned()))?;
+        let secret = enrol(tx, u.id)?;
+        crate::audit::append(tx, admin_event("admin.totp_enrol", u.id), now)?;
+        let uri = Zeroizing::new(format!(
+            "otpauth://totp/Hamura%20Outreach:{}?secret={}&issuer=Hamura%20Outreach&algorithm=SHA1&digits=6&period=30",
+            u.username,
+            secret.as_str()
+        ));
+        Ok((secret, uri))
+    })
+}
+
+/// `sync-server admin totp-disable`: no longer requires TOTP for a user.
+pub fn admin_disable(
+    store: &dyn crate::store::Store,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<(), crate::admin::AdminError> {
+    crate::store::write(store, |tx| {
+        let u = tx
+            .user_by_name(username)?
+            .ok_or_else(|| crate::admin::AdminError::NoSuchUser(username.to_owned()))?;
+        disable(tx, u.id)?;
+        crate::audit::append(tx, admin_event("admin.totp_disable", u.id), now)?;
+        Ok(())
+    })
+}
+
+fn admin_event(action: &str, user: UserId) -> crate::audit::AuditEvent {
+    crate::audit::AuditEvent {
+        actor: "admin-cli".into(),
+        device: None,
+        device_hlc: None,
+        action: action.into(),
+        entity: format!("user:{user}"),
+        basis: "server administrator".into(),
+    }
+}
+
 /// Test helper and admin display: the current code for a secret given in
 /// base32.
 pub fn code_for_base32(secret_b32: &str, at: DateTime<Utc>) -> Option<String> {
