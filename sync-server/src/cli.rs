@@ -265,7 +265,10 @@ fn init_logs(format: LogFormat) {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None | Some(Command::Serve) => serve(&cli.global, &cli.serve),
+        None | Some(Command::Serve) => {
+            limit_malloc_arenas();
+            serve(&cli.global, &cli.serve)
+        }
         Some(Command::Admin(cmd)) => run_admin(&cli.global, cmd),
         Some(Command::Demo) => run_demo(&cli.global),
         Some(Command::Audit(AuditCmd::Verify)) => run_audit_verify(&cli.global),
@@ -276,6 +279,29 @@ pub fn main() -> ExitCode {
         Err(msg) => {
             eprintln!("sync-server: {msg}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// glibc gives every thread that allocates its own malloc arena and keeps
+/// freed memory in it; after a burst of tablets that can double the
+/// server's resident memory. The server therefore runs with
+/// `MALLOC_ARENA_MAX=2`: if the variable is not set, it re-executes itself
+/// once with it (same pid, same arguments). An operator's own setting wins.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::process::CommandExt;
+        if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+            return;
+        }
+        if let Ok(exe) = std::env::current_exe() {
+            let err = std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env("MALLOC_ARENA_MAX", "2")
+                .exec();
+            // Only reached if exec failed: carry on with the default arenas.
+            eprintln!("sync-server: could not limit malloc arenas ({err}); continuing");
         }
     }
 }
