@@ -1381,3 +1381,66 @@ async fn concurrent_pushes_commit_together_and_stay_exactly_once() {
     assert_eq!(count(&w, "contacts"), 120);
     assert!(sync_server::audit::verify(&*w.store).is_ok());
 }
+
+#[tokio::test]
+async fn gzip_bodies_are_accepted_and_limited_after_decompression() {
+    use std::io::Write;
+    let w = World::with_limits(Limits {
+        max_body_bytes: 64 * 1024,
+        rate_per_minute: 10_000,
+        burst: 10_000,
+        ..Limits::default()
+    });
+    let mut d = w.worker_device("w1", "班A（見本）").await;
+    let gzip = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    let (_, create) = d.create_person("架空 圧縮");
+    let token = d.token.clone();
+    let send = |body: Vec<u8>| {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/sync/push")
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let app = w.app.clone();
+        async move {
+            use http_body_util::BodyExt;
+            use tower::ServiceExt;
+            let resp = app.oneshot(req).await.unwrap();
+            let status = resp.status();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default(),
+            )
+        }
+    };
+    let req = PushRequest {
+        protocol: ProtocolVersion::CURRENT,
+        device_id: d.id,
+        operations: vec![create],
+    };
+    let (s, v) = send(gzip(&serde_json::to_vec(&req).unwrap())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // A small compressed body that inflates past the limit (a "zip bomb").
+    let mut bomb = br#"{"protocol":"1.0","device_id":"x","operations":[],"pad":""#.to_vec();
+    bomb.extend(std::iter::repeat_n(b' ', 1024 * 1024));
+    bomb.extend(br#""}"#);
+    let packed = gzip(&bomb);
+    assert!(packed.len() < 8 * 1024);
+    let (s, v) = send(packed).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")),
+        "{v}"
+    );
+    // Not gzip at all, but labelled so.
+    let (s, _) = send(b"not gzip".to_vec()).await;
+    assert!(s.is_client_error(), "{s}");
+}
