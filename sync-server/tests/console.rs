@@ -846,3 +846,137 @@ async fn an_administrator_requires_totp_from_the_command_line() {
             .any(|(_, a, _)| a == "admin.totp_enrol")
     );
 }
+
+#[tokio::test]
+async fn meetings_are_recorded_and_printed_for_the_roster_only() {
+    let w = World::demo();
+    let item = w
+        .cases()
+        .into_iter()
+        .find(|c| c.status.is_open() && !c.roster.is_empty())
+        .expect("a case with a roster in the demo");
+    let id = item.escalation.case_id;
+    let member = item.roster[0].user;
+    let page = format!("/console/cases/{id}");
+    let uri = format!("{page}/meetings");
+    let today = outreach_shared::ja::local_date(Utc::now()).to_string();
+    let attend = format!("attend_{member}");
+    let role = format!("role_{member}");
+    let mut c = w.login("coordinator").await;
+    let count = || {
+        store::read(&*w.store, |tx| tx.meetings_of_case(id))
+            .unwrap()
+            .len()
+    };
+    // Refusals first: nothing is written.
+    let r = c
+        .post(&uri, &[("held_on", &today), ("purpose", "planning")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let r = c
+        .post_from(
+            &page,
+            &uri,
+            &[("held_on", &today), ("purpose", "planning"), (&attend, "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(text::MEETING_NEEDS_DECISIONS));
+    let r = c
+        .post_from(
+            &page,
+            &uri,
+            &[
+                ("held_on", "2099-01-01"),
+                ("purpose", "planning"),
+                (&attend, "1"),
+                ("decisions", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post_from(
+            &page,
+            &uri,
+            &[
+                ("held_on", &today),
+                ("purpose", "planning"),
+                ("decisions", "x"),
+            ],
+        )
+        .await;
+    assert!(r.body.contains(text::MEETING_NEEDS_ATTENDEE));
+    let r = c
+        .post_from(
+            &page,
+            &uri,
+            &[
+                ("held_on", &today),
+                ("purpose", "closure"),
+                (&attend, "1"),
+                ("decisions", "x"),
+            ],
+        )
+        .await;
+    assert!(r.body.contains(text::MEETING_NEEDS_EVALUATION));
+    assert_eq!(count(), 0);
+    let r = c
+        .post_from(
+            &page,
+            &uri,
+            &[
+                ("held_on", &today),
+                ("purpose", "planning"),
+                (&attend, "1"),
+                (&role, "（見本）本人への訪問に同行する"),
+                ("decisions", "（見本）月1回の同行訪問を行う"),
+                ("plan", "（見本）3か月後に見直す"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(count(), 1);
+    let detail = c.get(&format!("{page}?done=meeting")).await;
+    assert!(detail.body.contains(text::DONE_MEETING));
+    assert!(detail.body.contains("月1回の同行訪問"));
+    let agenda = c.get(&format!("{page}/agenda")).await;
+    assert_eq!(agenda.status, StatusCode::OK);
+    assert!(agenda.body.contains("月1回の同行訪問"));
+    assert!(agenda.body.contains("本人への訪問に同行する"));
+    assert!(!agenda.body.contains("架空の記録"), "no contact logs");
+    assert!(!agenda.body.contains("振り返りの見本"), "no reflections");
+    // The member on the roster reads the agenda; another member may not.
+    let username = w
+        .cases()
+        .into_iter()
+        .find(|x| x.escalation.case_id == id)
+        .unwrap()
+        .roster[0]
+        .agency
+        .0
+        .clone();
+    let mut m = w.login(&format!("agency-{username}")).await;
+    assert_eq!(
+        m.get(&format!("{page}/agenda")).await.status,
+        StatusCode::OK
+    );
+    let outsider = [
+        "agency-kikan-soudan",
+        "agency-kodomo-katei",
+        "agency-shakyo",
+    ]
+    .into_iter()
+    .find(|u| !item.is_on_roster(w.user(u).id))
+    .unwrap();
+    let mut o = w.login(outsider).await;
+    assert_eq!(
+        o.get(&format!("{page}/agenda")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        w.audit_actions()
+            .iter()
+            .any(|(_, a, e)| a == "case.meeting" && e.contains(&id.to_string()))
+    );
+}

@@ -111,6 +111,7 @@ impl Driver {
             .unwrap_or_else(|| panic!("no WebDriver session: {v}"))
             .to_owned();
         let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
+        let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).unwrap();
         Driver {
             child,
@@ -414,7 +415,35 @@ async fn console_in_a_real_browser() {
     d.wait_text("p.flash", text::DONE_ROSTER).await;
     d.click("#triage button[value=meeting_scheduled]").await;
     d.wait_text("p.flash", text::DONE_MOVED).await;
+    // Record the meeting and print its agenda.
+    let today = outreach_shared::ja::local_date(chrono::Utc::now()).to_string();
+    d.script(&format!(
+        "document.querySelector('#held_on').value = '{today}'; return 1;"
+    ))
+    .await;
+    d.click(&format!("input[name=attend_{member}]")).await;
+    d.type_into(
+        &format!("input[name=role_{member}]"),
+        "（見本）障害福祉サービスの調整",
+    )
+    .await;
+    d.type_into(
+        "textarea[name=decisions]",
+        "（見本）2週間以内に同行訪問を行う",
+    )
+    .await;
+    d.type_into(
+        "textarea[name=plan]",
+        "（見本）基幹相談支援センターが窓口となる",
+    )
+    .await;
+    d.click("#meeting-form button[type=submit]").await;
+    d.wait_text("p.flash", text::DONE_MEETING).await;
     d.shot("case-detail").await;
+    d.click("#agenda-link").await;
+    d.wait_text("main", "2週間以内に同行訪問").await;
+    assert!(!d.source().await.contains("架空の記録"));
+    d.shot("agenda").await;
     let status = |id| {
         store::read(&*w.store, |tx| tx.case(id))
             .unwrap()

@@ -162,6 +162,7 @@ struct Detail {
     consent: Option<ConsentRecord>,
     names: HashMap<UserId, String>,
     members: Vec<(UserId, String)>,
+    meetings: Vec<super::meetings::Meeting>,
 }
 
 /// `GET /console/cases/{id}`.
@@ -210,7 +211,9 @@ pub async fn detail(
                 .filter(|u| u.role == Role::AgencyMember && u.active)
                 .map(|u| (u.id, u.display_name.clone()))
                 .collect();
+            let meetings = super::meetings::meetings_of(tx, id)?;
             Ok(Some(Ok(Detail {
+                meetings,
                 detail,
                 alias,
                 consent,
@@ -230,6 +233,7 @@ pub async fn detail(
     let flash = match query(&q).get("done") {
         Some("moved") => Some(text::DONE_MOVED),
         Some("roster") => Some(text::DONE_ROSTER),
+        Some("meeting") => Some(text::DONE_MEETING),
         _ => None,
     };
     let body = case_body(&session, &d);
@@ -257,7 +261,7 @@ fn case_body(session: &Session, d: &Detail) -> Markup {
             h2 {
                 span class=(format!("badge {}", urgency_class(e.urgency))) { (e.urgency.ja()) } " "
                 (d.alias.as_deref().unwrap_or("—"))
-                span.small { " 案件番号 " (short_id(&e.case_id)) }
+                span.small { " " (text::CASE_NO) " " (short_id(&e.case_id)) }
             }
             dl.grid {
                 dt { (text::STATUS) } dd { strong { (item.status.ja()) } }
@@ -333,6 +337,7 @@ fn case_body(session: &Session, d: &Detail) -> Markup {
                 }
             }
         }
+        (super::meetings::section(session, item, &d.meetings, &d.names))
         section.card {
             h2 { (text::HISTORY) }
             ol.history {

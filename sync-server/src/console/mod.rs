@@ -4,7 +4,8 @@
 //! It owns: office login with a cookie session, CSRF tokens, lockout and
 //! optional TOTP ([`session`], [`totp`]); the supervisors' review queue,
 //! team overview and devices ([`review`], [`team`], [`devices`]); the
-//! coordinators' case board and triage ([`cases`]); the audit viewer
+//! coordinators' case board and triage ([`cases`]), meetings and printable
+//! agendas ([`meetings`]); the audit viewer
 //! ([`audit_view`]). Pages are HTML from `maud` templates with one small CSS
 //! file and no JavaScript; every Japanese string lives in [`text`].
 //!
@@ -19,6 +20,7 @@ pub mod audit_view;
 pub mod cases;
 pub mod devices;
 pub mod layout;
+pub mod meetings;
 pub mod review;
 pub mod session;
 pub mod team;
@@ -67,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/{id}", get(cases::detail))
         .route("/console/cases/{id}/move", post(cases::move_case))
         .route("/console/cases/{id}/roster", post(cases::roster))
+        .route("/console/cases/{id}/meetings", post(meetings::record))
+        .route("/console/cases/{id}/agenda", get(meetings::agenda))
         .route("/console/audit", get(audit_view::viewer))
 }
 

@@ -193,3 +193,38 @@ pub const BAD_DATE: &str = "日付は 2026-06-01 の形で入力してくださ�
 pub const PRINT: &str = "印刷する";
 pub const COUNT_SUFFIX: &str = "件";
 pub const PERSONS_SUFFIX: &str = "人";
+
+// Meetings and agendas.
+pub const MEETINGS: &str = "会議の記録";
+pub const NO_MEETINGS: &str = "会議の記録はまだありません。";
+pub const RECORD_MEETING: &str = "会議を記録する";
+pub const MEETING_DATE: &str = "開催日";
+pub const MEETING_PURPOSE: &str = "内容";
+pub const PURPOSE_PLANNING: &str = "支援プランの検討";
+pub const PURPOSE_MONITORING: &str = "モニタリング";
+pub const PURPOSE_CLOSURE: &str = "終結時の評価";
+pub const ATTENDEES: &str = "出席者と各機関の役割";
+pub const ATTENDED: &str = "出席";
+pub const AGENCY_ROLE: &str = "この機関の役割";
+pub const DECISIONS: &str = "決定事項";
+pub const PLAN: &str = "支援プラン";
+pub const MONITORING_NOTES: &str = "モニタリングの記録";
+pub const EVALUATION: &str = "終結時の評価";
+pub const DONE_MEETING: &str = "会議を記録しました。";
+pub const MEETING_NEEDS_DATE: &str = "開催日を 2026-06-01 の形で入力してください。";
+pub const MEETING_DATE_FUTURE: &str =
+    "開催日が未来の日付になっています。開催後に記録してください。";
+pub const MEETING_NEEDS_ATTENDEE: &str = "出席した構成員を1人以上選んでください。";
+pub const MEETING_NEEDS_DECISIONS: &str = "決定事項を入力してください。";
+pub const MEETING_NEEDS_EVALUATION: &str = "終結時の評価を入力してください。";
+pub const MEETING_TEXT_TOO_LONG: &str =
+    "入力が長すぎるか、使えない文字が含まれています。2000文字以内で入力してください。";
+pub const MEETING_PLEDGE: &str = "支援会議には、守秘義務の誓約を受領した構成員だけが出席できます。";
+pub const AGENDA: &str = "会議資料（印刷用）";
+pub const AGENDA_TITLE: &str = "会議資料";
+pub const AGENDA_PRINT_HINT: &str = "ブラウザの印刷機能（Ctrl+P）で印刷してください。この資料には接触記録と支援員の振り返りは含まれません。";
+pub const AGENDA_SM_NOTICE: &str = "本会議は社会福祉法第106条の6に基づく支援会議です。構成員には守秘義務があり、本資料を会議の目的以外に使用・複製しないでください。";
+pub const AGENDA_ML_NOTICE: &str =
+    "本会議は本人の同意に基づく重層的支援会議です。同意の範囲内で情報を共有します。";
+pub const PRINTED_AT: &str = "作成日時";
+pub const CASE_NO: &str = "案件番号";

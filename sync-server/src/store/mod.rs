@@ -256,6 +256,24 @@ pub trait Tx {
     fn append_audit(&mut self, entry: &AuditRow) -> StoreResult<()>;
     fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>>;
 
+    // Meetings of the case queue (the console's records; never synced to
+    // tablets). The body is the console's JSON of one meeting.
+    fn insert_meeting(
+        &mut self,
+        id: uuid::Uuid,
+        case: CaseId,
+        held_on: chrono::NaiveDate,
+        body: &str,
+    ) -> StoreResult<()>;
+    /// A case's meetings (JSON bodies), oldest first.
+    fn meetings_of_case(&mut self, case: CaseId) -> StoreResult<Vec<String>>;
+    /// Every meeting held in `from..=to` (JSON bodies), oldest first.
+    fn meetings_between(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<String>>;
+
     // Small server settings (server HLC node, feed signing key).
     fn meta(&mut self, key: &str) -> StoreResult<Option<String>>;
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()>;

@@ -110,6 +110,14 @@ CREATE INDEX IF NOT EXISTS changes_team_seq ON changes (team_id, seq);
 -- Only mutable records are replaced; contact logs and conflicts never are.
 CREATE INDEX IF NOT EXISTS changes_entity ON changes (kind, entity_id)
     WHERE kind IN ('person', 'case', 'review');
+CREATE TABLE IF NOT EXISTS meetings (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    held_on TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS meetings_case ON meetings (case_id, held_on);
+CREATE INDEX IF NOT EXISTS meetings_held_on ON meetings (held_on);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -1119,6 +1127,52 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached("SELECT value FROM meta WHERE key = ?1")
             .map_err(db)?;
         st.query_row([key], |r| r.get(0)).optional().map_err(db)
+    }
+
+    fn insert_meeting(
+        &mut self,
+        id: uuid::Uuid,
+        case: CaseId,
+        held_on: chrono::NaiveDate,
+        body: &str,
+    ) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO meetings (id, case_id, held_on, body) VALUES (?1, ?2, ?3, ?4)",
+                params![id.to_string(), case.to_string(), held_on.to_string(), body],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn meetings_of_case(&mut self, case: CaseId) -> StoreResult<Vec<String>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM meetings WHERE case_id = ?1 ORDER BY held_on, rowid")
+            .map_err(db)?;
+        let rows = st
+            .query_map(params![case.to_string()], |r| r.get::<_, String>(0))
+            .map_err(db)?;
+        rows.map(|r| r.map_err(db)).collect()
+    }
+
+    fn meetings_between(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<String>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT body FROM meetings WHERE held_on >= ?1 AND held_on <= ?2 ORDER BY held_on, rowid",
+            )
+            .map_err(db)?;
+        let rows = st
+            .query_map(params![from.to_string(), to.to_string()], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(db)?;
+        rows.map(|r| r.map_err(db)).collect()
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
