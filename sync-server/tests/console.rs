@@ -980,3 +980,72 @@ async fn meetings_are_recorded_and_printed_for_the_roster_only() {
             .any(|(_, a, e)| a == "case.meeting" && e.contains(&id.to_string()))
     );
 }
+
+#[tokio::test]
+async fn the_evaluation_report_is_anonymised_with_charts_and_csv() {
+    let w = World::demo();
+    let today = outreach_shared::ja::local_date(Utc::now());
+    let period = format!("from={}&to={today}", today - Duration::days(365));
+    let mut c = w.login("coordinator").await;
+    let r = c.get(&format!("/console/report?{period}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for vp in [text::VP1, text::VP2, text::VP3, text::VP4] {
+        assert!(r.body.contains(vp), "{vp}");
+    }
+    assert!(r.body.matches("<svg").count() >= 3, "three charts");
+    // Figures were computed from the demo data.
+    let contacts = between(
+        &r.body,
+        &format!("<dt>{}</dt><dd><strong>", text::M_CONTACTS),
+        "<",
+    )
+    .unwrap();
+    assert!(contacts.parse::<usize>().unwrap() > 50, "{contacts}");
+    // Nobody is identifiable: no alias, no person or user id, no staff name.
+    let all = store::read(&*w.store, |tx| {
+        let mut v = Vec::new();
+        for t in tx.teams()? {
+            v.push(sync_server::console::review::TeamRecords::load(tx, t.id)?);
+        }
+        Ok::<_, store::StoreError>(v)
+    })
+    .unwrap();
+    for p in all.iter().flat_map(|t| t.persons.values()) {
+        assert!(!r.body.contains(&p.alias), "alias in the report");
+        assert!(!r.body.contains(&p.id.to_string()));
+    }
+    for u in ["worker1", "worker2", "worker3", "worker4"] {
+        assert!(!r.body.contains(&w.user(u).display_name));
+    }
+    let csv = c.get(&format!("/console/report.csv?{period}")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(csv.body.starts_with('\u{feff}'));
+    assert!(csv.body.contains(text::VP4) && csv.body.contains(text::M_LOST));
+    assert!(!csv.body.contains(&w.user("worker1").display_name));
+    // A bad period is a Japanese 400; other roles are refused.
+    let bad = c.get("/console/report?from=2026-05-01&to=2026-04-01").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains(text::REPORT_BAD_PERIOD));
+    let mut sv = w.login("supervisor2").await;
+    assert_eq!(sv.get("/console/report").await.status, StatusCode::OK);
+    let mut agency = w.login("agency-shakyo").await;
+    assert_eq!(
+        agency.get("/console/report").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        agency.get("/console/report.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        w.audit_actions()
+            .iter()
+            .any(|(_, a, _)| a == "read.report_csv")
+    );
+}

@@ -470,6 +470,9 @@ async fn console_in_a_real_browser() {
         .expect("another received case")
         .escalation
         .case_id;
+    d.go(&format!("{site}/console/report")).await;
+    d.find(".chart svg").await;
+    d.shot("report").await;
     d.go(&format!("{site}/console/cases/{back}")).await;
     d.type_into("#reason", "（見本）単一の機関で対応できるため")
         .await;

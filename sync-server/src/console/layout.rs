@@ -48,10 +48,12 @@ fn nav(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
             ("team", text::NAV_TEAM, "/console/team"),
             ("devices", text::NAV_DEVICES, "/console/devices"),
             ("cases", text::NAV_CASES, "/console/cases"),
+            ("report", text::NAV_REPORT, "/console/report"),
             ("audit", text::NAV_AUDIT, "/console/audit"),
         ],
         Role::Coordinator => &[
             ("cases", text::NAV_CASES, "/console/cases"),
+            ("report", text::NAV_REPORT, "/console/report"),
             ("audit", text::NAV_AUDIT, "/console/audit"),
         ],
         Role::AgencyMember => &[("cases", text::NAV_CASES, "/console/cases")],

@@ -21,6 +21,7 @@ pub mod cases;
 pub mod devices;
 pub mod layout;
 pub mod meetings;
+pub mod report;
 pub mod review;
 pub mod session;
 pub mod team;
@@ -72,6 +73,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/{id}/meetings", post(meetings::record))
         .route("/console/cases/{id}/agenda", get(meetings::agenda))
         .route("/console/audit", get(audit_view::viewer))
+        .route("/console/report", get(report::page))
+        .route("/console/report.csv", get(report::csv))
 }
 
 async fn css() -> Response {

@@ -32,6 +32,8 @@ pub struct TeamRecords {
     pub reviews: HashMap<ContactId, Review>,
     pub cases: Vec<CaseQueueItem>,
     pub names: HashMap<UserId, String>,
+    /// When each person's current stage was set (its HLC wall time).
+    pub stage_at: HashMap<PersonId, chrono::DateTime<Utc>>,
 }
 
 impl TeamRecords {
@@ -48,6 +50,11 @@ impl TeamRecords {
                 match ch.kind {
                     EntityKind::Person => {
                         if let Ok(p) = serde_json::from_str::<PersonSnapshot>(&body) {
+                            if let Some(at) = p.versions.get("stage").and_then(|h| {
+                                chrono::DateTime::from_timestamp_millis(h.wall_ms as i64)
+                            }) {
+                                r.stage_at.insert(p.person.id, at);
+                            }
                             r.persons.insert(p.person.id, p.person);
                         }
                     }
