@@ -379,3 +379,123 @@ pub fn error_bodies() -> Vec<ErrorBody> {
         },
     ]
 }
+
+// ---- the office API (supervisors, coordinators, the city's systems) ----
+
+pub fn login_request() -> LoginRequest {
+    LoginRequest {
+        protocol: ProtocolVersion::CURRENT,
+        username: "kakuu-supervisor".into(),
+        password: "FAKE-PASSWORD-FOR-GOLDEN-FILE".into(),
+    }
+}
+
+pub fn login_response() -> LoginResponse {
+    LoginResponse {
+        protocol: ProtocolVersion::CURRENT,
+        token: "FAKE-TOKEN-FOR-GOLDEN-FILE-ONLY-1111111111111".into(),
+        user_id: supervisor(),
+        role: outreach_shared::access::Role::Supervisor,
+        team_id: Some(team()),
+        display_name: "架空 監督者".into(),
+        expires_at: at(2026, 5, 13, 12, 0),
+    }
+}
+
+pub fn review_request() -> ReviewRequest {
+    ReviewRequest {
+        protocol: ProtocolVersion::CURRENT,
+        contact_id: contact_id(),
+        status: ReviewStatus::Returned,
+        comment: Some("危険のサインがある訪問は2名で。".into()),
+    }
+}
+
+pub fn review_response() -> ReviewResponse {
+    ReviewResponse {
+        protocol: ProtocolVersion::CURRENT,
+        review: Review {
+            contact_id: contact_id(),
+            reviewer: supervisor(),
+            status: ReviewStatus::Returned,
+            comment: Some("危険のサインがある訪問は2名で。".into()),
+            reviewed_at: at(2026, 5, 13, 6, 0),
+        },
+        seq: 103,
+    }
+}
+
+pub fn case_move_request() -> CaseMoveRequest {
+    CaseMoveRequest {
+        protocol: ProtocolVersion::CURRENT,
+        to: CaseStatus::ReturnedToOutreach,
+        return_reason: Some("本人同意の範囲を確認してから改めてつないでください。".into()),
+    }
+}
+
+pub fn roster_request() -> RosterRequest {
+    RosterRequest {
+        protocol: ProtocolVersion::CURRENT,
+        user: UserId::parse("0195f3a0-0000-7000-8000-00000000a003").unwrap(),
+        agency: AgencyId::new("kikan-soudan"),
+        pledge_recorded_at: Some(at(2026, 5, 14, 1, 0)),
+    }
+}
+
+fn case_item() -> CaseQueueItem {
+    let mut item = CaseQueueItem::received(escalation(), at(2026, 5, 13, 0, 2));
+    item.status = CaseStatus::MeetingScheduled;
+    item.roster.push(RosterMember {
+        user: UserId::parse("0195f3a0-0000-7000-8000-00000000a003").unwrap(),
+        agency: AgencyId::new("kikan-soudan"),
+        pledge_recorded_at: None,
+    });
+    item
+}
+
+pub fn case_detail() -> CaseDetail {
+    CaseDetail {
+        protocol: ProtocolVersion::CURRENT,
+        item: case_item(),
+        moves: vec![
+            CaseMove {
+                case_id: case_id(),
+                from: None,
+                to: CaseStatus::Received,
+                route: Route::MultiLayeredMeeting,
+                cause: CaseMoveCause::Escalated,
+                by: Some(worker()),
+                at: at(2026, 5, 13, 0, 2),
+            },
+            CaseMove {
+                case_id: case_id(),
+                from: Some(CaseStatus::Received),
+                to: CaseStatus::Triage,
+                route: Route::MultiLayeredMeeting,
+                cause: CaseMoveCause::Coordinator,
+                by: Some(UserId::parse("0195f3a0-0000-7000-8000-00000000a004").unwrap()),
+                at: at(2026, 5, 13, 3, 0),
+            },
+        ],
+        seq: 120,
+    }
+}
+
+pub fn case_list() -> CaseList {
+    CaseList {
+        protocol: ProtocolVersion::CURRENT,
+        items: vec![case_item()],
+    }
+}
+
+pub fn feed_page() -> FeedPage {
+    FeedPage {
+        protocol: ProtocolVersion::CURRENT,
+        items: vec![FeedItem {
+            seq: 120,
+            item: case_item(),
+        }],
+        next_cursor: 120,
+        has_more: false,
+    }
+}

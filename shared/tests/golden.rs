@@ -101,3 +101,16 @@ fn every_payload_and_change_kind_is_in_the_golden_files() {
         .collect();
     assert_eq!(outcomes.len(), 4, "one result of every outcome");
 }
+
+#[test]
+fn office_api_messages() {
+    golden("login_request", &fixtures::login_request());
+    golden("login_response", &fixtures::login_response());
+    golden("review_request", &fixtures::review_request());
+    golden("review_response", &fixtures::review_response());
+    golden("case_move_request", &fixtures::case_move_request());
+    golden("roster_request", &fixtures::roster_request());
+    golden("case_detail", &fixtures::case_detail());
+    golden("case_list", &fixtures::case_list());
+    golden("feed_page", &fixtures::feed_page());
+}
