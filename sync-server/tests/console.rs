@@ -431,11 +431,28 @@ async fn devices_enrol_with_an_issued_code_and_are_revoked() {
     let token = resp.1["token"].as_str().unwrap().to_owned();
     let list = c.get("/console/devices").await;
     assert!(list.body.contains(&format!("d-{device}")));
+    // First a confirmation page; nothing is revoked yet.
     let r = c
         .post_from(
             "/console/devices",
             &format!("/console/devices/{device}/revoke"),
             &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains(text::REVOKE_CONFIRM));
+    assert!(r.body.contains("confirm-revoke"));
+    let active = store::read(&*w.store, |tx| tx.devices())
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id.to_string() == device)
+        .unwrap();
+    assert!(active.revoked_at.is_none());
+    let r = c
+        .post_from(
+            "/console/devices",
+            &format!("/console/devices/{device}/revoke"),
+            &[("confirm", "1")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -685,8 +702,13 @@ async fn an_agency_member_sees_only_their_roster_even_by_url() {
 #[tokio::test]
 async fn the_audit_viewer_filters_and_verifies_the_chain() {
     let w = World::demo();
-    let item = &w.cases()[0];
+    let item = &w
+        .cases()
+        .into_iter()
+        .find(|c| c.status == CaseStatus::MeetingScheduled)
+        .expect("a scheduled case in the demo");
     let person = item.escalation.person_id;
+    let case = item.escalation.case_id.to_string();
     let mut c = w.login("coordinator").await;
     c.get(&format!("/console/cases/{}", item.escalation.case_id))
         .await;
@@ -705,8 +727,13 @@ async fn the_audit_viewer_filters_and_verifies_the_chain() {
             .unwrap()
             .split("<tr>")
             .skip(1)
-            .all(|row| row.contains(&person.to_string()))
+            .all(|row| row.contains(&person.to_string()) || row.contains(&case))
     );
+    assert!(
+        r.body.contains("case.move"),
+        "the case's moves belong to the person"
+    );
+    assert!(r.body.contains("ケースの状況変更"), "actions in Japanese");
     let uid = w.user("coordinator").id;
     let r = c
         .get(&format!(

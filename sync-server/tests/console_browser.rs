@@ -378,6 +378,7 @@ async fn console_in_a_real_browser() {
     d.go(&format!("{site}/console/devices")).await;
     d.shot("devices").await;
     d.click(&format!("tr#d-{device} button.danger")).await;
+    d.click("#confirm-revoke").await;
     d.wait_text("p.flash", text::DONE_REVOKED).await;
     assert!(
         d.text_of(&format!("tr#d-{device}"))

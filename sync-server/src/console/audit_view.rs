@@ -48,7 +48,14 @@ pub async fn viewer(
     let now = Utc::now();
     let (entries, users) = st
         .write(move |tx| {
-            let person_tag = person.map(|p| format!("person:{p}"));
+            // A person's entries name the person or one of their cases.
+            let mut tags: Vec<String> = Vec::new();
+            if let Some(p) = person {
+                tags.push(format!("person:{p}"));
+                for c in tx.cases_of_person(p)? {
+                    tags.push(format!("case:{}", c.item.escalation.case_id));
+                }
+            }
             let user_tag = user.map(|u| u.to_string());
             let mut out: Vec<AuditRow> = Vec::new();
             let mut after = 0;
@@ -58,9 +65,7 @@ pub async fn viewer(
                 after = last.seq;
                 out.extend(page.into_iter().filter(|e| {
                     let day = ja::local_date(e.at);
-                    person_tag
-                        .as_ref()
-                        .is_none_or(|t| e.entity.contains(t.as_str()))
+                    (tags.is_empty() || tags.iter().any(|t| e.entity.contains(t.as_str())))
                         && user_tag.as_ref().is_none_or(|u| &e.actor == u)
                         && from.is_none_or(|f| day >= f)
                         && to.is_none_or(|t| day <= t)
@@ -131,7 +136,7 @@ pub async fn viewer(
                         td.num { (e.seq) }
                         td.nowrap { (when(e.at)) }
                         td { (users.get(&e.actor).cloned().unwrap_or_else(|| e.actor.clone())) }
-                        td { code { (e.action) } }
+                        td { (text::audit_action(&e.action)) br; code.small { (e.action) } }
                         td.ids { (e.entity) }
                         td.small { (e.basis) }
                     }

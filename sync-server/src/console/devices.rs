@@ -215,10 +215,62 @@ pub async fn revoke(
     body: Bytes,
 ) -> PageResult {
     session.require(&[Role::Supervisor])?;
-    session.form(&body)?;
+    let form = session.form(&body)?;
     let id = parse_id(&id, DeviceId::parse)?;
     let caller = session.caller.clone();
     let now = Utc::now();
+    let confirmed = form.get("confirm") == Some("1");
+    if !confirmed {
+        // A revocation wipes the tablet: ask once more, without JavaScript.
+        let found = st
+            .read(move |tx| {
+                let Some(d) = tx.devices()?.into_iter().find(|d| d.id == id) else {
+                    return Ok(None);
+                };
+                let user = tx.user(d.user)?;
+                Ok(Some((d, user)))
+            })
+            .await?;
+        let Some((d, user)) = found else {
+            return Err(PageError::not_found());
+        };
+        let team = user.as_ref().and_then(|u| u.team);
+        if !team.is_some_and(|team| {
+            decide(
+                &session.caller.actor,
+                Action::Write,
+                Resource::Device { team },
+            )
+            .is_allowed()
+        }) {
+            return Err(PageError::forbidden());
+        }
+        let body = html! {
+            section.card {
+                p.notice { (text::REVOKE_CONFIRM) }
+                dl.grid {
+                    dt { (text::DEVICE_LABEL) } dd { (d.label) }
+                    dt { (text::DEVICE_USER) } dd { (user.map(|u| u.display_name).unwrap_or_default()) }
+                    dt { (text::ENROLLED_AT) } dd { (when(d.enrolled_at)) }
+                }
+                div.actions {
+                    form method="post" action=(format!("/console/devices/{id}/revoke")) {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        input type="hidden" name="confirm" value="1";
+                        button.danger #confirm-revoke type="submit" { (text::REVOKE) }
+                    }
+                    a href="/console/devices" { (text::CANCEL) }
+                }
+            }
+        };
+        return Ok(layout::page(
+            &session,
+            text::REVOKE_TITLE,
+            "devices",
+            None,
+            body,
+        ));
+    }
     st.write(move |tx| {
         let d = tx
             .devices()?

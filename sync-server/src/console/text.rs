@@ -276,3 +276,35 @@ pub const B_LONGER: &str = "2か月超";
 pub const CSV_VIEWPOINT: &str = "視点";
 pub const CSV_METRIC: &str = "項目";
 pub const CSV_VALUE: &str = "値";
+
+/// The Japanese name of an audit action code (the code itself if unknown).
+pub fn audit_action(code: &str) -> &'static str {
+    match code {
+        "session.login" => "ログイン",
+        "session.logout" => "ログアウト",
+        "console.login_failed" => "ログイン失敗",
+        "console.totp_failed" => "確認コード誤り",
+        "console.denied" => "閲覧拒否",
+        "review" => "記録の確認・差し戻し",
+        "case.move" => "ケースの状況変更",
+        "case.roster" => "構成員の変更",
+        "case.meeting" => "会議の記録",
+        "read.case" => "ケースの閲覧",
+        "read.person" => "対象者の閲覧",
+        "read.pull" => "タブレットへの同期",
+        "read.feed" => "連携データの提供",
+        "read.audit" => "監査ログの閲覧",
+        "read.agenda" => "会議資料の閲覧",
+        "read.report" | "read.report_csv" => "評価レポートの閲覧",
+        "device.issue_code" => "登録コードの発行",
+        "device.enroll" => "端末の登録",
+        "device.revoke" | "admin.revoke_device" => "端末の停止",
+        c if c.starts_with("console.view.") => "画面の表示",
+        c if c.starts_with("push.") => "タブレットからの記録",
+        c if c.starts_with("merge.") => "同時編集の記録",
+        c if c.starts_with("admin.") => "管理者の操作",
+        _ => "その他",
+    }
+}
+pub const REVOKE_TITLE: &str = "端末の停止の確認";
+pub const CANCEL: &str = "やめる";

@@ -20,16 +20,32 @@ use tower::ServiceExt;
 
 pub use sync_server::demo::DEMO_PASSWORD;
 
+/// The seeded demo database, shared by the tests of this build and day
+/// (nextest runs each test in its own process; seeding costs seconds).
 fn template() -> &'static PathBuf {
     static T: OnceLock<PathBuf> = OnceLock::new();
     T.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!(
-            "hamura-console-template-{}-{}",
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let stamp = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let shared = dir.join(format!(
+            "console-demo-{stamp}-{}.db",
+            Utc::now().date_naive()
+        ));
+        if shared.is_file() {
+            return shared;
+        }
+        let path = dir.join(format!(
+            "console-demo-seeding-{}-{}.db",
             std::process::id(),
             sync_server::crypto::hex(&sync_server::crypto::random::<4>())
         ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("demo.db");
         {
             let store = SqliteStore::open(&path, &StoreOptions { sync_full: false }).unwrap();
             let node = store::write(&store, ServerClock::load_node).unwrap();
@@ -37,7 +53,11 @@ fn template() -> &'static PathBuf {
             sync_server::demo::seed(&store, &clock, Utc::now()).unwrap();
             store.execute_raw("PRAGMA wal_checkpoint(TRUNCATE)").ok();
         }
-        path
+        // Publish atomically; another process may have done the same.
+        match std::fs::rename(&path, &shared) {
+            Ok(()) => shared,
+            Err(_) => path,
+        }
     })
 }
 
