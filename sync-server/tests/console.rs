@@ -116,6 +116,17 @@ async fn a_wrong_password_is_refused_in_japanese() {
     assert!(c.cookie(session::SESSION_COOKIE).is_none());
     let r = c.login("nobody-at-all", "wrong-password").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains(text::LOGIN_FAILED));
+    // Failures are kept for real accounts only (no row per guessed name).
+    let key = |name: &str| {
+        format!(
+            "console.login_failures:{}",
+            sync_server::crypto::hex(&sync_server::crypto::sha256(name.as_bytes()))
+        )
+    };
+    let meta = |k: String| store::read(&*w.store, |tx| tx.meta(&k)).unwrap();
+    assert!(meta(key("supervisor1")).is_some_and(|v| !v.is_empty()));
+    assert_eq!(meta(key("nobody-at-all")), None);
 }
 
 #[tokio::test]

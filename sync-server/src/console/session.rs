@@ -319,14 +319,23 @@ pub async fn login(State(st): State<AppState>, headers: HeaderMap, body: Bytes) 
     let user = match (verified, user) {
         (true, Some(u)) => u,
         (_, user) => {
-            let uid = user.map(|u| u.id);
+            // Failures are counted for existing accounts only (no row per
+            // guessed name); the answer is the same either way.
+            let Some(uid) = user.map(|u| u.id) else {
+                tracing::info!("console login refused");
+                return Ok(render_login(
+                    &headers,
+                    Some(text::LOGIN_FAILED),
+                    StatusCode::UNAUTHORIZED,
+                ));
+            };
             let locked = st
                 .write(move |tx| {
                     let mut f = recent_failures(tx.meta(&key)?, now);
                     f.push(now.timestamp());
                     let v = f.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
                     tx.set_meta(&key, &v)?;
-                    if let Some(uid) = uid {
+                    {
                         audit::append(
                             tx,
                             AuditEvent {
