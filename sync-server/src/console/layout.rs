@@ -85,7 +85,7 @@ pub fn page(
                     }
                     div.who {
                         span.role { (session.role().ja()) }
-                        span.name { (session.user.display_name) }
+                        span.name title=(session.role().ja()) { (session.user.display_name) }
                         form.inline method="post" action="/console/logout" {
                             input type="hidden" name="csrf" value=(session.csrf);
                             button.link type="submit" { (text::LOGOUT) }
