@@ -462,6 +462,25 @@ async fn console_in_a_real_browser() {
     d.wait_text("main", "2週間以内に同行訪問").await;
     assert!(!d.source().await.contains("架空の記録"));
     d.shot("agenda").await;
+    // As printed: no navigation, no forms (print CSS), via Chrome's media
+    // emulation.
+    d.cmd(
+        "POST",
+        "/goog/cdp/execute",
+        Some(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}})),
+    )
+    .await;
+    let hidden = d
+        .script("return getComputedStyle(document.querySelector('header.top')).display;")
+        .await;
+    assert_eq!(hidden, "none", "the print CSS hides the navigation");
+    d.shot("agenda-print").await;
+    d.cmd(
+        "POST",
+        "/goog/cdp/execute",
+        Some(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": ""}})),
+    )
+    .await;
     let status = |id| {
         store::read(&*w.store, |tx| tx.case(id))
             .unwrap()
