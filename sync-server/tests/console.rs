@@ -387,6 +387,30 @@ async fn wrong_roles_are_refused() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A supervisor sees only the own team's cases.
+    let team1 = w.user("supervisor1").team.unwrap();
+    let other_team_case = w
+        .cases()
+        .into_iter()
+        .find(|c| {
+            store::read(&*w.store, |tx| tx.case(c.escalation.case_id))
+                .unwrap()
+                .unwrap()
+                .team
+                != team1
+        })
+        .expect("a case of team 2");
+    let r = sv
+        .get(&format!(
+            "/console/cases/{}",
+            other_team_case.escalation.case_id
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Unknown console paths are an HTML page.
+    let r = sv.get("/console/no-such-page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains(text::NOT_FOUND));
     // A worker may log in but has no console pages.
     let mut worker = w.login("worker1").await;
     assert_eq!(worker.get("/console").await.status, StatusCode::OK);

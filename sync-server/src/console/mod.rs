@@ -31,7 +31,7 @@ pub mod totp;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use chrono::{DateTime, Utc};
 use outreach_shared::protocol::ErrorCode;
 
@@ -75,6 +75,12 @@ pub fn router() -> Router<AppState> {
         .route("/console/audit", get(audit_view::viewer))
         .route("/console/report", get(report::page))
         .route("/console/report.csv", get(report::csv))
+        .route("/console/{*rest}", any(not_found))
+}
+
+/// Any other path under `/console`: an HTML 404 page, not the API's JSON.
+async fn not_found() -> PageError {
+    PageError::not_found()
 }
 
 async fn css() -> Response {
