@@ -777,6 +777,20 @@ async fn the_audit_viewer_filters_and_verifies_the_chain() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("session.login"));
+    // Newest first.
+    let seqs: Vec<u64> = r
+        .body
+        .split("<td class=\"num\">")
+        .skip(1)
+        .filter_map(|t| t.split('<').next()?.parse().ok())
+        .collect();
+    assert!(
+        seqs.len() > 2 && seqs.windows(2).all(|w| w[0] > w[1]),
+        "{seqs:?}"
+    );
+    let tomorrow = outreach_shared::ja::local_date(Utc::now()) + Duration::days(1);
+    let r = c.get(&format!("/console/audit?from={tomorrow}")).await;
+    assert!(r.body.contains(text::NO_ENTRIES));
     let r = c.get("/console/audit?from=yesterday").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains(text::BAD_DATE));

@@ -16,6 +16,7 @@ use crate::state::AppState;
 use crate::store::AuditRow;
 
 const LIMIT: usize = 500;
+const PAGE: u64 = 5000;
 
 /// `GET /console/audit`.
 pub async fn viewer(
@@ -57,25 +58,31 @@ pub async fn viewer(
                 }
             }
             let user_tag = user.map(|u| u.to_string());
+            // Newest first: walk back from the head in pages, and stop at
+            // the limit or before the start date (entries are appended in
+            // time order), so a long log is not read whole.
             let mut out: Vec<AuditRow> = Vec::new();
-            let mut after = 0;
-            loop {
-                let page = tx.audit_entries(after, 5000)?;
-                let Some(last) = page.last() else { break };
-                after = last.seq;
-                out.extend(page.into_iter().filter(|e| {
+            let mut hi = tx.audit_head()?.map(|(s, _)| s).unwrap_or(0);
+            'walk: while hi > 0 && out.len() < LIMIT {
+                let lo = hi.saturating_sub(PAGE);
+                let page = tx.audit_entries(lo, (hi - lo) as u32)?;
+                hi = lo;
+                for e in page.into_iter().rev() {
                     let day = ja::local_date(e.at);
-                    (tags.is_empty() || tags.iter().any(|t| e.entity.contains(t.as_str())))
+                    if from.is_some_and(|f| day < f) {
+                        break 'walk;
+                    }
+                    if (tags.is_empty() || tags.iter().any(|t| e.entity.contains(t.as_str())))
                         && user_tag.as_ref().is_none_or(|u| &e.actor == u)
-                        && from.is_none_or(|f| day >= f)
                         && to.is_none_or(|t| day <= t)
-                }));
-                if out.len() > LIMIT * 4 {
-                    out.drain(..out.len() - LIMIT);
+                    {
+                        out.push(e);
+                        if out.len() >= LIMIT {
+                            break 'walk;
+                        }
+                    }
                 }
             }
-            out.reverse();
-            out.truncate(LIMIT);
             let users: HashMap<String, String> = tx
                 .users()?
                 .into_iter()

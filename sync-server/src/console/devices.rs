@@ -16,22 +16,33 @@ use crate::engine;
 use crate::state::AppState;
 use crate::store::{DeviceRow, StoreResult, Tx, UserRow};
 
-/// The last time each device was heard from (its latest audit entry).
-fn last_seen(tx: &mut dyn Tx) -> StoreResult<HashMap<DeviceId, DateTime<Utc>>> {
+/// The last time each of `devices` was heard from (its latest audit
+/// entry), walking back from the newest entry; stops when every device is
+/// found or after [`LAST_SEEN_SCAN`] entries.
+fn last_seen(
+    tx: &mut dyn Tx,
+    devices: &[DeviceId],
+) -> StoreResult<HashMap<DeviceId, DateTime<Utc>>> {
     let mut m = HashMap::new();
-    let mut after = 0;
-    loop {
-        let page = tx.audit_entries(after, 5000)?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        for e in page {
-            if let Some(d) = e.device {
-                m.insert(d, e.at);
+    let mut hi = tx.audit_head()?.map(|(s, _)| s).unwrap_or(0);
+    let stop = hi.saturating_sub(LAST_SEEN_SCAN);
+    while hi > stop && m.len() < devices.len() {
+        let lo = hi.saturating_sub(5000).max(stop);
+        let page = tx.audit_entries(lo, (hi - lo) as u32)?;
+        hi = lo;
+        for e in page.into_iter().rev() {
+            if let Some(d) = e.device
+                && devices.contains(&d)
+            {
+                m.entry(d).or_insert(e.at);
             }
         }
     }
     Ok(m)
 }
+
+/// How far back the device list looks for a device's last contact.
+const LAST_SEEN_SCAN: u64 = 200_000;
 
 /// `GET /console/devices`.
 pub async fn list(
@@ -65,7 +76,8 @@ pub async fn list(
                 .into_iter()
                 .filter(|d| users.iter().any(|u| u.id == d.user))
                 .collect();
-            let seen = last_seen(tx)?;
+            let ids: Vec<DeviceId> = devices.iter().map(|d| d.id).collect();
+            let seen = last_seen(tx, &ids)?;
             audit_console(
                 tx,
                 &caller,
