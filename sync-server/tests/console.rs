@@ -466,6 +466,23 @@ async fn devices_enrol_with_an_issued_code_and_are_revoked() {
     let token = resp.1["token"].as_str().unwrap().to_owned();
     let list = c.get("/console/devices").await;
     assert!(list.body.contains(&format!("d-{device}")));
+    // Another team's supervisor may not revoke it (nor see the confirmation).
+    let mut other = w.login("supervisor2").await;
+    for confirm in ["0", "1"] {
+        let r = other
+            .post_from(
+                "/console/devices",
+                &format!("/console/devices/{device}/revoke"),
+                &[("confirm", confirm)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "confirm={confirm}");
+    }
+    assert!(
+        w.audit_actions()
+            .iter()
+            .any(|(_, a, e)| a == "console.denied" && e == &format!("device:{device}"))
+    );
     // First a confirmation page; nothing is revoked yet.
     let r = c
         .post_from(

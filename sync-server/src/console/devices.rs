@@ -234,27 +234,44 @@ pub async fn revoke(
     let confirmed = form.get("confirm") == Some("1");
     if !confirmed {
         // A revocation wipes the tablet: ask once more, without JavaScript.
+        let audit_caller = caller.clone();
         let found = st
-            .read(move |tx| {
+            .write(move |tx| {
                 let Some(d) = tx.devices()?.into_iter().find(|d| d.id == id) else {
                     return Ok(None);
                 };
                 let user = tx.user(d.user)?;
-                Ok(Some((d, user)))
+                let allowed = user.as_ref().and_then(|u| u.team).is_some_and(|team| {
+                    decide(
+                        &audit_caller.actor,
+                        Action::Write,
+                        Resource::Device { team },
+                    )
+                    .is_allowed()
+                });
+                audit_console(
+                    tx,
+                    &audit_caller,
+                    if allowed {
+                        "console.view.revoke_confirm"
+                    } else {
+                        "console.denied"
+                    },
+                    format!("device:{id}"),
+                    if allowed {
+                        "supervisor of the team (shared::access)"
+                    } else {
+                        "not allowed (other team)"
+                    },
+                    now,
+                )?;
+                Ok(Some((d, user, allowed)))
             })
             .await?;
-        let Some((d, user)) = found else {
+        let Some((d, user, allowed)) = found else {
             return Err(PageError::not_found());
         };
-        let team = user.as_ref().and_then(|u| u.team);
-        if !team.is_some_and(|team| {
-            decide(
-                &session.caller.actor,
-                Action::Write,
-                Resource::Device { team },
-            )
-            .is_allowed()
-        }) {
+        if !allowed {
             return Err(PageError::forbidden());
         }
         let body = html! {
