@@ -189,23 +189,93 @@ async fn pages_without_a_session_redirect_to_login() {
     }
 }
 
+/// A console session token made `age` ago, expiring at `expires`.
+fn session_token(
+    w: &World,
+    username: &str,
+    age: Duration,
+    expires: chrono::DateTime<Utc>,
+) -> String {
+    let uid = w.user(username).id;
+    let (raw, _) = sync_server::crypto::new_token();
+    let token = format!("{}.{}", raw.as_str(), (Utc::now() - age).timestamp());
+    let hash = sync_server::crypto::token_hash(&token);
+    store::write(&*w.store, |tx| tx.insert_session(&hash, uid, expires)).unwrap();
+    token
+}
+
 #[tokio::test]
 async fn an_expired_session_is_refused() {
     let w = World::demo();
-    let uid = w.user("supervisor1").id;
-    let (token, hash) = sync_server::crypto::new_token();
-    store::write(&*w.store, |tx| {
-        tx.insert_session(&hash, uid, Utc::now() - Duration::minutes(1))
-    })
-    .unwrap();
+    // Idle too long: the expiry has passed.
+    let token = session_token(
+        &w,
+        "supervisor1",
+        Duration::hours(1),
+        Utc::now() - Duration::minutes(1),
+    );
     let mut c = w.client();
-    c.cookies
-        .push((session::SESSION_COOKIE.into(), token.to_string()));
+    c.cookies.push((session::SESSION_COOKIE.into(), token));
     let r = c.get("/console/reviews").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), Some("/console/login?m=expired"));
     let page = c.get("/console/login?m=expired").await;
     assert!(page.body.contains(text::SESSION_EXPIRED));
+    // Past the absolute lifetime (12 hours), however recently used.
+    let token = session_token(
+        &w,
+        "supervisor1",
+        Duration::hours(13),
+        Utc::now() + Duration::minutes(10),
+    );
+    let mut c = w.client();
+    c.cookies.push((session::SESSION_COOKIE.into(), token));
+    let r = c.get("/console/reviews").await;
+    assert_eq!(r.location(), Some("/console/login?m=expired"));
+    // A fresh one works.
+    let token = session_token(
+        &w,
+        "supervisor1",
+        Duration::minutes(1),
+        Utc::now() + Duration::minutes(10),
+    );
+    let mut c = w.client();
+    c.cookies.push((session::SESSION_COOKIE.into(), token));
+    assert_eq!(c.get("/console/reviews").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_idle_timeout_slides_with_use() {
+    let w = World::demo();
+    let mut c = w.login("supervisor1").await;
+    let token = c.cookie(session::SESSION_COOKIE).unwrap().to_owned();
+    let hash = sync_server::crypto::token_hash(&token);
+    // Whether the session is still valid two minutes before a full idle
+    // period from now.
+    let expiry = || {
+        store::read(&*w.store, |tx| {
+            let later = Utc::now() + Duration::minutes(session::IDLE_MINUTES - 2);
+            tx.session_user(&hash, later)
+        })
+        .unwrap()
+    };
+    // Right after login, the session lasts the idle time, not 12 hours.
+    let in_an_hour = store::read(&*w.store, |tx| {
+        tx.session_user(&hash, Utc::now() + Duration::hours(1))
+    })
+    .unwrap();
+    assert_eq!(in_an_hour, None);
+    // Nearly idle: a request moves the expiry a full idle period on.
+    w.sqlite
+        .execute_raw(&format!(
+            "UPDATE sessions SET expires_at = {} WHERE hex(token_hash) = upper('{}')",
+            (Utc::now() + Duration::seconds(60)).timestamp(),
+            sync_server::crypto::hex(&hash)
+        ))
+        .unwrap();
+    assert_eq!(expiry(), None);
+    assert_eq!(c.get("/console/reviews").await.status, StatusCode::OK);
+    assert_eq!(expiry(), Some(w.user("supervisor1").id));
 }
 
 #[tokio::test]

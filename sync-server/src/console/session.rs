@@ -31,6 +31,41 @@ pub const TOTP_COOKIE: &str = "hamura_2fa";
 pub const LOCKOUT_FAILURES: usize = 5;
 /// …within this many minutes, for as long.
 pub const LOCKOUT_MINUTES: i64 = 15;
+/// A console session ends after this many minutes without a request (and
+/// in any case `Limits::session_ttl` after login).
+pub const IDLE_MINUTES: i64 = 30;
+
+/// When a console session token was made: the token is
+/// `<random>.<unix seconds>`, hashed as a whole, so the time cannot be
+/// changed without invalidating the token.
+fn created_of(token: &str) -> Option<DateTime<Utc>> {
+    let (_, secs) = token.rsplit_once('.')?;
+    DateTime::from_timestamp(secs.parse().ok()?, 0)
+}
+
+/// Sessions extended in the last minute (so a burst of requests does not
+/// write the expiry each time).
+fn recently_extended() -> &'static Mutex<HashMap<[u8; 32], DateTime<Utc>>> {
+    static M: OnceLock<Mutex<HashMap<[u8; 32], DateTime<Utc>>>> = OnceLock::new();
+    M.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn extension_due(hash: &[u8; 32], now: DateTime<Utc>) -> bool {
+    let mut m = match recently_extended().lock() {
+        Ok(m) => m,
+        Err(p) => p.into_inner(),
+    };
+    if m.len() > 10_000 {
+        m.retain(|_, at| now - *at < Duration::minutes(1));
+    }
+    match m.get(hash) {
+        Some(at) if now - *at < Duration::minutes(1) => false,
+        _ => {
+            m.insert(*hash, now);
+            true
+        }
+    }
+}
 
 /// The logged-in user of a console request.
 pub struct Session {
@@ -172,6 +207,11 @@ impl FromRequestParts<AppState> for Session {
         };
         let hash = crypto::token_hash(&token);
         let now = Utc::now();
+        // Past the absolute lifetime, the session is over however recently
+        // it was used.
+        let absolute = created_of(&token)
+            .map(|c| c + st.limits.session_ttl)
+            .filter(|end| *end > now);
         let user = st
             .read(move |tx| {
                 let Some(uid) = tx.session_user(&hash, now)? else {
@@ -181,7 +221,7 @@ impl FromRequestParts<AppState> for Session {
             })
             .await
             .map_err(|e| PageError::from(e).into_response())?;
-        let Some(user) = user else {
+        let (Some(user), Some(absolute)) = (user, absolute) else {
             let mut r = login_redirect("expired");
             r.headers_mut().append(
                 header::SET_COOKIE,
@@ -189,6 +229,12 @@ impl FromRequestParts<AppState> for Session {
             );
             return Err(r);
         };
+        if extension_due(&hash, now) {
+            let until = (now + Duration::minutes(IDLE_MINUTES)).min(absolute);
+            st.write(move |tx| Ok(tx.extend_session(&hash, until)?))
+                .await
+                .map_err(|e| PageError::from(e).into_response())?;
+        }
         Ok(Session {
             caller: Caller {
                 actor: actor_of(&user),
@@ -395,9 +441,15 @@ async fn start_session(
     now: DateTime<Utc>,
 ) -> PageResult {
     let ttl = st.limits.session_ttl;
-    let (token, hash) = crypto::new_token();
+    let token = zeroize::Zeroizing::new(format!(
+        "{}.{}",
+        crypto::new_token().0.as_str(),
+        now.timestamp()
+    ));
+    let hash = crypto::token_hash(&token);
+    let idle = Duration::minutes(IDLE_MINUTES).min(ttl);
     st.write(move |tx| {
-        tx.insert_session(&hash, uid, now + ttl)?;
+        tx.insert_session(&hash, uid, now + idle)?;
         audit::append(
             tx,
             AuditEvent {

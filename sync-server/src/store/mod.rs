@@ -208,6 +208,13 @@ pub trait Tx {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<UserId>>;
     fn delete_session(&mut self, token_hash: &[u8; 32]) -> StoreResult<()>;
+    /// Moves a session's expiry later (never earlier): the console's idle
+    /// timeout slides with use.
+    fn extend_session(
+        &mut self,
+        token_hash: &[u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     // Exactly-once.
     fn operation(&mut self, id: OperationId) -> StoreResult<Option<OperationRow>>;

@@ -643,6 +643,20 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn extend_session(
+        &mut self,
+        token_hash: &[u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "UPDATE sessions SET expires_at = ?2 WHERE token_hash = ?1 AND expires_at < ?2",
+                params![&token_hash[..], expires_at.timestamp()],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
     fn operation(&mut self, id: OperationId) -> StoreResult<Option<OperationRow>> {
         let mut st = self
             .tx
