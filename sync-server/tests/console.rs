@@ -1212,3 +1212,55 @@ async fn the_evaluation_report_is_anonymised_with_charts_and_csv() {
             .any(|(_, a, _)| a == "read.report_csv")
     );
 }
+
+#[tokio::test]
+async fn every_form_refuses_a_post_without_its_csrf_token() {
+    let w = World::demo();
+    let log = pending_contact(&w, "supervisor1").id;
+    let device = "01900000-0000-7000-8000-000000000001";
+    let worker = w.user("worker1").id.to_string();
+    let case = w.cases()[0].escalation.case_id;
+    let before = w.audit_actions().len();
+    let mut sv = w.login("supervisor1").await;
+    for uri in [
+        format!("/console/reviews/{log}/approve"),
+        format!("/console/reviews/{log}/return"),
+        "/console/devices/code".to_owned(),
+        format!("/console/devices/{device}/revoke"),
+        "/console/logout".to_owned(),
+    ] {
+        for csrf in [None, Some("wrong"), Some("")] {
+            let mut form: Vec<(&str, &str)> =
+                vec![("comment", "（見本）"), ("user", &worker), ("confirm", "1")];
+            if let Some(t) = csrf {
+                form.push(("csrf", t));
+            }
+            let r = sv.post(&uri, &form).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{uri} {csrf:?}");
+            assert!(r.body.contains(text::CSRF_REFUSED), "{uri}");
+        }
+    }
+    let mut coord = w.login("coordinator").await;
+    for uri in [
+        format!("/console/cases/{case}/move"),
+        format!("/console/cases/{case}/roster"),
+        format!("/console/cases/{case}/meetings"),
+    ] {
+        let r = coord
+            .post(&uri, &[("to", "triage"), ("user", &worker)])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{uri}");
+        assert!(r.body.contains(text::CSRF_REFUSED), "{uri}");
+    }
+    // Nothing was written but the two logins.
+    let after = w.audit_actions();
+    assert_eq!(
+        after[before..]
+            .iter()
+            .map(|(_, a, _)| a.as_str())
+            .collect::<Vec<_>>(),
+        ["session.login", "session.login"]
+    );
+    // The sessions still work (logout was refused too).
+    assert_eq!(sv.get("/console/team").await.status, StatusCode::OK);
+}
