@@ -489,21 +489,31 @@ async fn console_in_a_real_browser() {
             .status
     };
     assert_eq!(status(sm), CaseStatus::MeetingScheduled);
-    if let Some(ml) = cases
+    let ml = cases
         .iter()
-        .find(|c| c.status == CaseStatus::Triage && c.route == Route::MultiLayeredMeeting)
-    {
-        let id = ml.escalation.case_id;
-        d.go(&format!("{site}/console/cases/{id}")).await;
-        d.click("#triage button[value=meeting_scheduled]").await;
+        .find(|c| {
+            c.route == Route::MultiLayeredMeeting
+                && matches!(c.status, CaseStatus::Received | CaseStatus::Triage)
+        })
+        .expect("a 重層的支援会議 case (the person consented) in the demo");
+    let id = ml.escalation.case_id;
+    d.go(&format!("{site}/console/cases/{id}")).await;
+    d.wait_text("p.rule", text::ROUTE_RULE_ML).await;
+    if ml.status == CaseStatus::Received {
+        d.click("#triage button[value=triage]").await;
         d.wait_text("p.flash", text::DONE_MOVED).await;
-        assert_eq!(status(id), CaseStatus::MeetingScheduled);
-    } else {
-        println!("NOTICE: no 重層的支援会議 case in triage in the demo data");
+        d.go(&format!("{site}/console/cases/{id}")).await;
     }
+    d.click("#triage button[value=meeting_scheduled]").await;
+    d.wait_text("p.flash", text::DONE_MOVED).await;
+    assert_eq!(status(id), CaseStatus::MeetingScheduled);
     let back = cases
         .iter()
-        .find(|c| c.status == CaseStatus::Received && c.escalation.case_id != sm)
+        .find(|c| {
+            c.status == CaseStatus::Received
+                && c.escalation.case_id != sm
+                && c.escalation.case_id != id
+        })
         .expect("another received case")
         .escalation
         .case_id;
