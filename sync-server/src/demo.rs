@@ -79,6 +79,15 @@ const KANA_GIVEN: [&str; 16] = [
 ];
 const KANA_SUR: [&str; 3] = ["カクウ", "ミホン", "カメイ"];
 
+/// Next steps a worker plans (fictitious examples).
+const NEXT_ACTIONS: &[&str] = &[
+    "手紙を持って再訪",
+    "民生委員と同行して再訪",
+    "電話で様子を確認",
+    "地域包括支援センターと同行訪問",
+    "家族に連絡して都合を聞く",
+];
+
 const OBSERVATIONS: [&str; 8] = [
     "（架空の記録）玄関先で呼びかけたが応答なし。郵便受けに手紙を残した。",
     "（架空の記録）母親と玄関先で話した。本人は在宅の様子だが顔は見られなかった。",
@@ -280,6 +289,10 @@ pub fn seed(
             EntityRef::person(pid),
             Payload::CreatePerson(person.clone()),
         )];
+        // Each change names the version it was made on, as a tablet does, so
+        // the demo history has no false conflicts.
+        let created_hlc = ops[0].hlc;
+        let mut stage_hlc = created_hlc;
         let target = Stage::PATH[1 + rng.below(4) as usize];
         let mut stage = Stage::Identified;
         let mut contacts = Vec::new();
@@ -337,7 +350,13 @@ pub fn seed(
                         note: Some("（架空）振り返りの見本".into()),
                         wants_to_talk: rng.chance(20),
                     }),
-                next_action: None,
+                // Every visit plans the next one, one to three weeks on; the
+                // latest plans of some persons are past due (overdue).
+                next_action: Some(NextAction {
+                    what: NEXT_ACTIONS[rng.below(NEXT_ACTIONS.len() as u64) as usize].into(),
+                    due: ja::local_date(at)
+                        + Duration::days(7 + rng.below(14) as i64),
+                }),
             };
             contacts.push(cid);
             ops.push(mk.op(
@@ -356,16 +375,18 @@ pub fn seed(
                 _ => met == MetWhom::Person && rng.chance(50),
             };
             if idx < target_idx && ready {
-                ops.push(mk.op(
+                let op = mk.op(
                     &mut rng,
                     at + Duration::minutes(1),
                     EntityRef::person(pid),
                     Payload::ChangeStage {
                         from: stage,
                         to: next,
-                        base: None,
+                        base: Some(stage_hlc),
                     },
-                ));
+                );
+                stage_hlc = op.hlc;
+                ops.push(op);
                 stage = next;
             }
             if !consent_given && stage == Stage::RelationshipForming && rng.chance(60) {
@@ -385,7 +406,7 @@ pub fn seed(
                     EntityRef::person(pid),
                     Payload::RecordConsent {
                         consent,
-                        base: None,
+                        base: Some(created_hlc),
                     },
                 ));
                 consent_given = true;

@@ -195,6 +195,11 @@ impl ContactForm {
         }
     }
 
+    /// The contact's time as typed, if it reads as a date and time.
+    pub fn occurred_at_utc(&self) -> Option<DateTime<Utc>> {
+        parse_local_input(&self.occurred_at)
+    }
+
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors
             .iter()

@@ -233,6 +233,10 @@ fn contact_form_has_large_choices_and_shows_errors_in_japanese() {
     update(&mut s, Msg::StartContact, now());
     let html = render(s.clone());
     assert!(html.contains("2026-06-01T10:30"), "defaults to now");
+    assert!(
+        html.contains("令和8年6月1日 10:30"),
+        "and shows it as a 令和 date"
+    );
     assert!(html.contains("2026-06-08"), "next visit in a week");
     for m in ContactMethod::ALL {
         assert!(html.contains(ja::Label::ja(&m)));
@@ -270,6 +274,38 @@ fn escalation_screen_shows_the_meeting_and_why_and_an_emergency_unmistakably() {
     let html = render(s);
     assert!(html.contains("重層的支援会議"));
     assert!(html.contains(t::ROUTE_WITH_CONSENT));
+}
+
+#[test]
+fn conflicts_are_shown_in_words() {
+    let p = person("架空 八郎", 8);
+    let mut s = on_person(&p, vec![]);
+    let mut tl = s.timeline.clone().unwrap();
+    let h = Hlc::new(1, 0, DeviceId::new_v7(1, [1; 10]));
+    tl.conflicts.push(protocol::ConflictRecord {
+        person_id: p.id,
+        field: "stage".into(),
+        kept: serde_json::json!({"kind": "trying_to_reach"}),
+        kept_hlc: h,
+        other: serde_json::json!({"kind": "identified"}),
+        other_hlc: h,
+    });
+    tl.conflicts.push(protocol::ConflictRecord {
+        person_id: p.id,
+        field: "area".into(),
+        kept: serde_json::json!("sakaecho-1"),
+        kept_hlc: h,
+        other: serde_json::Value::Null,
+        other_hlc: h,
+    });
+    update(&mut s, Msg::TimelineLoaded(Ok(Box::new(tl))), now());
+    let html = render(s);
+    assert!(
+        html.contains("関係の段階：いまの値「接触試行中」／別の端末の値「把握」"),
+        "{html}"
+    );
+    assert!(html.contains("地区：いまの値「栄町1丁目」／別の端末の値「未記入」"));
+    assert!(!html.contains("kind"));
 }
 
 #[test]

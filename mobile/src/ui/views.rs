@@ -396,7 +396,7 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
             if !tl.conflicts.is_empty() {
                 h3 { "{t::CONFLICTS}" }
                 for c in tl.conflicts.iter() {
-                    p { class: "card", "{t::conflict_line(&ja::field_label(&c.field), &c.kept.to_string(), &c.other.to_string())}" }
+                    p { class: "card", "{t::conflict_line(&ja::field_label(&c.field), &conflict_value(&c.field, &c.kept), &conflict_value(&c.field, &c.other))}" }
                 }
             }
             h3 { "{t::TIMELINE}" }
@@ -407,6 +407,37 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
             }
         }
     }
+}
+
+/// A field value of a conflict, in words.
+fn conflict_value(field: &str, v: &serde_json::Value) -> String {
+    use serde_json::{Value, from_value};
+    let v = v.clone();
+    let label = match field {
+        "stage" => from_value::<Stage>(v.clone())
+            .ok()
+            .map(|x| x.ja().to_owned()),
+        "area" => from_value::<Option<AreaCode>>(v.clone())
+            .ok()
+            .map(|x| x.map(|a| a.name_ja()).unwrap_or_else(|| t::NOT_SET.into())),
+        "consent" => from_value::<ConsentRecord>(v.clone())
+            .ok()
+            .map(|x| x.status.ja().to_owned()),
+        "sex" => from_value::<Option<Sex>>(v.clone()).ok().map(|x| {
+            x.map(|s| s.ja().to_owned())
+                .unwrap_or_else(|| t::NOT_SET.into())
+        }),
+        "noticed_by" => from_value::<Option<NoticedBy>>(v.clone()).ok().map(|x| {
+            x.map(|s| s.ja().to_owned())
+                .unwrap_or_else(|| t::NOT_SET.into())
+        }),
+        _ => None,
+    };
+    label.unwrap_or_else(|| match v {
+        Value::Null => t::NOT_SET.into(),
+        Value::String(s) => s,
+        other => other.to_string(),
+    })
 }
 
 fn timeline_entry(e: &TimelineEntry, on: EventHandler<Msg>) -> Element {
@@ -483,6 +514,7 @@ fn contact_form(f: &ContactForm, on: EventHandler<Msg>) -> Element {
                 div {
                     label { class: "field", r#for: "when", "{t::WHEN}" }
                     input { id: "when", r#type: "datetime-local", value: "{f.occurred_at}", oninput: move |e| on.call(Msg::ContactOccurredAt(e.value())) }
+                    if let Some(at) = f.occurred_at_utc() { p { class: "hint", "{ja::local_datetime(at)}" } }
                     {field_error(f, "occurred_at")}
                 }
                 div {
