@@ -354,8 +354,7 @@ pub fn seed(
                 // latest plans of some persons are past due (overdue).
                 next_action: Some(NextAction {
                     what: NEXT_ACTIONS[rng.below(NEXT_ACTIONS.len() as u64) as usize].into(),
-                    due: ja::local_date(at)
-                        + Duration::days(7 + rng.below(14) as i64),
+                    due: ja::local_date(at) + Duration::days(7 + rng.below(14) as i64),
                 }),
             };
             contacts.push(cid);
