@@ -395,7 +395,7 @@ pub fn login_response() -> LoginResponse {
         protocol: ProtocolVersion::CURRENT,
         token: "FAKE-TOKEN-FOR-GOLDEN-FILE-ONLY-1111111111111".into(),
         user_id: supervisor(),
-        role: outreach_shared::access::Role::Supervisor,
+        role: access::Role::Supervisor,
         team_id: Some(team()),
         display_name: "架空 監督者".into(),
         expires_at: at(2026, 5, 13, 12, 0),
