@@ -195,14 +195,7 @@ impl SyncClient {
             .send()
             .await
             .map_err(|_| SyncError::Offline)?;
-        let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|_| SyncError::Offline)?;
-        if status.is_success() {
-            return serde_json::from_slice(&bytes)
-                .map_err(|_| SyncError::Refused(format!("unreadable {path} response")));
-        }
-        let err: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-        Err(classify(status, err.as_ref()))
+        read_response(resp, path).await
     }
 
     /// Pushes every pending operation, in batches, until the outbox holds
@@ -439,16 +432,22 @@ pub async fn enroll(
         .send()
         .await
         .map_err(|_| SyncError::Offline)?;
+    read_response(resp, "/api/v1/enroll").await
+}
+
+/// Reads a JSON answer, or turns an error answer into what the client does
+/// about it.
+async fn read_response<T: DeserializeOwned>(
+    resp: reqwest::Response,
+    path: &str,
+) -> Result<T, SyncError> {
     let status = resp.status();
     let bytes = resp.bytes().await.map_err(|_| SyncError::Offline)?;
     if status.is_success() {
         return serde_json::from_slice(&bytes)
-            .map_err(|_| SyncError::Refused("unreadable enrolment response".into()));
+            .map_err(|_| SyncError::Refused(format!("unreadable {path} response")));
     }
     let err: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-    if err.as_ref().map(|e| e.code) == Some(ErrorCode::EnrollmentCodeInvalid) {
-        return Err(SyncError::CodeInvalid);
-    }
     Err(classify(status, err.as_ref()))
 }
 
@@ -477,6 +476,7 @@ pub fn classify(status: StatusCode, body: Option<&ErrorBody>) -> SyncError {
         (_, Some(ClientAction::UpdateApp), _) | (_, _, Some(ErrorCode::UnsupportedProtocol)) => {
             SyncError::UpdateApp
         }
+        (_, _, Some(ErrorCode::EnrollmentCodeInvalid)) => SyncError::CodeInvalid,
         (StatusCode::UNAUTHORIZED, _, _) | (_, Some(ClientAction::Reenroll), _) => {
             SyncError::NotEnrolled
         }
@@ -527,6 +527,11 @@ mod tests {
         assert!(matches!(
             classify(StatusCode::UNAUTHORIZED, None),
             SyncError::NotEnrolled
+        ));
+        let bad_code = ErrorBody::new(ErrorCode::EnrollmentCodeInvalid, "code");
+        assert!(matches!(
+            classify(StatusCode::UNAUTHORIZED, Some(&bad_code)),
+            SyncError::CodeInvalid
         ));
         assert!(matches!(
             classify(StatusCode::SERVICE_UNAVAILABLE, None),
