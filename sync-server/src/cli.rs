@@ -36,10 +36,15 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Where the data lives: sqlite://PATH (created if missing). postgres:// is planned.
+    /// Where the data lives: sqlite://PATH (one file, created if missing), or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE for several instances on one
+    /// PostgreSQL (the database must exist; the tables are created). A URL with a password
+    /// belongs in OUTREACH_DATABASE, not on the command line where `ps` shows it; over a
+    /// Unix socket, peer authentication needs none: postgres://outreach@/outreach?host=/run/postgresql
     #[arg(
         long,
         env = "OUTREACH_DATABASE",
+        hide_env_values = true,
         default_value = "sqlite://./data/outreach.db",
         global = true
     )]
@@ -48,6 +53,9 @@ pub struct GlobalArgs {
     /// `normal` (WAL) survives a crash of the server process but not of the machine.
     #[arg(long, env = "OUTREACH_SQLITE_SYNCHRONOUS", value_enum, default_value_t = Sync::Full, global = true)]
     pub sqlite_synchronous: Sync,
+    /// PostgreSQL: most connections this instance keeps open (each instance has its own pool).
+    #[arg(long, env = "OUTREACH_PG_POOL", default_value_t = 16, global = true)]
+    pub pg_pool: usize,
 }
 
 /// SQLite's `synchronous` setting.
@@ -242,6 +250,7 @@ fn open_store(g: &GlobalArgs) -> Result<Arc<dyn Store>, String> {
         &url,
         &StoreOptions {
             sync_full: g.sqlite_synchronous == Sync::Full,
+            pg_pool: g.pg_pool,
         },
     )
     .map_err(|e| e.to_string())

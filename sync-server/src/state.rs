@@ -107,7 +107,14 @@ impl AppState {
     /// Builds the state over an open store (loads or makes the server's HLC
     /// node and the feed key).
     pub fn new(store: Arc<dyn Store>, limits: Limits) -> Result<Self, store::StoreError> {
-        let node = store::write(&*store, ServerClock::load_node)?;
+        // The clock's node tells apart the HLCs of different writers. One
+        // SQLite server keeps its node; instances sharing a PostgreSQL
+        // database each take their own at start-up.
+        let node = if store.backend() == "sqlite" {
+            store::write(&*store, ServerClock::load_node)?
+        } else {
+            crate::crypto::new_id(outreach_shared::DeviceId::new_v7)
+        };
         let key = crate::feed::signing_key(&*store)?;
         let feed_key = crate::feed::verifying_key_b64(&key.verifying_key());
         let store_for_writer = store.clone();

@@ -12,8 +12,40 @@
 //! worker: writes run on the dedicated writer thread ([`crate::writer`],
 //! group commit), reads through `tokio::task::spawn_blocking`
 //! ([`crate::state::AppState::read`]).
+//!
+//! Two backends: [`sqlite`] (one file, the default) and [`postgres`]
+//! (several server instances on one database). Their schemas move in
+//! step: each has one migration per entry of its `MIGRATIONS` array, whose
+//! length is [`SCHEMA_STEPS`], and records how many it applied under the
+//! settings key [`SCHEMA_VERSION_KEY`].
 
+mod codec;
+pub mod postgres;
 pub mod sqlite;
+
+/// How many schema migrations each backend has. Adding a migration to one
+/// backend without the other fails to compile.
+pub const SCHEMA_STEPS: usize = 1;
+
+/// The settings key holding the number of migrations applied.
+pub const SCHEMA_VERSION_KEY: &str = "schema_version";
+
+/// Parses the stored schema version (absent: 0, a database from before
+/// versions were recorded); refuses a database from a newer server.
+fn schema_version(stored: Option<&str>) -> StoreResult<usize> {
+    let v = match stored {
+        None => 0,
+        Some(s) => s
+            .parse::<usize>()
+            .map_err(|_| StoreError::Corrupt("schema version".into()))?,
+    };
+    if v > SCHEMA_STEPS {
+        return Err(StoreError::Database(format!(
+            "the database has schema version {v}, newer than this sync-server's {SCHEMA_STEPS}; run the newer server"
+        )));
+    }
+    Ok(v)
+}
 
 use chrono::{DateTime, Utc};
 use outreach_shared::access::Role;
@@ -349,11 +381,21 @@ fn run<R, E: From<StoreError>>(
     }
 }
 
-/// Where the data lives, parsed from `--database`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the data lives, parsed from `--database`. Its `Debug` form hides
+/// a PostgreSQL URL (it may carry a password).
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Sqlite(PathBuf),
     Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => f.debug_tuple("Sqlite").field(p).finish(),
+            DatabaseUrl::Postgres(_) => f.write_str("Postgres(<hidden>)"),
+        }
+    }
 }
 
 impl std::str::FromStr for DatabaseUrl {
@@ -370,7 +412,7 @@ impl std::str::FromStr for DatabaseUrl {
             Ok(DatabaseUrl::Postgres(s.to_owned()))
         } else {
             Err(StoreError::UnsupportedUrl(
-                "expected sqlite://PATH (postgres:// is planned)".into(),
+                "expected sqlite://PATH or postgres://USER@HOST:PORT/DATABASE".into(),
             ))
         }
     }
@@ -383,11 +425,16 @@ pub struct StoreOptions {
     /// (WAL: durable against a crash of the process, not of the machine)
     /// when false.
     pub sync_full: bool,
+    /// PostgreSQL: most pooled connections kept open by this instance.
+    pub pg_pool: usize,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { sync_full: true }
+        Self {
+            sync_full: true,
+            pg_pool: 16,
+        }
     }
 }
 
@@ -395,8 +442,6 @@ impl Default for StoreOptions {
 pub fn open(url: &DatabaseUrl, opts: &StoreOptions) -> StoreResult<Arc<dyn Store>> {
     match url {
         DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path, opts)?)),
-        DatabaseUrl::Postgres(_) => Err(StoreError::UnsupportedUrl(
-            "the PostgreSQL backend is not built yet; use sqlite://PATH".into(),
-        )),
+        DatabaseUrl::Postgres(url) => Ok(Arc::new(postgres::PgStore::open(url, opts)?)),
     }
 }

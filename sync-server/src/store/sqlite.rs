@@ -10,13 +10,18 @@
 //! may be lost if the machine loses power; the operator chooses with
 //! `--sqlite-synchronous`.
 
+use super::codec::{corrupt, enum_text, hash32, json, text_enum, urgency_rank};
 use super::*;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-const SCHEMA: &str = r#"
+/// The schema, one step per migration: step `n` takes a database from
+/// version `n` to `n + 1` (kept in step with the PostgreSQL backend by the
+/// array's length, [`SCHEMA_STEPS`]). Step 1 only creates what is missing,
+/// so databases made before versions were recorded take it unchanged.
+const MIGRATIONS: [&str; SCHEMA_STEPS] = [r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS teams (id TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
@@ -130,7 +135,7 @@ CREATE TABLE IF NOT EXISTS audit (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
-"#;
+"#];
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -154,10 +159,6 @@ fn db(e: rusqlite::Error) -> StoreError {
         // carries row values.
         other => StoreError::Database(other.to_string()),
     }
-}
-
-fn corrupt(what: &str) -> impl Fn(serde_json::Error) -> StoreError + '_ {
-    move |e| StoreError::Corrupt(format!("{what}: {e}"))
 }
 
 fn connect(path: &Path, sync_full: bool) -> StoreResult<Connection> {
@@ -194,8 +195,8 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Database(format!("cannot create folder: {e}")))?;
         }
-        let conn = connect(path, opts.sync_full)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
+        let mut conn = connect(path, opts.sync_full)?;
+        migrate(&mut conn)?;
         conn.pragma_update(None, "cache_size", -8192).map_err(db)?;
         Ok(Self {
             writer: Mutex::new(conn),
@@ -210,6 +211,34 @@ impl SqliteStore {
         let conn = self.writer.lock().map_err(|_| StoreError::Busy)?;
         conn.execute(sql, []).map_err(db)
     }
+}
+
+/// Brings the schema up to [`SCHEMA_STEPS`] in one transaction.
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        .map_err(db)?;
+    let done: Option<String> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [SCHEMA_VERSION_KEY],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    let done = schema_version(done.as_deref())?;
+    for step in &MIGRATIONS[done..] {
+        tx.execute_batch(step).map_err(db)?;
+    }
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = ?2",
+        params![SCHEMA_VERSION_KEY, SCHEMA_STEPS.to_string()],
+    )
+    .map_err(db)?;
+    tx.commit().map_err(db)
 }
 
 impl Store for SqliteStore {
@@ -297,22 +326,6 @@ fn parse_uuid(s: &str) -> StoreResult<uuid::Uuid> {
     uuid::Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("id: {e}")))
 }
 
-fn enum_text<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
-fn text_enum<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(corrupt("enum"))
-}
-
-fn hash32(v: Vec<u8>) -> StoreResult<[u8; 32]> {
-    v.try_into()
-        .map_err(|_| StoreError::Corrupt("hash length".into()))
-}
-
 type UserCols = (
     String,
     String,
@@ -398,10 +411,6 @@ fn to_case(body: &str, team: &str, seq: i64) -> StoreResult<CaseRow> {
         team: TeamId(parse_uuid(team)?),
         seq: seq as u64,
     })
-}
-
-fn json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))
 }
 
 impl Tx for SqliteTx<'_> {
@@ -877,10 +886,7 @@ impl Tx for SqliteTx<'_> {
 
     fn put_case(&mut self, row: &CaseRow) -> StoreResult<()> {
         let e = &row.item.escalation;
-        let urgency = outreach_shared::Urgency::ALL
-            .iter()
-            .position(|u| *u == e.urgency)
-            .unwrap_or(99) as i64;
+        let urgency = i64::from(urgency_rank(e.urgency));
         self.tx
             .execute(
                 "INSERT INTO cases (id, person_id, team_id, urgency, received_at, seq, body)

@@ -1,0 +1,1249 @@
+//! The PostgreSQL backend (tokio-postgres): several `sync-server` instances
+//! on one database.
+//!
+//! All SQL of this backend lives in this module. The same [`Tx`] primitives
+//! as the SQLite backend, so the engine and every test run unchanged.
+//!
+//! ## How the promises hold across instances
+//! - **One writer at a time, cluster-wide.** Every write transaction first
+//!   takes the transaction-level advisory lock [`WRITE_LOCK`]; it is released
+//!   by the commit. Within one instance the writer thread already groups
+//!   concurrent pushes into one transaction (group commit), so the lock is
+//!   taken once per group, not per push. Everything the SQLite backend gets
+//!   from its single writer follows: exactly-once operations (the operation
+//!   id is checked and inserted under the lock), one audit chain with no
+//!   fork (the head is read and extended under the lock), and one order of
+//!   change sequence numbers.
+//! - **The pull cursor never skips a change.** A change's sequence number
+//!   is taken under the lock, and the lock is released only after the
+//!   commit is visible; so a transaction with a higher number cannot commit
+//!   before one with a lower number, and a pull that has read up to `n` has
+//!   seen every change numbered below `n` it will ever see. Without the lock
+//!   two transactions can commit out of order and a pull skips the earlier
+//!   one for ever; `tests/postgres.rs` shows both.
+//! - **Acknowledged means durable.** A push is answered after `COMMIT`
+//!   returns, with PostgreSQL's `synchronous_commit` as the operator set it
+//!   (`on` by default: the commit record is flushed).
+//! - **Reads** run in `REPEATABLE READ READ ONLY` transactions: one
+//!   consistent snapshot per page, never blocked by the writer.
+//!
+//! ## Blocking calls
+//! The [`Store`] interface is blocking. The connections' I/O runs on a
+//! small private tokio runtime of this store; a call blocks its own thread
+//! (the writer thread or a `spawn_blocking` thread) on the answer with
+//! `futures_executor::block_on`, which is also safe on a thread that is
+//! inside another runtime (tests, the command line).
+//!
+//! The connection URL may carry a password: it is never logged, and errors
+//! name only the statement's failure, never row values.
+
+use super::codec::{corrupt, enum_text, hash32, json, text_enum, urgency_rank};
+use super::*;
+use std::collections::HashMap;
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::Mutex;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Config, NoTls, Row, Statement};
+
+/// The advisory lock every write transaction holds until it commits
+/// (the bytes of "outreach" as a big-endian integer).
+pub const WRITE_LOCK: i64 = 0x6f75_7472_6561_6368;
+/// The advisory lock held while migrating, so that instances starting at
+/// the same moment do not race on `CREATE TABLE`.
+const MIGRATE_LOCK: i64 = WRITE_LOCK + 1;
+
+/// The schema, one step per migration (see [`SCHEMA_STEPS`]).
+const MIGRATIONS: [&str; SCHEMA_STEPS] = [r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS teams (id UUID PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id UUID PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    team_id UUID,
+    agency TEXT,
+    password_hash TEXT,
+    active BOOLEAN NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enrol_codes (
+    code_hash BYTEA PRIMARY KEY,
+    user_id UUID NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    used_at TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS devices (
+    id UUID PRIMARY KEY,
+    user_id UUID NOT NULL,
+    label TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    token_hash BYTEA NOT NULL UNIQUE,
+    enrolled_at TIMESTAMPTZ NOT NULL,
+    revoked_at TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash BYTEA PRIMARY KEY,
+    user_id UUID NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS operations (
+    id UUID PRIMARY KEY,
+    device_id UUID NOT NULL,
+    content_hash BYTEA NOT NULL,
+    seq BIGINT NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS persons (
+    id UUID PRIMARY KEY,
+    team_id UUID NOT NULL,
+    body TEXT NOT NULL,
+    bases TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contacts (
+    id UUID PRIMARY KEY,
+    person_id UUID NOT NULL,
+    team_id UUID NOT NULL,
+    revises UUID,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS contacts_person ON contacts (person_id);
+CREATE TABLE IF NOT EXISTS reviews (
+    contact_id UUID PRIMARY KEY,
+    team_id UUID NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cases (
+    id UUID PRIMARY KEY,
+    person_id UUID NOT NULL,
+    team_id UUID NOT NULL,
+    urgency INTEGER NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
+    seq BIGINT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_person ON cases (person_id);
+CREATE INDEX IF NOT EXISTS cases_seq ON cases (seq);
+CREATE TABLE IF NOT EXISTS case_moves (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    case_id UUID NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_moves_case ON case_moves (case_id);
+CREATE TABLE IF NOT EXISTS conflicts (
+    id UUID PRIMARY KEY,
+    team_id UUID NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind TEXT NOT NULL,
+    entity_id UUID NOT NULL,
+    person_id UUID NOT NULL,
+    team_id UUID NOT NULL,
+    hlc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_team_seq ON changes (team_id, seq);
+CREATE INDEX IF NOT EXISTS changes_entity ON changes (kind, entity_id)
+    WHERE kind IN ('person', 'case', 'review');
+CREATE TABLE IF NOT EXISTS meetings (
+    ord BIGINT GENERATED ALWAYS AS IDENTITY,
+    id UUID PRIMARY KEY,
+    case_id UUID NOT NULL,
+    held_on DATE NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS meetings_case ON meetings (case_id, held_on, ord);
+CREATE INDEX IF NOT EXISTS meetings_held_on ON meetings (held_on, ord);
+CREATE TABLE IF NOT EXISTS audit (
+    seq BIGINT PRIMARY KEY,
+    at TIMESTAMPTZ NOT NULL,
+    actor TEXT NOT NULL,
+    device_id UUID,
+    device_hlc TEXT,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+"#];
+
+/// Runs a future to completion on the calling thread. The connection tasks
+/// it waits on run on the store's own runtime.
+fn block_on<F: Future>(f: F) -> F::Output {
+    futures_executor::block_on(f)
+}
+
+/// Maps a driver error. Only the SQLSTATE and the server's primary message
+/// are kept: PostgreSQL's DETAIL line can quote row values.
+fn pg(e: tokio_postgres::Error) -> StoreError {
+    if let Some(d) = e.as_db_error() {
+        let code = d.code().code();
+        // serialization_failure, deadlock_detected, lock_not_available,
+        // too_many_connections, cannot_connect_now.
+        if matches!(code, "40001" | "40P01" | "55P03" | "53300" | "57P03") {
+            return StoreError::Busy;
+        }
+        return StoreError::Database(format!("postgres {code}: {}", d.message()));
+    }
+    if e.is_closed() {
+        return StoreError::Database("the connection to PostgreSQL was closed".into());
+    }
+    StoreError::Database(format!("postgres: {e}"))
+}
+
+/// One pooled connection with its prepared statements.
+struct Conn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+/// The PostgreSQL store.
+pub struct PgStore {
+    /// The runtime that drives the connections' I/O; shut down without
+    /// blocking on drop (the store may be dropped inside another runtime).
+    runtime: Option<tokio::runtime::Runtime>,
+    config: Config,
+    pool: Mutex<Vec<Conn>>,
+    pool_max: usize,
+    /// Always true in the product; false only in the test that shows what
+    /// the write lock prevents.
+    serialize_writes: bool,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl PgStore {
+    /// Connects, and creates or migrates the schema.
+    pub fn open(url: &str, opts: &StoreOptions) -> StoreResult<Self> {
+        let config = Config::from_str(url).map_err(|_| {
+            StoreError::UnsupportedUrl(
+                "the postgres:// URL is not valid (expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)".into(),
+            )
+        })?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("outreach-pg")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Database(format!("cannot start the PostgreSQL runtime: {e}")))?;
+        let store = Self {
+            runtime: Some(runtime),
+            config,
+            pool: Mutex::new(Vec::new()),
+            pool_max: opts.pg_pool.max(1),
+            serialize_writes: true,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Test only: the same store without the cluster-wide write lock, to
+    /// show what the lock prevents. Never use it to serve.
+    #[doc(hidden)]
+    pub fn open_without_write_lock_for_tests(url: &str) -> StoreResult<Self> {
+        let mut s = Self::open(url, &StoreOptions::default())?;
+        s.serialize_writes = false;
+        Ok(s)
+    }
+
+    fn connect(&self) -> StoreResult<Conn> {
+        let rt = self
+            .runtime
+            .as_ref()
+            .ok_or_else(|| StoreError::Database("the store is closed".into()))?;
+        let config = self.config.clone();
+        let task = rt.spawn(async move {
+            let (client, connection) = config.connect(NoTls).await?;
+            tokio::spawn(async move {
+                // Ends when the client is dropped or the server goes away;
+                // the client then reports the connection closed.
+                let _ = connection.await;
+            });
+            Ok::<_, tokio_postgres::Error>(client)
+        });
+        let client = block_on(task)
+            .map_err(|_| StoreError::Database("the PostgreSQL runtime stopped".into()))?
+            .map_err(|e| {
+                // Not `pg(e)`: a failure to connect is reported plainly.
+                match e.as_db_error() {
+                    Some(d) => StoreError::Database(format!(
+                        "cannot connect to PostgreSQL: {}",
+                        d.message()
+                    )),
+                    None => StoreError::Database(format!("cannot connect to PostgreSQL: {e}")),
+                }
+            })?;
+        Ok(Conn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn checkout(&self) -> StoreResult<Conn> {
+        loop {
+            let pooled = self.pool.lock().map_err(|_| StoreError::Busy)?.pop();
+            match pooled {
+                Some(c) if c.client.is_closed() => continue,
+                Some(c) => return Ok(c),
+                None => return self.connect(),
+            }
+        }
+    }
+
+    fn give_back(&self, conn: Conn) {
+        if conn.client.is_closed() {
+            return;
+        }
+        if let Ok(mut pool) = self.pool.lock()
+            && pool.len() < self.pool_max
+        {
+            pool.push(conn);
+        }
+    }
+
+    fn migrate(&self) -> StoreResult<()> {
+        let mut conn = self.checkout()?;
+        let c = &conn.client;
+        block_on(c.batch_execute(
+            "BEGIN; CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ))
+        .map_err(pg)?;
+        let result = (|| {
+            block_on(c.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK]))
+                .map_err(pg)?;
+            let row = block_on(c.query_opt(
+                "SELECT value FROM meta WHERE key = $1",
+                &[&SCHEMA_VERSION_KEY],
+            ))
+            .map_err(pg)?;
+            let stored: Option<String> = row.map(|r| r.get(0));
+            let done = schema_version(stored.as_deref())?;
+            for step in &MIGRATIONS[done..] {
+                block_on(c.batch_execute(step)).map_err(pg)?;
+            }
+            block_on(c.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                &[&SCHEMA_VERSION_KEY, &SCHEMA_STEPS.to_string()],
+            ))
+            .map_err(pg)?;
+            block_on(c.batch_execute("COMMIT")).map_err(pg)
+        })();
+        if result.is_err() {
+            let _ = block_on(conn.client.batch_execute("ROLLBACK"));
+        }
+        conn.statements.clear();
+        self.give_back(conn);
+        result
+    }
+
+    /// Runs raw SQL outside the store's rules: for tests that tamper with
+    /// the data on purpose, and for operators' one-off repairs.
+    pub fn execute_raw(&self, sql: &str) -> StoreResult<u64> {
+        let conn = self.checkout()?;
+        let r = block_on(conn.client.execute(sql, &[])).map_err(pg);
+        self.give_back(conn);
+        r
+    }
+
+    fn run_tx(
+        &self,
+        begin: &str,
+        lock: bool,
+        f: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut conn = self.checkout()?;
+        let result = (|| {
+            block_on(conn.client.batch_execute(begin)).map_err(pg)?;
+            let mut t = PgTx {
+                conn: &mut conn,
+                savepoints: 0,
+                failed: false,
+                failed_in_savepoint: false,
+                audit_head: None,
+                audit_dirty: false,
+            };
+            let r = (|| {
+                if lock {
+                    t.exec("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+                }
+                f(&mut t)?;
+                t.finish()
+            })();
+            // A statement that failed aborts a PostgreSQL transaction, and a
+            // COMMIT of an aborted transaction quietly rolls back: never
+            // report that as committed.
+            let poisoned = t.failed || t.failed_in_savepoint;
+            match r {
+                Ok(()) if !poisoned => block_on(conn.client.batch_execute("COMMIT")).map_err(pg),
+                Ok(()) => {
+                    let _ = block_on(conn.client.batch_execute("ROLLBACK"));
+                    Err(StoreError::Database(
+                        "a statement failed; the transaction was rolled back".into(),
+                    ))
+                }
+                Err(e) => {
+                    let _ = block_on(conn.client.batch_execute("ROLLBACK"));
+                    Err(e)
+                }
+            }
+        })();
+        self.give_back(conn);
+        result
+    }
+}
+
+impl Store for PgStore {
+    fn write_tx(&self, f: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>) -> StoreResult<()> {
+        self.run_tx("BEGIN", self.serialize_writes, f)
+    }
+
+    fn read_tx(&self, f: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>) -> StoreResult<()> {
+        self.run_tx("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", false, f)
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}
+
+/// Creates an empty database `name` through `admin_url` (a URL to any
+/// database of the cluster, as a user allowed to create databases) and
+/// returns the URL of the new one. For tests and first set-up; `name` must
+/// be a plain identifier.
+pub fn create_database(admin_url: &str, name: &str) -> StoreResult<String> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(StoreError::UnsupportedUrl(
+            "a database name is lowercase letters, digits and _".into(),
+        ));
+    }
+    let config = Config::from_str(admin_url)
+        .map_err(|_| StoreError::UnsupportedUrl("the admin postgres:// URL is not valid".into()))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Database(format!("cannot start a runtime: {e}")))?;
+    let sql = format!("CREATE DATABASE {name}");
+    let result = std::thread::scope(|s| {
+        s.spawn(|| {
+            rt.block_on(async {
+                let (client, connection) = config.connect(NoTls).await.map_err(pg)?;
+                let driver = tokio::spawn(connection);
+                let r = client.batch_execute(&sql).await.map_err(pg);
+                drop(client);
+                let _ = driver.await;
+                r
+            })
+        })
+        .join()
+        .map_err(|_| StoreError::Database("create database: the thread panicked".into()))?
+    });
+    rt.shutdown_background();
+    result?;
+    Ok(with_database(admin_url, name))
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+struct PgTx<'a> {
+    conn: &'a mut Conn,
+    savepoints: u32,
+    /// A statement failed outside any savepoint: the transaction is lost.
+    failed: bool,
+    /// A statement failed inside the current savepoint: only a rollback to
+    /// it saves the transaction.
+    failed_in_savepoint: bool,
+    /// The audit head as appended in this transaction.
+    audit_head: Option<(u64, String)>,
+    audit_dirty: bool,
+}
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+impl PgTx<'_> {
+    fn note<T>(&mut self, r: Result<T, tokio_postgres::Error>) -> StoreResult<T> {
+        r.map_err(|e| {
+            if self.savepoints > 0 {
+                self.failed_in_savepoint = true;
+            } else {
+                self.failed = true;
+            }
+            pg(e)
+        })
+    }
+
+    fn statement(&mut self, sql: &'static str) -> StoreResult<Statement> {
+        if let Some(s) = self.conn.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let r = block_on(self.conn.client.prepare(sql));
+        let s = self.note(r)?;
+        self.conn.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    fn query(&mut self, sql: &'static str, params: Params<'_>) -> StoreResult<Vec<Row>> {
+        let st = self.statement(sql)?;
+        let r = block_on(self.conn.client.query(&st, params));
+        self.note(r)
+    }
+
+    fn query_opt(&mut self, sql: &'static str, params: Params<'_>) -> StoreResult<Option<Row>> {
+        let st = self.statement(sql)?;
+        let r = block_on(self.conn.client.query_opt(&st, params));
+        self.note(r)
+    }
+
+    fn exec(&mut self, sql: &'static str, params: Params<'_>) -> StoreResult<u64> {
+        let st = self.statement(sql)?;
+        let r = block_on(self.conn.client.execute(&st, params));
+        self.note(r)
+    }
+
+    fn batch(&mut self, sql: &'static str) -> StoreResult<()> {
+        let r = block_on(self.conn.client.batch_execute(sql));
+        self.note(r)
+    }
+
+    /// Before commit: record the audit chain's head in the settings.
+    fn finish(&mut self) -> StoreResult<()> {
+        if self.audit_dirty {
+            self.audit_head = None;
+            if let Some((seq, hash)) = self.audit_head()? {
+                self.set_meta(crate::audit::HEAD_KEY, &format!("{seq}:{hash}"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn get<'r, T: tokio_postgres::types::FromSql<'r>>(row: &'r Row, i: usize) -> StoreResult<T> {
+    row.try_get(i)
+        .map_err(|_| StoreError::Corrupt(format!("column {i} has an unexpected type")))
+}
+
+fn seq_of(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn seq_param(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn to_user(r: &Row) -> StoreResult<UserRow> {
+    let role: String = get(r, 3)?;
+    Ok(UserRow {
+        id: UserId(get(r, 0)?),
+        username: get(r, 1)?,
+        display_name: get(r, 2)?,
+        role: text_enum(&role)?,
+        team: get::<Option<uuid::Uuid>>(r, 4)?.map(TeamId),
+        agency: get::<Option<String>>(r, 5)?.map(AgencyId),
+        password_hash: get(r, 6)?,
+        active: get(r, 7)?,
+        created_at: get(r, 8)?,
+    })
+}
+
+fn to_device(r: &Row) -> StoreResult<DeviceRow> {
+    Ok(DeviceRow {
+        id: DeviceId(get(r, 0)?),
+        user: UserId(get(r, 1)?),
+        label: get(r, 2)?,
+        platform: get(r, 3)?,
+        token_hash: hash32(get(r, 4)?)?,
+        enrolled_at: get(r, 5)?,
+        revoked_at: get(r, 6)?,
+    })
+}
+
+fn to_case(r: &Row) -> StoreResult<CaseRow> {
+    let body: String = get(r, 0)?;
+    Ok(CaseRow {
+        item: serde_json::from_str(&body).map_err(corrupt("case"))?,
+        team: TeamId(get(r, 1)?),
+        seq: seq_of(get(r, 2)?),
+    })
+}
+
+fn parse_hlc(s: &str, what: &str) -> StoreResult<Hlc> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what} hlc")))
+}
+
+// Statements are spelled out in full (not built with format!) so that each
+// is a `&'static str`, prepared once per connection.
+impl Tx for PgTx<'_> {
+    fn insert_team(&mut self, team: &TeamRow) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO teams (id, name) VALUES ($1, $2)",
+            &[&team.id.0, &team.name],
+        )?;
+        Ok(())
+    }
+
+    fn team(&mut self, id: TeamId) -> StoreResult<Option<TeamRow>> {
+        let row = self.query_opt("SELECT name FROM teams WHERE id = $1", &[&id.0])?;
+        row.map(|r| Ok(TeamRow { id, name: get(&r, 0)? }))
+            .transpose()
+    }
+
+    fn teams(&mut self) -> StoreResult<Vec<TeamRow>> {
+        self.query("SELECT id, name FROM teams ORDER BY name", &[])?
+            .iter()
+            .map(|r| {
+                Ok(TeamRow {
+                    id: TeamId(get(r, 0)?),
+                    name: get(r, 1)?,
+                })
+            })
+            .collect()
+    }
+
+    fn insert_user(&mut self, u: &UserRow) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO users (id, username, display_name, role, team_id, agency, password_hash, active, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &u.id.0,
+                &u.username,
+                &u.display_name,
+                &enum_text(&u.role),
+                &u.team.map(|t| t.0),
+                &u.agency.as_ref().map(|a| a.0.as_str()),
+                &u.password_hash,
+                &u.active,
+                &u.created_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn user(&mut self, id: UserId) -> StoreResult<Option<UserRow>> {
+        self.query_opt(
+            "SELECT id, username, display_name, role, team_id, agency, password_hash, active, created_at
+             FROM users WHERE id = $1",
+            &[&id.0],
+        )?
+        .as_ref()
+        .map(to_user)
+        .transpose()
+    }
+
+    fn user_by_name(&mut self, username: &str) -> StoreResult<Option<UserRow>> {
+        self.query_opt(
+            "SELECT id, username, display_name, role, team_id, agency, password_hash, active, created_at
+             FROM users WHERE username = $1",
+            &[&username],
+        )?
+        .as_ref()
+        .map(to_user)
+        .transpose()
+    }
+
+    fn users(&mut self) -> StoreResult<Vec<UserRow>> {
+        self.query(
+            "SELECT id, username, display_name, role, team_id, agency, password_hash, active, created_at
+             FROM users ORDER BY username",
+            &[],
+        )?
+        .iter()
+        .map(to_user)
+        .collect()
+    }
+
+    fn set_password(&mut self, id: UserId, phc: &str) -> StoreResult<bool> {
+        let n = self.exec(
+            "UPDATE users SET password_hash = $2 WHERE id = $1",
+            &[&id.0, &phc],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn insert_enrol_code(
+        &mut self,
+        code_hash: &[u8; 32],
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO enrol_codes (code_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+            &[&&code_hash[..], &user.0, &expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn take_enrol_code(
+        &mut self,
+        code_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>> {
+        let row = self.query_opt(
+            "UPDATE enrol_codes SET used_at = $2
+             WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
+             RETURNING user_id",
+            &[&&code_hash[..], &now],
+        )?;
+        row.map(|r| Ok(UserId(get(&r, 0)?))).transpose()
+    }
+
+    fn insert_device(&mut self, d: &DeviceRow) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO devices (id, user_id, label, platform, token_hash, enrolled_at, revoked_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &d.id.0,
+                &d.user.0,
+                &d.label,
+                &d.platform,
+                &&d.token_hash[..],
+                &d.enrolled_at,
+                &d.revoked_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn device_by_token(&mut self, token_hash: &[u8; 32]) -> StoreResult<Option<DeviceRow>> {
+        self.query_opt(
+            "SELECT id, user_id, label, platform, token_hash, enrolled_at, revoked_at
+             FROM devices WHERE token_hash = $1",
+            &[&&token_hash[..]],
+        )?
+        .as_ref()
+        .map(to_device)
+        .transpose()
+    }
+
+    fn devices(&mut self) -> StoreResult<Vec<DeviceRow>> {
+        self.query(
+            "SELECT id, user_id, label, platform, token_hash, enrolled_at, revoked_at
+             FROM devices ORDER BY enrolled_at",
+            &[],
+        )?
+        .iter()
+        .map(to_device)
+        .collect()
+    }
+
+    fn revoke_device(&mut self, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool> {
+        let n = self.exec(
+            "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            &[&id.0, &at],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn insert_session(
+        &mut self,
+        token_hash: &[u8; 32],
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+            &[&&token_hash[..], &user.0, &expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn session_user(
+        &mut self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>> {
+        let row = self.query_opt(
+            "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+            &[&&token_hash[..], &now],
+        )?;
+        row.map(|r| Ok(UserId(get(&r, 0)?))).transpose()
+    }
+
+    fn delete_session(&mut self, token_hash: &[u8; 32]) -> StoreResult<()> {
+        self.exec(
+            "DELETE FROM sessions WHERE token_hash = $1",
+            &[&&token_hash[..]],
+        )?;
+        Ok(())
+    }
+
+    fn extend_session(
+        &mut self,
+        token_hash: &[u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.exec(
+            "UPDATE sessions SET expires_at = $2 WHERE token_hash = $1 AND expires_at < $2",
+            &[&&token_hash[..], &expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn operation(&mut self, id: OperationId) -> StoreResult<Option<OperationRow>> {
+        let row = self.query_opt(
+            "SELECT device_id, content_hash, seq, received_at FROM operations WHERE id = $1",
+            &[&id.0],
+        )?;
+        row.map(|r| {
+            Ok(OperationRow {
+                id,
+                device: DeviceId(get(&r, 0)?),
+                content_hash: hash32(get(&r, 1)?)?,
+                seq: seq_of(get(&r, 2)?),
+                received_at: get(&r, 3)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn insert_operation(&mut self, op: &OperationRow) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO operations (id, device_id, content_hash, seq, received_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &op.id.0,
+                &op.device.0,
+                &&op.content_hash[..],
+                &seq_param(op.seq),
+                &op.received_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn person(&mut self, id: PersonId) -> StoreResult<Option<PersonRow>> {
+        let row = self.query_opt("SELECT body, bases FROM persons WHERE id = $1", &[&id.0])?;
+        row.map(|r| {
+            let body: String = get(&r, 0)?;
+            let bases: String = get(&r, 1)?;
+            Ok(PersonRow {
+                snapshot: serde_json::from_str(&body).map_err(corrupt("person"))?,
+                bases: serde_json::from_str(&bases).map_err(corrupt("person bases"))?,
+            })
+        })
+        .transpose()
+    }
+
+    fn put_person(&mut self, row: &PersonRow) -> StoreResult<()> {
+        let p = &row.snapshot.person;
+        self.exec(
+            "INSERT INTO persons (id, team_id, body, bases) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET team_id = EXCLUDED.team_id, body = EXCLUDED.body,
+                 bases = EXCLUDED.bases",
+            &[&p.id.0, &p.team.0, &json(&row.snapshot)?, &json(&row.bases)?],
+        )?;
+        Ok(())
+    }
+
+    fn contact(&mut self, id: ContactId) -> StoreResult<Option<ContactRow>> {
+        let row = self.query_opt("SELECT body, team_id FROM contacts WHERE id = $1", &[&id.0])?;
+        row.map(|r| {
+            let body: String = get(&r, 0)?;
+            Ok(ContactRow {
+                log: serde_json::from_str(&body).map_err(corrupt("contact"))?,
+                team: TeamId(get(&r, 1)?),
+            })
+        })
+        .transpose()
+    }
+
+    fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO contacts (id, person_id, team_id, revises, body) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &row.log.id.0,
+                &row.log.person_id.0,
+                &row.team.0,
+                &row.log.revises.map(|r| r.0),
+                &json(&row.log)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn contact_count(&mut self) -> StoreResult<u64> {
+        let row = self.query_opt("SELECT COUNT(*) FROM contacts", &[])?;
+        match row {
+            Some(r) => Ok(seq_of(get(&r, 0)?)),
+            None => Ok(0),
+        }
+    }
+
+    fn put_review(&mut self, team: TeamId, review: &Review) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO reviews (contact_id, team_id, body) VALUES ($1, $2, $3)
+             ON CONFLICT (contact_id) DO UPDATE SET team_id = EXCLUDED.team_id, body = EXCLUDED.body",
+            &[&review.contact_id.0, &team.0, &json(review)?],
+        )?;
+        Ok(())
+    }
+
+    fn case(&mut self, id: CaseId) -> StoreResult<Option<CaseRow>> {
+        self.query_opt(
+            "SELECT body, team_id, seq FROM cases WHERE id = $1",
+            &[&id.0],
+        )?
+        .as_ref()
+        .map(to_case)
+        .transpose()
+    }
+
+    fn cases_of_person(&mut self, person: PersonId) -> StoreResult<Vec<CaseRow>> {
+        self.query(
+            "SELECT body, team_id, seq FROM cases WHERE person_id = $1 ORDER BY received_at DESC",
+            &[&person.0],
+        )?
+        .iter()
+        .map(to_case)
+        .collect()
+    }
+
+    fn cases(&mut self) -> StoreResult<Vec<CaseRow>> {
+        self.query(
+            "SELECT body, team_id, seq FROM cases ORDER BY urgency, received_at",
+            &[],
+        )?
+        .iter()
+        .map(to_case)
+        .collect()
+    }
+
+    fn cases_after(&mut self, cursor: u64, limit: u32) -> StoreResult<Vec<CaseRow>> {
+        self.query(
+            "SELECT body, team_id, seq FROM cases WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&seq_param(cursor), &i64::from(limit)],
+        )?
+        .iter()
+        .map(to_case)
+        .collect()
+    }
+
+    fn put_case(&mut self, row: &CaseRow) -> StoreResult<()> {
+        let e = &row.item.escalation;
+        self.exec(
+            "INSERT INTO cases (id, person_id, team_id, urgency, received_at, seq, body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (id) DO UPDATE SET team_id = EXCLUDED.team_id, urgency = EXCLUDED.urgency,
+                 seq = EXCLUDED.seq, body = EXCLUDED.body",
+            &[
+                &e.case_id.0,
+                &e.person_id.0,
+                &row.team.0,
+                &urgency_rank(e.urgency),
+                &e.raised_at,
+                &seq_param(row.seq),
+                &json(&row.item)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_case_move(&mut self, mv: &CaseMove) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO case_moves (case_id, body) VALUES ($1, $2)",
+            &[&mv.case_id.0, &json(mv)?],
+        )?;
+        Ok(())
+    }
+
+    fn case_moves(&mut self, case: CaseId) -> StoreResult<Vec<CaseMove>> {
+        self.query(
+            "SELECT body FROM case_moves WHERE case_id = $1 ORDER BY id",
+            &[&case.0],
+        )?
+        .iter()
+        .map(|r| {
+            let body: String = get(r, 0)?;
+            serde_json::from_str(&body).map_err(corrupt("case move"))
+        })
+        .collect()
+    }
+
+    fn insert_conflict(
+        &mut self,
+        id: uuid::Uuid,
+        team: TeamId,
+        conflict: &ConflictRecord,
+    ) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO conflicts (id, team_id, body) VALUES ($1, $2, $3)",
+            &[&id, &team.0, &json(conflict)?],
+        )?;
+        Ok(())
+    }
+
+    fn append_change(&mut self, c: &NewChange) -> StoreResult<u64> {
+        let kind = enum_text(&c.kind);
+        if c.replace {
+            if matches!(c.kind, EntityKind::Contact | EntityKind::Conflict) {
+                return Err(StoreError::Corrupt(
+                    "only mutable records are replaced".into(),
+                ));
+            }
+            self.exec(
+                "DELETE FROM changes
+                 WHERE kind IN ('person', 'case', 'review') AND kind = $1 AND entity_id = $2",
+                &[&kind, &c.entity],
+            )?;
+        }
+        let row = self.query_opt(
+            "INSERT INTO changes (kind, entity_id, person_id, team_id, hlc)
+             VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+            &[&kind, &c.entity, &c.person.0, &c.team.0, &c.hlc.to_string()],
+        )?;
+        match row {
+            Some(r) => Ok(seq_of(get(&r, 0)?)),
+            None => Err(StoreError::Database("INSERT ... RETURNING gave no row".into())),
+        }
+    }
+
+    fn changes_after(
+        &mut self,
+        team: Option<TeamId>,
+        cursor: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<ChangeRow>> {
+        let cursor = seq_param(cursor);
+        let limit = i64::from(limit);
+        let rows = match team {
+            Some(t) => self.query(
+                "SELECT ch.seq, ch.kind, ch.entity_id, ch.person_id, ch.team_id, ch.hlc,
+                    CASE ch.kind
+                        WHEN 'person' THEN (SELECT body FROM persons WHERE id = ch.entity_id)
+                        WHEN 'contact' THEN (SELECT body FROM contacts WHERE id = ch.entity_id)
+                        WHEN 'review' THEN (SELECT body FROM reviews WHERE contact_id = ch.entity_id)
+                        WHEN 'case' THEN (SELECT body FROM cases WHERE id = ch.entity_id)
+                        WHEN 'conflict' THEN (SELECT body FROM conflicts WHERE id = ch.entity_id)
+                    END
+                 FROM changes ch WHERE ch.team_id = $3 AND ch.seq > $1 ORDER BY ch.seq LIMIT $2",
+                &[&cursor, &limit, &t.0],
+            )?,
+            None => self.query(
+                "SELECT ch.seq, ch.kind, ch.entity_id, ch.person_id, ch.team_id, ch.hlc,
+                    CASE ch.kind
+                        WHEN 'person' THEN (SELECT body FROM persons WHERE id = ch.entity_id)
+                        WHEN 'contact' THEN (SELECT body FROM contacts WHERE id = ch.entity_id)
+                        WHEN 'review' THEN (SELECT body FROM reviews WHERE contact_id = ch.entity_id)
+                        WHEN 'case' THEN (SELECT body FROM cases WHERE id = ch.entity_id)
+                        WHEN 'conflict' THEN (SELECT body FROM conflicts WHERE id = ch.entity_id)
+                    END
+                 FROM changes ch WHERE ch.seq > $1 ORDER BY ch.seq LIMIT $2",
+                &[&cursor, &limit],
+            )?,
+        };
+        rows.iter()
+            .map(|r| {
+                let kind: String = get(r, 1)?;
+                let hlc: String = get(r, 5)?;
+                Ok(ChangeRow {
+                    seq: seq_of(get(r, 0)?),
+                    kind: text_enum(&kind)?,
+                    entity: get(r, 2)?,
+                    person: PersonId(get(r, 3)?),
+                    team: TeamId(get(r, 4)?),
+                    hlc: parse_hlc(&hlc, "change")?,
+                    body: get(r, 6)?,
+                })
+            })
+            .collect()
+    }
+
+    fn audit_head(&mut self) -> StoreResult<Option<(u64, String)>> {
+        if let Some(h) = &self.audit_head {
+            return Ok(Some(h.clone()));
+        }
+        let row = self.query_opt("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
+        row.map(|r| Ok((seq_of(get(&r, 0)?), get(&r, 1)?)))
+            .transpose()
+    }
+
+    fn append_audit(&mut self, e: &AuditRow) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO audit (seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                &seq_param(e.seq),
+                &e.at,
+                &e.actor,
+                &e.device.map(|d| d.0),
+                &e.device_hlc.map(|h| h.to_string()),
+                &e.action,
+                &e.entity,
+                &e.basis,
+                &e.prev_hash,
+                &e.hash,
+            ],
+        )?;
+        self.audit_head = Some((e.seq, e.hash.clone()));
+        self.audit_dirty = true;
+        Ok(())
+    }
+
+    fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>> {
+        self.query(
+            "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+             FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&seq_param(after), &i64::from(limit)],
+        )?
+        .iter()
+        .map(|r| {
+            let device_hlc: Option<String> = get(r, 4)?;
+            Ok(AuditRow {
+                seq: seq_of(get(r, 0)?),
+                at: get(r, 1)?,
+                actor: get(r, 2)?,
+                device: get::<Option<uuid::Uuid>>(r, 3)?.map(DeviceId),
+                device_hlc: device_hlc
+                    .as_deref()
+                    .map(|h| parse_hlc(h, "audit"))
+                    .transpose()?,
+                action: get(r, 5)?,
+                entity: get(r, 6)?,
+                basis: get(r, 7)?,
+                prev_hash: get(r, 8)?,
+                hash: get(r, 9)?,
+            })
+        })
+        .collect()
+    }
+
+    fn insert_meeting(
+        &mut self,
+        id: uuid::Uuid,
+        case: CaseId,
+        held_on: chrono::NaiveDate,
+        body: &str,
+    ) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO meetings (id, case_id, held_on, body) VALUES ($1, $2, $3, $4)",
+            &[&id, &case.0, &held_on, &body],
+        )?;
+        Ok(())
+    }
+
+    fn meetings_of_case(&mut self, case: CaseId) -> StoreResult<Vec<String>> {
+        self.query(
+            "SELECT body FROM meetings WHERE case_id = $1 ORDER BY held_on, ord",
+            &[&case.0],
+        )?
+        .iter()
+        .map(|r| get(r, 0))
+        .collect()
+    }
+
+    fn meetings_between(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<String>> {
+        self.query(
+            "SELECT body FROM meetings WHERE held_on >= $1 AND held_on <= $2 ORDER BY held_on, ord",
+            &[&from, &to],
+        )?
+        .iter()
+        .map(|r| get(r, 0))
+        .collect()
+    }
+
+    fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {
+        let row = self.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?;
+        row.map(|r| get(&r, 0)).transpose()
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn savepoint(&mut self) -> StoreResult<()> {
+        self.batch("SAVEPOINT op")?;
+        self.savepoints += 1;
+        Ok(())
+    }
+
+    fn release_savepoint(&mut self) -> StoreResult<()> {
+        self.batch("RELEASE op")?;
+        self.savepoints = self.savepoints.saturating_sub(1);
+        Ok(())
+    }
+
+    fn rollback_savepoint(&mut self) -> StoreResult<()> {
+        self.batch("ROLLBACK TO op; RELEASE op")?;
+        self.audit_head = None;
+        self.failed_in_savepoint = false;
+        self.savepoints = self.savepoints.saturating_sub(1);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_name_is_replaced_in_any_url_shape() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres", "t_1"),
+            "postgres://u:p@h:5432/t_1"
+        );
+        assert_eq!(with_database("postgres://u@h", "t_1"), "postgres://u@h/t_1");
+        assert_eq!(
+            with_database("postgresql://u@h:1/x?host=/run/pg&sslmode=disable", "t_2"),
+            "postgresql://u@h:1/t_2?host=/run/pg&sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn a_bad_database_name_is_refused_before_connecting() {
+        for bad in ["", "Robert'); DROP", "a b", "UPPER"] {
+            assert!(matches!(
+                create_database("postgres://u@127.0.0.1:1/x", bad),
+                Err(StoreError::UnsupportedUrl(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn a_malformed_url_is_a_clear_error_without_the_url() {
+        let err = PgStore::open("postgres://u:secret@h:notaport/x", &StoreOptions::default())
+            .err()
+            .expect("refused");
+        let msg = err.to_string();
+        assert!(msg.contains("not valid"), "{msg}");
+        assert!(!msg.contains("secret"), "{msg}");
+    }
+}
