@@ -113,7 +113,7 @@ impl AppState {
         let node = if store.backend() == "sqlite" {
             store::write(&*store, ServerClock::load_node)?
         } else {
-            crate::crypto::new_id(outreach_shared::DeviceId::new_v7)
+            crate::crypto::new_id(DeviceId::new_v7)
         };
         let key = crate::feed::signing_key(&*store)?;
         let feed_key = crate::feed::verifying_key_b64(&key.verifying_key());

@@ -33,7 +33,12 @@ async fn healthz_and_openapi_cover_every_route() {
     let (s, v) = w.call("GET", "/healthz", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["status"], "ok");
-    assert_eq!(v["backend"], "sqlite");
+    let backend = if w.db.is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(v["backend"], backend);
     let (s, doc) = w.call("GET", "/api/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(doc["openapi"], "3.1.0");
@@ -89,8 +94,18 @@ async fn enrolment_code_is_single_use_and_short_lived() {
     );
     // The token is stored only hashed.
     let token = v["token"].as_str().unwrap().to_owned();
-    let raw = std::fs::read(&w.path).unwrap();
-    assert!(!raw.windows(token.len()).any(|win| win == token.as_bytes()));
+    if let Some(dir) = w.db.dir() {
+        let raw = std::fs::read(dir.join("outreach.db")).unwrap();
+        assert!(!raw.windows(token.len()).any(|win| win == token.as_bytes()));
+    } else {
+        let found = w
+            .db
+            .execute_raw(&format!(
+                "SELECT 1 FROM devices WHERE position(convert_to('{token}', 'UTF8') in token_hash) > 0"
+            ))
+            .unwrap();
+        assert_eq!(found, 0);
+    }
     // Second use of the same code.
     let (s, v) = w.call("POST", "/api/v1/enroll", None, Some(body)).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -1141,23 +1156,17 @@ async fn every_change_and_read_is_audited_and_verify_catches_tampering() {
 
     // Edit one row: caught.
     let target = entries[entries.len() / 2].seq;
-    w.sqlite
-        .execute_raw(&format!(
-            "UPDATE audit SET actor = 'someone-else' WHERE seq = {target}"
-        ))
-        .unwrap();
+    w.db.execute_raw(&format!(
+        "UPDATE audit SET actor = 'someone-else' WHERE seq = {target}"
+    ))
+    .unwrap();
     assert_eq!(
         sync_server::audit::verify(&*w.store),
         Err(sync_server::audit::AuditBreak::Edited { seq: target })
     );
     // The command line says so too, with exit code 1.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
-        .args([
-            "--database",
-            &format!("sqlite://{}", w.path.display()),
-            "audit",
-            "verify",
-        ])
+        .args(["--database", w.db.url(), "audit", "verify"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -1174,16 +1183,13 @@ async fn audit_verify_catches_deleted_and_cut_entries() {
     }
     let n = sync_server::audit::verify(&*w.store).unwrap();
     assert!(n >= 5);
-    w.sqlite
-        .execute_raw(&format!("DELETE FROM audit WHERE seq = {n}"))
+    w.db.execute_raw(&format!("DELETE FROM audit WHERE seq = {n}"))
         .unwrap();
     assert!(matches!(
         sync_server::audit::verify(&*w.store),
         Err(sync_server::audit::AuditBreak::Truncated { .. })
     ));
-    w.sqlite
-        .execute_raw("DELETE FROM audit WHERE seq = 2")
-        .unwrap();
+    w.db.execute_raw("DELETE FROM audit WHERE seq = 2").unwrap();
     assert!(matches!(
         sync_server::audit::verify(&*w.store),
         Err(sync_server::audit::AuditBreak::Gap { seq: 3, prev: 1 })

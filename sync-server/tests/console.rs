@@ -266,13 +266,16 @@ async fn the_idle_timeout_slides_with_use() {
     .unwrap();
     assert_eq!(in_an_hour, None);
     // Nearly idle: a request moves the expiry a full idle period on.
-    w.sqlite
-        .execute_raw(&format!(
-            "UPDATE sessions SET expires_at = {} WHERE hex(token_hash) = upper('{}')",
-            (Utc::now() + Duration::seconds(60)).timestamp(),
-            sync_server::crypto::hex(&hash)
-        ))
-        .unwrap();
+    let soon = (Utc::now() + Duration::seconds(60)).timestamp();
+    let hex = sync_server::crypto::hex(&hash);
+    w.db.execute_raw(&if w.db.is_postgres() {
+        format!(
+            "UPDATE sessions SET expires_at = to_timestamp({soon}) WHERE encode(token_hash, 'hex') = '{hex}'"
+        )
+    } else {
+        format!("UPDATE sessions SET expires_at = {soon} WHERE hex(token_hash) = upper('{hex}')")
+    })
+    .unwrap();
     assert_eq!(expiry(), None);
     assert_eq!(c.get("/console/reviews").await.status, StatusCode::OK);
     assert_eq!(expiry(), Some(w.user("supervisor1").id));
@@ -887,8 +890,7 @@ async fn the_audit_viewer_filters_and_verifies_the_chain() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains(text::BAD_DATE));
     // A broken chain is shown.
-    w.sqlite
-        .execute_raw("UPDATE audit SET action = 'edited' WHERE seq = 3")
+    w.db.execute_raw("UPDATE audit SET action = 'edited' WHERE seq = 3")
         .unwrap();
     let r = c.get("/console/audit").await;
     assert!(r.body.contains(text::CHAIN_BROKEN));
@@ -980,7 +982,7 @@ impl OneshotJson for axum::Router {
 #[tokio::test]
 async fn an_administrator_requires_totp_from_the_command_line() {
     let w = World::demo();
-    let db = format!("sqlite://{}", w._dir.path().join("outreach.db").display());
+    let db = w.db.url().to_owned();
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
             .arg("--database")

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use outreach_shared::protocol::*;
-use sync_server::store::sqlite::SqliteStore;
+use sync_server::store::scratch::ScratchDb;
 use sync_server::store::{self, StoreOptions, Tx};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,8 +120,8 @@ async fn real_listener_round_trip_and_graceful_shutdown() {
     stop_tx.send(()).unwrap();
     server.await.unwrap();
     // Reopen the file: everything acknowledged is there.
-    let reopened = SqliteStore::open(&w.path, &StoreOptions::default()).unwrap();
-    let n = store::read(&reopened, |tx: &mut dyn Tx| tx.contact_count()).unwrap();
+    let reopened = w.db.open(&StoreOptions::default()).unwrap();
+    let n = store::read(&*reopened, |tx: &mut dyn Tx| tx.contact_count()).unwrap();
     assert_eq!(n, 50);
 }
 
@@ -200,14 +200,9 @@ async fn https_with_rustls() {
 
 #[test]
 fn plain_http_is_refused_off_loopback() {
-    let dir = tempfile::tempdir().unwrap();
+    let db = ScratchDb::from_env();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
-        .args([
-            "--database",
-            &format!("sqlite://{}/x.db", dir.path().display()),
-            "--listen",
-            "0.0.0.0:0",
-        ])
+        .args(["--database", db.url(), "--listen", "0.0.0.0:0"])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -216,7 +211,7 @@ fn plain_http_is_refused_off_loopback() {
 
 #[test]
 fn sigterm_stops_the_server_gracefully() {
-    let dir = tempfile::tempdir().unwrap();
+    let db = ScratchDb::from_env();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -225,7 +220,7 @@ fn sigterm_stops_the_server_gracefully() {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
         .args([
             "--database",
-            &format!("sqlite://{}/x.db", dir.path().display()),
+            db.url(),
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])
@@ -258,14 +253,13 @@ fn sigterm_stops_the_server_gracefully() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_carry_no_personal_data_and_no_secrets() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("x.db");
+    let db = ScratchDb::from_env();
     let code = {
-        let store = SqliteStore::open(&path, &StoreOptions::default()).unwrap();
+        let store = db.open(&StoreOptions::default()).unwrap();
         let now = chrono::Utc::now();
-        sync_server::admin::ensure_team(&store, "班A（見本）", now).unwrap();
+        sync_server::admin::ensure_team(&*store, "班A（見本）", now).unwrap();
         sync_server::admin::add_user(
-            &store,
+            &*store,
             sync_server::admin::NewUser {
                 username: "w1".into(),
                 display_name: "架空 表示名".into(),
@@ -277,7 +271,7 @@ async fn logs_carry_no_personal_data_and_no_secrets() {
             now,
         )
         .unwrap();
-        sync_server::admin::issue_code(&store, "w1", chrono::Duration::minutes(5), now)
+        sync_server::admin::issue_code(&*store, "w1", chrono::Duration::minutes(5), now)
             .unwrap()
             .to_string()
     };
@@ -289,7 +283,7 @@ async fn logs_carry_no_personal_data_and_no_secrets() {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
         .args([
             "--database",
-            &format!("sqlite://{}", path.display()),
+            db.url(),
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])

@@ -21,6 +21,7 @@
 
 mod codec;
 pub mod postgres;
+pub mod scratch;
 pub mod sqlite;
 
 /// How many schema migrations each backend has. Adding a migration to one

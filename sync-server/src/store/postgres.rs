@@ -234,7 +234,9 @@ impl PgStore {
             .thread_name("outreach-pg")
             .enable_all()
             .build()
-            .map_err(|e| StoreError::Database(format!("cannot start the PostgreSQL runtime: {e}")))?;
+            .map_err(|e| {
+                StoreError::Database(format!("cannot start the PostgreSQL runtime: {e}"))
+            })?;
         let store = Self {
             runtime: Some(runtime),
             config,
@@ -253,6 +255,14 @@ impl PgStore {
         let mut s = Self::open(url, &StoreOptions::default())?;
         s.serialize_writes = false;
         Ok(s)
+    }
+
+    /// Closes every pooled connection (a database cannot be copied as a
+    /// template while connections to it are open).
+    pub fn close_idle(&self) {
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.clear();
+        }
     }
 
     fn connect(&self) -> StoreResult<Conn> {
@@ -416,43 +426,63 @@ impl Store for PgStore {
     }
 }
 
-/// Creates an empty database `name` through `admin_url` (a URL to any
-/// database of the cluster, as a user allowed to create databases) and
-/// returns the URL of the new one. For tests and first set-up; `name` must
-/// be a plain identifier.
-pub fn create_database(admin_url: &str, name: &str) -> StoreResult<String> {
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
-        return Err(StoreError::UnsupportedUrl(
-            "a database name is lowercase letters, digits and _".into(),
-        ));
-    }
+/// Runs one statement on the cluster through `admin_url` (a URL to any
+/// database of the cluster), outside any store: `CREATE DATABASE` and the
+/// like, for set-up and tests. Returns the rows affected.
+pub fn execute_admin(admin_url: &str, sql: &str) -> StoreResult<u64> {
     let config = Config::from_str(admin_url)
         .map_err(|_| StoreError::UnsupportedUrl("the admin postgres:// URL is not valid".into()))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| StoreError::Database(format!("cannot start a runtime: {e}")))?;
-    let sql = format!("CREATE DATABASE {name}");
+    // On a thread of its own: the caller may be inside another runtime.
     let result = std::thread::scope(|s| {
         s.spawn(|| {
             rt.block_on(async {
                 let (client, connection) = config.connect(NoTls).await.map_err(pg)?;
                 let driver = tokio::spawn(connection);
-                let r = client.batch_execute(&sql).await.map_err(pg);
+                let r = client.execute(sql, &[]).await.map_err(pg);
                 drop(client);
                 let _ = driver.await;
                 r
             })
         })
         .join()
-        .map_err(|_| StoreError::Database("create database: the thread panicked".into()))?
+        .unwrap_or_else(|_| {
+            Err(StoreError::Database(
+                "admin statement: the thread panicked".into(),
+            ))
+        })
     });
     rt.shutdown_background();
-    result?;
+    result
+}
+
+/// Whether `name` is a plain identifier (lowercase letters, digits, `_`),
+/// safe to splice into `CREATE DATABASE`.
+fn plain_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() < 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Creates an empty database `name` (a copy of `template` when given)
+/// through `admin_url` and returns the URL of the new one. For tests and
+/// first set-up.
+pub fn create_database(admin_url: &str, name: &str, template: Option<&str>) -> StoreResult<String> {
+    if !plain_identifier(name) || !template.is_none_or(plain_identifier) {
+        return Err(StoreError::UnsupportedUrl(
+            "a database name is lowercase letters, digits and _".into(),
+        ));
+    }
+    let sql = match template {
+        Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
+        None => format!("CREATE DATABASE {name}"),
+    };
+    execute_admin(admin_url, &sql)?;
     Ok(with_database(admin_url, name))
 }
 
@@ -614,8 +644,13 @@ impl Tx for PgTx<'_> {
 
     fn team(&mut self, id: TeamId) -> StoreResult<Option<TeamRow>> {
         let row = self.query_opt("SELECT name FROM teams WHERE id = $1", &[&id.0])?;
-        row.map(|r| Ok(TeamRow { id, name: get(&r, 0)? }))
-            .transpose()
+        row.map(|r| {
+            Ok(TeamRow {
+                id,
+                name: get(&r, 0)?,
+            })
+        })
+        .transpose()
     }
 
     fn teams(&mut self) -> StoreResult<Vec<TeamRow>> {
@@ -860,7 +895,12 @@ impl Tx for PgTx<'_> {
             "INSERT INTO persons (id, team_id, body, bases) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET team_id = EXCLUDED.team_id, body = EXCLUDED.body,
                  bases = EXCLUDED.bases",
-            &[&p.id.0, &p.team.0, &json(&row.snapshot)?, &json(&row.bases)?],
+            &[
+                &p.id.0,
+                &p.team.0,
+                &json(&row.snapshot)?,
+                &json(&row.bases)?,
+            ],
         )?;
         Ok(())
     }
@@ -1023,7 +1063,9 @@ impl Tx for PgTx<'_> {
         )?;
         match row {
             Some(r) => Ok(seq_of(get(&r, 0)?)),
-            None => Err(StoreError::Database("INSERT ... RETURNING gave no row".into())),
+            None => Err(StoreError::Database(
+                "INSERT ... RETURNING gave no row".into(),
+            )),
         }
     }
 
@@ -1231,7 +1273,7 @@ mod tests {
     fn a_bad_database_name_is_refused_before_connecting() {
         for bad in ["", "Robert'); DROP", "a b", "UPPER"] {
             assert!(matches!(
-                create_database("postgres://u@127.0.0.1:1/x", bad),
+                create_database("postgres://u@127.0.0.1:1/x", bad, None),
                 Err(StoreError::UnsupportedUrl(_))
             ));
         }

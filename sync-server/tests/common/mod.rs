@@ -1,5 +1,8 @@
-//! Test fixtures: a real SQLite file in a temp folder, users made with the
-//! admin functions, devices enrolled through the API. All data fictitious.
+//! Test fixtures: a real database (a SQLite file in a temp folder, or a
+//! fresh database on the PostgreSQL test cluster when
+//! `OUTREACH_TEST_BACKEND=postgres`: see `sync_server::store::scratch`),
+//! users made with the admin functions, devices enrolled through the API.
+//! All data fictitious.
 #![allow(dead_code)]
 
 use axum::Router;
@@ -14,7 +17,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use sync_server::admin::{self, NewUser};
-use sync_server::store::sqlite::SqliteStore;
+use sync_server::store::scratch::ScratchDb;
 use sync_server::store::{Store, StoreOptions};
 use sync_server::{AppState, Limits};
 use tower::ServiceExt;
@@ -22,14 +25,12 @@ use tower::ServiceExt;
 pub const PASSWORD: &str = "fictitious-password-1";
 
 pub struct World {
-    pub _dir: tempfile::TempDir,
-    pub sqlite: Arc<SqliteStore>,
+    pub db: ScratchDb,
     pub store: Arc<dyn Store>,
     pub state: AppState,
     pub app: Router,
     pub team_a: TeamId,
     pub team_b: TeamId,
-    pub path: std::path::PathBuf,
 }
 
 pub struct Device {
@@ -50,25 +51,25 @@ impl World {
     }
 
     pub fn with_limits(limits: Limits) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("outreach.db");
-        let sqlite =
-            Arc::new(SqliteStore::open(&path, &StoreOptions { sync_full: false }).unwrap());
-        let store: Arc<dyn Store> = sqlite.clone();
+        let db = ScratchDb::from_env();
+        let store = db
+            .open(&StoreOptions {
+                sync_full: false,
+                ..StoreOptions::default()
+            })
+            .unwrap();
         let state = AppState::new(store.clone(), limits).unwrap();
         let now = Utc::now();
         let team_a = admin::ensure_team(&*store, "班A（見本）", now).unwrap().id;
         let team_b = admin::ensure_team(&*store, "班B（見本）", now).unwrap().id;
         let app = sync_server::app(state.clone());
         World {
-            _dir: dir,
-            sqlite,
+            db,
             store,
             state,
             app,
             team_a,
             team_b,
-            path,
         }
     }
 

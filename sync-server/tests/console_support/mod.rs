@@ -1,6 +1,8 @@
 //! Fixtures for the console tests: the demo data (`sync-server demo`) in a
-//! real SQLite file, seeded once per test binary and copied per test, and a
-//! tiny cookie-keeping client over the router.
+//! real database (a SQLite file, or a database on the PostgreSQL test
+//! cluster when `OUTREACH_TEST_BACKEND=postgres`), seeded once per test
+//! binary and copied per test, and a tiny cookie-keeping client over the
+//! router.
 #![allow(dead_code)]
 
 use axum::Router;
@@ -13,31 +15,40 @@ use outreach_shared::access::{Actor, Role};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use sync_server::engine::{self, Caller, ServerClock};
+use sync_server::store::scratch::{self, ScratchDb};
 use sync_server::store::sqlite::SqliteStore;
-use sync_server::store::{self, Store, StoreOptions, UserRow};
+use sync_server::store::{self, Store, StoreOptions, UserRow, postgres};
 use sync_server::{AppState, Limits};
 use tower::ServiceExt;
 
 pub use sync_server::demo::DEMO_PASSWORD;
 
-/// The seeded demo database, shared by the tests of this build and day
-/// (nextest runs each test in its own process; seeding costs seconds).
-fn template() -> &'static PathBuf {
+fn stamp() -> String {
+    let build = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    format!("{build}_{}", Utc::now().date_naive().format("%Y%m%d"))
+}
+
+fn seed(store: &dyn Store) {
+    let node = store::write(store, ServerClock::load_node).unwrap();
+    let clock = ServerClock::new(node);
+    sync_server::demo::seed(store, &clock, Utc::now()).unwrap();
+}
+
+/// The seeded demo database as a SQLite file, shared by the tests of this
+/// build and day (nextest runs each test in its own process; seeding costs
+/// seconds).
+fn sqlite_template() -> &'static PathBuf {
     static T: OnceLock<PathBuf> = OnceLock::new();
     T.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
         std::fs::create_dir_all(&dir).unwrap();
-        let stamp = std::env::current_exe()
-            .and_then(std::fs::metadata)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        let shared = dir.join(format!(
-            "console-demo-{stamp}-{}.db",
-            Utc::now().date_naive()
-        ));
+        let shared = dir.join(format!("console-demo-{}.db", stamp()));
         if shared.is_file() {
             return shared;
         }
@@ -47,10 +58,15 @@ fn template() -> &'static PathBuf {
             sync_server::crypto::hex(&sync_server::crypto::random::<4>())
         ));
         {
-            let store = SqliteStore::open(&path, &StoreOptions { sync_full: false }).unwrap();
-            let node = store::write(&store, ServerClock::load_node).unwrap();
-            let clock = ServerClock::new(node);
-            sync_server::demo::seed(&store, &clock, Utc::now()).unwrap();
+            let store = SqliteStore::open(
+                &path,
+                &StoreOptions {
+                    sync_full: false,
+                    ..StoreOptions::default()
+                },
+            )
+            .unwrap();
+            seed(&store);
             store.execute_raw("PRAGMA wal_checkpoint(TRUNCATE)").ok();
         }
         // Publish atomically; another process may have done the same.
@@ -61,29 +77,66 @@ fn template() -> &'static PathBuf {
     })
 }
 
+/// The same on the PostgreSQL test cluster: a database that later ones are
+/// copied from (`CREATE DATABASE ... TEMPLATE`).
+fn postgres_template(admin: &str) -> String {
+    let name = format!("demo_{}", stamp());
+    let exists = postgres::execute_admin(
+        admin,
+        &format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+    )
+    .unwrap();
+    if exists == 0 {
+        let seeding = ScratchDb::postgres(admin, None).unwrap();
+        {
+            let store = seeding
+                .open(&StoreOptions {
+                    sync_full: false,
+                    ..StoreOptions::default()
+                })
+                .unwrap();
+            seed(&*store);
+        }
+        let seeding_name = seeding.url().rsplit('/').next().unwrap().to_owned();
+        // Another process may have published first; then its copy is used.
+        let _ = postgres::execute_admin(
+            admin,
+            &format!("ALTER DATABASE {seeding_name} RENAME TO {name}"),
+        );
+    }
+    name
+}
+
 /// A server state over a fresh copy of the demo data.
 pub struct World {
-    pub _dir: tempfile::TempDir,
+    pub db: ScratchDb,
     pub store: Arc<dyn Store>,
-    pub sqlite: Arc<SqliteStore>,
     pub state: AppState,
     pub app: Router,
 }
 
 impl World {
     pub fn demo() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("outreach.db");
-        std::fs::copy(template(), &path).unwrap();
-        let sqlite =
-            Arc::new(SqliteStore::open(&path, &StoreOptions { sync_full: false }).unwrap());
-        let store: Arc<dyn Store> = sqlite.clone();
+        let db = if scratch::test_backend_is_postgres() {
+            let admin = scratch::test_cluster().expect("OUTREACH_TEST_PG");
+            let template = postgres_template(&admin);
+            ScratchDb::postgres(&admin, Some(&template)).unwrap()
+        } else {
+            let db = ScratchDb::sqlite();
+            std::fs::copy(sqlite_template(), db.dir().unwrap().join("outreach.db")).unwrap();
+            db
+        };
+        let store = db
+            .open(&StoreOptions {
+                sync_full: false,
+                ..StoreOptions::default()
+            })
+            .unwrap();
         let state = AppState::new(store.clone(), Limits::default()).unwrap();
         let app = sync_server::app(state.clone());
         World {
-            _dir: dir,
+            db,
             store,
-            sqlite,
             state,
             app,
         }
