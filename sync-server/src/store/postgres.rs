@@ -323,13 +323,16 @@ impl PgStore {
     fn migrate(&self) -> StoreResult<()> {
         let mut conn = self.checkout()?;
         let c = &conn.client;
-        block_on(c.batch_execute(
-            "BEGIN; CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        ))
-        .map_err(pg)?;
+        block_on(c.batch_execute("BEGIN")).map_err(pg)?;
         let result = (|| {
+            // The lock first: two instances creating the same table at once
+            // would collide in PostgreSQL's catalogue.
             block_on(c.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK]))
                 .map_err(pg)?;
+            block_on(c.batch_execute(
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            ))
+            .map_err(pg)?;
             let row = block_on(c.query_opt(
                 "SELECT value FROM meta WHERE key = $1",
                 &[&SCHEMA_VERSION_KEY],
