@@ -1,12 +1,17 @@
 //! The real `sync-server` binary as a child process, on a free loopback port,
-//! with its own temporary database. Tests can kill it with SIGKILL in the
-//! middle of work and start it again on the same port and database.
+//! with its own scratch database (SQLite, or PostgreSQL when
+//! `OUTREACH_TEST_BACKEND=postgres`: `sync_server::store::scratch`). Tests
+//! can kill it with SIGKILL in the middle of work and start it again on the
+//! same port and database, and start more instances on the same database.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use sync_server::store::scratch::ScratchDb;
 
 use crate::binary;
 
@@ -14,37 +19,51 @@ use crate::binary;
 pub struct ServerProcess {
     child: Option<Child>,
     addr: SocketAddr,
+    /// The server's log and other files.
     dir: tempfile::TempDir,
+    db: Arc<ScratchDb>,
     extra: Vec<String>,
 }
 
 impl ServerProcess {
-    /// Starts a server with a fresh SQLite database in a temporary folder.
+    /// Starts a server with a fresh scratch database.
     pub fn start() -> Self {
         Self::start_with(&[])
     }
 
     /// Starts a server with extra `serve` flags (e.g. rate limits).
     pub fn start_with(extra: &[&str]) -> Self {
+        Self::start_on(Arc::new(ScratchDb::from_env()), extra)
+    }
+
+    fn start_on(db: Arc<ScratchDb>, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let addr = free_port();
         let mut s = Self {
             child: None,
             addr,
             dir,
+            db,
             extra: extra.iter().map(|a| a.to_string()).collect(),
         };
         s.spawn();
         s
     }
 
-    /// The database URL the server uses.
-    pub fn database_url(&self) -> String {
-        format!("sqlite://{}", self.db_path().display())
+    /// Another server process on the same database (several instances
+    /// behind a load balancer), on its own port.
+    pub fn another_instance(&self) -> Self {
+        Self::start_on(self.db.clone(), &[])
     }
 
-    pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("outreach.db")
+    /// The database URL the server uses.
+    pub fn database_url(&self) -> String {
+        self.db.url().to_owned()
+    }
+
+    /// Whether the database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.db.is_postgres()
     }
 
     pub fn dir(&self) -> &Path {
