@@ -924,6 +924,22 @@ async fn totp_is_asked_when_an_administrator_requires_it() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.body.contains(text::TOTP_FAILED));
     let code = totp::code_for_base32(&secret, Utc::now()).unwrap();
+    // The waiting login is in the store, not in this process's memory ...
+    let ticket = c.cookie(session::TOTP_COOKIE).unwrap();
+    let waiting = store::read(&*w.store, |tx| {
+        tx.pending_login(&sync_server::crypto::token_hash(&ticket), Utc::now())
+    })
+    .unwrap();
+    assert_eq!(waiting, Some((uid, 1)), "one wrong code counted");
+    // ... so the code can go to another server instance on the same database (a
+    // load balancer without sticky sessions): the pending login is in the
+    // store, so that instance finishes it.
+    let other = sync_server::AppState::new(
+        w.db.open(&store::StoreOptions::default()).unwrap(),
+        sync_server::Limits::default(),
+    )
+    .unwrap();
+    c.app = sync_server::app(other);
     let r = c
         .post("/console/login/totp", &[("csrf", &csrf), ("code", &code)])
         .await;

@@ -422,7 +422,15 @@ pub async fn login(State(st): State<AppState>, headers: HeaderMap, body: Bytes) 
         .await?;
     if needs_totp {
         let (ticket, hash) = crypto::new_token();
-        pending().insert(hash, uid, now);
+        st.write(move |tx| {
+            Ok(tx.insert_pending_login(
+                &hash,
+                uid,
+                now,
+                now + Duration::minutes(PENDING_MINUTES),
+            )?)
+        })
+        .await?;
         let mut r = see_other("/console/login/totp");
         r.headers_mut().append(
             header::SET_COOKIE,
@@ -477,66 +485,36 @@ async fn start_session(
     Ok(r)
 }
 
-/// A login waiting for its code: the user, when, failed tries.
-type PendingMap = HashMap<[u8; 32], (UserId, DateTime<Utc>, u8)>;
+/// How long a login waits for its TOTP code.
+const PENDING_MINUTES: i64 = 5;
+/// Wrong codes allowed per pending login.
+const PENDING_TRIES: u32 = 3;
 
-/// Logins waiting for their TOTP code (in memory, five minutes, three tries).
-pub struct Pending {
-    map: Mutex<PendingMap>,
-}
-
-impl Pending {
-    fn lock(&self) -> std::sync::MutexGuard<'_, PendingMap> {
-        match self.map.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        }
-    }
-
-    fn insert(&self, hash: [u8; 32], user: UserId, now: DateTime<Utc>) {
-        let mut m = self.lock();
-        m.retain(|_, (_, at, _)| now - *at < Duration::minutes(5));
-        m.insert(hash, (user, now, 0));
-    }
-
-    /// The user of a pending login still valid at `now`.
-    fn user(&self, hash: &[u8; 32], now: DateTime<Utc>) -> Option<UserId> {
-        let m = self.lock();
-        m.get(hash)
-            .filter(|(_, at, tries)| now - *at < Duration::minutes(5) && *tries < 3)
-            .map(|(u, _, _)| *u)
-    }
-
-    fn failed(&self, hash: &[u8; 32]) {
-        if let Some(e) = self.lock().get_mut(hash) {
-            e.2 += 1;
-        }
-    }
-
-    fn remove(&self, hash: &[u8; 32]) {
-        self.lock().remove(hash);
-    }
-}
-
-fn pending() -> &'static Pending {
-    static P: OnceLock<Pending> = OnceLock::new();
-    P.get_or_init(|| Pending {
-        map: Mutex::new(HashMap::new()),
-    })
+/// The user of the pending login behind `hash`, if it is still valid and
+/// has tries left. Pending logins are in the store (any instance can
+/// finish a login another one started).
+async fn pending_user(
+    st: &AppState,
+    hash: [u8; 32],
+    now: DateTime<Utc>,
+) -> Result<Option<UserId>, crate::error::ApiError> {
+    let p = st.read(move |tx| Ok(tx.pending_login(&hash, now)?)).await?;
+    Ok(p.filter(|(_, tries)| *tries < PENDING_TRIES)
+        .map(|(u, _)| u))
 }
 
 /// `GET /console/login/totp`.
-pub async fn totp_page(headers: HeaderMap) -> Response {
+pub async fn totp_page(State(st): State<AppState>, headers: HeaderMap) -> PageResult {
     let Some(ticket) = cookie(&headers, TOTP_COOKIE) else {
-        return login_redirect("totp");
+        return Ok(login_redirect("totp"));
     };
-    if pending()
-        .user(&crypto::token_hash(&ticket), Utc::now())
+    if pending_user(&st, crypto::token_hash(&ticket), Utc::now())
+        .await?
         .is_none()
     {
-        return login_redirect("totp");
+        return Ok(login_redirect("totp"));
     }
-    layout::totp_page(&csrf_of(&ticket, "totp"), None)
+    Ok(layout::totp_page(&csrf_of(&ticket, "totp"), None))
 }
 
 /// `POST /console/login/totp`.
@@ -555,7 +533,7 @@ pub async fn totp_submit(
     }
     let hash = crypto::token_hash(&ticket);
     let now = Utc::now();
-    let Some(uid) = pending().user(&hash, now) else {
+    let Some(uid) = pending_user(&st, hash, now).await? else {
         return Ok(login_redirect("totp"));
     };
     let code = form.get("code").unwrap_or_default().trim().to_owned();
@@ -580,12 +558,14 @@ pub async fn totp_submit(
         })
         .await?;
     if !ok {
-        pending().failed(&hash);
+        st.write(move |tx| Ok(tx.fail_pending_login(&hash)?))
+            .await?;
         let mut r = layout::totp_page(&csrf, Some(text::TOTP_FAILED));
         *r.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(r);
     }
-    pending().remove(&hash);
+    st.write(move |tx| Ok(tx.delete_pending_login(&hash)?))
+        .await?;
     start_session(&st, &headers, uid, "password and TOTP", now).await
 }
 

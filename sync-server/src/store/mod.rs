@@ -26,7 +26,7 @@ pub mod sqlite;
 
 /// How many schema migrations each backend has. Adding a migration to one
 /// backend without the other fails to compile.
-pub const SCHEMA_STEPS: usize = 1;
+pub const SCHEMA_STEPS: usize = 2;
 
 /// The settings key holding the number of migrations applied.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -248,6 +248,28 @@ pub trait Tx {
         token_hash: &[u8; 32],
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
+
+    // Console logins waiting for their second step (TOTP). In the store,
+    // not in memory, so that any server instance can finish the login.
+    /// Records a login waiting for its code until `expires_at`, and forgets
+    /// the ones already expired at `now`.
+    fn insert_pending_login(
+        &mut self,
+        ticket_hash: &[u8; 32],
+        user: UserId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The user of a pending login still valid at `now`, with its failed
+    /// tries so far.
+    fn pending_login(
+        &mut self,
+        ticket_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(UserId, u32)>>;
+    /// Counts one more wrong code.
+    fn fail_pending_login(&mut self, ticket_hash: &[u8; 32]) -> StoreResult<()>;
+    fn delete_pending_login(&mut self, ticket_hash: &[u8; 32]) -> StoreResult<()>;
 
     // Exactly-once.
     fn operation(&mut self, id: OperationId) -> StoreResult<Option<OperationRow>>;

@@ -54,7 +54,8 @@ pub const WRITE_LOCK: i64 = 0x6f75_7472_6561_6368;
 const MIGRATE_LOCK: i64 = WRITE_LOCK + 1;
 
 /// The schema, one step per migration (see [`SCHEMA_STEPS`]).
-const MIGRATIONS: [&str; SCHEMA_STEPS] = [r#"
+const MIGRATIONS: [&str; SCHEMA_STEPS] = [
+    r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS teams (id UUID PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
@@ -168,7 +169,17 @@ CREATE TABLE IF NOT EXISTS audit (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
-"#];
+"#,
+    // 2: console logins waiting for their TOTP code (were in memory).
+    r#"
+CREATE TABLE IF NOT EXISTS pending_logins (
+    ticket_hash BYTEA PRIMARY KEY,
+    user_id UUID NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0
+);
+"#,
+];
 
 /// Runs a future to completion on the calling thread. The connection tasks
 /// it waits on run on the store's own runtime.
@@ -843,6 +854,53 @@ impl Tx for PgTx<'_> {
         self.exec(
             "UPDATE sessions SET expires_at = $2 WHERE token_hash = $1 AND expires_at < $2",
             &[&&token_hash[..], &expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn insert_pending_login(
+        &mut self,
+        ticket_hash: &[u8; 32],
+        user: UserId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.exec("DELETE FROM pending_logins WHERE expires_at <= $1", &[&now])?;
+        self.exec(
+            "INSERT INTO pending_logins (ticket_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+            &[&&ticket_hash[..], &user.0, &expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn pending_login(
+        &mut self,
+        ticket_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(UserId, u32)>> {
+        let row = self.query_opt(
+            "SELECT user_id, failures FROM pending_logins WHERE ticket_hash = $1 AND expires_at > $2",
+            &[&&ticket_hash[..], &now],
+        )?;
+        row.map(|r| {
+            let failures: i32 = get(&r, 1)?;
+            Ok((UserId(get(&r, 0)?), u32::try_from(failures).unwrap_or(0)))
+        })
+        .transpose()
+    }
+
+    fn fail_pending_login(&mut self, ticket_hash: &[u8; 32]) -> StoreResult<()> {
+        self.exec(
+            "UPDATE pending_logins SET failures = failures + 1 WHERE ticket_hash = $1",
+            &[&&ticket_hash[..]],
+        )?;
+        Ok(())
+    }
+
+    fn delete_pending_login(&mut self, ticket_hash: &[u8; 32]) -> StoreResult<()> {
+        self.exec(
+            "DELETE FROM pending_logins WHERE ticket_hash = $1",
+            &[&&ticket_hash[..]],
         )?;
         Ok(())
     }

@@ -21,7 +21,8 @@ use std::time::Duration;
 /// version `n` to `n + 1` (kept in step with the PostgreSQL backend by the
 /// array's length, [`SCHEMA_STEPS`]). Step 1 only creates what is missing,
 /// so databases made before versions were recorded take it unchanged.
-const MIGRATIONS: [&str; SCHEMA_STEPS] = [r#"
+const MIGRATIONS: [&str; SCHEMA_STEPS] = [
+    r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS teams (id TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
@@ -135,7 +136,17 @@ CREATE TABLE IF NOT EXISTS audit (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
-"#];
+"#,
+    // 2: console logins waiting for their TOTP code (were in memory).
+    r#"
+CREATE TABLE IF NOT EXISTS pending_logins (
+    ticket_hash BLOB PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0
+);
+"#,
+];
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -661,6 +672,71 @@ impl Tx for SqliteTx<'_> {
             .execute(
                 "UPDATE sessions SET expires_at = ?2 WHERE token_hash = ?1 AND expires_at < ?2",
                 params![&token_hash[..], expires_at.timestamp()],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn insert_pending_login(
+        &mut self,
+        ticket_hash: &[u8; 32],
+        user: UserId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "DELETE FROM pending_logins WHERE expires_at <= ?1",
+                [now.timestamp()],
+            )
+            .map_err(db)?;
+        self.tx
+            .execute(
+                "INSERT INTO pending_logins (ticket_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![&ticket_hash[..], user.to_string(), expires_at.timestamp()],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn pending_login(
+        &mut self,
+        ticket_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(UserId, u32)>> {
+        let row: Option<(String, i64)> = self
+            .tx
+            .query_row(
+                "SELECT user_id, failures FROM pending_logins WHERE ticket_hash = ?1 AND expires_at > ?2",
+                params![&ticket_hash[..], now.timestamp()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        row.map(|(u, f)| {
+            Ok((
+                UserId(parse_uuid(&u)?),
+                u32::try_from(f).unwrap_or(u32::MAX),
+            ))
+        })
+        .transpose()
+    }
+
+    fn fail_pending_login(&mut self, ticket_hash: &[u8; 32]) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "UPDATE pending_logins SET failures = failures + 1 WHERE ticket_hash = ?1",
+                [&ticket_hash[..]],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn delete_pending_login(&mut self, ticket_hash: &[u8; 32]) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "DELETE FROM pending_logins WHERE ticket_hash = ?1",
+                [&ticket_hash[..]],
             )
             .map_err(db)?;
         Ok(())
