@@ -167,6 +167,32 @@ pub fn operation_hash(op: &Operation) -> [u8; 32] {
     crypto::sha256(&serde_json::to_vec(op).unwrap_or_default())
 }
 
+/// The part of a push that needs no database, computed for each operation
+/// before the batch queues for the single writer thread (see
+/// [`prepare_push`]): the writer then spends its time only on what must be
+/// serial.
+pub struct PreparedOp {
+    /// [`operation_hash`] of the operation.
+    hash: [u8; 32],
+    /// A contact log's JSON as the store keeps it (`None` for other kinds).
+    contact_json: Option<String>,
+}
+
+/// Prepares a batch for [`push_prepared`]: hashes each operation and encodes
+/// each contact log. Runs on the request's own thread, in parallel with the
+/// writer committing other batches.
+pub fn prepare_push(ops: &[Operation]) -> Vec<PreparedOp> {
+    ops.iter()
+        .map(|op| PreparedOp {
+            hash: operation_hash(op),
+            contact_json: match &op.payload {
+                Payload::LogContact(c) => serde_json::to_string(c).ok(),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
 /// Applies a batch, each operation once, each answered on its own. The
 /// caller commits the transaction before answering.
 pub fn push(
@@ -176,13 +202,31 @@ pub fn push(
     ops: &[Operation],
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<OperationResult>> {
+    push_prepared(tx, caller, clock, ops, &prepare_push(ops), now)
+}
+
+/// [`push`] with the batch already prepared by [`prepare_push`] (`prepared`
+/// has one entry per operation, in order).
+pub fn push_prepared(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    clock: &ServerClock,
+    ops: &[Operation],
+    prepared: &[PreparedOp],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<OperationResult>> {
+    if prepared.len() != ops.len() {
+        return Err(StoreError::Corrupt(
+            "a prepared push does not match its operations".into(),
+        ));
+    }
     let mut results = Vec::with_capacity(ops.len());
     let mut cache = PersonCache::new();
-    for op in ops {
+    for (op, prep) in ops.iter().zip(prepared) {
         if !matches!(op.payload, Payload::LogContact(_)) {
             cache.clear();
         }
-        let hash = operation_hash(op);
+        let hash = prep.hash;
         let outcome = if let Some(seen) = tx.operation(op.id)? {
             if seen.content_hash == hash {
                 Outcome::Duplicate { seq: seen.seq }
@@ -199,7 +243,7 @@ pub fn push(
             if guarded {
                 tx.savepoint()?;
             }
-            match apply(tx, caller, clock, op, now, &mut cache) {
+            match apply(tx, caller, clock, op, prep, now, &mut cache) {
                 Ok(seq) => {
                     tx.insert_operation(&OperationRow {
                         id: op.id,
@@ -251,6 +295,7 @@ fn apply(
     caller: &Caller,
     clock: &ServerClock,
     op: &Operation,
+    prep: &PreparedOp,
     now: DateTime<Utc>,
     cache: &mut PersonCache,
 ) -> Result<u64, OpError> {
@@ -459,10 +504,14 @@ fn apply(
                     Some(_) => {}
                 }
             }
-            tx.insert_contact(&ContactRow {
+            let row = ContactRow {
                 log: c.clone(),
                 team,
-            })?;
+            };
+            match &prep.contact_json {
+                Some(body) => tx.insert_contact_encoded(&row, body)?,
+                None => tx.insert_contact(&row)?,
+            }
             let seq = tx.append_change(&NewChange {
                 kind: EntityKind::Contact,
                 entity: c.id.0,

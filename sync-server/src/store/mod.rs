@@ -225,6 +225,13 @@ pub trait Tx {
     fn put_person(&mut self, row: &PersonRow) -> StoreResult<()>;
     fn contact(&mut self, id: ContactId) -> StoreResult<Option<ContactRow>>;
     fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()>;
+    /// [`Tx::insert_contact`] with the log's JSON already encoded
+    /// (`serde_json::to_string(&row.log)`), so the single writer thread
+    /// need not encode it. A backend may ignore `body`: the default does.
+    fn insert_contact_encoded(&mut self, row: &ContactRow, body: &str) -> StoreResult<()> {
+        let _ = body;
+        self.insert_contact(row)
+    }
     fn contact_count(&mut self) -> StoreResult<u64>;
     fn put_review(&mut self, team: TeamId, review: &Review) -> StoreResult<()>;
     fn case(&mut self, id: CaseId) -> StoreResult<Option<CaseRow>>;

@@ -804,6 +804,10 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()> {
+        self.insert_contact_encoded(row, &json(&row.log)?)
+    }
+
+    fn insert_contact_encoded(&mut self, row: &ContactRow, body: &str) -> StoreResult<()> {
         let mut st = self
             .tx
             .prepare_cached(
@@ -815,7 +819,7 @@ impl Tx for SqliteTx<'_> {
             row.log.person_id.to_string(),
             row.team.to_string(),
             row.log.revises.map(|r| r.to_string()),
-            json(&row.log)?
+            body
         ])
         .map_err(db)?;
         Ok(())
