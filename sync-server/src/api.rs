@@ -272,7 +272,7 @@ async fn pull(
     State(st): State<AppState>,
     Auth(c): Auth,
     ApiJson(req): ApiJson<PullRequest>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Json<engine::PullBody>, ApiError> {
     if req.limit == 0 || req.limit > MAX_PULL_LIMIT {
         return Err(ApiError::invalid(format!(
             "limit must be between 1 and {MAX_PULL_LIMIT}"

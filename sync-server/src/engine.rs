@@ -803,8 +803,58 @@ fn follow_consent(
 
 /// A pull page and the persons whose records it carried (for the audit).
 pub struct PullPage {
-    pub response: PullResponse,
+    pub response: PullBody,
     pub persons_read: Vec<PersonId>,
+}
+
+/// A pull page as sent: the wire format of [`PullResponse`] (same fields,
+/// same order, same JSON), but a stored record that goes out unchanged is
+/// copied through as its stored JSON instead of being parsed and encoded
+/// again. The store writes every body with `serde_json` from the same
+/// `shared` types, so the bytes are those the typed path would produce.
+#[derive(Debug, serde::Serialize)]
+pub struct PullBody {
+    pub protocol: ProtocolVersion,
+    pub changes: Vec<ChangeOut>,
+    pub next_cursor: u64,
+    pub has_more: bool,
+    pub server_time: DateTime<Utc>,
+}
+
+/// One change of a [`PullBody`]: the wire format of [`Change`].
+#[derive(Debug, serde::Serialize)]
+pub struct ChangeOut {
+    pub seq: u64,
+    pub hlc: Hlc,
+    pub entity: EntityRef,
+    pub body: BodyOut,
+}
+
+/// The wire format of [`ChangeBody`], with stored JSON passed through.
+#[derive(Debug, serde::Serialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum BodyOut {
+    /// A `PersonSnapshot` as stored.
+    Person(Box<serde_json::value::RawValue>),
+    /// A `ContactLog` as stored (nothing removed).
+    Contact(Box<serde_json::value::RawValue>),
+    /// A contact log with its reflection removed for this caller.
+    #[serde(rename = "contact")]
+    ContactRedacted(Box<outreach_shared::ContactLog>),
+    /// A `Review` as stored.
+    Review(Box<serde_json::value::RawValue>),
+    Case(CaseStatusView),
+    /// A `ConflictRecord` as stored.
+    Conflict(Box<serde_json::value::RawValue>),
+}
+
+/// What the pull needs of a stored contact log to decide on it, read
+/// without decoding the rest (the notes are skipped, not copied).
+#[derive(serde::Deserialize)]
+struct ContactProbe {
+    author: UserId,
+    #[serde(default)]
+    reflection: Option<serde::de::IgnoredAny>,
 }
 
 /// Changes after `cursor` that the caller may see, filtered by
@@ -817,7 +867,7 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
             Some(t) => Some(t),
             None => {
                 return Ok(PullPage {
-                    response: PullResponse {
+                    response: PullBody {
                         protocol: ProtocolVersion::CURRENT,
                         changes: Vec::new(),
                         next_cursor: cursor,
@@ -851,31 +901,26 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
             case,
         };
         let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("change body: {e}"));
+        // Checks that the stored body is JSON and keeps it as is.
+        let raw = |b: &str| serde_json::value::RawValue::from_string(b.to_owned()).map_err(corrupt);
         let (body, reads_person) = match row.kind {
             EntityKind::Person => {
                 if !decide(actor, Action::Read, person_res).is_allowed() {
                     continue;
                 }
-                (
-                    ChangeBody::Person(serde_json::from_str(body).map_err(corrupt)?),
-                    true,
-                )
+                (BodyOut::Person(raw(body)?), true)
             }
             EntityKind::Conflict => {
                 if !decide(actor, Action::Read, person_res).is_allowed() {
                     continue;
                 }
-                (
-                    ChangeBody::Conflict(serde_json::from_str(body).map_err(corrupt)?),
-                    true,
-                )
+                (BodyOut::Conflict(raw(body)?), true)
             }
             EntityKind::Contact => {
-                let mut log: outreach_shared::ContactLog =
-                    serde_json::from_str(body).map_err(corrupt)?;
+                let probe: ContactProbe = serde_json::from_str(body).map_err(corrupt)?;
                 let res = Resource::ContactLog {
                     team: row.team,
-                    author: log.author,
+                    author: probe.author,
                     case,
                 };
                 if !decide(actor, Action::Read, res).is_allowed() {
@@ -883,21 +928,25 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
                 }
                 let refl = Resource::Reflection {
                     team: row.team,
-                    author: log.author,
+                    author: probe.author,
                 };
-                if log.reflection.is_some() && !decide(actor, Action::Read, refl).is_allowed() {
+                let out = if probe.reflection.is_some()
+                    && !decide(actor, Action::Read, refl).is_allowed()
+                {
+                    let mut log: outreach_shared::ContactLog =
+                        serde_json::from_str(body).map_err(corrupt)?;
                     log.reflection = None;
-                }
-                (ChangeBody::Contact(log), true)
+                    BodyOut::ContactRedacted(Box::new(log))
+                } else {
+                    BodyOut::Contact(raw(body)?)
+                };
+                (out, true)
             }
             EntityKind::Review => {
                 if !decide(actor, Action::Read, Resource::Review { team: row.team }).is_allowed() {
                     continue;
                 }
-                (
-                    ChangeBody::Review(serde_json::from_str(body).map_err(corrupt)?),
-                    false,
-                )
+                (BodyOut::Review(raw(body)?), false)
             }
             EntityKind::Case => {
                 let item: CaseQueueItem = serde_json::from_str(body).map_err(corrupt)?;
@@ -913,13 +962,13 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
                 {
                     continue;
                 }
-                (ChangeBody::Case(status_view(&item)), false)
+                (BodyOut::Case(status_view(&item)), false)
             }
         };
         if reads_person && seen.insert(row.person) {
             persons_read.push(row.person);
         }
-        changes.push(Change {
+        changes.push(ChangeOut {
             seq: row.seq,
             hlc: row.hlc,
             entity: EntityRef {
@@ -930,7 +979,7 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
         });
     }
     Ok(PullPage {
-        response: PullResponse {
+        response: PullBody {
             protocol: ProtocolVersion::CURRENT,
             changes,
             next_cursor,
