@@ -154,6 +154,19 @@ fn rss_kib(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU time (user + system) a process has used so far, in milliseconds: a
+/// figure that, unlike latency, other load on the machine barely changes.
+fn cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line (the 12th and 13th
+    // after the name), in clock ticks (100 per second on Linux).
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) * 10.0
+}
+
 struct Server(Child);
 
 impl Drop for Server {
@@ -413,6 +426,7 @@ fn main() {
             fleet_cursors.push(cursor);
         }
         let mut tasks = Vec::new();
+        let (server_cpu, bench_cpu) = (cpu_ms(pid), cpu_ms(std::process::id()));
         let started = Instant::now();
         for (mut d, cursor) in fleet.into_iter().zip(fleet_cursors) {
             let http = http.clone();
@@ -463,6 +477,12 @@ fn main() {
             "RESULT\tserver\t{DEVICES} devices at once, {OPS_PER_DEVICE} ops each\tp99 {:.0} ms\tp99 <= 250 ms\tp50 {:.0} ms; push + pull from own cursor",
             percentile(&lat, 0.99),
             percentile(&lat, 0.5)
+        );
+        println!(
+            "  CPU time during the burst: server {:.0} ms, benchmark client {:.0} ms (of {:.0} ms wall x 2 cores)",
+            cpu_ms(pid) - server_cpu,
+            cpu_ms(std::process::id()) - bench_cpu,
+            wall.as_secs_f64() * 1000.0
         );
         let (rss, hwm) = rss_kib(pid);
         println!("memory at the end: RSS {:.1} MiB, peak {:.1} MiB", rss as f64 / 1024.0, hwm as f64 / 1024.0);
