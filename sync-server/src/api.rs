@@ -241,8 +241,20 @@ async fn push(
     let clock = st.clock.clone();
     let now = Utc::now();
     let n = req.operations.len();
+    // Hashing and encoding need no database: done here, in parallel with
+    // the writer thread, which then does only the serial part.
+    let prepared = engine::prepare_push(&req.operations);
     let results = st
-        .write(move |tx| Ok(engine::push(tx, &c, &clock, &req.operations, now)?))
+        .write(move |tx| {
+            Ok(engine::push_prepared(
+                tx,
+                &c,
+                &clock,
+                &req.operations,
+                &prepared,
+                now,
+            )?)
+        })
         .await?;
     let applied = results
         .iter()
@@ -260,7 +272,7 @@ async fn pull(
     State(st): State<AppState>,
     Auth(c): Auth,
     ApiJson(req): ApiJson<PullRequest>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Json<engine::PullBody>, ApiError> {
     if req.limit == 0 || req.limit > MAX_PULL_LIMIT {
         return Err(ApiError::invalid(format!(
             "limit must be between 1 and {MAX_PULL_LIMIT}"

@@ -167,6 +167,32 @@ pub fn operation_hash(op: &Operation) -> [u8; 32] {
     crypto::sha256(&serde_json::to_vec(op).unwrap_or_default())
 }
 
+/// The part of a push that needs no database, computed for each operation
+/// before the batch queues for the single writer thread (see
+/// [`prepare_push`]): the writer then spends its time only on what must be
+/// serial.
+pub struct PreparedOp {
+    /// [`operation_hash`] of the operation.
+    hash: [u8; 32],
+    /// A contact log's JSON as the store keeps it (`None` for other kinds).
+    contact_json: Option<String>,
+}
+
+/// Prepares a batch for [`push_prepared`]: hashes each operation and encodes
+/// each contact log. Runs on the request's own thread, in parallel with the
+/// writer committing other batches.
+pub fn prepare_push(ops: &[Operation]) -> Vec<PreparedOp> {
+    ops.iter()
+        .map(|op| PreparedOp {
+            hash: operation_hash(op),
+            contact_json: match &op.payload {
+                Payload::LogContact(c) => serde_json::to_string(c).ok(),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
 /// Applies a batch, each operation once, each answered on its own. The
 /// caller commits the transaction before answering.
 pub fn push(
@@ -176,13 +202,31 @@ pub fn push(
     ops: &[Operation],
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<OperationResult>> {
+    push_prepared(tx, caller, clock, ops, &prepare_push(ops), now)
+}
+
+/// [`push`] with the batch already prepared by [`prepare_push`] (`prepared`
+/// has one entry per operation, in order).
+pub fn push_prepared(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    clock: &ServerClock,
+    ops: &[Operation],
+    prepared: &[PreparedOp],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<OperationResult>> {
+    if prepared.len() != ops.len() {
+        return Err(StoreError::Corrupt(
+            "a prepared push does not match its operations".into(),
+        ));
+    }
     let mut results = Vec::with_capacity(ops.len());
     let mut cache = PersonCache::new();
-    for op in ops {
+    for (op, prep) in ops.iter().zip(prepared) {
         if !matches!(op.payload, Payload::LogContact(_)) {
             cache.clear();
         }
-        let hash = operation_hash(op);
+        let hash = prep.hash;
         let outcome = if let Some(seen) = tx.operation(op.id)? {
             if seen.content_hash == hash {
                 Outcome::Duplicate { seq: seen.seq }
@@ -199,7 +243,7 @@ pub fn push(
             if guarded {
                 tx.savepoint()?;
             }
-            match apply(tx, caller, clock, op, now, &mut cache) {
+            match apply(tx, caller, clock, op, prep, now, &mut cache) {
                 Ok(seq) => {
                     tx.insert_operation(&OperationRow {
                         id: op.id,
@@ -251,6 +295,7 @@ fn apply(
     caller: &Caller,
     clock: &ServerClock,
     op: &Operation,
+    prep: &PreparedOp,
     now: DateTime<Utc>,
     cache: &mut PersonCache,
 ) -> Result<u64, OpError> {
@@ -459,10 +504,14 @@ fn apply(
                     Some(_) => {}
                 }
             }
-            tx.insert_contact(&ContactRow {
+            let row = ContactRow {
                 log: c.clone(),
                 team,
-            })?;
+            };
+            match &prep.contact_json {
+                Some(body) => tx.insert_contact_encoded(&row, body)?,
+                None => tx.insert_contact(&row)?,
+            }
             let seq = tx.append_change(&NewChange {
                 kind: EntityKind::Contact,
                 entity: c.id.0,
@@ -754,8 +803,58 @@ fn follow_consent(
 
 /// A pull page and the persons whose records it carried (for the audit).
 pub struct PullPage {
-    pub response: PullResponse,
+    pub response: PullBody,
     pub persons_read: Vec<PersonId>,
+}
+
+/// A pull page as sent: the wire format of [`PullResponse`] (same fields,
+/// same order, same JSON), but a stored record that goes out unchanged is
+/// copied through as its stored JSON instead of being parsed and encoded
+/// again. The store writes every body with `serde_json` from the same
+/// `shared` types, so the bytes are those the typed path would produce.
+#[derive(Debug, serde::Serialize)]
+pub struct PullBody {
+    pub protocol: ProtocolVersion,
+    pub changes: Vec<ChangeOut>,
+    pub next_cursor: u64,
+    pub has_more: bool,
+    pub server_time: DateTime<Utc>,
+}
+
+/// One change of a [`PullBody`]: the wire format of [`Change`].
+#[derive(Debug, serde::Serialize)]
+pub struct ChangeOut {
+    pub seq: u64,
+    pub hlc: Hlc,
+    pub entity: EntityRef,
+    pub body: BodyOut,
+}
+
+/// The wire format of [`ChangeBody`], with stored JSON passed through.
+#[derive(Debug, serde::Serialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum BodyOut {
+    /// A `PersonSnapshot` as stored.
+    Person(Box<serde_json::value::RawValue>),
+    /// A `ContactLog` as stored (nothing removed).
+    Contact(Box<serde_json::value::RawValue>),
+    /// A contact log with its reflection removed for this caller.
+    #[serde(rename = "contact")]
+    ContactRedacted(Box<outreach_shared::ContactLog>),
+    /// A `Review` as stored.
+    Review(Box<serde_json::value::RawValue>),
+    Case(CaseStatusView),
+    /// A `ConflictRecord` as stored.
+    Conflict(Box<serde_json::value::RawValue>),
+}
+
+/// What the pull needs of a stored contact log to decide on it, read
+/// without decoding the rest (the notes are skipped, not copied).
+#[derive(serde::Deserialize)]
+struct ContactProbe {
+    author: UserId,
+    #[serde(default)]
+    reflection: Option<serde::de::IgnoredAny>,
 }
 
 /// Changes after `cursor` that the caller may see, filtered by
@@ -768,7 +867,7 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
             Some(t) => Some(t),
             None => {
                 return Ok(PullPage {
-                    response: PullResponse {
+                    response: PullBody {
                         protocol: ProtocolVersion::CURRENT,
                         changes: Vec::new(),
                         next_cursor: cursor,
@@ -802,31 +901,26 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
             case,
         };
         let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("change body: {e}"));
+        // Checks that the stored body is JSON and keeps it as is.
+        let raw = |b: &str| serde_json::value::RawValue::from_string(b.to_owned()).map_err(corrupt);
         let (body, reads_person) = match row.kind {
             EntityKind::Person => {
                 if !decide(actor, Action::Read, person_res).is_allowed() {
                     continue;
                 }
-                (
-                    ChangeBody::Person(serde_json::from_str(body).map_err(corrupt)?),
-                    true,
-                )
+                (BodyOut::Person(raw(body)?), true)
             }
             EntityKind::Conflict => {
                 if !decide(actor, Action::Read, person_res).is_allowed() {
                     continue;
                 }
-                (
-                    ChangeBody::Conflict(serde_json::from_str(body).map_err(corrupt)?),
-                    true,
-                )
+                (BodyOut::Conflict(raw(body)?), true)
             }
             EntityKind::Contact => {
-                let mut log: outreach_shared::ContactLog =
-                    serde_json::from_str(body).map_err(corrupt)?;
+                let probe: ContactProbe = serde_json::from_str(body).map_err(corrupt)?;
                 let res = Resource::ContactLog {
                     team: row.team,
-                    author: log.author,
+                    author: probe.author,
                     case,
                 };
                 if !decide(actor, Action::Read, res).is_allowed() {
@@ -834,21 +928,25 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
                 }
                 let refl = Resource::Reflection {
                     team: row.team,
-                    author: log.author,
+                    author: probe.author,
                 };
-                if log.reflection.is_some() && !decide(actor, Action::Read, refl).is_allowed() {
+                let out = if probe.reflection.is_some()
+                    && !decide(actor, Action::Read, refl).is_allowed()
+                {
+                    let mut log: outreach_shared::ContactLog =
+                        serde_json::from_str(body).map_err(corrupt)?;
                     log.reflection = None;
-                }
-                (ChangeBody::Contact(log), true)
+                    BodyOut::ContactRedacted(Box::new(log))
+                } else {
+                    BodyOut::Contact(raw(body)?)
+                };
+                (out, true)
             }
             EntityKind::Review => {
                 if !decide(actor, Action::Read, Resource::Review { team: row.team }).is_allowed() {
                     continue;
                 }
-                (
-                    ChangeBody::Review(serde_json::from_str(body).map_err(corrupt)?),
-                    false,
-                )
+                (BodyOut::Review(raw(body)?), false)
             }
             EntityKind::Case => {
                 let item: CaseQueueItem = serde_json::from_str(body).map_err(corrupt)?;
@@ -864,13 +962,13 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
                 {
                     continue;
                 }
-                (ChangeBody::Case(status_view(&item)), false)
+                (BodyOut::Case(status_view(&item)), false)
             }
         };
         if reads_person && seen.insert(row.person) {
             persons_read.push(row.person);
         }
-        changes.push(Change {
+        changes.push(ChangeOut {
             seq: row.seq,
             hlc: row.hlc,
             entity: EntityRef {
@@ -881,7 +979,7 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
         });
     }
     Ok(PullPage {
-        response: PullResponse {
+        response: PullBody {
             protocol: ProtocolVersion::CURRENT,
             changes,
             next_cursor,

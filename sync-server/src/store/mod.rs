@@ -280,6 +280,10 @@ pub trait Tx {
     fn put_person(&mut self, row: &PersonRow) -> StoreResult<()>;
     fn contact(&mut self, id: ContactId) -> StoreResult<Option<ContactRow>>;
     fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()>;
+    /// [`Tx::insert_contact`] with the log's JSON already encoded
+    /// (`serde_json::to_string(&row.log)`), so the single writer thread
+    /// need not encode it.
+    fn insert_contact_encoded(&mut self, row: &ContactRow, body: &str) -> StoreResult<()>;
     fn contact_count(&mut self) -> StoreResult<u64>;
     fn put_review(&mut self, team: TeamId, review: &Review) -> StoreResult<()>;
     fn case(&mut self, id: CaseId) -> StoreResult<Option<CaseRow>>;

@@ -979,6 +979,10 @@ impl Tx for PgTx<'_> {
     }
 
     fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()> {
+        self.insert_contact_encoded(row, &json(&row.log)?)
+    }
+
+    fn insert_contact_encoded(&mut self, row: &ContactRow, body: &str) -> StoreResult<()> {
         self.exec(
             "INSERT INTO contacts (id, person_id, team_id, revises, body) VALUES ($1, $2, $3, $4, $5)",
             &[
@@ -986,7 +990,7 @@ impl Tx for PgTx<'_> {
                 &row.log.person_id.0,
                 &row.team.0,
                 &row.log.revises.map(|r| r.0),
-                &json(&row.log)?,
+                &body,
             ],
         )?;
         Ok(())

@@ -13,6 +13,7 @@
 use super::codec::{corrupt, enum_text, hash32, json, text_enum, urgency_rank};
 use super::*;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::ffi::c_int;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -190,11 +191,56 @@ fn connect(path: &Path, sync_full: bool) -> StoreResult<Connection> {
     // Keep memory small: 2 MiB of page cache per connection (the writer
     // gets 8 MiB, set in `open`).
     conn.pragma_update(None, "cache_size", -2048).map_err(db)?;
-    // Checkpoint the WAL every 32 MiB rather than every 4 MiB.
-    conn.pragma_update(None, "wal_autocheckpoint", 8192)
+    // Checkpoint the WAL every 32 MiB rather than every 4 MiB (the writer's
+    // connection hands this to a thread of its own: `start_checkpointer`).
+    conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)
         .map_err(db)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// WAL pages (4 KiB each) after a commit from which the WAL is copied back
+/// into the database file (a checkpoint), as `wal_autocheckpoint` did.
+const CHECKPOINT_PAGES: c_int = 8192;
+/// If the WAL still grows past this (the checkpointer thread cannot keep up,
+/// e.g. a long read holds old pages), the writer checkpoints itself.
+const CHECKPOINT_PAGES_WRITER: c_int = 4 * CHECKPOINT_PAGES;
+
+/// Moves WAL checkpoints off the writer's connection onto a thread of their
+/// own. SQLite's automatic checkpoint runs inside the commit that crosses
+/// the threshold, so one group of pushes paid for copying 32 MiB back into
+/// the database file (and its fsync) while every other push waited behind
+/// it. Now the commit only nudges the checkpointer thread, which runs a
+/// `PASSIVE` checkpoint on its own connection beside the writer and the
+/// readers. Durability is unchanged: a commit is durable once it is in the
+/// (fsynced) WAL; the checkpoint only moves it into the main file.
+fn start_checkpointer(writer: &mut Connection, path: &Path, sync_full: bool) -> StoreResult<()> {
+    let conn = connect(path, sync_full)?;
+    let (nudge, nudged) = std::sync::mpsc::sync_channel::<()>(1);
+    std::thread::Builder::new()
+        .name("outreach-checkpoint".into())
+        .spawn(move || {
+            // Ends when the writer's connection (which owns `nudge`) closes.
+            while nudged.recv().is_ok() {
+                let r = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; it is retried later");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Database(format!("cannot start the checkpoint thread: {e}")))?;
+    // Replaces SQLite's automatic checkpoint (which is itself a WAL hook).
+    writer
+        .wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages: c_int| {
+            if pages >= CHECKPOINT_PAGES_WRITER {
+                wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE)?;
+            } else if pages >= CHECKPOINT_PAGES {
+                // Full: a nudge is already waiting.
+                let _ = nudge.try_send(());
+            }
+            Ok(())
+        }))
+        .map_err(db)
 }
 
 impl SqliteStore {
@@ -209,6 +255,7 @@ impl SqliteStore {
         let mut conn = connect(path, opts.sync_full)?;
         migrate(&mut conn)?;
         conn.pragma_update(None, "cache_size", -8192).map_err(db)?;
+        start_checkpointer(&mut conn, path, opts.sync_full)?;
         Ok(Self {
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
@@ -842,6 +889,10 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_contact(&mut self, row: &ContactRow) -> StoreResult<()> {
+        self.insert_contact_encoded(row, &json(&row.log)?)
+    }
+
+    fn insert_contact_encoded(&mut self, row: &ContactRow, body: &str) -> StoreResult<()> {
         let mut st = self
             .tx
             .prepare_cached(
@@ -853,7 +904,7 @@ impl Tx for SqliteTx<'_> {
             row.log.person_id.to_string(),
             row.team.to_string(),
             row.log.revises.map(|r| r.to_string()),
-            json(&row.log)?
+            body
         ])
         .map_err(db)?;
         Ok(())
