@@ -4,7 +4,11 @@
 //! CARGO_TARGET_DIR=/work/target-server cargo bench -p sync-server --bench sync_bench
 //! ```
 //!
-//! It seeds users and devices into a fresh SQLite file with the library,
+//! `OUTREACH_BENCH_PG=<admin URL of a cluster>` runs it on a new PostgreSQL
+//! database instead (`scripts/bench` does both, the second on a throw-away
+//! cluster with durable commits).
+//!
+//! It seeds users and devices into a fresh database with the library,
 //! starts the real `sync-server` binary on a free loopback port, and drives it
 //! over HTTP:
 //! 1. ingest: batches of 500 contact logs of ~1.3 KB (~300 Japanese
@@ -34,7 +38,7 @@ use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 use sync_server::admin::{self, NewUser};
-use sync_server::store::sqlite::SqliteStore;
+use sync_server::store::scratch::ScratchDb;
 use sync_server::store::{Store, StoreOptions};
 
 const BATCH: usize = 500;
@@ -198,13 +202,32 @@ fn main() {
             .unwrap_or(0),
         loadavg()
     );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("bench.db");
+    // SQLite by default; `OUTREACH_BENCH_PG=<admin URL>` runs the same
+    // benchmark on a new database of that PostgreSQL cluster.
+    let db = match std::env::var("OUTREACH_BENCH_PG") {
+        Ok(admin) if !admin.is_empty() => {
+            ScratchDb::postgres(&admin, None).expect("scratch database")
+        }
+        _ => ScratchDb::sqlite(),
+    };
+    let part = if db.is_postgres() {
+        "server/pg"
+    } else {
+        "server"
+    };
+    println!(
+        "backend: {}",
+        if db.is_postgres() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    );
     let now = Utc::now();
 
     // Seed users, with the library, before the server starts.
-    let store = SqliteStore::open(&db, &StoreOptions::default()).expect("open");
-    let store: &dyn Store = &store;
+    let opened = db.open(&StoreOptions::default()).expect("open");
+    let store: &dyn Store = &*opened;
     let mut worker_names = Vec::new();
     for t in 0..50 {
         admin::ensure_team(store, &format!("班{t}（見本）"), now).expect("team");
@@ -246,7 +269,7 @@ fn main() {
     let child = Command::new(env!("CARGO_BIN_EXE_sync-server"))
         .args([
             "--database",
-            &format!("sqlite://{}", db.display()),
+            db.url(),
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--rate-per-minute",
@@ -354,14 +377,24 @@ fn main() {
             measured_ops as f64 / total.as_secs_f64()
         );
         println!(
-            "RESULT\tserver\tingest, batches of {BATCH} contacts\t{:.0} ops/s\t>= 20,000/s\tSQLite synchronous=FULL",
-            20_000.0 / first.as_secs_f64()
+            "RESULT\t{part}\tingest, batches of {BATCH} contacts\t{:.0} ops/s\t>= 20,000/s\t{}",
+            20_000.0 / first.as_secs_f64(),
+            if db.is_postgres() {
+                "PostgreSQL, synchronous_commit=on"
+            } else {
+                "SQLite synchronous=FULL"
+            }
         );
         let (rss, hwm) = rss_kib(pid);
         println!(
-            "RESULT\tserver\tresident memory, {measured_ops} contacts stored\t{:.1} MiB\t<= 60 MiB\tpeak {:.1} MiB",
+            "RESULT\t{part}\tresident memory, {measured_ops} contacts stored\t{:.1} MiB\t<= 60 MiB\tpeak {:.1} MiB{}",
             rss as f64 / 1024.0,
-            hwm as f64 / 1024.0
+            hwm as f64 / 1024.0,
+            if db.is_postgres() {
+                "; the server process only"
+            } else {
+                ""
+            }
         );
         println!(
             "memory with {} stored contacts: RSS {:.1} MiB (peak {:.1} MiB, idle before {:.1} MiB) (target <= 60 MiB)",
@@ -398,7 +431,7 @@ fn main() {
             pull_time.as_secs_f64()
         );
         println!(
-            "RESULT\tserver\tpull {got} changes into an empty cursor\t{:.3} s\t<= 0.5 s\t",
+            "RESULT\t{part}\tpull {got} changes into an empty cursor\t{:.3} s\t<= 0.5 s\t",
             pull_time.as_secs_f64()
         );
 
@@ -474,7 +507,7 @@ fn main() {
             lat.last().copied().unwrap_or(0.0)
         );
         println!(
-            "RESULT\tserver\t{DEVICES} devices at once, {OPS_PER_DEVICE} ops each\tp99 {:.0} ms\tp99 <= 250 ms\tp50 {:.0} ms; push + pull from own cursor",
+            "RESULT\t{part}\t{DEVICES} devices at once, {OPS_PER_DEVICE} ops each\tp99 {:.0} ms\tp99 <= 250 ms\tp50 {:.0} ms; push + pull from own cursor",
             percentile(&lat, 0.99),
             percentile(&lat, 0.5)
         );

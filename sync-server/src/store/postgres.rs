@@ -137,8 +137,11 @@ CREATE TABLE IF NOT EXISTS conflicts (
     team_id UUID NOT NULL,
     body TEXT NOT NULL
 );
+-- Change numbers come from this sequence, taken in blocks under the write
+-- lock (so in commit order); unused numbers of a block are gaps.
+CREATE SEQUENCE IF NOT EXISTS changes_seq;
 CREATE TABLE IF NOT EXISTS changes (
-    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    seq BIGINT PRIMARY KEY,
     kind TEXT NOT NULL,
     entity_id UUID NOT NULL,
     person_id UUID NOT NULL,
@@ -334,7 +337,8 @@ impl PgStore {
     fn migrate(&self) -> StoreResult<()> {
         let mut conn = self.checkout()?;
         let c = &conn.client;
-        block_on(c.batch_execute("BEGIN")).map_err(pg)?;
+        // (No NOTICE for every table that already exists.)
+        block_on(c.batch_execute("BEGIN; SET LOCAL client_min_messages = warning")).map_err(pg)?;
         let result = (|| {
             // The lock first: two instances creating the same table at once
             // would collide in PostgreSQL's catalogue.
@@ -381,24 +385,31 @@ impl PgStore {
 
     fn run_tx(
         &self,
-        begin: &str,
+        begin: &'static str,
         lock: bool,
         f: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>,
     ) -> StoreResult<()> {
         let mut conn = self.checkout()?;
         let result = (|| {
-            block_on(conn.client.batch_execute(begin)).map_err(pg)?;
             let mut t = PgTx {
                 conn: &mut conn,
+                pending: Vec::new(),
                 savepoints: 0,
                 failed: false,
                 failed_in_savepoint: false,
                 audit_head: None,
                 audit_dirty: false,
+                seq_next: 1,
+                seq_last: 0,
             };
+            // BEGIN (and the lock) go out with the first statement.
+            t.pending.push(Deferred::Batch(begin));
             let r = (|| {
                 if lock {
-                    t.exec("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+                    t.defer(
+                        "SELECT pg_advisory_xact_lock($1)",
+                        vec![Box::new(WRITE_LOCK)],
+                    )?;
                 }
                 f(&mut t)?;
                 t.finish()
@@ -407,19 +418,18 @@ impl PgStore {
             // COMMIT of an aborted transaction quietly rolls back: never
             // report that as committed.
             let poisoned = t.failed || t.failed_in_savepoint;
-            match r {
-                Ok(()) if !poisoned => block_on(conn.client.batch_execute("COMMIT")).map_err(pg),
-                Ok(()) => {
-                    let _ = block_on(conn.client.batch_execute("ROLLBACK"));
-                    Err(StoreError::Database(
-                        "a statement failed; the transaction was rolled back".into(),
-                    ))
-                }
-                Err(e) => {
-                    let _ = block_on(conn.client.batch_execute("ROLLBACK"));
-                    Err(e)
-                }
+            let outcome = match r {
+                Ok(()) if !poisoned => t.round_trip(Last::Batch("COMMIT")).map(|_| ()),
+                Ok(()) => Err(StoreError::Database(
+                    "a statement failed; the transaction was rolled back".into(),
+                )),
+                Err(e) => Err(e),
+            };
+            if outcome.is_err() {
+                t.pending.clear();
+                let _ = block_on(t.conn.client.batch_execute("ROLLBACK"));
             }
+            outcome
         })();
         self.give_back(conn);
         result
@@ -519,8 +529,35 @@ pub fn with_database(url: &str, name: &str) -> String {
     out
 }
 
+/// A statement whose answer nobody waits for: sent with the next one that
+/// is waited for (pipelining), so a push costs a round trip per read, not
+/// per statement.
+enum Deferred {
+    Batch(&'static str),
+    Exec(Statement, Vec<Owned>),
+}
+
+type Owned = Box<dyn ToSql + Sync + Send>;
+
+/// The statement that ends a round trip.
+enum Last<'q> {
+    Query(Statement, Params<'q>),
+    Execute(Statement, Params<'q>),
+    Batch(&'static str),
+}
+
+enum Answer {
+    Rows(Vec<Row>),
+    Count(u64),
+    Done,
+}
+
 struct PgTx<'a> {
     conn: &'a mut Conn,
+    /// Statements sent with the next round trip. Every round trip that ends
+    /// a unit of work (a savepoint's release, the commit) carries them, so
+    /// a failure is always reported within the job that caused it.
+    pending: Vec<Deferred>,
     savepoints: u32,
     /// A statement failed outside any savepoint: the transaction is lost.
     failed: bool,
@@ -530,9 +567,14 @@ struct PgTx<'a> {
     /// The audit head as appended in this transaction.
     audit_head: Option<(u64, String)>,
     audit_dirty: bool,
+    /// Change numbers reserved by this transaction: `seq_next..=seq_last`.
+    seq_next: i64,
+    seq_last: i64,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+type BoxFuture<'f> =
+    std::pin::Pin<Box<dyn Future<Output = Result<(), tokio_postgres::Error>> + 'f>>;
 
 impl PgTx<'_> {
     fn note<T>(&mut self, r: Result<T, tokio_postgres::Error>) -> StoreResult<T> {
@@ -550,33 +592,106 @@ impl PgTx<'_> {
         if let Some(s) = self.conn.statements.get(sql) {
             return Ok(s.clone());
         }
+        // A new statement is prepared right away (once per connection);
+        // what is pending goes first, in order.
+        if !self.pending.is_empty() {
+            self.round_trip(Last::Batch(""))?;
+        }
         let r = block_on(self.conn.client.prepare(sql));
         let s = self.note(r)?;
         self.conn.statements.insert(sql, s.clone());
         Ok(s)
     }
 
+    /// Queues a statement whose result is not needed now.
+    fn defer(&mut self, sql: &'static str, params: Vec<Owned>) -> StoreResult<()> {
+        let st = self.statement(sql)?;
+        self.pending.push(Deferred::Exec(st, params));
+        Ok(())
+    }
+
+    /// Sends the pending statements and `last` together and waits for all.
+    /// The first failure, in order, is the one reported.
+    fn round_trip(&mut self, last: Last<'_>) -> StoreResult<Answer> {
+        let pending = std::mem::take(&mut self.pending);
+        let client = &self.conn.client;
+        let queued: Vec<BoxFuture<'_>> = pending
+            .iter()
+            .map(|d| -> BoxFuture<'_> {
+                match d {
+                    Deferred::Batch(sql) => Box::pin(client.batch_execute(sql)),
+                    Deferred::Exec(st, params) => Box::pin(async move {
+                        let refs: Vec<&(dyn ToSql + Sync)> =
+                            params.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect();
+                        client.execute(st, &refs).await.map(|_| ())
+                    }),
+                }
+            })
+            .collect();
+        let last = async {
+            match last {
+                Last::Query(st, params) => client.query(&st, params).await.map(Answer::Rows),
+                Last::Execute(st, params) => client.execute(&st, params).await.map(Answer::Count),
+                Last::Batch("") => Ok(Answer::Done),
+                Last::Batch(sql) => client.batch_execute(sql).await.map(|_| Answer::Done),
+            }
+        };
+        // Polled in order, so sent in order on the one connection.
+        let (queued, last) = block_on(futures_util::future::join(
+            futures_util::future::join_all(queued),
+            last,
+        ));
+        let first_failure = queued.into_iter().find_map(Result::err);
+        match first_failure {
+            Some(e) => self.note(Err(e)),
+            None => self.note(last),
+        }
+    }
+
     fn query(&mut self, sql: &'static str, params: Params<'_>) -> StoreResult<Vec<Row>> {
         let st = self.statement(sql)?;
-        let r = block_on(self.conn.client.query(&st, params));
-        self.note(r)
+        match self.round_trip(Last::Query(st, params))? {
+            Answer::Rows(rows) => Ok(rows),
+            _ => Ok(Vec::new()),
+        }
     }
 
     fn query_opt(&mut self, sql: &'static str, params: Params<'_>) -> StoreResult<Option<Row>> {
-        let st = self.statement(sql)?;
-        let r = block_on(self.conn.client.query_opt(&st, params));
-        self.note(r)
+        let mut rows = self.query(sql, params)?;
+        if rows.len() > 1 {
+            return Err(StoreError::Corrupt(
+                "one row expected, found several".into(),
+            ));
+        }
+        Ok(rows.pop())
     }
 
     fn exec(&mut self, sql: &'static str, params: Params<'_>) -> StoreResult<u64> {
         let st = self.statement(sql)?;
-        let r = block_on(self.conn.client.execute(&st, params));
-        self.note(r)
+        match self.round_trip(Last::Execute(st, params))? {
+            Answer::Count(n) => Ok(n),
+            _ => Ok(0),
+        }
     }
 
-    fn batch(&mut self, sql: &'static str) -> StoreResult<()> {
-        let r = block_on(self.conn.client.batch_execute(sql));
-        self.note(r)
+    /// The next change number. Numbers are reserved 256 at a time, under
+    /// the write lock, so they follow the commit order.
+    fn next_change_seq(&mut self) -> StoreResult<i64> {
+        if self.seq_next > self.seq_last {
+            let row = self.query_opt(
+                "SELECT setval('changes_seq', nextval('changes_seq') + 255)",
+                &[],
+            )?;
+            let last: i64 = match row {
+                Some(r) => get(&r, 0)?,
+                None => return Err(StoreError::Database("no change number".into())),
+            };
+            self.seq_next = last - 255;
+            self.seq_last = last;
+        }
+        let s = self.seq_next;
+        self.seq_next += 1;
+        Ok(s)
     }
 
     /// Before commit: record the audit chain's head in the settings.
@@ -923,18 +1038,17 @@ impl Tx for PgTx<'_> {
     }
 
     fn insert_operation(&mut self, op: &OperationRow) -> StoreResult<()> {
-        self.exec(
+        self.defer(
             "INSERT INTO operations (id, device_id, content_hash, seq, received_at)
              VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &op.id.0,
-                &op.device.0,
-                &&op.content_hash[..],
-                &seq_param(op.seq),
-                &op.received_at,
+            vec![
+                Box::new(op.id.0),
+                Box::new(op.device.0),
+                Box::new(op.content_hash.to_vec()),
+                Box::new(seq_param(op.seq)),
+                Box::new(op.received_at),
             ],
-        )?;
-        Ok(())
+        )
     }
 
     fn person(&mut self, id: PersonId) -> StoreResult<Option<PersonRow>> {
@@ -952,18 +1066,17 @@ impl Tx for PgTx<'_> {
 
     fn put_person(&mut self, row: &PersonRow) -> StoreResult<()> {
         let p = &row.snapshot.person;
-        self.exec(
+        self.defer(
             "INSERT INTO persons (id, team_id, body, bases) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET team_id = EXCLUDED.team_id, body = EXCLUDED.body,
                  bases = EXCLUDED.bases",
-            &[
-                &p.id.0,
-                &p.team.0,
-                &json(&row.snapshot)?,
-                &json(&row.bases)?,
+            vec![
+                Box::new(p.id.0),
+                Box::new(p.team.0),
+                Box::new(json(&row.snapshot)?),
+                Box::new(json(&row.bases)?),
             ],
-        )?;
-        Ok(())
+        )
     }
 
     fn contact(&mut self, id: ContactId) -> StoreResult<Option<ContactRow>> {
@@ -983,17 +1096,16 @@ impl Tx for PgTx<'_> {
     }
 
     fn insert_contact_encoded(&mut self, row: &ContactRow, body: &str) -> StoreResult<()> {
-        self.exec(
+        self.defer(
             "INSERT INTO contacts (id, person_id, team_id, revises, body) VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &row.log.id.0,
-                &row.log.person_id.0,
-                &row.team.0,
-                &row.log.revises.map(|r| r.0),
-                &body,
+            vec![
+                Box::new(row.log.id.0),
+                Box::new(row.log.person_id.0),
+                Box::new(row.team.0),
+                Box::new(row.log.revises.map(|r| r.0)),
+                Box::new(body.to_owned()),
             ],
-        )?;
-        Ok(())
+        )
     }
 
     fn contact_count(&mut self) -> StoreResult<u64> {
@@ -1005,12 +1117,15 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_review(&mut self, team: TeamId, review: &Review) -> StoreResult<()> {
-        self.exec(
+        self.defer(
             "INSERT INTO reviews (contact_id, team_id, body) VALUES ($1, $2, $3)
              ON CONFLICT (contact_id) DO UPDATE SET team_id = EXCLUDED.team_id, body = EXCLUDED.body",
-            &[&review.contact_id.0, &team.0, &json(review)?],
-        )?;
-        Ok(())
+            vec![
+                Box::new(review.contact_id.0),
+                Box::new(team.0),
+                Box::new(json(review)?),
+            ],
+        )
     }
 
     fn case(&mut self, id: CaseId) -> StoreResult<Option<CaseRow>> {
@@ -1055,30 +1170,28 @@ impl Tx for PgTx<'_> {
 
     fn put_case(&mut self, row: &CaseRow) -> StoreResult<()> {
         let e = &row.item.escalation;
-        self.exec(
+        self.defer(
             "INSERT INTO cases (id, person_id, team_id, urgency, received_at, seq, body)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (id) DO UPDATE SET team_id = EXCLUDED.team_id, urgency = EXCLUDED.urgency,
                  seq = EXCLUDED.seq, body = EXCLUDED.body",
-            &[
-                &e.case_id.0,
-                &e.person_id.0,
-                &row.team.0,
-                &urgency_rank(e.urgency),
-                &e.raised_at,
-                &seq_param(row.seq),
-                &json(&row.item)?,
+            vec![
+                Box::new(e.case_id.0),
+                Box::new(e.person_id.0),
+                Box::new(row.team.0),
+                Box::new(urgency_rank(e.urgency)),
+                Box::new(e.raised_at),
+                Box::new(seq_param(row.seq)),
+                Box::new(json(&row.item)?),
             ],
-        )?;
-        Ok(())
+        )
     }
 
     fn insert_case_move(&mut self, mv: &CaseMove) -> StoreResult<()> {
-        self.exec(
+        self.defer(
             "INSERT INTO case_moves (case_id, body) VALUES ($1, $2)",
-            &[&mv.case_id.0, &json(mv)?],
-        )?;
-        Ok(())
+            vec![Box::new(mv.case_id.0), Box::new(json(mv)?)],
+        )
     }
 
     fn case_moves(&mut self, case: CaseId) -> StoreResult<Vec<CaseMove>> {
@@ -1100,11 +1213,10 @@ impl Tx for PgTx<'_> {
         team: TeamId,
         conflict: &ConflictRecord,
     ) -> StoreResult<()> {
-        self.exec(
+        self.defer(
             "INSERT INTO conflicts (id, team_id, body) VALUES ($1, $2, $3)",
-            &[&id, &team.0, &json(conflict)?],
-        )?;
-        Ok(())
+            vec![Box::new(id), Box::new(team.0), Box::new(json(conflict)?)],
+        )
     }
 
     fn append_change(&mut self, c: &NewChange) -> StoreResult<u64> {
@@ -1115,23 +1227,26 @@ impl Tx for PgTx<'_> {
                     "only mutable records are replaced".into(),
                 ));
             }
-            self.exec(
+            self.defer(
                 "DELETE FROM changes
                  WHERE kind IN ('person', 'case', 'review') AND kind = $1 AND entity_id = $2",
-                &[&kind, &c.entity],
+                vec![Box::new(kind.clone()), Box::new(c.entity)],
             )?;
         }
-        let row = self.query_opt(
-            "INSERT INTO changes (kind, entity_id, person_id, team_id, hlc)
-             VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-            &[&kind, &c.entity, &c.person.0, &c.team.0, &c.hlc.to_string()],
+        let seq = self.next_change_seq()?;
+        self.defer(
+            "INSERT INTO changes (seq, kind, entity_id, person_id, team_id, hlc)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                Box::new(seq),
+                Box::new(kind),
+                Box::new(c.entity),
+                Box::new(c.person.0),
+                Box::new(c.team.0),
+                Box::new(c.hlc.to_string()),
+            ],
         )?;
-        match row {
-            Some(r) => Ok(seq_of(get(&r, 0)?)),
-            None => Err(StoreError::Database(
-                "INSERT ... RETURNING gave no row".into(),
-            )),
-        }
+        Ok(seq_of(seq))
     }
 
     fn changes_after(
@@ -1195,20 +1310,20 @@ impl Tx for PgTx<'_> {
     }
 
     fn append_audit(&mut self, e: &AuditRow) -> StoreResult<()> {
-        self.exec(
+        self.defer(
             "INSERT INTO audit (seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            &[
-                &seq_param(e.seq),
-                &e.at,
-                &e.actor,
-                &e.device.map(|d| d.0),
-                &e.device_hlc.map(|h| h.to_string()),
-                &e.action,
-                &e.entity,
-                &e.basis,
-                &e.prev_hash,
-                &e.hash,
+            vec![
+                Box::new(seq_param(e.seq)),
+                Box::new(e.at),
+                Box::new(e.actor.clone()),
+                Box::new(e.device.map(|d| d.0)),
+                Box::new(e.device_hlc.map(|h| h.to_string())),
+                Box::new(e.action.clone()),
+                Box::new(e.entity.clone()),
+                Box::new(e.basis.clone()),
+                Box::new(e.prev_hash.clone()),
+                Box::new(e.hash.clone()),
             ],
         )?;
         self.audit_head = Some((e.seq, e.hash.clone()));
@@ -1288,28 +1403,36 @@ impl Tx for PgTx<'_> {
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
-        self.exec(
+        self.defer(
             "INSERT INTO meta (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            &[&key, &value],
-        )?;
-        Ok(())
+            vec![Box::new(key.to_owned()), Box::new(value.to_owned())],
+        )
     }
 
     fn savepoint(&mut self) -> StoreResult<()> {
-        self.batch("SAVEPOINT op")?;
+        // Goes out with the next statement.
+        self.pending.push(Deferred::Batch("SAVEPOINT op"));
         self.savepoints += 1;
         Ok(())
     }
 
     fn release_savepoint(&mut self) -> StoreResult<()> {
-        self.batch("RELEASE op")?;
+        // A sync point: what the job queued is sent and checked now, so a
+        // failure belongs to this job and is never reported as done.
+        self.round_trip(Last::Batch("RELEASE op"))?;
         self.savepoints = self.savepoints.saturating_sub(1);
         Ok(())
     }
 
     fn rollback_savepoint(&mut self) -> StoreResult<()> {
-        self.batch("ROLLBACK TO op; RELEASE op")?;
+        // What the job queued is rolled back with it: a failure among those
+        // statements does not matter, the rollback's own answer does.
+        if !self.pending.is_empty() {
+            let _ = self.round_trip(Last::Batch(""));
+        }
+        let r = block_on(self.conn.client.batch_execute("ROLLBACK TO op; RELEASE op"));
+        self.note(r)?;
         self.audit_head = None;
         self.failed_in_savepoint = false;
         self.savepoints = self.savepoints.saturating_sub(1);
