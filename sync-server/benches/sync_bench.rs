@@ -519,6 +519,9 @@ fn main() {
         );
         let (rss, hwm) = rss_kib(pid);
         println!("memory at the end: RSS {:.1} MiB, peak {:.1} MiB", rss as f64 / 1024.0, hwm as f64 / 1024.0);
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let (rss, _) = rss_kib(pid);
+        println!("memory 2 s after the burst: RSS {:.1} MiB", rss as f64 / 1024.0);
     });
     drop(server);
     println!("load average after: {}", loadavg());
