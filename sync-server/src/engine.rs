@@ -11,10 +11,11 @@ use outreach_shared::access::{Action, Actor, Decision, Resource, Role, decide};
 use outreach_shared::merge::{FieldMerge, Versioned, merge_field};
 use outreach_shared::protocol::*;
 use outreach_shared::{
-    CaseId, CaseQueueItem, CaseStatus, ConsentRecord, DeviceId, Hlc, HlcClock, Person, PersonId,
-    Review, Stage, TeamId, UserId, ValidationContext, ValidationErrors, Violation,
+    CaseId, CaseQueueItem, CaseStatus, ConsentRecord, ContactId, DeviceId, Hlc, HlcClock,
+    OperationId, Person, PersonId, Review, Stage, TeamId, UserId, ValidationContext,
+    ValidationErrors, Violation,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 use crate::audit::{self, AuditEvent};
@@ -221,13 +222,29 @@ pub fn push_prepared(
         ));
     }
     let mut results = Vec::with_capacity(ops.len());
-    let mut cache = PersonCache::new();
+    let ids: Vec<OperationId> = ops.iter().map(|o| o.id).collect();
+    let mut seen_ops: HashMap<OperationId, OperationRow> = tx
+        .operations(&ids)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let contact_ids: Vec<ContactId> = ops
+        .iter()
+        .filter_map(|o| match &o.payload {
+            Payload::LogContact(c) => Some(c.id),
+            _ => None,
+        })
+        .collect();
+    let mut cache = BatchCache {
+        persons: PersonCache::new(),
+        contacts: tx.contacts_exist(&contact_ids)?.into_iter().collect(),
+    };
     for (op, prep) in ops.iter().zip(prepared) {
         if !matches!(op.payload, Payload::LogContact(_)) {
-            cache.clear();
+            cache.persons.clear();
         }
         let hash = prep.hash;
-        let outcome = if let Some(seen) = tx.operation(op.id)? {
+        let outcome = if let Some(seen) = seen_ops.get(&op.id) {
             if seen.content_hash == hash {
                 Outcome::Duplicate { seq: seen.seq }
             } else {
@@ -245,13 +262,16 @@ pub fn push_prepared(
             }
             match apply(tx, caller, clock, op, prep, now, &mut cache) {
                 Ok(seq) => {
-                    tx.insert_operation(&OperationRow {
+                    let row = OperationRow {
                         id: op.id,
                         device: op.device_id,
                         content_hash: hash,
                         seq,
                         received_at: now,
-                    })?;
+                    };
+                    tx.insert_operation(&row)?;
+                    // The same id again later in this batch is a duplicate.
+                    seen_ops.insert(op.id, row);
                     if guarded {
                         tx.release_savepoint()?;
                     }
@@ -290,6 +310,15 @@ const FIELD_NAMES: [&str; 12] = [
 /// (cleared by any other kind of operation, which may change them).
 type PersonCache = HashMap<PersonId, Option<(TeamId, Option<CaseQueueItem>)>>;
 
+/// What a push looks up once for its whole batch instead of once per
+/// operation (one statement each; on PostgreSQL, one round trip each).
+struct BatchCache {
+    persons: PersonCache,
+    /// The batch's contact revision ids already stored (before the batch,
+    /// or by an earlier operation of it).
+    contacts: HashSet<ContactId>,
+}
+
 fn apply(
     tx: &mut dyn Tx,
     caller: &Caller,
@@ -297,7 +326,7 @@ fn apply(
     op: &Operation,
     prep: &PreparedOp,
     now: DateTime<Utc>,
-    cache: &mut PersonCache,
+    cache: &mut BatchCache,
 ) -> Result<u64, OpError> {
     if Some(op.device_id) != caller.device {
         return Err(reject(
@@ -449,14 +478,16 @@ fn apply(
                     "a contact log's author must be the device's worker",
                 ));
             }
-            if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry(c.person_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                cache.persons.entry(c.person_id)
+            {
                 let found = match tx.person(c.person_id)? {
                     Some(p) => Some((p.snapshot.person.team, latest_case(tx, c.person_id)?)),
                     None => None,
                 };
                 slot.insert(found);
             }
-            let Some(Some((team, case))) = cache.get(&c.person_id).cloned() else {
+            let Some(Some((team, case))) = cache.persons.get(&c.person_id).cloned() else {
                 return Err(reject(
                     RejectCode::NotFound,
                     "the person of this contact is not stored (yet)",
@@ -477,7 +508,7 @@ fn apply(
                     format!("log contact: {}", deny_text(d)),
                 ));
             }
-            if tx.contact(c.id)?.is_some() {
+            if cache.contacts.contains(&c.id) {
                 return Err(reject(
                     RejectCode::AppendOnly,
                     "contact logs are append-only: this revision id exists; send a new revision",
@@ -512,6 +543,7 @@ fn apply(
                 Some(body) => tx.insert_contact_encoded(&row, body)?,
                 None => tx.insert_contact(&row)?,
             }
+            cache.contacts.insert(c.id);
             let seq = tx.append_change(&NewChange {
                 kind: EntityKind::Contact,
                 entity: c.id.0,
@@ -886,7 +918,7 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
     let mut cases: HashMap<PersonId, Option<CaseQueueItem>> = HashMap::new();
     let mut changes = Vec::with_capacity(rows.len());
     let mut persons_read = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     for row in rows {
         let Some(body) = row.body.as_deref() else {
             continue;

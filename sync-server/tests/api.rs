@@ -448,6 +448,14 @@ async fn the_same_batch_pushed_ten_times_is_stored_once() {
     }
     assert_eq!(count(&w, "contacts"), 20);
     assert_eq!(w.pull_all(&d.token).await.len(), 21);
+    // The same new operation twice in one batch: applied, then a duplicate.
+    let (_, once) = d.log_contact(pid, "（架空）一度だけ");
+    let r = w.push_ok(&d, &[once.clone(), once]).await;
+    let Outcome::Applied { seq } = r[0].outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(r[1].outcome, Outcome::Duplicate { seq });
+    assert_eq!(count(&w, "contacts"), 21);
 }
 
 #[tokio::test]

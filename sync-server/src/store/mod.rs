@@ -274,6 +274,8 @@ pub trait Tx {
     // Exactly-once.
     fn operation(&mut self, id: OperationId) -> StoreResult<Option<OperationRow>>;
     fn insert_operation(&mut self, op: &OperationRow) -> StoreResult<()>;
+    /// The stored operations among `ids` (a whole push in one statement).
+    fn operations(&mut self, ids: &[OperationId]) -> StoreResult<Vec<OperationRow>>;
 
     // Records.
     fn person(&mut self, id: PersonId) -> StoreResult<Option<PersonRow>>;
@@ -284,6 +286,8 @@ pub trait Tx {
     /// (`serde_json::to_string(&row.log)`), so the single writer thread
     /// need not encode it.
     fn insert_contact_encoded(&mut self, row: &ContactRow, body: &str) -> StoreResult<()>;
+    /// Which of `ids` are stored contact revisions (one statement).
+    fn contacts_exist(&mut self, ids: &[ContactId]) -> StoreResult<Vec<ContactId>>;
     fn contact_count(&mut self) -> StoreResult<u64>;
     fn put_review(&mut self, team: TeamId, review: &Review) -> StoreResult<()>;
     fn case(&mut self, id: CaseId) -> StoreResult<Option<CaseRow>>;

@@ -1037,6 +1037,28 @@ impl Tx for PgTx<'_> {
         .transpose()
     }
 
+    fn operations(&mut self, ids: &[OperationId]) -> StoreResult<Vec<OperationRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = ids.iter().map(|o| o.0).collect();
+        self.query(
+            "SELECT id, device_id, content_hash, seq, received_at FROM operations WHERE id = ANY($1)",
+            &[&ids],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(OperationRow {
+                id: OperationId(get(r, 0)?),
+                device: DeviceId(get(r, 1)?),
+                content_hash: hash32(get(r, 2)?)?,
+                seq: seq_of(get(r, 3)?),
+                received_at: get(r, 4)?,
+            })
+        })
+        .collect()
+    }
+
     fn insert_operation(&mut self, op: &OperationRow) -> StoreResult<()> {
         self.defer(
             "INSERT INTO operations (id, device_id, content_hash, seq, received_at)
@@ -1106,6 +1128,17 @@ impl Tx for PgTx<'_> {
                 Box::new(body.to_owned()),
             ],
         )
+    }
+
+    fn contacts_exist(&mut self, ids: &[ContactId]) -> StoreResult<Vec<ContactId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = ids.iter().map(|c| c.0).collect();
+        self.query("SELECT id FROM contacts WHERE id = ANY($1)", &[&ids])?
+            .iter()
+            .map(|r| Ok(ContactId(get(r, 0)?)))
+            .collect()
     }
 
     fn contact_count(&mut self) -> StoreResult<u64> {

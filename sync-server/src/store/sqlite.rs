@@ -814,6 +814,42 @@ impl Tx for SqliteTx<'_> {
         .transpose()
     }
 
+    fn operations(&mut self, ids: &[OperationId]) -> StoreResult<Vec<OperationRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = json(&ids)?;
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT id, device_id, content_hash, seq, received_at FROM operations
+                 WHERE id IN (SELECT value FROM json_each(?1))",
+            )
+            .map_err(db)?;
+        let rows = st
+            .query_map([list], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            let (id, d, h, s, at) = r.map_err(db)?;
+            Ok(OperationRow {
+                id: OperationId(parse_uuid(&id)?),
+                device: DeviceId(parse_uuid(&d)?),
+                content_hash: hash32(h)?,
+                seq: s as u64,
+                received_at: parse_ts(&at)?,
+            })
+        })
+        .collect()
+    }
+
     fn insert_operation(&mut self, op: &OperationRow) -> StoreResult<()> {
         let mut st = self
             .tx
@@ -908,6 +944,22 @@ impl Tx for SqliteTx<'_> {
         ])
         .map_err(db)?;
         Ok(())
+    }
+
+    fn contacts_exist(&mut self, ids: &[ContactId]) -> StoreResult<Vec<ContactId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = json(&ids)?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT id FROM contacts WHERE id IN (SELECT value FROM json_each(?1))")
+            .map_err(db)?;
+        let rows = st
+            .query_map([list], |r| r.get::<_, String>(0))
+            .map_err(db)?;
+        rows.map(|r| Ok(ContactId(parse_uuid(&r.map_err(db)?)?)))
+            .collect()
     }
 
     fn contact_count(&mut self) -> StoreResult<u64> {
