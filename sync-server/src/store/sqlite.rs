@@ -822,8 +822,8 @@ impl Tx for SqliteTx<'_> {
         let mut st = self
             .tx
             .prepare_cached(
-                "SELECT id, device_id, content_hash, seq, received_at FROM operations
-                 WHERE id IN (SELECT value FROM json_each(?1))",
+                "SELECT o.id, o.device_id, o.content_hash, o.seq, o.received_at
+                 FROM json_each(?1) AS j CROSS JOIN operations AS o ON o.id = j.value",
             )
             .map_err(db)?;
         let rows = st
@@ -953,7 +953,11 @@ impl Tx for SqliteTx<'_> {
         let list = json(&ids)?;
         let mut st = self
             .tx
-            .prepare_cached("SELECT id FROM contacts WHERE id IN (SELECT value FROM json_each(?1))")
+            // CROSS JOIN keeps the short id list as the outer loop: one
+            // index probe per id, never a scan of the table.
+            .prepare_cached(
+                "SELECT c.id FROM json_each(?1) AS j CROSS JOIN contacts AS c ON c.id = j.value",
+            )
             .map_err(db)?;
         let rows = st
             .query_map([list], |r| r.get::<_, String>(0))
