@@ -27,6 +27,18 @@
 //! - **Reads** run in `REPEATABLE READ READ ONLY` transactions: one
 //!   consistent snapshot per page, never blocked by the writer.
 //!
+//! ## Round trips
+//! Each statement would cost a network round trip, so statements whose
+//! answer nobody waits for (inserts, upserts, savepoints, the write lock)
+//! are queued and sent together with the next statement that is waited for
+//! (pipelining). Every unit of work ends in a sync point: releasing a
+//! savepoint (one writer job) and the commit send what is queued and check
+//! every answer, so a failure is reported by the job that caused it and a
+//! transaction with a failed statement is never reported committed. Change
+//! numbers are reserved from a sequence 256 at a time, under the write lock,
+//! so appending a change needs no answer either. A push looks up its
+//! operation and contact ids once per batch (`= ANY($1)`).
+//!
 //! ## Blocking calls
 //! The [`Store`] interface is blocking. The connections' I/O runs on a
 //! small private tokio runtime of this store; a call blocks its own thread
