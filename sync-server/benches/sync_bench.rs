@@ -1,7 +1,7 @@
 //! Sync server benchmark: prints its figures. Run in release, on loopback:
 //!
 //! ```text
-//! CARGO_TARGET_DIR=/work/target-server cargo bench -p sync-server --bench sync_bench
+//! cargo bench -p sync-server --bench sync_bench
 //! ```
 //!
 //! `OUTREACH_BENCH_PG=<admin URL of a cluster>` runs it on a new PostgreSQL
