@@ -927,7 +927,7 @@ async fn totp_is_asked_when_an_administrator_requires_it() {
     // The waiting login is in the store, not in this process's memory ...
     let ticket = c.cookie(session::TOTP_COOKIE).unwrap();
     let waiting = store::read(&*w.store, |tx| {
-        tx.pending_login(&sync_server::crypto::token_hash(&ticket), Utc::now())
+        tx.pending_login(&sync_server::crypto::token_hash(ticket), Utc::now())
     })
     .unwrap();
     assert_eq!(waiting, Some((uid, 1)), "one wrong code counted");

@@ -402,7 +402,7 @@ impl PgStore {
         f: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>,
     ) -> StoreResult<()> {
         let mut conn = self.checkout()?;
-        let result = (|| {
+        let result = {
             let mut t = PgTx {
                 conn: &mut conn,
                 pending: Vec::new(),
@@ -442,7 +442,7 @@ impl PgStore {
                 let _ = block_on(t.conn.client.batch_execute("ROLLBACK"));
             }
             outcome
-        })();
+        };
         self.give_back(conn);
         result
     }
