@@ -56,6 +56,11 @@ pub struct GlobalArgs {
     /// PostgreSQL: most connections this instance keeps open (each instance has its own pool).
     #[arg(long, env = "OUTREACH_PG_POOL", default_value_t = 16, global = true)]
     pub pg_pool: usize,
+    /// PostgreSQL over TLS: PEM file of the CA that signed the database server's certificate.
+    /// Every connection then uses TLS and checks the server's certificate and host name.
+    /// Without it, `sslmode=require` in the URL is refused and connections are plain.
+    #[arg(long, env = "OUTREACH_PG_CA_FILE", global = true)]
+    pub pg_ca_file: Option<PathBuf>,
 }
 
 /// SQLite's `synchronous` setting.
@@ -251,6 +256,7 @@ fn open_store(g: &GlobalArgs) -> Result<Arc<dyn Store>, String> {
         &StoreOptions {
             sync_full: g.sqlite_synchronous == Sync::Full,
             pg_pool: g.pg_pool,
+            pg_ca_file: g.pg_ca_file.clone(),
         },
     )
     .map_err(|e| e.to_string())

@@ -2,7 +2,9 @@
 //! shared scenario (which runs on both backends through `ScratchDb`).
 //!
 //! Runs in `scripts/test`'s PostgreSQL pass (`OUTREACH_TEST_BACKEND=postgres`
-//! with `OUTREACH_TEST_PG`); elsewhere each test says it was skipped.
+//! with `OUTREACH_TEST_PG`, and `OUTREACH_TEST_PG_TLS_URL` with
+//! `OUTREACH_TEST_PG_CA` for the cluster's TLS listener); elsewhere each
+//! test says it was skipped.
 
 use chrono::Utc;
 use outreach_shared::protocol::EntityKind;
@@ -10,7 +12,7 @@ use outreach_shared::{DeviceId, Hlc, PersonId, TeamId};
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
-use sync_server::store::postgres::PgStore;
+use sync_server::store::postgres::{PgStore, with_database};
 use sync_server::store::scratch::{self, ScratchDb};
 use sync_server::store::{self, NewChange, Store, StoreOptions};
 
@@ -161,4 +163,75 @@ fn an_unreachable_database_is_a_clear_error() {
     .expect("refused");
     let msg = err.to_string();
     assert!(msg.contains("cannot connect to PostgreSQL"), "{msg}");
+}
+
+#[test]
+fn tls_to_the_database_is_verified_and_required() {
+    let Some(admin) = cluster() else { return };
+    let (Ok(tls_url), Ok(ca)) = (
+        std::env::var("OUTREACH_TEST_PG_TLS_URL"),
+        std::env::var("OUTREACH_TEST_PG_CA"),
+    ) else {
+        panic!("the PostgreSQL pass gives a TLS listener (scripts/pg start --tls)");
+    };
+    let db = ScratchDb::postgres(&admin, None).unwrap();
+    let name = db.url().rsplit('/').next().unwrap().to_owned();
+    let url = with_database(&tls_url, &name);
+    let with_ca = StoreOptions {
+        pg_ca_file: Some(ca.clone().into()),
+        ..StoreOptions::default()
+    };
+
+    // Verified TLS: the store works.
+    let s = PgStore::open(&url, &with_ca).unwrap();
+    sync_server::admin::ensure_team(&s, "架空班TLS", Utc::now()).unwrap();
+    assert_eq!(store::read(&s, |tx| tx.teams()).unwrap().len(), 1);
+
+    // The listener takes TLS only: a plain connection is refused.
+    let plain = PgStore::open(&url, &StoreOptions::default())
+        .err()
+        .expect("refused");
+    assert!(plain.to_string().contains("cannot connect"), "{plain}");
+
+    // sslmode=require without a CA to verify against is refused up front.
+    let err = PgStore::open(&format!("{url}?sslmode=require"), &StoreOptions::default())
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("--pg-ca-file"), "{err}");
+
+    // A CA that did not sign the server's certificate: refused.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other-ca.pem");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=another CA"])
+        .arg("-keyout")
+        .arg(dir.path().join("k.pem"))
+        .arg("-out")
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let wrong = StoreOptions {
+        pg_ca_file: Some(other),
+        ..StoreOptions::default()
+    };
+    let err = PgStore::open(&url, &wrong).err().expect("refused");
+    assert!(err.to_string().contains("cannot connect"), "{err}");
+
+    // A file with no certificate: a clear error naming the option.
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let err = PgStore::open(
+        &url,
+        &StoreOptions {
+            pg_ca_file: Some(empty),
+            ..StoreOptions::default()
+        },
+    )
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("--pg-ca-file"), "{err}");
 }

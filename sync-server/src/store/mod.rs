@@ -458,6 +458,11 @@ pub struct StoreOptions {
     pub sync_full: bool,
     /// PostgreSQL: most pooled connections kept open by this instance.
     pub pg_pool: usize,
+    /// PostgreSQL: PEM file of the CA(s) that signed the database server's
+    /// certificate. Given, every connection uses TLS and verifies the
+    /// server against it (and the URL's host name); absent, connections are
+    /// plain (a Unix socket, or an encrypted network segment).
+    pub pg_ca_file: Option<PathBuf>,
 }
 
 impl Default for StoreOptions {
@@ -465,6 +470,7 @@ impl Default for StoreOptions {
         Self {
             sync_full: true,
             pg_pool: 16,
+            pg_ca_file: None,
         }
     }
 }

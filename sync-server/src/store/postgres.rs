@@ -226,12 +226,57 @@ struct Conn {
     statements: HashMap<&'static str, Statement>,
 }
 
+/// How connections are made: plain, or TLS verified against the given CA.
+#[derive(Clone)]
+enum Tls {
+    Plain,
+    Verified(tokio_postgres_rustls::MakeRustlsConnect),
+}
+
+/// The TLS set-up `opts` asks for, checked against the URL's `sslmode`.
+fn tls_for(config: &mut Config, opts: &StoreOptions) -> StoreResult<Tls> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    use tokio_postgres::config::SslMode;
+    let Some(ca) = &opts.pg_ca_file else {
+        if config.get_ssl_mode() == SslMode::Require {
+            return Err(StoreError::UnsupportedUrl(
+                "sslmode=require needs the CA that signed the database server's certificate: give --pg-ca-file".into(),
+            ));
+        }
+        return Ok(Tls::Plain);
+    };
+    let bad = |what: String| StoreError::Database(format!("--pg-ca-file: {what}"));
+    let mut roots = rustls::RootCertStore::empty();
+    let certs = CertificateDer::pem_file_iter(ca).map_err(|e| bad(e.to_string()))?;
+    for cert in certs {
+        roots
+            .add(cert.map_err(|e| bad(e.to_string()))?)
+            .map_err(|e| bad(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(bad("no certificate in the file".into()));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    // With a CA given, never fall back to a plain connection.
+    config.ssl_mode(SslMode::Require);
+    Ok(Tls::Verified(
+        tokio_postgres_rustls::MakeRustlsConnect::new(client),
+    ))
+}
+
 /// The PostgreSQL store.
 pub struct PgStore {
     /// The runtime that drives the connections' I/O; shut down without
     /// blocking on drop (the store may be dropped inside another runtime).
     runtime: Option<tokio::runtime::Runtime>,
     config: Config,
+    tls: Tls,
     pool: Mutex<Vec<Conn>>,
     pool_max: usize,
     /// Always true in the product; false only in the test that shows what
@@ -250,7 +295,7 @@ impl Drop for PgStore {
 impl PgStore {
     /// Connects, and creates or migrates the schema.
     pub fn open(url: &str, opts: &StoreOptions) -> StoreResult<Self> {
-        let config = Config::from_str(url).map_err(|_| {
+        let mut config = Config::from_str(url).map_err(|_| {
             StoreError::UnsupportedUrl(
                 "the postgres:// URL is not valid (expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)".into(),
             )
@@ -263,9 +308,11 @@ impl PgStore {
             .map_err(|e| {
                 StoreError::Database(format!("cannot start the PostgreSQL runtime: {e}"))
             })?;
+        let tls = tls_for(&mut config, opts)?;
         let store = Self {
             runtime: Some(runtime),
             config,
+            tls,
             pool: Mutex::new(Vec::new()),
             pool_max: opts.pg_pool.max(1),
             serialize_writes: true,
@@ -297,13 +344,23 @@ impl PgStore {
             .as_ref()
             .ok_or_else(|| StoreError::Database("the store is closed".into()))?;
         let config = self.config.clone();
+        let tls = self.tls.clone();
         let task = rt.spawn(async move {
-            let (client, connection) = config.connect(NoTls).await?;
-            tokio::spawn(async move {
-                // Ends when the client is dropped or the server goes away;
-                // the client then reports the connection closed.
-                let _ = connection.await;
-            });
+            // The connection task ends when the client is dropped or the
+            // server goes away; the client then reports the connection
+            // closed.
+            let client = match tls {
+                Tls::Plain => {
+                    let (client, connection) = config.connect(NoTls).await?;
+                    tokio::spawn(connection);
+                    client
+                }
+                Tls::Verified(tls) => {
+                    let (client, connection) = config.connect(tls).await?;
+                    tokio::spawn(connection);
+                    client
+                }
+            };
             Ok::<_, tokio_postgres::Error>(client)
         });
         let client = block_on(task)
