@@ -191,11 +191,29 @@ async fn enroll(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
+    // Guessing codes (about 59 bits each) is hopeless, but every attempt is
+    // a durable write: wrong codes are limited server-wide, 30 a minute.
+    // While the limit holds, enrolment answers 429 with a wait time.
+    let limits = crate::state::Limits {
+        rate_per_minute: 30,
+        burst: 30,
+        ..crate::state::Limits::default()
+    };
+    let key = outreach_shared::DeviceId(uuid::Uuid::from_u128(ENROL_FAILURES));
+    st.rate.peek(key, &limits)?;
     let now = Utc::now();
-    let resp = st.write(move |tx| engine::enroll(tx, &req, now)).await?;
+    let resp = st.write(move |tx| engine::enroll(tx, &req, now)).await;
+    if matches!(&resp, Err(e) if e.code == ErrorCode::EnrollmentCodeInvalid) {
+        let _ = st.rate.check(key, &limits);
+    }
+    let resp = resp?;
     tracing::info!(device = %resp.device_id, "device enrolled");
     Ok(Json(resp))
 }
+
+/// The rate limiter's key for failed enrolments (no device has it: device
+/// ids are UUIDv7).
+const ENROL_FAILURES: u128 = 0xe4e0_1000_0000_0000_0000_0000_0000_0001;
 
 async fn login(
     State(st): State<AppState>,

@@ -51,6 +51,16 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// Takes one token for `device`, or says how long to wait.
     pub fn check(&self, device: DeviceId, limits: &Limits) -> Result<(), ApiError> {
+        self.take(device, limits, 1.0)
+    }
+
+    /// Says how long to wait if `device` has no token left, without taking
+    /// one (for limits that count only failures).
+    pub fn peek(&self, device: DeviceId, limits: &Limits) -> Result<(), ApiError> {
+        self.take(device, limits, 0.0)
+    }
+
+    fn take(&self, device: DeviceId, limits: &Limits, cost: f64) -> Result<(), ApiError> {
         let now = Instant::now();
         let rate = f64::from(limits.rate_per_minute) / 60.0;
         let burst = f64::from(limits.burst.max(1));
@@ -65,7 +75,7 @@ impl RateLimiter {
         *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(burst);
         *last = now;
         if *tokens >= 1.0 {
-            *tokens -= 1.0;
+            *tokens -= cost;
             Ok(())
         } else {
             let wait = if rate > 0.0 {

@@ -76,6 +76,28 @@ async fn unknown_routes_and_methods_get_error_bodies() {
 }
 
 #[tokio::test]
+async fn guessing_enrolment_codes_is_limited() {
+    let w = World::new();
+    let guess = |n: usize| json!({"protocol":"1.0","code":format!("AAAA-BBBB-{n:04}"),"device_label":"架空","platform":"linux"});
+    let mut wrong = 0;
+    let mut limited = None;
+    for n in 0..40 {
+        let (s, v) = w.call("POST", "/api/v1/enroll", None, Some(guess(n))).await;
+        match s {
+            StatusCode::UNAUTHORIZED => wrong += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_eq!(v["code"], "rate_limited");
+                limited = Some(n);
+                break;
+            }
+            other => panic!("{other}: {v}"),
+        }
+    }
+    assert_eq!(wrong, 30, "30 wrong codes a minute are answered");
+    assert_eq!(limited, Some(30), "then enrolment waits");
+}
+
+#[tokio::test]
 async fn enrolment_code_is_single_use_and_short_lived() {
     let w = World::new();
     let user = w.user("w1", Role::OutreachWorker, Some("班A（見本）"), None);
