@@ -512,6 +512,25 @@ async fn sync_slot(State(st): State<AppState>, req: Request, next: Next) -> Resp
     }
 }
 
+/// Answers `503 unavailable` (retry later) when a request takes longer
+/// than [`crate::state::Limits::request_timeout`]: a tablet sending its body
+/// slowly, or a request stuck behind the others, does not hold the server.
+async fn request_timeout(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(st.limits.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::warn!("request timed out");
+            let mut e = ApiError::new(
+                ErrorCode::Unavailable,
+                "the request took too long; try again",
+            )
+            .with_action(ClientAction::RetryLater);
+            e.retry_after = Some(5);
+            e.into_response()
+        }
+    }
+}
+
 /// The application: every endpoint, limits, compression and logging.
 pub fn app(state: AppState) -> Router {
     let limit = state.limits.max_body_bytes;
@@ -537,6 +556,10 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
         .layer(middleware::from_fn(log_requests))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(RequestDecompressionLayer::new())

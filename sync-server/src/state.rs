@@ -27,6 +27,10 @@ pub struct Limits {
     /// Sync requests processed at once; more wait (their bodies unread),
     /// which bounds memory under a burst of tablets.
     pub sync_in_flight: usize,
+    /// Longest a request may take, from its arrival (waiting included) to
+    /// its answer; then it gets `503` with "retry later". A push cut off
+    /// this way may still commit: its retry is then a duplicate.
+    pub request_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -38,6 +42,7 @@ impl Default for Limits {
             burst: 60,
             session_ttl: chrono::Duration::hours(12),
             sync_in_flight: 32,
+            request_timeout: Duration::from_secs(60),
         }
     }
 }

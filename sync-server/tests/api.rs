@@ -1107,6 +1107,58 @@ async fn supervisors_review_and_reviews_flow_back() {
 }
 
 #[tokio::test]
+async fn a_request_whose_body_never_ends_times_out_with_retry_later() {
+    use futures_util::StreamExt;
+    let w = World::with_limits(Limits {
+        request_timeout: std::time::Duration::from_millis(300),
+        rate_per_minute: 100_000,
+        burst: 10_000,
+        ..Limits::default()
+    });
+    let d = w.worker_device("w1", "班A（見本）").await;
+    // Half a body, then nothing: a tablet on a dying connection.
+    let half: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![Ok(
+        axum::body::Bytes::from_static(b"{\"protocol\":\"1.0\","),
+    )];
+    let body = axum::body::Body::from_stream(
+        futures_util::stream::iter(half).chain(futures_util::stream::pending()),
+    );
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/sync/push")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", d.token))
+        .body(body)
+        .unwrap();
+    let resp = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        tower::ServiceExt::oneshot(w.app.clone(), req),
+    )
+    .await
+    .expect("the server answers instead of waiting for ever")
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(resp.headers().contains_key("retry-after"));
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["code"], "unavailable");
+    assert_eq!(v["action"], "retry_later");
+    // The server is still there for the next request.
+    let (s, _) = w
+        .call(
+            "POST",
+            "/api/v1/sync/pull",
+            Some(&d.token),
+            Some(json!({"protocol":"1.0","cursor":0,"limit":10})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn rate_limit_per_device() {
     let w = World::with_limits(Limits {
         rate_per_minute: 1,
