@@ -272,7 +272,6 @@ pub trait Tx {
     fn delete_pending_login(&mut self, ticket_hash: &[u8; 32]) -> StoreResult<()>;
 
     // Exactly-once.
-    fn operation(&mut self, id: OperationId) -> StoreResult<Option<OperationRow>>;
     fn insert_operation(&mut self, op: &OperationRow) -> StoreResult<()>;
     /// The stored operations among `ids` (a whole push in one statement).
     fn operations(&mut self, ids: &[OperationId]) -> StoreResult<Vec<OperationRow>>;

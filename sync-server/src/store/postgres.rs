@@ -330,14 +330,6 @@ impl PgStore {
         Ok(s)
     }
 
-    /// Closes every pooled connection (a database cannot be copied as a
-    /// template while connections to it are open).
-    pub fn close_idle(&self) {
-        if let Ok(mut pool) = self.pool.lock() {
-            pool.clear();
-        }
-    }
-
     fn connect(&self) -> StoreResult<Conn> {
         let rt = self
             .runtime
@@ -829,8 +821,37 @@ fn parse_hlc(s: &str, what: &str) -> StoreResult<Hlc> {
         .map_err(|_| StoreError::Corrupt(format!("{what} hlc")))
 }
 
-// Statements are spelled out in full (not built with format!) so that each
-// is a `&'static str`, prepared once per connection.
+// Statements are `&'static str` (shared parts joined with `concat!`, not
+// `format!`), so that each is prepared once per connection.
+
+/// `SELECT` of a user row, in [`to_user`]'s column order.
+macro_rules! select_user {
+    () => {
+        "SELECT id, username, display_name, role, team_id, agency, password_hash, active, created_at FROM users"
+    };
+}
+
+/// `SELECT` of a device row, in [`to_device`]'s column order.
+macro_rules! select_device {
+    () => {
+        "SELECT id, user_id, label, platform, token_hash, enrolled_at, revoked_at FROM devices"
+    };
+}
+
+/// `SELECT` of change rows with the current body of each record.
+macro_rules! select_changes {
+    () => {
+        "SELECT ch.seq, ch.kind, ch.entity_id, ch.person_id, ch.team_id, ch.hlc,
+            CASE ch.kind
+                WHEN 'person' THEN (SELECT body FROM persons WHERE id = ch.entity_id)
+                WHEN 'contact' THEN (SELECT body FROM contacts WHERE id = ch.entity_id)
+                WHEN 'review' THEN (SELECT body FROM reviews WHERE contact_id = ch.entity_id)
+                WHEN 'case' THEN (SELECT body FROM cases WHERE id = ch.entity_id)
+                WHEN 'conflict' THEN (SELECT body FROM conflicts WHERE id = ch.entity_id)
+            END
+         FROM changes ch"
+    };
+}
 impl Tx for PgTx<'_> {
     fn insert_team(&mut self, team: &TeamRow) -> StoreResult<()> {
         self.exec(
@@ -883,20 +904,15 @@ impl Tx for PgTx<'_> {
     }
 
     fn user(&mut self, id: UserId) -> StoreResult<Option<UserRow>> {
-        self.query_opt(
-            "SELECT id, username, display_name, role, team_id, agency, password_hash, active, created_at
-             FROM users WHERE id = $1",
-            &[&id.0],
-        )?
-        .as_ref()
-        .map(to_user)
-        .transpose()
+        self.query_opt(concat!(select_user!(), " WHERE id = $1"), &[&id.0])?
+            .as_ref()
+            .map(to_user)
+            .transpose()
     }
 
     fn user_by_name(&mut self, username: &str) -> StoreResult<Option<UserRow>> {
         self.query_opt(
-            "SELECT id, username, display_name, role, team_id, agency, password_hash, active, created_at
-             FROM users WHERE username = $1",
+            concat!(select_user!(), " WHERE username = $1"),
             &[&username],
         )?
         .as_ref()
@@ -905,14 +921,10 @@ impl Tx for PgTx<'_> {
     }
 
     fn users(&mut self) -> StoreResult<Vec<UserRow>> {
-        self.query(
-            "SELECT id, username, display_name, role, team_id, agency, password_hash, active, created_at
-             FROM users ORDER BY username",
-            &[],
-        )?
-        .iter()
-        .map(to_user)
-        .collect()
+        self.query(concat!(select_user!(), " ORDER BY username"), &[])?
+            .iter()
+            .map(to_user)
+            .collect()
     }
 
     fn set_password(&mut self, id: UserId, phc: &str) -> StoreResult<bool> {
@@ -969,8 +981,7 @@ impl Tx for PgTx<'_> {
 
     fn device_by_token(&mut self, token_hash: &[u8; 32]) -> StoreResult<Option<DeviceRow>> {
         self.query_opt(
-            "SELECT id, user_id, label, platform, token_hash, enrolled_at, revoked_at
-             FROM devices WHERE token_hash = $1",
+            concat!(select_device!(), " WHERE token_hash = $1"),
             &[&&token_hash[..]],
         )?
         .as_ref()
@@ -979,14 +990,10 @@ impl Tx for PgTx<'_> {
     }
 
     fn devices(&mut self) -> StoreResult<Vec<DeviceRow>> {
-        self.query(
-            "SELECT id, user_id, label, platform, token_hash, enrolled_at, revoked_at
-             FROM devices ORDER BY enrolled_at",
-            &[],
-        )?
-        .iter()
-        .map(to_device)
-        .collect()
+        self.query(concat!(select_device!(), " ORDER BY enrolled_at"), &[])?
+            .iter()
+            .map(to_device)
+            .collect()
     }
 
     fn revoke_device(&mut self, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool> {
@@ -1087,23 +1094,6 @@ impl Tx for PgTx<'_> {
             &[&&ticket_hash[..]],
         )?;
         Ok(())
-    }
-
-    fn operation(&mut self, id: OperationId) -> StoreResult<Option<OperationRow>> {
-        let row = self.query_opt(
-            "SELECT device_id, content_hash, seq, received_at FROM operations WHERE id = $1",
-            &[&id.0],
-        )?;
-        row.map(|r| {
-            Ok(OperationRow {
-                id,
-                device: DeviceId(get(&r, 0)?),
-                content_hash: hash32(get(&r, 1)?)?,
-                seq: seq_of(get(&r, 2)?),
-                received_at: get(&r, 3)?,
-            })
-        })
-        .transpose()
     }
 
     fn operations(&mut self, ids: &[OperationId]) -> StoreResult<Vec<OperationRow>> {
@@ -1361,27 +1351,17 @@ impl Tx for PgTx<'_> {
         let limit = i64::from(limit);
         let rows = match team {
             Some(t) => self.query(
-                "SELECT ch.seq, ch.kind, ch.entity_id, ch.person_id, ch.team_id, ch.hlc,
-                    CASE ch.kind
-                        WHEN 'person' THEN (SELECT body FROM persons WHERE id = ch.entity_id)
-                        WHEN 'contact' THEN (SELECT body FROM contacts WHERE id = ch.entity_id)
-                        WHEN 'review' THEN (SELECT body FROM reviews WHERE contact_id = ch.entity_id)
-                        WHEN 'case' THEN (SELECT body FROM cases WHERE id = ch.entity_id)
-                        WHEN 'conflict' THEN (SELECT body FROM conflicts WHERE id = ch.entity_id)
-                    END
-                 FROM changes ch WHERE ch.team_id = $3 AND ch.seq > $1 ORDER BY ch.seq LIMIT $2",
+                concat!(
+                    select_changes!(),
+                    " WHERE ch.team_id = $3 AND ch.seq > $1 ORDER BY ch.seq LIMIT $2"
+                ),
                 &[&cursor, &limit, &t.0],
             )?,
             None => self.query(
-                "SELECT ch.seq, ch.kind, ch.entity_id, ch.person_id, ch.team_id, ch.hlc,
-                    CASE ch.kind
-                        WHEN 'person' THEN (SELECT body FROM persons WHERE id = ch.entity_id)
-                        WHEN 'contact' THEN (SELECT body FROM contacts WHERE id = ch.entity_id)
-                        WHEN 'review' THEN (SELECT body FROM reviews WHERE contact_id = ch.entity_id)
-                        WHEN 'case' THEN (SELECT body FROM cases WHERE id = ch.entity_id)
-                        WHEN 'conflict' THEN (SELECT body FROM conflicts WHERE id = ch.entity_id)
-                    END
-                 FROM changes ch WHERE ch.seq > $1 ORDER BY ch.seq LIMIT $2",
+                concat!(
+                    select_changes!(),
+                    " WHERE ch.seq > $1 ORDER BY ch.seq LIMIT $2"
+                ),
                 &[&cursor, &limit],
             )?,
         };

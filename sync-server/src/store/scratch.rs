@@ -8,7 +8,7 @@
 //! a temporary folder.
 
 use super::{DatabaseUrl, Store};
-use super::{StoreError, StoreOptions, StoreResult};
+use super::{StoreOptions, StoreResult};
 use std::sync::Arc;
 
 /// Which backend the tests run against, from the environment.
@@ -111,36 +111,5 @@ impl ScratchDb {
             }
             DatabaseUrl::Postgres(u) => super::postgres::execute_admin(&u, sql),
         }
-    }
-
-    /// A new database copied from this one (PostgreSQL: `CREATE DATABASE
-    /// ... TEMPLATE`, which needs no open connection to this one; SQLite:
-    /// a file copy after a checkpoint).
-    pub fn copy(&self) -> StoreResult<Self> {
-        if self.postgres {
-            let admin = super::postgres::with_database(&self.url, "postgres");
-            let name = self
-                .url
-                .split('?')
-                .next()
-                .and_then(|u| u.rsplit('/').next())
-                .unwrap_or_default()
-                .to_owned();
-            return Self::postgres(&admin, Some(&name));
-        }
-        let from = self
-            .dir()
-            .ok_or_else(|| StoreError::Database("no folder".into()))?
-            .join("outreach.db");
-        super::sqlite::SqliteStore::open(&from, &StoreOptions::default())?
-            .execute_raw("PRAGMA wal_checkpoint(TRUNCATE)")
-            .ok();
-        let to = Self::sqlite();
-        let dest = to
-            .dir()
-            .ok_or_else(|| StoreError::Database("no folder".into()))?
-            .join("outreach.db");
-        std::fs::copy(&from, &dest).map_err(|e| StoreError::Database(format!("copy: {e}")))?;
-        Ok(to)
     }
 }

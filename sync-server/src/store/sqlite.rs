@@ -789,31 +789,6 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn operation(&mut self, id: OperationId) -> StoreResult<Option<OperationRow>> {
-        let mut st = self
-            .tx
-            .prepare_cached(
-                "SELECT device_id, content_hash, seq, received_at FROM operations WHERE id = ?1",
-            )
-            .map_err(db)?;
-        let row: Option<(String, Vec<u8>, i64, String)> = st
-            .query_row([id.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .optional()
-            .map_err(db)?;
-        row.map(|(d, h, s, at)| {
-            Ok(OperationRow {
-                id,
-                device: DeviceId(parse_uuid(&d)?),
-                content_hash: hash32(h)?,
-                seq: s as u64,
-                received_at: parse_ts(&at)?,
-            })
-        })
-        .transpose()
-    }
-
     fn operations(&mut self, ids: &[OperationId]) -> StoreResult<Vec<OperationRow>> {
         if ids.is_empty() {
             return Ok(Vec::new());
