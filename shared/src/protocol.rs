@@ -11,6 +11,13 @@
 //! Every request and response carries the protocol version. A server refuses
 //! an unknown major version with [`ErrorCode::UnsupportedProtocol`] and
 //! [`ClientAction::UpdateApp`].
+//!
+//! Protocol 2.0 (breaking): the household merges member by member
+//! ([`PersonField::HouseholdMember`]); a tablet of protocol 1, which could
+//! only replace the whole list, would undo other devices' member edits, so
+//! it is told to update the app. Also new in 2.0: the 孤独・孤立 tag, visits
+//! with a 民生委員, and the reason (and つなぎ先) of a move to 終結 or つなぎ済
+//! ([`Payload::ChangeStage`]'s `note`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,12 +27,14 @@ use uuid::Uuid;
 
 use crate::domain::*;
 use crate::hlc::Hlc;
-use crate::ids::{CaseId, ContactId, DeviceId, OperationId, PersonId, TeamId, UserId};
+use crate::ids::{
+    CaseId, ContactId, DeviceId, HouseholdMemberId, OperationId, PersonId, TeamId, UserId,
+};
 use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violation};
 
 /// The protocol major version this build speaks. A different major is
 /// incompatible.
-pub const PROTOCOL_MAJOR: u16 = 1;
+pub const PROTOCOL_MAJOR: u16 = 2;
 /// The protocol minor version (additive changes only).
 pub const PROTOCOL_MINOR: u16 = 0;
 
@@ -143,7 +152,16 @@ pub enum PersonField {
     Area(Option<AreaCode>),
     NoticedBy(Option<NoticedBy>),
     Summary(Option<String>),
+    /// The whole household list (protocol 1). No longer made: kept so that
+    /// a change written before the update still reads, and the server
+    /// merges it member by member ([`crate::merge::household`]).
     Household(Household),
+    /// One household member added or changed (`Some`) or removed (`None`),
+    /// merged per member: an edit of one member never touches another.
+    HouseholdMember {
+        id: HouseholdMemberId,
+        member: Option<HouseholdMember>,
+    },
     /// Fields of life, tags and the 制度の狭間 note change together, since
     /// the note is required exactly when the tag is set.
     Fields {
@@ -155,7 +173,16 @@ pub enum PersonField {
 }
 
 impl PersonField {
-    /// The field's name, also the key of its version.
+    /// The key of the field's version: its [`name`](Self::name), or
+    /// `household/<member id>` for one household member.
+    pub fn key(&self) -> String {
+        match self {
+            PersonField::HouseholdMember { id, .. } => crate::merge::household::member_key(*id),
+            other => other.name().to_owned(),
+        }
+    }
+
+    /// The field's name (for one household member: `household_member`).
     pub fn name(&self) -> &'static str {
         match self {
             PersonField::Alias(_) => "alias",
@@ -166,6 +193,7 @@ impl PersonField {
             PersonField::NoticedBy(_) => "noticed_by",
             PersonField::Summary(_) => "summary",
             PersonField::Household(_) => "household",
+            PersonField::HouseholdMember { .. } => "household_member",
             PersonField::Fields { .. } => "fields",
             PersonField::AssignedWorker(_) => "assigned_worker",
         }
@@ -182,6 +210,10 @@ impl PersonField {
             PersonField::NoticedBy(_) => PersonField::NoticedBy(p.noticed_by),
             PersonField::Summary(_) => PersonField::Summary(p.summary.clone()),
             PersonField::Household(_) => PersonField::Household(p.household.clone()),
+            PersonField::HouseholdMember { id, .. } => PersonField::HouseholdMember {
+                id: *id,
+                member: p.household.member(*id).cloned(),
+            },
             PersonField::Fields { .. } => PersonField::Fields {
                 fields: p.fields.clone(),
                 tags: p.tags.clone(),
@@ -202,6 +234,7 @@ impl PersonField {
             PersonField::NoticedBy(v) => p.noticed_by = v,
             PersonField::Summary(v) => p.summary = v,
             PersonField::Household(v) => p.household = v,
+            PersonField::HouseholdMember { id, member } => p.household.set_member(id, member),
             PersonField::Fields {
                 fields,
                 tags,
@@ -232,11 +265,14 @@ pub enum Payload {
     CreatePerson(Person),
     /// Some fields of a person, merged field by field by HLC.
     UpdatePerson { changes: Vec<FieldChange> },
-    /// A change of relationship stage.
+    /// A change of relationship stage; a move to 終結 or つなぎ済 says why
+    /// (and to whom) in `note`.
     ChangeStage {
         from: Stage,
         to: Stage,
         base: Option<Hlc>,
+        #[serde(default)]
+        note: Option<StageNote>,
     },
     /// Consent recorded or withdrawn.
     RecordConsent {
@@ -329,16 +365,30 @@ impl Operation {
                 if changes.is_empty() {
                     e.push("payload.changes", Violation::Required);
                 }
-                let mut names = BTreeSet::new();
+                let mut keys = BTreeSet::new();
                 for (i, c) in changes.iter().enumerate() {
-                    if !names.insert(c.set.name()) {
+                    if !keys.insert(c.set.key()) {
                         e.push(format!("payload.changes.{i}"), Violation::Duplicate);
+                    }
+                    if let PersonField::HouseholdMember {
+                        id,
+                        member: Some(m),
+                    } = &c.set
+                        && m.id != *id
+                    {
+                        e.push(
+                            format!("payload.changes.{i}.value.member.id"),
+                            Violation::Contradicts { other: "id".into() },
+                        );
                     }
                 }
             }
-            Payload::ChangeStage { from, to, .. } => {
+            Payload::ChangeStage { from, to, note, .. } => {
                 if let Err(fe) = from.check_transition(*to, "payload.to") {
                     e.0.push(fe);
+                }
+                if let Err(x) = StageNote::check(note.as_ref(), *to, "payload.note") {
+                    e.0.extend(x.0);
                 }
             }
             Payload::RecordConsent { consent, .. } => {
@@ -474,6 +524,9 @@ pub struct ConflictRecord {
 }
 
 /// What changed.
+// Most changes of a page are persons and contacts, the large variants:
+// boxing them would add an allocation each and save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum ChangeBody {
@@ -616,7 +669,7 @@ impl ErrorBody {
 
 // ---------------------------------------------------------------------------
 // The office API: supervisors, coordinators, agency members and the city's
-// own systems (LGWAN feed). Additive to protocol 1.0.
+// own systems (LGWAN feed). Part of the protocol since 1.0.
 // ---------------------------------------------------------------------------
 
 /// `POST /api/v1/login`: an office user starts an API session.
@@ -753,14 +806,20 @@ mod tests {
 
     #[test]
     fn versions() {
-        let v: ProtocolVersion = "1.7".parse().unwrap();
+        let v: ProtocolVersion = "2.7".parse().unwrap();
         assert!(v.is_supported());
-        let v2: ProtocolVersion = "2.0".parse().unwrap();
+        let v2: ProtocolVersion = "3.0".parse().unwrap();
         assert!(!v2.is_supported());
         assert!("one".parse::<ProtocolVersion>().is_err());
         assert_eq!(
             serde_json::to_string(&ProtocolVersion::CURRENT).unwrap(),
-            "\"1.0\""
+            "\"2.0\""
+        );
+        let old: ProtocolVersion = "1.0".parse().unwrap();
+        assert!(!old.is_supported(), "protocol 1 tablets must update");
+        assert_eq!(
+            ErrorBody::unsupported(old).action,
+            Some(ClientAction::UpdateApp)
         );
         let e = ErrorBody::unsupported(v2);
         assert_eq!(e.action, Some(ClientAction::UpdateApp));
@@ -791,6 +850,7 @@ mod tests {
                 from: Stage::Identified,
                 to: Stage::TryingToReach,
                 base: None,
+                note: None,
             },
         }
     }
@@ -825,6 +885,7 @@ mod tests {
             from: Stage::Identified,
             to: Stage::HandedOn,
             base: None,
+            note: None,
         };
         let e = op.validate(&ctx()).unwrap_err();
         assert!(matches!(
@@ -866,7 +927,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_in_requests_are_refused() {
-        let body = r#"{"protocol":"1.0","cursor":0,"limit":10,"extra":true}"#;
+        let body = r#"{"protocol":"2.0","cursor":0,"limit":10,"extra":true}"#;
         assert!(serde_json::from_str::<PullRequest>(body).is_err());
     }
 }

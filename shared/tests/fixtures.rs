@@ -72,6 +72,7 @@ pub fn person() -> Person {
         tags: [
             CrossTag::Hikikomori,
             CrossTag::EightyFifty,
+            CrossTag::Isolation,
             CrossTag::SchemeGap,
         ]
         .into(),
@@ -80,6 +81,7 @@ pub fn person() -> Person {
             why: "診断がなく障害福祉につながらず、母の年金があるため生活保護の対象外。".into(),
         }),
         stage: Stage::TryingToReach,
+        stage_note: None,
         consent: ConsentRecord::none(),
         team: team(),
         assigned_worker: Some(worker()),
@@ -100,7 +102,7 @@ pub fn contact() -> ContactLog {
         response: Some(PersonResponse::Brief),
         observation: "玄関越しに本人と短く話せた。声は小さいが受け答えはしっかり。".into(),
         safety: Safety {
-            accompaniment: Accompaniment::Pair,
+            accompaniment: Accompaniment::WithWelfareCommissioner,
             danger_signs: [DangerSign::LivingConditions].into(),
             life_threatening: false,
         },
@@ -166,10 +168,45 @@ pub fn push_request() -> PushRequest {
                 1_775_178_960_000,
                 p,
                 Payload::UpdatePerson {
-                    changes: vec![FieldChange {
-                        set: PersonField::Area("sakaecho-3".parse().ok()),
-                        base: Some(hlc(1_775_178_900_000, 0)),
-                    }],
+                    changes: vec![
+                        FieldChange {
+                            set: PersonField::Area("sakaecho-3".parse().ok()),
+                            base: Some(hlc(1_775_178_900_000, 0)),
+                        },
+                        FieldChange {
+                            set: PersonField::HouseholdMember {
+                                id: HouseholdMemberId::parse(
+                                    "0195f3a0-0000-7000-8000-0000000000b3",
+                                )
+                                .unwrap(),
+                                member: Some(HouseholdMember {
+                                    id: HouseholdMemberId::parse(
+                                        "0195f3a0-0000-7000-8000-0000000000b3",
+                                    )
+                                    .unwrap(),
+                                    relation: Relation::Sibling,
+                                    alias: Some("兄（架空 次郎）".into()),
+                                    birth_year: Some(BirthYear {
+                                        year: 1970,
+                                        approximate: false,
+                                    }),
+                                    lives_together: false,
+                                    note: None,
+                                }),
+                            },
+                            base: Some(hlc(1_775_178_900_000, 0)),
+                        },
+                        FieldChange {
+                            set: PersonField::HouseholdMember {
+                                id: HouseholdMemberId::parse(
+                                    "0195f3a0-0000-7000-8000-0000000000b2",
+                                )
+                                .unwrap(),
+                                member: None,
+                            },
+                            base: Some(hlc(1_775_178_900_000, 0)),
+                        },
+                    ],
                 },
             ),
             op(
@@ -186,6 +223,21 @@ pub fn push_request() -> PushRequest {
                     from: Stage::TryingToReach,
                     to: Stage::FirstContact,
                     base: Some(hlc(1_775_178_900_000, 0)),
+                    note: None,
+                },
+            ),
+            op(
+                7,
+                1_778_640_000_000,
+                p,
+                Payload::ChangeStage {
+                    from: Stage::AcceptsSupport,
+                    to: Stage::HandedOn,
+                    base: Some(hlc(1_778_563_900_000, 0)),
+                    note: Some(StageNote {
+                        reason: "介護保険の申請につながり、包括が主に関わることになった。".into(),
+                        handed_to: Some(HandedTo::Agency(AgencyId::new("houkatsu-asahi"))),
+                    }),
                 },
             ),
             op(

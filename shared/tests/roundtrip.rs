@@ -108,6 +108,23 @@ fn household() -> impl Strategy<Value = Household> {
     .prop_map(|members| Household { members })
 }
 
+fn stage_note() -> impl Strategy<Value = StageNote> {
+    (
+        text(),
+        opt(prop_oneof![
+            select(
+                AGENCIES
+                    .iter()
+                    .map(|a| AgencyId::new(a.id))
+                    .collect::<Vec<_>>()
+            )
+            .prop_map(HandedTo::Agency),
+            text().prop_map(HandedTo::Resource),
+        ]),
+    )
+        .prop_map(|(reason, handed_to)| StageNote { reason, handed_to })
+}
+
 fn scheme_gap() -> impl Strategy<Value = SchemeGap> {
     (btree_set(select(Scheme::ALL.to_vec()), 0..4), text()).prop_map(
         |(schemes_not_fitting, why)| SchemeGap {
@@ -138,17 +155,24 @@ fn person() -> impl Strategy<Value = Person> {
         ),
         (
             btree_set(select(LifeField::ALL.to_vec()), 0..4),
-            btree_set(select(CrossTag::ALL.to_vec()), 0..5),
+            btree_set(select(CrossTag::ALL.to_vec()), 0..6),
             opt(scheme_gap()),
         ),
-        (stage(), consent(), team_id(), opt(user_id()), instant()),
+        (
+            stage(),
+            opt(stage_note()),
+            consent(),
+            team_id(),
+            opt(user_id()),
+            instant(),
+        ),
     )
         .prop_map(
             |(
                 (id, alias, kana, birth_year, sex, area),
                 (noticed_by, summary, household),
                 (fields, tags, scheme_gap),
-                (stage, consent, team, assigned_worker, created_at),
+                (stage, stage_note, consent, team, assigned_worker, created_at),
             )| Person {
                 id,
                 alias,
@@ -163,6 +187,7 @@ fn person() -> impl Strategy<Value = Person> {
                 tags,
                 scheme_gap,
                 stage,
+                stage_note,
                 consent,
                 team,
                 assigned_worker,
@@ -285,8 +310,16 @@ fn person_field() -> impl Strategy<Value = PersonField> {
         opt(text()).prop_map(PersonField::Summary),
         household().prop_map(PersonField::Household),
         (
+            member_id(),
+            opt(household().prop_map(|h| h.members.into_iter().next()))
+        )
+            .prop_map(|(id, member)| PersonField::HouseholdMember {
+                id,
+                member: member.flatten(),
+            }),
+        (
             btree_set(select(LifeField::ALL.to_vec()), 0..4),
-            btree_set(select(CrossTag::ALL.to_vec()), 0..5),
+            btree_set(select(CrossTag::ALL.to_vec()), 0..6),
             opt(scheme_gap())
         )
             .prop_map(|(fields, tags, scheme_gap)| PersonField::Fields {
@@ -306,10 +339,13 @@ fn payload() -> impl Strategy<Value = Payload> {
             0..4
         )
         .prop_map(|changes| Payload::UpdatePerson { changes }),
-        (stage(), stage(), opt(hlc())).prop_map(|(from, to, base)| Payload::ChangeStage {
-            from,
-            to,
-            base
+        (stage(), stage(), opt(hlc()), opt(stage_note())).prop_map(|(from, to, base, note)| {
+            Payload::ChangeStage {
+                from,
+                to,
+                base,
+                note,
+            }
         }),
         (consent(), opt(hlc()))
             .prop_map(|(consent, base)| Payload::RecordConsent { consent, base }),

@@ -103,14 +103,22 @@ pub enum Accompaniment {
     Pair,
     /// 関係機関と同行
     WithAgency,
+    /// 民生委員と同行 (protocol 2.0)
+    WithWelfareCommissioner,
 }
 
 impl Accompaniment {
-    pub const ALL: [Accompaniment; 3] = [
+    pub const ALL: [Accompaniment; 4] = [
         Accompaniment::Alone,
         Accompaniment::Pair,
         Accompaniment::WithAgency,
+        Accompaniment::WithWelfareCommissioner,
     ];
+
+    /// Whether the worker went without anyone (lone-visit figures).
+    pub fn is_alone(&self) -> bool {
+        matches!(self, Accompaniment::Alone)
+    }
 }
 
 /// A danger sign seen during the contact (危険のサイン).

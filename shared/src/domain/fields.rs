@@ -44,14 +44,17 @@ pub enum CrossTag {
     YoungCarer,
     /// 制度の狭間 — requires a [`SchemeGap`] note.
     SchemeGap,
+    /// 孤独・孤立 (protocol 2.0)
+    Isolation,
 }
 
 impl CrossTag {
-    pub const ALL: [CrossTag; 5] = [
+    pub const ALL: [CrossTag; 6] = [
         CrossTag::Hikikomori,
         CrossTag::EightyFifty,
         CrossTag::DoubleCare,
         CrossTag::YoungCarer,
+        CrossTag::Isolation,
         CrossTag::SchemeGap,
     ];
 }

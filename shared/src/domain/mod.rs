@@ -21,4 +21,4 @@ pub use contact::{
 pub use fields::{CrossTag, LifeField, Scheme, SchemeGap};
 pub use person::{BirthYear, Household, HouseholdMember, NoticedBy, Person, Relation, Sex};
 pub use review::{Review, ReviewStatus};
-pub use stage::{PauseReason, Stage};
+pub use stage::{HandedTo, PauseReason, Stage, StageNote};

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use super::area::AreaCode;
 use super::consent::ConsentRecord;
 use super::fields::{CrossTag, LifeField, SchemeGap};
-use super::stage::Stage;
+use super::stage::{Stage, StageNote};
 use crate::ids::{HouseholdMemberId, PersonId, TeamId, UserId};
 use crate::validation::{
     Lines, ValidationContext, ValidationErrors, Violation, check_opt_text, check_text, limits,
@@ -117,6 +117,22 @@ pub struct Household {
 }
 
 impl Household {
+    /// The member with this id, if any.
+    pub fn member(&self, id: HouseholdMemberId) -> Option<&HouseholdMember> {
+        self.members.iter().find(|m| m.id == id)
+    }
+
+    /// Adds, replaces (`Some`) or removes (`None`) one member. Members are
+    /// kept in id order (UUIDv7: the order they were added), so every
+    /// device that holds the same members holds the same list.
+    pub fn set_member(&mut self, id: HouseholdMemberId, member: Option<HouseholdMember>) {
+        self.members.retain(|m| m.id != id);
+        if let Some(m) = member {
+            self.members.push(m);
+        }
+        self.members.sort_by_key(|m| m.id);
+    }
+
     pub fn validate(&self, ctx: &ValidationContext) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::default();
         if self.members.len() > limits::HOUSEHOLD_MEMBERS {
@@ -209,6 +225,10 @@ pub struct Person {
     /// Required when `tags` has 制度の狭間.
     pub scheme_gap: Option<SchemeGap>,
     pub stage: Stage,
+    /// Why the person was closed or handed on, and to whom (set with the
+    /// stage; absent on records made before protocol 2.0).
+    #[serde(default)]
+    pub stage_note: Option<StageNote>,
     #[serde(default)]
     pub consent: ConsentRecord,
     /// The team whose caseload this is.
@@ -265,6 +285,11 @@ impl Person {
             (true, Some(g)) => e.nest("scheme_gap", g.validate()),
             (false, None) => {}
         }
+        if let Some(note) = &self.stage_note
+            && let Err(x) = StageNote::check(Some(note), self.stage, "stage_note")
+        {
+            e.0.extend(x.0);
+        }
         e.nest("consent", self.consent.validate(ctx));
         if self.created_at > ctx.latest_allowed() {
             e.push("created_at", Violation::InFuture);
@@ -272,8 +297,8 @@ impl Person {
         e.finish()
     }
 
-    /// Whether the alias or kana matches a search text (case- and
-    /// kana-insensitive: ひらがな matches カタカナ).
+    /// Whether the alias or kana matches a search text (case-, width- and
+    /// kana-insensitive: ひらがな matches カタカナ and half-width ｶﾀｶﾅ).
     pub fn matches_search(&self, query: &str) -> bool {
         let q = fold_kana(query.trim());
         if q.is_empty() {
@@ -294,14 +319,15 @@ pub fn is_kana(text: &str) -> bool {
     })
 }
 
-/// Folds text for search: katakana to hiragana, full-width ASCII to
-/// half-width, lower case, no spaces.
+/// Folds text for search: every width variant to its usual form (NFKC:
+/// half-width katakana to full-width, full-width ASCII to ASCII), katakana
+/// to hiragana, lower case, no spaces.
 pub fn fold_kana(text: &str) -> String {
-    text.chars()
+    crate::ja::nfkc(text)
+        .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
             '\u{30A1}'..='\u{30F6}' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             _ => c,
         })
         .flat_map(char::to_lowercase)
@@ -331,6 +357,7 @@ mod tests {
             tags: [CrossTag::EightyFifty, CrossTag::Hikikomori].into(),
             scheme_gap: None,
             stage: Stage::Identified,
+            stage_note: None,
             consent: ConsentRecord::none(),
             team: TeamId::new_v7(1, [2; 10]),
             assigned_worker: None,
@@ -414,5 +441,11 @@ mod tests {
         assert!(p.matches_search("イチロウ"));
         assert!(p.matches_search("架空"));
         assert!(!p.matches_search("やまだ"));
+        // Half-width katakana and full-width letters, as some keyboards type them.
+        assert!(p.matches_search("ｶｸｳ"));
+        assert!(p.matches_search("ｲﾁﾛｳ"));
+        let mut q = sample();
+        q.alias = "Ａさん".into();
+        assert!(q.matches_search("aさん"));
     }
 }

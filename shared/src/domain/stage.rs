@@ -5,10 +5,15 @@
 //! relationship forming → accepts support → handed on → closed. A
 //! relationship can cool (one step back), be paused with a reason, and be
 //! taken up again. A closed case can be reopened as newly identified.
+//!
+//! Closing (終結) and handing on (つなぎ済) say why, and handing on says to
+//! whom: a [`StageNote`] travels with those stage changes and is kept on the
+//! person until the stage moves on.
 
 use serde::{Deserialize, Serialize};
 
-use crate::validation::{FieldError, Violation};
+use super::agency::AgencyId;
+use crate::validation::{FieldError, Lines, ValidationErrors, Violation, check_text, limits};
 
 /// Why a relationship is paused (休止).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -150,10 +155,134 @@ impl Stage {
     }
 }
 
+/// To whom a person was handed on (つなぎ先).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum HandedTo {
+    /// One of the plan's agencies ([`crate::AGENCIES`]).
+    Agency(AgencyId),
+    /// A local resource named in words (a サロン, a 居場所...), until the
+    /// resource catalogue exists.
+    Resource(String),
+}
+
+/// Why a person was closed or handed on, and to whom (protocol 2.0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageNote {
+    /// 理由 — in a few words.
+    pub reason: String,
+    /// つなぎ先 — required when handed on, absent otherwise.
+    pub handed_to: Option<HandedTo>,
+}
+
+impl Stage {
+    /// Whether moving to this stage needs a [`StageNote`] (終結, つなぎ済).
+    pub fn needs_note(&self) -> bool {
+        matches!(self, Stage::Closed | Stage::HandedOn)
+    }
+}
+
+impl StageNote {
+    /// Checks a note given with a move to `to`: required (with a reason)
+    /// for 終結 and つなぎ済, with a known agency or a named resource for
+    /// つなぎ済; absent for every other stage. Paths are under `field`.
+    pub fn check(note: Option<&StageNote>, to: Stage, field: &str) -> Result<(), ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        match note {
+            None if to.needs_note() => e.push(format!("{field}.reason"), Violation::Required),
+            None => {}
+            Some(_) if !to.needs_note() => e.push(
+                field,
+                Violation::Contradicts {
+                    other: "stage".into(),
+                },
+            ),
+            Some(n) => {
+                check_text(
+                    &mut e,
+                    &format!("{field}.reason"),
+                    &n.reason,
+                    limits::SHORT_TEXT,
+                    true,
+                    Lines::Multi,
+                );
+                let to_path = format!("{field}.handed_to");
+                match (&n.handed_to, to) {
+                    (None, Stage::HandedOn) => e.push(to_path, Violation::Required),
+                    (Some(_), Stage::Closed) => e.push(
+                        to_path,
+                        Violation::Contradicts {
+                            other: "stage".into(),
+                        },
+                    ),
+                    (Some(HandedTo::Agency(a)), _) if a.agency().is_none() => {
+                        e.push(to_path, Violation::Unknown)
+                    }
+                    (Some(HandedTo::Resource(r)), _) => {
+                        check_text(&mut e, &to_path, r, limits::ALIAS, true, Lines::Single)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        e.finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use Stage::*;
+
+    #[test]
+    fn closing_and_handing_on_say_why_and_to_whom() {
+        assert!(StageNote::check(None, TryingToReach, "note").is_ok());
+        let e = StageNote::check(None, Closed, "note").unwrap_err();
+        assert_eq!(e.get("note.reason").unwrap().violation, Violation::Required);
+        let why = |handed_to| StageNote {
+            reason: "本人の希望で支援を終える".into(),
+            handed_to,
+        };
+        assert!(StageNote::check(Some(&why(None)), Closed, "note").is_ok());
+        let e = StageNote::check(Some(&why(None)), HandedOn, "note").unwrap_err();
+        assert!(e.has("note.handed_to"));
+        let agency = Some(HandedTo::Agency(AgencyId::new("houkatsu-asahi")));
+        assert!(StageNote::check(Some(&why(agency.clone())), HandedOn, "note").is_ok());
+        assert!(
+            StageNote::check(Some(&why(agency)), Closed, "note")
+                .unwrap_err()
+                .has("note.handed_to")
+        );
+        let unknown = Some(HandedTo::Agency(AgencyId::new("nowhere")));
+        assert_eq!(
+            StageNote::check(Some(&why(unknown)), HandedOn, "note")
+                .unwrap_err()
+                .get("note.handed_to")
+                .unwrap()
+                .violation,
+            Violation::Unknown
+        );
+        let blank = Some(HandedTo::Resource("  ".into()));
+        assert!(
+            StageNote::check(Some(&why(blank)), HandedOn, "note")
+                .unwrap_err()
+                .has("note.handed_to")
+        );
+        let salon = Some(HandedTo::Resource("架空の地域サロン".into()));
+        assert!(StageNote::check(Some(&why(salon)), HandedOn, "note").is_ok());
+        assert!(
+            StageNote::check(Some(&why(None)), FirstContact, "note")
+                .unwrap_err()
+                .has("note")
+        );
+        let mut blank_reason = why(None);
+        blank_reason.reason = " ".into();
+        assert!(
+            StageNote::check(Some(&blank_reason), Closed, "note")
+                .unwrap_err()
+                .has("note.reason")
+        );
+    }
 
     #[test]
     fn main_path_moves_forward_one_step() {

@@ -5,6 +5,12 @@
 //!
 //! The rule is order-independent: applying the same set of changes in any
 //! order gives the same value and the same conflicts.
+//!
+//! The household is not one field but one field per member
+//! ([`household`]): an edit of one member never overwrites another device's
+//! edit of a different member.
+
+pub mod household;
 
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,8 @@
 //! fields in error messages, 令和 dates and local time in Asia/Tokyo.
 //!
 //! The era comes from ICU4X's Japanese calendar (not a hand-written table),
-//! local time from the tz database (chrono-tz).
+//! local time from the tz database (chrono-tz). Reading what people type
+//! (dates in 令和 or 西暦, birth years, text in any width) is in [`input`].
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Asia::Tokyo;
@@ -11,6 +12,11 @@ use icu_calendar::cal::Japanese;
 
 use crate::access::Role;
 use crate::domain::*;
+
+mod input;
+pub use input::{
+    DateInputError, date_input_text, nfkc, normalize_kana, parse_birth_year, parse_date,
+};
 
 /// A Japanese label for a value shown to people.
 pub trait Label {
@@ -63,6 +69,7 @@ labels!(CrossTag {
     T::DoubleCare => "ダブルケア",
     T::YoungCarer => "ヤングケアラー",
     T::SchemeGap => "制度の狭間",
+    T::Isolation => "孤独・孤立",
 });
 
 labels!(Scheme {
@@ -115,6 +122,7 @@ labels!(Accompaniment {
     T::Alone => "単独",
     T::Pair => "職員2名",
     T::WithAgency => "関係機関と同行",
+    T::WithWelfareCommissioner => "民生委員と同行",
 });
 
 labels!(DangerSign {
@@ -194,13 +202,19 @@ labels!(AgencyKind {
 });
 
 /// The Japanese name of a field path used in validation errors. Indices in
-/// the path (`members.0.note`) are ignored; unknown paths are shown as is.
+/// the path (`members.0.note`) are ignored, and so are the envelopes of an
+/// operation (`payload.`, `merged.`, `changes.N.value.`); unknown paths are
+/// shown as is.
 pub fn field_label(path: &str) -> String {
-    let key: Vec<&str> = path
+    if path.starts_with(crate::merge::household::MEMBER_PREFIX) {
+        return "世帯員".into();
+    }
+    let parts: Vec<&str> = path
         .split('.')
         .filter(|p| p.parse::<usize>().is_err())
+        .skip_while(|p| matches!(*p, "payload" | "merged" | "changes" | "value"))
         .collect();
-    let key = key.join(".");
+    let key = parts.join(".");
     let name = match key.as_str() {
         "alias" => "呼び名",
         "kana" => "ふりがな",
@@ -214,6 +228,14 @@ pub fn field_label(path: &str) -> String {
         "household.members.alias" => "世帯員の呼び名",
         "household.members.birth_year" => "世帯員の生まれ年",
         "household.members.note" => "世帯員のメモ",
+        "member" | "member.id" => "世帯員",
+        "member.alias" => "世帯員の呼び名",
+        "member.birth_year" => "世帯員の生まれ年",
+        "member.note" => "世帯員のメモ",
+        "note" | "stage_note" => "段階の理由",
+        "note.reason" | "stage_note.reason" => "理由",
+        "note.handed_to" | "stage_note.handed_to" => "つなぎ先",
+        "from" | "to" => "関係の段階",
         "scheme_gap" => "制度の狭間",
         "scheme_gap.schemes_not_fitting" => "合わなかった制度",
         "scheme_gap.why" => "制度が合わなかった理由",
@@ -246,6 +268,26 @@ pub fn field_label(path: &str) -> String {
         _ => return path.to_owned(),
     };
     name.to_owned()
+}
+
+/// To whom a person was handed on, in words: the agency's name, or the
+/// resource as written.
+pub fn handed_to(h: &HandedTo) -> String {
+    match h {
+        HandedTo::Agency(id) => id
+            .agency()
+            .map(|a| a.name.to_owned())
+            .unwrap_or_else(|| id.0.clone()),
+        HandedTo::Resource(r) => r.clone(),
+    }
+}
+
+/// A stage with its reason, e.g. `つなぎ済（地域包括支援センターあさひ）`.
+pub fn stage_with_note(stage: Stage, note: Option<&StageNote>) -> String {
+    match note.and_then(|n| n.handed_to.as_ref()) {
+        Some(to) => format!("{}（{}）", stage.ja(), handed_to(to)),
+        None => stage.ja().to_owned(),
+    }
 }
 
 /// The label of a stage code (`first_contact`, `paused:refused`).
@@ -415,6 +457,20 @@ mod tests {
         assert_eq!(field_label("household.members.3.note"), "世帯員のメモ");
         assert_eq!(field_label("next_action.due"), "次回の期日");
         assert_eq!(field_label("something_new"), "something_new");
+        assert_eq!(field_label("payload.observation"), "様子・観察");
+        assert_eq!(
+            field_label("merged.household.members.2.note"),
+            "世帯員のメモ"
+        );
+        assert_eq!(
+            field_label("payload.changes.0.value.member.alias"),
+            "世帯員の呼び名"
+        );
+        assert_eq!(field_label("payload.note.handed_to"), "つなぎ先");
+        assert_eq!(
+            field_label("household/01a21b7c-51c4-7aa0-9471-bc1b4f497eb2"),
+            "世帯員"
+        );
         assert_eq!(stage_code_label("paused:moved"), "休止（転居）");
         assert_eq!(case_status_code_label("triage"), "振り分け中");
     }
