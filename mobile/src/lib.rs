@@ -49,6 +49,7 @@
 pub mod app;
 pub(crate) mod crypto;
 pub mod error;
+pub mod forms;
 pub mod keys;
 pub mod model;
 pub mod secret;

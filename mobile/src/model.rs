@@ -2,7 +2,9 @@
 //! views (caseload, timeline, listings) for the front ends.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use outreach_shared::protocol::{CaseStatusView, ConflictRecord, Operation, Rejection};
+use outreach_shared::protocol::{
+    CaseStatusView, ConflictRecord, Operation, Payload, PersonField, PersonSnapshot, Rejection,
+};
 use outreach_shared::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -77,6 +79,36 @@ pub struct NewEscalation {
 pub struct PersonRecord {
     pub person: Person,
     pub versions: BTreeMap<String, Hlc>,
+    /// The person as the server last sent it: what a discarded change
+    /// falls back to. Absent until the first pull of this person.
+    #[serde(default)]
+    pub server: Option<PersonSnapshot>,
+}
+
+/// A change the server refused, as the 要修正 screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedChange {
+    pub op_id: OperationId,
+    /// When the change was made on this device.
+    pub created_at: DateTime<Utc>,
+    pub payload: Payload,
+    pub rejection: Rejection,
+    /// The person it is about, as on this device now.
+    pub person: Option<Person>,
+}
+
+/// The corrected version of a refused change, made with the same form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Correction {
+    /// Profile fields or household members (for a registration: its
+    /// profile). Fields of the refused change that the correction does not
+    /// name are sent again as they were.
+    Person(Vec<PersonField>),
+    Stage(Stage, Option<StageNote>),
+    /// `recorded_by` is filled in by the store.
+    Consent(ConsentRecord),
+    Contact(NewContact),
+    Escalation(NewEscalation),
 }
 
 /// A case raised from this device or reported by the server.

@@ -18,6 +18,9 @@ const SUMMARY2: &str = "架空の概要その二：兄が時々様子を見に�
 const MEMBER: &str = "架空 母";
 const MEMBER_NOTE: &str = "架空の世帯員メモ：膝が悪く買い物がつらい";
 const NEXT: &str = "架空の次回予定：置き手紙を持って再訪";
+const MEMBER_NOTE2: &str = "架空の世帯員メモ二：デイサービスに通い始めた";
+const STAGE_REASON: &str = "架空のつなぎ理由：週一回の居場所に通えている";
+const RESOURCE: &str = "架空の居場所ひだまり";
 
 fn outreach(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_outreach"))
@@ -113,6 +116,8 @@ fn a_fictitious_name_and_notes_appear_in_no_file_in_any_encoding() {
             "3",
             "--reflection",
             NOTE,
+            "--accompaniment",
+            "with_welfare_commissioner",
         ],
     );
     ok(
@@ -132,6 +137,35 @@ fn a_fictitious_name_and_notes_appear_in_no_file_in_any_encoding() {
             MEMBER_NOTE,
         ],
     );
+    let shown = json(dir, &["person", "show", &id]);
+    let member_id = shown["person"]["household"]["members"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(
+        dir,
+        &[
+            "person",
+            "member-edit",
+            &id,
+            &member_id,
+            "--note",
+            MEMBER_NOTE2,
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "person",
+            "member-add",
+            &id,
+            "--relation",
+            "sibling",
+            "--alias",
+            MEMBER,
+            "--lives-apart",
+        ],
+    );
     ok(dir, &["stage", &id, "trying_to_reach"]);
     ok(
         dir,
@@ -148,19 +182,35 @@ fn a_fictitious_name_and_notes_appear_in_no_file_in_any_encoding() {
         dir,
         &["escalate", &id, "--reason", REASON, "--field", "elderly"],
     );
+    for to in ["first_contact", "relationship_forming", "accepts_support"] {
+        ok(dir, &["stage", &id, to]);
+    }
+    ok(
+        dir,
+        &[
+            "stage",
+            &id,
+            "handed_on",
+            "--reason",
+            STAGE_REASON,
+            "--to-resource",
+            RESOURCE,
+        ],
+    );
     ok(dir, &["person", "update", &id, "--summary", SUMMARY2]);
     // The same value again changes nothing and writes no operation.
     ok(dir, &["person", "update", &id, "--summary", SUMMARY2]);
     // The data is really there and readable with the PIN.
     let shown = ok(dir, &["person", "show", &id]);
     assert!(shown.contains(ALIAS) && shown.contains(KANA) && shown.contains(SUMMARY2));
-    assert!(shown.contains(MEMBER) && shown.contains(MEMBER_NOTE));
+    assert!(shown.contains(MEMBER) && shown.contains(MEMBER_NOTE2));
+    assert!(shown.contains(RESOURCE) && shown.contains(STAGE_REASON));
     let tl = ok(dir, &["timeline", &id]);
     assert!(tl.contains(NOTE) && tl.contains(NEXT));
     let found = json(dir, &["search", "かくう"]);
     assert_eq!(found["persons"][0]["id"], id.as_str());
     let status = json(dir, &["outbox", "status"]);
-    assert_eq!(status["pending"], 7);
+    assert_eq!(status["pending"], 13);
 
     let files = all_files(dir);
     let names: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
@@ -182,6 +232,10 @@ fn a_fictitious_name_and_notes_appear_in_no_file_in_any_encoding() {
         SUMMARY2,
         REASON,
         NEXT,
+        MEMBER_NOTE,
+        MEMBER_NOTE2,
+        STAGE_REASON,
+        RESOURCE,
         "架空",
         "カクウ",
         "鉢植え",
@@ -195,6 +249,9 @@ fn a_fictitious_name_and_notes_appear_in_no_file_in_any_encoding() {
         "verbal",
         "family_only",
         "elderly",
+        "with_welfare_commissioner",
+        "handed_on",
+        "ひだまり",
     ]);
     for needle in needles {
         for (enc, bytes) in encodings(needle) {
@@ -276,15 +333,28 @@ fn bad_input_gives_a_clear_message_and_a_non_zero_exit() {
         2,
     );
     assert!(e.contains("日時"), "{e}");
+    // The contact form's own parser: a due date that does not read, and who
+    // went, which must be given (as on the tablet).
     let e = fails(
         dir,
         &[
-            "contact", "add", "--person", &id, "--method", "phone", "--met", "nobody", "--next",
-            "x",
+            "contact",
+            "add",
+            "--person",
+            &id,
+            "--method",
+            "phone",
+            "--met",
+            "nobody",
+            "--due",
+            "あした",
         ],
-        2,
+        5,
     );
-    assert!(e.contains("--due"), "{e}");
+    assert!(
+        e.contains("日付として読めません") && e.contains("訪問体制"),
+        "{e}"
+    );
     let e = fails(
         dir,
         &[
@@ -298,10 +368,32 @@ fn bad_input_gives_a_clear_message_and_a_non_zero_exit() {
             "nobody",
             "--difficulty",
             "9",
+            "--accompaniment",
+            "alone",
+        ],
+        5,
+    );
+    assert!(e.contains("1から5"), "{e}");
+    // Closing says why; dates are read in 令和 too.
+    ok(dir, &["stage", &id, "paused:refused"]);
+    let e = fails(dir, &["stage", &id, "closed"], 5);
+    assert!(e.contains("理由を入力してください"), "{e}");
+    ok(dir, &["stage", &id, "closed", "--reason", "架空の終結理由"]);
+    let e = fails(
+        dir,
+        &[
+            "consent",
+            &id,
+            "--status",
+            "verbal",
+            "--scope",
+            "contact_family",
+            "--date",
+            "R8.2.30",
         ],
         2,
     );
-    assert!(e.contains("1から5"), "{e}");
+    assert!(e.contains("その日付はありません"), "{e}");
     let e = fails(dir, &["escalate", &id, "--reason", ""], 5);
     assert!(e.contains("入力してください"), "{e}");
     fails(dir, &["no-such-command"], 2);

@@ -84,17 +84,28 @@ pub async fn run(
             let r = core
                 .with_store(move |s| {
                     s.unlock(&Pin::for_unlock(pin.to_string()))?;
-                    if let Some(idle) = s.idle_timeout_setting() {
+                    let idle = s.idle_timeout_setting();
+                    if let Some(idle) = idle {
                         s.set_idle_timeout(idle)?;
                     }
-                    Ok(())
+                    Ok(idle)
                 })
                 .await;
-            vec![Msg::Unlocked(r.map_err(|e| match e {
-                StoreError::WrongPin { remaining } => UnlockFailure::WrongPin { remaining },
-                StoreError::KeyDestroyed => UnlockFailure::KeyDestroyed,
-                other => UnlockFailure::Other(SaveFailure::from_store(&other).message()),
-            }))]
+            match r {
+                Ok(idle) => {
+                    let mut out = vec![Msg::Unlocked(Ok(()))];
+                    if let Some(idle) = idle {
+                        let minutes = u32::try_from(idle.as_secs() / 60).unwrap_or(u32::MAX);
+                        out.push(Msg::IdleSettingLoaded(minutes));
+                    }
+                    out
+                }
+                Err(e) => vec![Msg::Unlocked(Err(match e {
+                    StoreError::WrongPin { remaining } => UnlockFailure::WrongPin { remaining },
+                    StoreError::KeyDestroyed => UnlockFailure::KeyDestroyed,
+                    other => UnlockFailure::Other(SaveFailure::from_store(&other).message()),
+                }))],
+            }
         }
         Effect::LoadCaseload => match core.with_store(|s| s.caseload()).await {
             Ok(c) => vec![Msg::CaseloadLoaded(Ok(Box::new(c)))],
@@ -114,6 +125,59 @@ pub async fn run(
             Ok(v) => vec![Msg::ReturnedLoaded(Ok(v))],
             Err(e) => vec![load_error(&e)],
         },
+        Effect::LoadFixes => match core.with_store(|s| s.rejected_changes()).await {
+            Ok(l) => vec![Msg::FixesLoaded(Ok(l.items))],
+            Err(StoreError::Locked) => vec![Msg::Locked],
+            Err(e) => vec![Msg::FixesLoaded(Err(SaveFailure::from_store(&e).message()))],
+        },
+        Effect::CreatePerson(new) => {
+            let r = core.with_store(move |s| s.create_person(new)).await;
+            vec![Msg::PersonSaved(
+                r.map(|p| p.id).map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
+        Effect::UpdatePerson(id, changes) => {
+            let r = core.with_store(move |s| s.update_person(id, changes)).await;
+            vec![Msg::PersonSaved(
+                r.map(|p| p.id).map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
+        Effect::SaveMember(person, id, member) => {
+            let r = core
+                .with_store(move |s| match id {
+                    Some(_) => s.edit_household_member(person, member),
+                    None => s.add_household_member(person, member),
+                })
+                .await;
+            vec![Msg::MemberSaved(
+                r.map(|_| t::MEMBER_SAVED)
+                    .map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
+        Effect::RemoveMember(person, id) => {
+            let r = core
+                .with_store(move |s| s.remove_household_member(person, id))
+                .await;
+            vec![Msg::MemberSaved(
+                r.map(|_| t::MEMBER_REMOVED)
+                    .map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
+        Effect::Correct(op, correction) => {
+            let r = core
+                .with_store(move |s| s.correct_rejected(op, correction))
+                .await;
+            vec![Msg::Corrected(r.map_err(|e| SaveFailure::from_store(&e)))]
+        }
+        Effect::Discard(op) => {
+            let r = core.with_store(move |s| s.discard_rejected(op)).await;
+            match r {
+                Err(StoreError::Locked) => vec![Msg::Locked],
+                r => vec![Msg::Discarded(
+                    r.map_err(|e| SaveFailure::from_store(&e).message()),
+                )],
+            }
+        }
         Effect::LoadStatus => match core
             .with_store(|s| Ok((s.outbox_status()?, s.sync_state()?)))
             .await
@@ -138,9 +202,9 @@ pub async fn run(
                 .await;
             vec![Msg::Escalated(r.map_err(|e| SaveFailure::from_store(&e)))]
         }
-        Effect::ChangeStage(id, to) => {
+        Effect::ChangeStage(id, to, note) => {
             let r = core
-                .with_store(move |s| s.change_stage(id, to).map(|_| t::STAGE_SAVED))
+                .with_store(move |s| s.change_stage_with(id, to, note).map(|_| t::STAGE_SAVED))
                 .await;
             vec![Msg::StageConsentSaved(
                 r.map_err(|e| SaveFailure::from_store(&e)),
@@ -157,9 +221,9 @@ pub async fn run(
                 r.map_err(|e| SaveFailure::from_store(&e)),
             )]
         }
-        Effect::WithdrawConsent(id) => {
+        Effect::WithdrawConsent(id, day) => {
             let r = core
-                .with_store(move |s| s.withdraw_consent(id, None).map(|_| t::CONSENT_SAVED))
+                .with_store(move |s| s.withdraw_consent(id, Some(day)).map(|_| t::CONSENT_SAVED))
                 .await;
             vec![Msg::StageConsentSaved(
                 r.map_err(|e| SaveFailure::from_store(&e)),
@@ -232,6 +296,17 @@ pub async fn idle_locked(core: &CoreHandle) -> bool {
         .await
 }
 
+/// Tells the core that a person tapped (see [`Msg::is_input`]): the store's
+/// own idle time starts again. Background work never calls this.
+pub async fn note_input(core: &CoreHandle) {
+    core.call(|c| {
+        if let Some(s) = c.store.as_mut() {
+            s.touch();
+        }
+    })
+    .await
+}
+
 /// Every current contact log a supervisor returned, newest first.
 fn returned_logs(s: &mut Store) -> Result<Vec<ReturnedLog>, StoreError> {
     let mut out = Vec::new();
@@ -260,8 +335,12 @@ mod tests {
     use crate::store::StoreConfig;
     use crate::{NewPerson, Pin};
 
-    /// Drives the state machine with the real runner and a real store.
+    /// Drives the state machine with the real runner and a real store, as
+    /// the UI does (a tap also tells the store a person is there).
     async fn drive(core: &CoreHandle, s: &mut AppState, msg: Msg) {
+        if msg.is_input() {
+            note_input(core).await;
+        }
         let mut queue = vec![msg];
         while let Some(m) = queue.pop() {
             for fx in update(s, m, chrono::Utc::now()) {

@@ -1,5 +1,7 @@
 //! Every text the tablet app shows, in Japanese, in one place for review and
 //! translation. Labels of domain values come from `outreach_shared::ja`.
+//! The messages of the form parsers (`crate::forms`) are here too: the CLI
+//! shows the same ones.
 
 pub const APP_TITLE: &str = "羽村市 アウトリーチ記録";
 
@@ -49,6 +51,10 @@ pub const FILTER_ALL_FIELDS: &str = "すべての分野";
 pub const FILTER_ALL_AREAS: &str = "すべての地区";
 pub const FILTER_OVERDUE: &str = "期限切れのみ";
 pub const CASELOAD_EMPTY: &str = "条件に合う担当ケースはありません。";
+pub const REGISTER: &str = "＋ 新しい人を登録（気づき）";
+pub const CLOSED_HINT: &str =
+    "終結した人は、段階を「終結」で絞り込むか、呼び名・ふりがなで検索すると表示されます。";
+pub const FILTER_PAUSED: &str = "休止中";
 pub const LAST_CONTACT: &str = "最終接触";
 pub const NEXT_DUE: &str = "次回";
 pub const NO_CONTACT_YET: &str = "接触なし";
@@ -85,14 +91,68 @@ pub const REVISE: &str = "この記録を修正";
 pub const NOT_SET: &str = "未記入";
 pub const NOBODY_IN_HOUSEHOLD: &str = "世帯員の記録はありません";
 pub const CASE_STATUS_UNKNOWN: &str = "送信待ち（まだ市に届いていません）";
+pub const EDIT_PROFILE: &str = "基本情報を編集";
+pub const STAGE_REASON_SHOWN: &str = "理由";
+pub const HANDED_TO_SHOWN: &str = "つなぎ先";
+pub const ADD_MEMBER: &str = "＋ 世帯員を追加";
+pub const EDIT: &str = "編集";
+pub const LIVES_TOGETHER: &str = "同居";
+pub const LIVES_APART: &str = "別居";
 
 pub fn conflict_line(field: &str, kept: &str, other: &str) -> String {
     format!("{field}：いまの値「{kept}」／別の端末の値「{other}」")
 }
 
+// Registering and editing a person
+pub const REGISTER_TITLE: &str = "新しい人の登録（気づき）";
+pub const REGISTER_LEAD: &str =
+    "呼び名だけで登録できます。分かっていることだけ入力し、あとから書き足してください。";
+pub const EDIT_PROFILE_TITLE: &str = "基本情報の編集";
+pub const CORRECT_TITLE: &str = "直して送り直す";
+pub const PF_ALIAS: &str = "呼び名（必須）";
+pub const PF_ALIAS_HINT: &str = "例：栄町の青い屋根のお宅の息子さん";
+pub const PF_KANA: &str = "ふりがな";
+pub const PF_KANA_HINT: &str = "ひらがな・カタカナ（半角カナも可）";
+pub const PF_NOTICED_BY: &str = "気づきの経路（誰からの情報か）";
+pub const PF_AREA: &str = "地区（町丁）";
+pub const PF_AREA_NONE: &str = "選んでいません";
+pub const PF_BIRTH_YEAR: &str = "生まれ年（西暦・和暦）";
+pub const PF_BIRTH_YEAR_HINT: &str = "例：1975 / 昭和50 / S50";
+pub const PF_APPROXIMATE: &str = "ごろ（推定）";
+pub const PF_SEX: &str = "性別";
+pub const PF_FIELDS: &str = "分野";
+pub const PF_TAGS: &str = "横断的な課題";
+pub const PF_GAP_SCHEMES: &str = "合わなかった制度（制度の狭間）";
+pub const PF_GAP_WHY: &str = "制度が合わなかった理由";
+pub const PF_SUMMARY: &str = "概要（状況を短く）";
+pub const REGISTER_SAVE: &str = "登録する";
+pub const PERSON_SAVED: &str =
+    "登録しました。段階は「把握」です。電波がなくても端末に安全に保存されています。";
+pub const PROFILE_SAVED: &str = "基本情報を保存しました。";
+pub const UNSET: &str = "未選択";
+
+// Household members
+pub const MEMBER_TITLE_NEW: &str = "世帯員の追加";
+pub const MEMBER_TITLE_EDIT: &str = "世帯員の編集";
+pub const MF_RELATION: &str = "続柄";
+pub const MF_ALIAS: &str = "呼び方（例：母、長男）";
+pub const MF_BIRTH_YEAR: &str = "生まれ年（西暦・和暦）";
+pub const MF_LIVES_TOGETHER: &str = "同居している";
+pub const MF_NOTE: &str = "メモ（介護の必要、関わっている機関など）";
+pub const REMOVE_MEMBER: &str = "この世帯員を削除";
+pub const REMOVE_MEMBER_CONFIRM: &str = "この世帯員を世帯から削除しますか。";
+pub const REMOVE_YES: &str = "削除する";
+pub const MEMBER_SAVED: &str = "世帯員を保存しました。";
+pub const MEMBER_REMOVED: &str = "世帯員を削除しました。";
+
+// Date fields
+pub const DATE_PLACEHOLDER: &str = "例：R8.6.1";
+pub const DATE_PICKER: &str = "カレンダーで選ぶ";
+pub const TIME: &str = "時刻";
+
 // Contact form
 pub const CONTACT_TITLE: &str = "接触の記録";
-pub const WHEN: &str = "日時";
+pub const WHEN: &str = "日付";
 pub const HOW: &str = "方法";
 pub const MET: &str = "会えた相手";
 pub const RESPONSE: &str = "本人の反応";
@@ -117,6 +177,18 @@ pub const ERR_CHOOSE_RESPONSE: &str = "本人の反応を選んでください�
 pub const ERR_CHOOSE_ACCOMPANIMENT: &str = "訪問体制（単独・2名など）を選んでください。";
 pub const ERR_BAD_DATE: &str = "日付の形が正しくありません。";
 pub const ERR_BAD_NUMBER: &str = "数字で入力してください。";
+
+// Form parsing (shared with the CLI)
+pub const ERR_BAD_WHEN: &str =
+    "日時は「2026-06-01 14:30」「R8.6.1 14:30」のように、日付と時刻を続けて入力してください。";
+pub const ERR_BAD_TIME: &str = "時刻は「14:30」のように入力してください。";
+pub const ERR_RESPONSE_NOT_MET: &str = "本人の反応は、本人に会えたときだけ記録できます。";
+pub const ERR_NEXT_DUE_MISSING: &str = "次回の期日を入力してください。";
+pub const ERR_DIFFICULTY: &str = "負担感は1から5で選んでください。";
+pub const ERR_AREA: &str = "地区は一覧の町丁から選んでください。";
+pub const ERR_CHOOSE_RELATION: &str = "続柄を選んでください。";
+pub const ERR_DATE_FUTURE: &str = "未来の日付は記録できません。今日までの日付を入力してください。";
+pub const ERR_NOT_FOUND: &str = "この端末に記録が見つかりませんでした。一覧を開き直してください。";
 
 // Escalation
 pub const ESCALATE_TITLE: &str = "多機関協働へつなぐ";
@@ -149,6 +221,66 @@ pub const CONSENT_WITHDRAW: &str = "同意の撤回を記録";
 pub const STAGE_SAVED: &str = "段階を変更しました。";
 pub const CONSENT_SAVED: &str = "本人同意を記録しました。";
 pub const ERR_SCOPE: &str = "同意の範囲を1つ以上選んでください。";
+pub const CONSENT_DATE: &str = "同意・撤回の日（今日まで）";
+pub const STAGE_REASON: &str = "理由";
+pub const STAGE_REASON_CLOSED_HINT: &str = "例：本人の希望で支援を終える／転居先の機関に引き継いだ";
+pub const STAGE_REASON_HANDED_HINT: &str = "例：介護保険の申請につながり、包括が主に関わる";
+pub const HANDED_TO: &str = "つなぎ先";
+pub const HANDED_AGENCY: &str = "計画の支援関係機関から選ぶ";
+pub const HANDED_RESOURCE: &str = "または地域の資源などを入力（サロン、居場所など）";
+pub const STAGE_CONFIRM: &str = "この内容で変更する";
+pub const REOPEN_NOTE: &str = "終結した人を「把握」に戻すと、担当ケースにまた表示されます。";
+
+pub fn stage_to(stage: &str) -> String {
+    format!("「{stage}」にする")
+}
+
+// Changes the server refused (要修正)
+pub const NAV_FIXES: &str = "要修正";
+pub const FIXES_TITLE: &str = "サーバーが受け付けなかった変更（要修正）";
+pub const FIXES_LEAD: &str = "次の変更はサーバーに受け付けられず、この端末に残っています。直して送り直すか、破棄してください。";
+pub const FIXES_EMPTY: &str = "修正が必要な変更はありません。";
+pub const FIX_WHEN: &str = "変更した日時";
+pub const FIX_WHY: &str = "受け付けられなかった理由";
+pub const FIX_CORRECT: &str = "直して送り直す";
+pub const FIX_DISCARD: &str = "破棄する";
+pub const FIX_DISCARD_CONFIRM: &str = "この変更を破棄しますか。サーバーには送られず、この端末の内容はサーバーにある内容に戻ります。元に戻せません。";
+pub const FIX_DISCARD_CREATE_CONFIRM: &str = "この人の登録を破棄しますか。サーバーはこの人を知らないため、この人についてこの端末にある記録（送信待ちの変更も）がすべて消えます。元に戻せません。";
+pub const FIX_DISCARD_YES: &str = "破棄する";
+pub const FIX_DISCARDED: &str = "変更を破棄しました。";
+pub const FIX_RESENT: &str = "直した変更を送信待ちにしました。次の同期で送ります。";
+pub const FIX_CANNOT_CORRECT: &str =
+    "この変更はこの画面から直せません。破棄してから、もう一度入力してください。";
+pub const FIX_PERSON_UNKNOWN: &str = "（この端末にない対象者）";
+pub const FIX_CREATE_PERSON: &str = "対象者の登録";
+pub const FIX_MEMBER_CHANGED: &str = "世帯員";
+pub const FIX_MEMBER_REMOVED: &str = "世帯員の削除";
+pub const FIX_WHY_INVALID: &str = "内容に誤りがあります。内容を確かめて直してください。";
+pub const FIX_WHY_FORBIDDEN: &str = "この変更をする権限がありません（担当やチームが変わった可能性があります）。スーパーバイザーに確認してください。";
+pub const FIX_WHY_NOT_FOUND: &str = "変更する記録がサーバーにありません。先に送るべき登録などが要修正になっていないか確かめてください。";
+pub const FIX_WHY_STALE: &str = "サーバーの記録が先に変わっていました（別の端末や市での変更）。内容を確かめて選び直してください。";
+pub const FIX_WHY_APPEND_ONLY: &str =
+    "同じ記録がすでにサーバーにあります。重複していないか確かめてください。";
+
+pub fn fix_update(fields: &str) -> String {
+    format!("変更（{fields}）")
+}
+
+pub fn fix_stage(from: &str, to: &str) -> String {
+    format!("関係の段階の変更（{from} → {to}）")
+}
+
+pub fn fix_consent(status: &str) -> String {
+    format!("本人同意の記録（{status}）")
+}
+
+pub fn fix_contact(when: &str, method: &str) -> String {
+    format!("接触記録（{when} {method}）")
+}
+
+pub fn fix_escalation(route: &str) -> String {
+    format!("多機関協働へのつなぎ（{route}）")
+}
 
 // Returned logs
 pub const RETURNED_TITLE: &str = "差し戻された記録";

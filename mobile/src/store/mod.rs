@@ -3,13 +3,19 @@
 //! Life cycle: [`Store::init`] once (sets the PIN, creates the device secret
 //! and the data key), then [`Store::open`] (locked) and [`Store::unlock`] with
 //! the PIN; [`Store::lock`] (or the idle time) forgets the keys;
-//! [`Store::wipe`] destroys keys and files.
+//! [`Store::wipe`] destroys keys and files. The idle time runs from the
+//! last [`Store::touch`] (a person's tap), never from background work.
+//!
+//! Children: `records` (domain operations), `sync` (outbox and pulled
+//! pages), `fixes` (refused changes: list, correct, discard), `link`
+//! (server link), `schema` (migrations).
 //!
 //! Every record is sealed (see `crypto.rs`); the SQL of each table
 //! lives in this module and its children only. A record that fails to open
 //! is moved to the `quarantine` table and reported, and the rest of the
 //! store keeps working.
 
+mod fixes;
 mod link;
 mod records;
 pub mod schema;
@@ -681,14 +687,25 @@ impl Store {
         Ok(out)
     }
 
-    /// Checks the idle time, marks use, and hands out the parts a write or
-    /// read needs.
+    /// Notes that a person used the app just now (a tap): the idle time
+    /// starts again. Nothing else counts as use — reads and writes of
+    /// background work (an automatic sync, reloads) leave the idle time
+    /// running, so an unattended tablet locks. Does nothing once locked.
+    pub fn touch(&mut self) {
+        if !self.check_idle()
+            && let Some(s) = self.session.as_mut()
+        {
+            s.last_used = Instant::now();
+        }
+    }
+
+    /// Checks the idle time and hands out the parts a write or read needs.
+    /// It does not count as use (see [`Store::touch`]).
     fn unlocked_parts(&mut self) -> Result<(&mut Connection, &Sealer)> {
         if self.check_idle() {
             return Err(StoreError::Locked);
         }
-        let s = self.session.as_mut().ok_or(StoreError::Locked)?;
-        s.last_used = Instant::now();
+        let s = self.session.as_ref().ok_or(StoreError::Locked)?;
         Ok((&mut self.conn, &s.sealer))
     }
 

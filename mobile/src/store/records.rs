@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use outreach_shared::hlc::Hlc;
+use outreach_shared::merge;
 use outreach_shared::protocol::{
     ConflictRecord, EntityRef, FieldChange, Operation, Payload, PersonField,
 };
@@ -52,6 +53,9 @@ fn invalid(e: ValidationErrors) -> StoreError {
 }
 
 /// Writes a protocol operation into the outbox and persists the clock.
+/// With `replaces`, the operation takes the place of that refused one (the
+/// same place in line, the refusal cleared) instead of joining the end.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn push_op(
     tx: &Transaction<'_>,
     sealer: &Sealer,
@@ -60,6 +64,7 @@ pub(crate) fn push_op(
     now: DateTime<Utc>,
     entity: EntityRef,
     payload: Payload,
+    replaces: Option<OperationId>,
 ) -> Result<OperationId> {
     let id = OperationId::new_v7(unix_ms(now), random_array()?);
     let kind = match entity.kind {
@@ -78,10 +83,28 @@ pub(crate) fn push_op(
     };
     let key = id.to_string();
     let sealed = seal_value(sealer, "outbox", &key, 1, &op)?;
-    tx.prepare_cached(
-        "INSERT INTO outbox (op_id, entity_kind, created_at, version, sealed) VALUES (?1, ?2, ?3, 1, ?4)",
-    )?
-    .execute(params![key, kind, ts(now), sealed])?;
+    match replaces {
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO outbox (op_id, entity_kind, created_at, version, sealed) VALUES (?1, ?2, ?3, 1, ?4)",
+            )?
+            .execute(params![key, kind, ts(now), sealed])?;
+        }
+        Some(old) => {
+            let n = tx.execute(
+                "UPDATE outbox SET op_id = ?1, entity_kind = ?2, created_at = ?3, version = 1,
+                     sealed = ?4, attempts = 0, rejected_at = NULL, rejection = NULL
+                 WHERE op_id = ?5 AND rejected_at IS NOT NULL",
+                params![key, kind, ts(now), sealed, old.to_string()],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound {
+                    kind: RecordKind::OutboxOperation,
+                    id: old.to_string(),
+                });
+            }
+        }
+    }
     set_meta(tx, "hlc_last", &hlc.to_string())?;
     Ok(id)
 }
@@ -210,6 +233,64 @@ pub(crate) fn open_rows<T: serde::de::DeserializeOwned>(
     Ok(out)
 }
 
+/// Refuses two changes of the same field (or the same member) in one go.
+pub(crate) fn check_distinct(changes: &[PersonField]) -> Result<()> {
+    let mut keys = BTreeSet::new();
+    let mut dup = ValidationErrors::default();
+    for c in changes {
+        if !keys.insert(c.key()) {
+            dup.push(c.name(), Violation::Duplicate);
+        }
+    }
+    dup.finish().map_err(invalid)
+}
+
+/// Applies field changes to a record at `hlc`; returns the ones that
+/// changed something, each with the version its author saw (for a
+/// household member, the member's own version: see
+/// [`outreach_shared::merge::household`]).
+pub(crate) fn apply_changes(
+    rec: &mut PersonRecord,
+    changes: Vec<PersonField>,
+    hlc: Hlc,
+) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    for c in changes {
+        if c.read(&rec.person) == c {
+            continue;
+        }
+        let key = c.key();
+        let base = merge::household::version_of(&rec.versions, &key);
+        c.apply(&mut rec.person);
+        rec.versions.insert(key, hlc);
+        out.push(FieldChange { set: c, base });
+    }
+    out
+}
+
+/// Moves a record's stage (with its note) at `hlc`; returns the payload.
+pub(crate) fn stage_change(
+    rec: &mut PersonRecord,
+    to: Stage,
+    note: Option<StageNote>,
+    hlc: Hlc,
+) -> Result<Payload> {
+    let from = rec.person.stage;
+    from.check_transition(to, "stage")
+        .map_err(StoreError::invalid_one)?;
+    StageNote::check(note.as_ref(), to, "stage_note").map_err(invalid)?;
+    let base = rec.versions.get("stage").copied();
+    rec.person.stage = to;
+    rec.person.stage_note = note.clone();
+    rec.versions.insert("stage".into(), hlc);
+    Ok(Payload::ChangeStage {
+        from,
+        to,
+        base,
+        note,
+    })
+}
+
 impl Store {
     fn new_random10() -> Result<[u8; 10]> {
         random_array()
@@ -245,6 +326,7 @@ impl Store {
             tags: new.tags,
             scheme_gap: new.scheme_gap,
             stage: Stage::Identified,
+            stage_note: None,
             consent: ConsentRecord::none(),
             team: self.identity.team_id,
             assigned_worker: new.assigned_worker.or(Some(self.identity.user_id)),
@@ -259,6 +341,7 @@ impl Store {
         let rec = PersonRecord {
             person: person.clone(),
             versions,
+            server: None,
         };
         let identity = self.identity;
         let (conn, sealer) = self.unlocked_parts()?;
@@ -272,6 +355,7 @@ impl Store {
             now,
             EntityRef::person(person.id),
             Payload::CreatePerson(person.clone()),
+            None,
         )?;
         tx.commit()?;
         Ok(person)
@@ -341,6 +425,7 @@ impl Store {
             now,
             EntityRef::person(rec.person.id),
             payload,
+            None,
         )?;
         tx.commit()?;
         Ok(())
@@ -352,25 +437,9 @@ impl Store {
     pub fn update_person(&mut self, id: PersonId, changes: Vec<PersonField>) -> Result<Person> {
         let now = self.now();
         let (mut rec, version) = self.load_person_for_change(id)?;
-        let mut names = BTreeSet::new();
-        let mut dup = ValidationErrors::default();
-        for c in &changes {
-            if !names.insert(c.name()) {
-                dup.push(c.name(), Violation::Duplicate);
-            }
-        }
-        dup.finish().map_err(invalid)?;
+        check_distinct(&changes)?;
         let hlc = self.stamp(now);
-        let mut out = Vec::new();
-        for c in changes {
-            if c.read(&rec.person) == c {
-                continue;
-            }
-            let base = rec.versions.get(c.name()).copied();
-            c.apply(&mut rec.person);
-            rec.versions.insert(c.name().to_owned(), hlc);
-            out.push(FieldChange { set: c, base });
-        }
+        let out = apply_changes(&mut rec, changes, hlc);
         if out.is_empty() {
             return Ok(rec.person);
         }
@@ -386,24 +455,85 @@ impl Store {
     }
 
     /// Moves the relationship stage (関係の段階); only allowed transitions.
+    /// 終結 and つなぎ済 need their note: use [`Store::change_stage_with`].
     pub fn change_stage(&mut self, id: PersonId, to: Stage) -> Result<Person> {
+        self.change_stage_with(id, to, None)
+    }
+
+    /// Moves the relationship stage with its note: why the person was
+    /// closed or handed on, and to whom (required for 終結 and つなぎ済,
+    /// refused for any other stage).
+    pub fn change_stage_with(
+        &mut self,
+        id: PersonId,
+        to: Stage,
+        note: Option<StageNote>,
+    ) -> Result<Person> {
         let now = self.now();
         let (mut rec, version) = self.load_person_for_change(id)?;
-        let from = rec.person.stage;
-        from.check_transition(to, "stage")
-            .map_err(StoreError::invalid_one)?;
         let hlc = self.stamp(now);
-        let base = rec.versions.get("stage").copied();
-        rec.person.stage = to;
-        rec.versions.insert("stage".into(), hlc);
-        self.commit_person_change(
-            &rec,
-            version,
-            hlc,
-            now,
-            Payload::ChangeStage { from, to, base },
-        )?;
+        let payload = stage_change(&mut rec, to, note, hlc)?;
+        self.commit_person_change(&rec, version, hlc, now, payload)?;
         Ok(rec.person)
+    }
+
+    /// Adds a household member (世帯員) with a new id.
+    pub fn add_household_member(
+        &mut self,
+        person: PersonId,
+        mut member: HouseholdMember,
+    ) -> Result<Person> {
+        member.id = self.new_household_member_id()?;
+        let id = member.id;
+        self.update_person(
+            person,
+            vec![PersonField::HouseholdMember {
+                id,
+                member: Some(member),
+            }],
+        )
+    }
+
+    /// Changes one household member; the others are not touched (and merge
+    /// on their own with other devices' edits).
+    pub fn edit_household_member(
+        &mut self,
+        person: PersonId,
+        member: HouseholdMember,
+    ) -> Result<Person> {
+        let (rec, _) = self.load_person_for_change(person)?;
+        if rec.person.household.member(member.id).is_none() {
+            return Err(StoreError::NotFound {
+                kind: RecordKind::Person,
+                id: member.id.to_string(),
+            });
+        }
+        self.update_person(
+            person,
+            vec![PersonField::HouseholdMember {
+                id: member.id,
+                member: Some(member),
+            }],
+        )
+    }
+
+    /// Removes one household member.
+    pub fn remove_household_member(
+        &mut self,
+        person: PersonId,
+        id: HouseholdMemberId,
+    ) -> Result<Person> {
+        let (rec, _) = self.load_person_for_change(person)?;
+        if rec.person.household.member(id).is_none() {
+            return Err(StoreError::NotFound {
+                kind: RecordKind::Person,
+                id: id.to_string(),
+            });
+        }
+        self.update_person(
+            person,
+            vec![PersonField::HouseholdMember { id, member: None }],
+        )
     }
 
     /// Records consent (本人同意) given, or any other consent state.
@@ -525,6 +655,7 @@ impl Store {
             now,
             EntityRef::contact(contact.id),
             Payload::LogContact(contact.clone()),
+            None,
         )?;
         tx.commit()?;
         Ok(contact)
@@ -568,6 +699,7 @@ impl Store {
             now,
             EntityRef::case(esc.case_id),
             Payload::Escalate(esc.clone()),
+            None,
         )?;
         tx.commit()?;
         Ok(esc)
@@ -607,8 +739,10 @@ impl Store {
         Ok(l)
     }
 
-    /// The caseload: every person not closed, with the latest contact's next
-    /// action and whether it is overdue (today in Asia/Tokyo), overdue first.
+    /// The caseload: every person on the device, with the latest contact's
+    /// next action and whether it is overdue (today in Asia/Tokyo), overdue
+    /// first and closed people (終結) last. The front ends show closed
+    /// people when asked for (the 終結 filter, a search).
     pub fn caseload(&mut self) -> Result<Caseload> {
         let now = self.now();
         let today = ja::local_date(now);
@@ -649,12 +783,13 @@ impl Store {
         }
         let mut entries: Vec<CaseloadEntry> = persons
             .into_iter()
-            .filter(|r| r.person.stage != Stage::Closed)
             .map(|r| {
                 let last = latest.remove(&r.person.id);
                 let next_action = last.as_ref().and_then(|c| c.next_action.clone());
+                // A closed person has no follow-up to be late for.
                 let days_overdue = next_action
                     .as_ref()
+                    .filter(|_| r.person.stage != Stage::Closed)
                     .map(|n| (today - n.due).num_days().max(0))
                     .unwrap_or(0);
                 CaseloadEntry {
@@ -671,6 +806,7 @@ impl Store {
         entries.sort_by(|a, b| {
             let key = |e: &CaseloadEntry| {
                 (
+                    e.person.stage == Stage::Closed,
                     !e.overdue,
                     e.next_action
                         .as_ref()

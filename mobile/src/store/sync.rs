@@ -3,8 +3,9 @@
 //! transaction each, and the pull cursor.
 
 use chrono::{DateTime, Utc};
+use outreach_shared::merge;
 use outreach_shared::protocol::{
-    Change, ChangeBody, ConflictRecord, EntityKind, Operation, PullResponse, Rejection,
+    Change, ChangeBody, ConflictRecord, EntityKind, Operation, PersonField, PullResponse, Rejection,
 };
 use outreach_shared::*;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
@@ -217,6 +218,7 @@ fn apply_change(
                     PersonRecord {
                         person: snap.person.clone(),
                         versions: snap.versions.clone(),
+                        server: Some(snap.clone()),
                     },
                     1,
                 ),
@@ -335,15 +337,25 @@ fn store_conflict(
     Ok(())
 }
 
-/// Merges a server snapshot into the local record, field by field, with the
-/// HLC merge rule of `shared`.
+/// Merges a server snapshot into the local record, field by field (the
+/// household member by member), with the HLC merge rules of `shared`, and
+/// keeps the snapshot as the server's last word on the person.
 fn merge_snapshot(
     rec: &mut PersonRecord,
     snap: &protocol::PersonSnapshot,
     report: &mut PullApplied,
 ) {
     let server = &snap.person;
+    report.kept_local_fields += merge::household::merge_pulled(
+        &mut rec.person.household,
+        &mut rec.versions,
+        &server.household,
+        &snap.versions,
+    );
     for f in person_fields(server) {
+        if matches!(f, PersonField::Household(_)) {
+            continue;
+        }
         let name = f.name();
         let Some(remote) = snap.versions.get(name).copied() else {
             continue;
@@ -368,9 +380,13 @@ fn merge_snapshot(
             }
         }
     };
-    take("stage", rec, &|p| p.stage = server.stage);
+    take("stage", rec, &|p| {
+        p.stage = server.stage;
+        p.stage_note = server.stage_note.clone();
+    });
     take("consent", rec, &|p| p.consent = server.consent.clone());
     // Identity fields the server owns.
     rec.person.team = server.team;
     rec.person.created_at = server.created_at;
+    rec.server = Some(snap.clone());
 }

@@ -464,7 +464,7 @@ fn corrections_are_new_revisions_and_history_is_kept() {
 }
 
 #[test]
-fn caseload_orders_overdue_first_and_leaves_closed_out() {
+fn caseload_orders_overdue_first_and_closed_last() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = new_store(dir.path());
     let late = s.create_person(hanako()).unwrap();
@@ -487,11 +487,27 @@ fn caseload_orders_overdue_first_and_leaves_closed_out() {
     s.change_stage(closed.id, Stage::TryingToReach).unwrap();
     s.change_stage(closed.id, Stage::Paused(PauseReason::Moved))
         .unwrap();
-    s.change_stage(closed.id, Stage::Closed).unwrap();
+    assert!(
+        matches!(s.change_stage(closed.id, Stage::Closed), Err(StoreError::Invalid(e)) if e.has("stage_note.reason")),
+        "closing says why"
+    );
+    let mut late_visit = visit(closed.id, NaiveDate::from_ymd_opt(2026, 5, 20));
+    late_visit.occurred_at = t0() - chrono::Duration::days(20);
+    s.log_contact(late_visit).unwrap();
+    s.change_stage_with(
+        closed.id,
+        Stage::Closed,
+        Some(StageNote {
+            reason: "転居先の機関に引き継いだ".into(),
+            handed_to: None,
+        }),
+    )
+    .unwrap();
     let cl = s.caseload().unwrap();
     assert_eq!(cl.today, NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
     let order: Vec<PersonId> = cl.entries.iter().map(|e| e.person.id).collect();
-    assert_eq!(order, [late.id, soon.id, none.id]);
+    assert_eq!(order, [late.id, soon.id, none.id, closed.id], "closed last");
+    assert!(!cl.entries[3].overdue, "a closed person is never overdue");
     assert_eq!(cl.overdue, 1);
     assert_eq!(cl.entries[0].days_overdue, 3);
     assert!(cl.entries[1].safety_concern, "latest contact counts");
@@ -920,3 +936,5 @@ fn enrolment_restamps_operations_made_before_it() {
     let s = Store::open(cfg(dir.path())).unwrap();
     assert_eq!(s.identity(), enrolled);
 }
+
+mod field;

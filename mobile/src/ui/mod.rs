@@ -3,9 +3,13 @@
 //! ([`crate::app`]) runs every effect on the store thread or the network.
 //!
 //! [`Shell`] draws any state (tests render it without a window with
-//! `dioxus-ssr`); [`App`] wires it to the store thread, the idle lock and
-//! automatic sync.
+//! `dioxus-ssr`); [`App`] wires it to the store thread and to a timer whose
+//! ticks the state machine turns into the idle lock and automatic sync.
+//! Only a person's taps reset the idle time ([`Msg::is_input`]).
 
+mod components;
+mod fixes;
+mod forms;
 mod views;
 pub mod walkthrough;
 
@@ -41,6 +45,11 @@ pub struct AppContext {
 }
 
 fn dispatch(mut state: Signal<AppState>, ctx: AppContext, msg: Msg) {
+    if msg.is_input() {
+        // A person tapped: the store's own idle time starts again too.
+        let core = ctx.core.clone();
+        spawn(async move { runner::note_input(&core).await });
+    }
     let effects = update(&mut state.write(), msg, Utc::now());
     for fx in effects {
         let ctx = ctx.clone();
@@ -62,8 +71,10 @@ fn dispatch(mut state: Signal<AppState>, ctx: AppContext, msg: Msg) {
 pub fn App() -> Element {
     let ctx = use_context::<AppContext>();
     let default_server = ctx.default_server.clone();
+    let auto_sync_secs = ctx.auto_sync_secs;
     let state = use_signal(move || {
         let mut s = AppState::new(ctx.has_store);
+        s.auto_sync_secs = auto_sync_secs;
         if let Some(url) = default_server {
             s.setup.server = url;
         }
@@ -72,36 +83,19 @@ pub fn App() -> Element {
     let c = ctx.clone();
     let on = use_callback(move |m: Msg| dispatch(state, c.clone(), m));
 
-    // Idle lock: the core forgets its keys after the idle time; the screen
-    // follows and hides everything.
+    // The timer: the state machine locks after the idle time since the last
+    // tap and starts automatic syncs (which never count as use). The store's
+    // own idle lock is checked too, in case it forgot its keys first.
     let c = ctx.clone();
     use_future(move || {
         let c = c.clone();
         async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(3)).await;
+                dispatch(state, c.clone(), Msg::Tick);
                 if state.peek().shows_content() && runner::idle_locked(&c.core).await {
                     dispatch(state, c.clone(), Msg::Locked);
                 }
-            }
-        }
-    });
-    // Automatic sync while unlocked: soon after unlocking, then regularly.
-    let c = ctx.clone();
-    use_future(move || {
-        let c = c.clone();
-        async move {
-            let mut waited = 0u64;
-            let mut was_locked = true;
-            loop {
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                let open = state.peek().shows_content();
-                waited += 5;
-                if open && (was_locked || waited >= c.auto_sync_secs) {
-                    waited = 0;
-                    dispatch(state, c.clone(), Msg::SyncNow);
-                }
-                was_locked = !open;
             }
         }
     });

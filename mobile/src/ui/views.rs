@@ -1,10 +1,15 @@
 //! The screens, drawn from [`AppState`] alone. Every tap sends a [`Msg`].
+//! Here: the frame (header, sync bar, notices) and the screens that show
+//! records (first run, PIN pad, caseload, a person, returned logs,
+//! settings); the forms are in `forms.rs`, the 要修正 screen in `fixes.rs`.
 
 // The rsx! macro expands event handlers into qualified paths.
 #![allow(unused_qualifications)]
 
 use dioxus::prelude::*;
 
+use super::fixes::fixes;
+use super::forms::{contact_form, escalation, member_form, person_form, stage_consent};
 use crate::app::state::*;
 use crate::app::text as t;
 use crate::model::*;
@@ -37,6 +42,8 @@ fn header(s: &AppState, on: EventHandler<Msg>) -> Element {
                 && matches!(
                     s.screen,
                     Screen::Person(_)
+                        | Screen::PersonForm
+                        | Screen::MemberForm
                         | Screen::LogContact
                         | Screen::Escalate
                         | Screen::StageConsent
@@ -90,7 +97,8 @@ fn sync_bar(b: &SyncBar, on: EventHandler<Msg>) -> Element {
                 span { "{t::SYNC_ALL_SENT}" }
             }
             if b.rejected > 0 {
-                span { class: "rejected", "{t::sync_rejected(b.rejected)}" }
+                button { class: "rejected", onclick: move |_| on.call(Msg::Go(Screen::Fixes)),
+                    "{t::sync_rejected(b.rejected)}" }
             }
             if let Some(e) = &b.error {
                 span { class: "error", "{e}" }
@@ -132,6 +140,15 @@ fn screen(s: &AppState, on: EventHandler<Msg>) -> Element {
             Some(f) => stage_consent(f, on),
             None => rsx! {},
         },
+        Screen::PersonForm => match &s.person_form {
+            Some(f) => person_form(f, on),
+            None => rsx! {},
+        },
+        Screen::MemberForm => match &s.member_form {
+            Some(f) => member_form(f, on),
+            None => rsx! {},
+        },
+        Screen::Fixes => fixes(&s.fixes, on),
         Screen::Returned => returned(s, on),
         Screen::Settings => settings(s, on),
     }
@@ -203,7 +220,7 @@ fn unlock(p: &PinPad, on: EventHandler<Msg>) -> Element {
     }
 }
 
-fn stage_badge(stage: Stage) -> Element {
+pub(super) fn stage_badge(stage: Stage) -> Element {
     let class = match stage {
         Stage::Paused(_) => "badge paused",
         Stage::Closed => "badge closed",
@@ -224,8 +241,12 @@ fn caseload(s: &AppState, on: EventHandler<Msg>) -> Element {
             h2 { "{t::CASELOAD_TITLE}"
                 if overdue > 0 { span { class: "badge danger", "{t::overdue_count(overdue)}" } }
             }
+            div { class: "actions",
+                button { class: "primary", onclick: move |_| on.call(Msg::StartRegister), "{t::REGISTER}" }
+            }
             div { class: "filters",
                 input { r#type: "search", placeholder: "{t::SEARCH_PLACEHOLDER}", aria_label: "{t::SEARCH_PLACEHOLDER}", value: "{f.query}",
+                    autocomplete: "off", autocorrect: "off", spellcheck: "false", autocapitalize: "off",
                     oninput: move |e| on.call(Msg::Search(e.value())) }
                 select { aria_label: "段階", value: "{stage_value}",
                     onchange: move |e| { let v = e.value(); on.call(Msg::FilterStage((!v.is_empty()).then_some(v))) },
@@ -233,7 +254,7 @@ fn caseload(s: &AppState, on: EventHandler<Msg>) -> Element {
                     for st in Stage::PATH {
                         option { value: "{st.code()}", selected: stage_value == st.code(), "{st.ja()}" }
                     }
-                    option { value: "paused", selected: stage_value == "paused", "休止中" }
+                    option { value: "paused", selected: stage_value == "paused", "{t::FILTER_PAUSED}" }
                 }
                 select { aria_label: "分野", value: "{field_value}",
                     onchange: move |e| { let v = e.value(); on.call(Msg::FilterField(LifeField::ALL.into_iter().find(|x| code_of(x) == v))) },
@@ -255,6 +276,9 @@ fn caseload(s: &AppState, on: EventHandler<Msg>) -> Element {
             }
             if s.caseload.is_some() && entries.is_empty() {
                 p { class: "hint", "{t::CASELOAD_EMPTY}" }
+            }
+            if f.stage.is_none() && f.query.trim().is_empty() {
+                p { class: "hint", "{t::CLOSED_HINT}" }
             }
             ul { class: "caseload",
                 for e in entries {
@@ -309,6 +333,9 @@ fn caseload_row(e: &CaseloadEntry, on: EventHandler<Msg>) -> Element {
         li { key: "{id}", class: if e.overdue { "overdue" } else { "" },
             button { class: "person", onclick: move |_| on.call(Msg::OpenPerson(id)),
                 span { span { class: "alias", "{e.person.alias}" } {stage_badge(e.person.stage)}
+                    if let Some(to) = e.person.stage_note.as_ref().and_then(|n| n.handed_to.as_ref()) {
+                        span { class: "meta", "→ {ja::handed_to(to)}" }
+                    }
                     if e.safety_concern { span { class: "badge danger", "{t::SAFETY_MARK}" } }
                 }
                 span { class: if e.overdue { "due overdue" } else { "due" }, "{due}" }
@@ -344,6 +371,7 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
     let scope: Vec<&str> = consent.scope.iter().map(|x| x.ja()).collect();
     let fields: Vec<&str> = p.fields.iter().map(|f| f.ja()).collect();
     let tags: Vec<&str> = p.tags.iter().map(|f| f.ja()).collect();
+    let label = ja::field_label;
     rsx! {
         section {
             h2 { "{p.alias}" {stage_badge(p.stage)} }
@@ -352,16 +380,25 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
                 button { onclick: move |_| on.call(Msg::StartStageConsent), "{t::CHANGE_STAGE_CONSENT}" }
                 button { class: "danger", onclick: move |_| on.call(Msg::StartEscalation), "{t::ESCALATE}" }
             }
+            if let Some(n) = &p.stage_note {
+                div { class: "card stage-note",
+                    p { strong { "{p.stage.ja()}" } }
+                    if let Some(to) = &n.handed_to { p { "{t::HANDED_TO_SHOWN}：{ja::handed_to(to)}" } }
+                    p { class: "meta", "{t::STAGE_REASON_SHOWN}：{n.reason}" }
+                }
+            }
             div { class: "row",
                 div { class: "card",
-                    h3 { "{t::PROFILE}" }
+                    h3 { "{t::PROFILE}"
+                        button { class: "small", onclick: move |_| on.call(Msg::StartEditProfile), "{t::EDIT_PROFILE}" }
+                    }
                     dl { class: "profile",
-                        dt { "ふりがな" } dd { "{or_not_set(p.kana.clone())}" }
-                        dt { "生まれ年" } dd { "{or_not_set(p.birth_year.map(ja::birth_year))}" }
-                        dt { "性別" } dd { "{or_not_set(p.sex.map(|x| x.ja().to_owned()))}" }
-                        dt { "地区" } dd { "{or_not_set(p.area.as_ref().map(|a| a.name_ja()))}" }
-                        dt { "気づきの経路" } dd { "{or_not_set(p.noticed_by.map(|x| x.ja().to_owned()))}" }
-                        dt { "概要" } dd { "{or_not_set(p.summary.clone())}" }
+                        dt { "{label(\"kana\")}" } dd { "{or_not_set(p.kana.clone())}" }
+                        dt { "{label(\"birth_year\")}" } dd { "{or_not_set(p.birth_year.map(ja::birth_year))}" }
+                        dt { "{label(\"sex\")}" } dd { "{or_not_set(p.sex.map(|x| x.ja().to_owned()))}" }
+                        dt { "{label(\"area\")}" } dd { "{or_not_set(p.area.as_ref().map(|a| a.name_ja()))}" }
+                        dt { "{label(\"noticed_by\")}" } dd { "{or_not_set(p.noticed_by.map(|x| x.ja().to_owned()))}" }
+                        dt { "{label(\"summary\")}" } dd { "{or_not_set(p.summary.clone())}" }
                     }
                 }
                 div { class: "card",
@@ -374,10 +411,14 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
                     h3 { "{t::CONSENT}" }
                     p { "{consent_text}" }
                     if !scope.is_empty() { p { class: "meta", "{scope.join(\"・\")}" } }
-                    h3 { "{t::HOUSEHOLD}" }
+                    h3 { "{t::HOUSEHOLD}"
+                        button { class: "small", onclick: move |_| on.call(Msg::StartAddMember), "{t::ADD_MEMBER}" }
+                    }
                     if p.household.members.is_empty() { p { class: "meta", "{t::NOBODY_IN_HOUSEHOLD}" } }
-                    for m in p.household.members.iter() {
-                        p { key: "{m.id}", "{m.relation.ja()}　{m.alias.clone().unwrap_or_default()}" }
+                    ul { class: "members",
+                        for m in p.household.members.iter() {
+                            {member_row(m, on)}
+                        }
                     }
                 }
             }
@@ -409,10 +450,50 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
     }
 }
 
+fn member_row(m: &HouseholdMember, on: EventHandler<Msg>) -> Element {
+    let id = m.id;
+    let year = m.birth_year.map(ja::birth_year).unwrap_or_default();
+    let home = if m.lives_together {
+        t::LIVES_TOGETHER
+    } else {
+        t::LIVES_APART
+    };
+    rsx! {
+        li { key: "{id}",
+            span { strong { "{m.relation.ja()}" } "　{m.alias.clone().unwrap_or_default()}　{year}　{home}" }
+            if let Some(n) = &m.note { span { class: "meta", "{n}" } }
+            button { class: "small", onclick: move |_| on.call(Msg::StartEditMember(id)), "{t::EDIT}" }
+        }
+    }
+}
+
+/// A household member in words, for a conflict.
+fn member_words(m: Option<&HouseholdMember>) -> String {
+    match m {
+        Some(m) => format!(
+            "{} {}",
+            m.relation.ja(),
+            m.alias.clone().unwrap_or_default()
+        )
+        .trim()
+        .to_owned(),
+        None => t::FIX_MEMBER_REMOVED.to_owned(),
+    }
+}
+
 /// A field value of a conflict, in words.
 fn conflict_value(field: &str, v: &serde_json::Value) -> String {
     use serde_json::{Value, from_value};
     let v = v.clone();
+    if field.starts_with(crate::shared::merge::household::MEMBER_PREFIX) {
+        #[derive(serde::Deserialize)]
+        struct One {
+            member: Option<HouseholdMember>,
+        }
+        if let Ok(one) = from_value::<One>(v.clone()) {
+            return member_words(one.member.as_ref());
+        }
+    }
     let label = match field {
         "stage" => from_value::<Stage>(v.clone())
             .ok()
@@ -465,216 +546,6 @@ fn timeline_entry(e: &TimelineEntry, on: EventHandler<Msg>) -> Element {
                 },
                 Some(r) => rsx! { p { class: "review approved", "{r.status.ja()}" } },
                 None => rsx! { p { class: "meta", "{t::REVIEW_PENDING}" } },
-            }
-        }
-    }
-}
-
-fn choice<T: Copy + PartialEq + 'static>(
-    current: Option<T>,
-    value: T,
-    label: &'static str,
-    on: EventHandler<Msg>,
-    msg: fn(T) -> Msg,
-) -> Element {
-    let on_class = if current == Some(value) { "on" } else { "" };
-    rsx! {
-        button { class: on_class, aria_pressed: current == Some(value), onclick: move |_| on.call(msg(value)), "{label}" }
-    }
-}
-
-fn field_error(f: &ContactForm, field: &str) -> Element {
-    match f.error(field) {
-        Some(m) => rsx! { p { class: "err", role: "alert", "{m}" } },
-        None => rsx! {},
-    }
-}
-
-fn contact_form(f: &ContactForm, on: EventHandler<Msg>) -> Element {
-    let other_errors: Vec<String> = f
-        .errors
-        .iter()
-        .filter(|(k, _)| {
-            ![
-                "met",
-                "response",
-                "safety.accompaniment",
-                "occurred_at",
-                "next_action.due",
-                "duration_minutes",
-            ]
-            .contains(&k.as_str())
-        })
-        .map(|(_, m)| m.clone())
-        .collect();
-    rsx! {
-        section {
-            h2 { "{t::CONTACT_TITLE}：{f.alias}" }
-            div { class: "row",
-                div {
-                    label { class: "field", r#for: "when", "{t::WHEN}" }
-                    input { id: "when", r#type: "datetime-local", value: "{f.occurred_at}", oninput: move |e| on.call(Msg::ContactOccurredAt(e.value())) }
-                    if let Some(at) = f.occurred_at_utc() { p { class: "hint", "{ja::local_datetime(at)}" } }
-                    {field_error(f, "occurred_at")}
-                }
-                div {
-                    label { class: "field", r#for: "minutes", "{t::DURATION}" }
-                    input { id: "minutes", r#type: "number", inputmode: "numeric", value: "{f.duration}", oninput: move |e| on.call(Msg::ContactDuration(e.value())) }
-                    {field_error(f, "duration_minutes")}
-                }
-            }
-            label { class: "field", "{t::HOW}" }
-            div { class: "choices",
-                for m in ContactMethod::ALL { {choice(Some(f.method), m, m.ja(), on, Msg::ContactHow)} }
-            }
-            label { class: "field", "{t::MET}" }
-            div { class: "choices",
-                for m in MetWhom::ALL { {choice(f.met, m, m.ja(), on, Msg::ContactMet)} }
-            }
-            {field_error(f, "met")}
-            if f.met == Some(MetWhom::Person) {
-                label { class: "field", "{t::RESPONSE}" }
-                div { class: "choices",
-                    for r in PersonResponse::ALL { {choice(f.response, r, r.ja(), on, Msg::ContactResponse)} }
-                }
-                {field_error(f, "response")}
-            }
-            label { class: "field", "{t::ACCOMPANIMENT}" }
-            div { class: "choices",
-                for a in Accompaniment::ALL { {choice(f.accompaniment, a, a.ja(), on, Msg::ContactAccompaniment)} }
-            }
-            {field_error(f, "safety.accompaniment")}
-            label { class: "field", r#for: "obs", "{t::OBSERVATION}" }
-            textarea { id: "obs", placeholder: "{t::OBSERVATION_HINT}", value: "{f.observation}", oninput: move |e| on.call(Msg::ContactObservation(e.value())) }
-            {field_error(f, "observation")}
-            label { class: "field", "{t::DANGER}" }
-            div { class: "choices",
-                for d in DangerSign::ALL {
-                    button { class: if f.danger_signs.contains(&d) { "on" } else { "" }, aria_pressed: f.danger_signs.contains(&d),
-                        onclick: move |_| on.call(Msg::ToggleDanger(d)), "{d.ja()}" }
-                }
-                button { class: if f.life_threatening { "on danger" } else { "danger" }, aria_pressed: f.life_threatening,
-                    onclick: move |_| on.call(Msg::ToggleLifeThreatening), "{t::LIFE_THREATENING}" }
-            }
-            if f.life_threatening { div { class: "emergency", role: "alert", "{t::LIFE_THREATENING_WARNING}" } }
-            div { class: "row",
-                div {
-                    label { class: "field", r#for: "next", "{t::NEXT}" }
-                    input { id: "next", r#type: "text", value: "{f.next_what}", oninput: move |e| on.call(Msg::ContactNextWhat(e.value())) }
-                    {field_error(f, "next_action.what")}
-                }
-                div {
-                    label { class: "field", r#for: "due", "{t::NEXT_DUE_LABEL}" }
-                    input { id: "due", r#type: "date", value: "{f.next_due}", oninput: move |e| on.call(Msg::ContactNextDue(e.value())) }
-                    {field_error(f, "next_action.due")}
-                }
-            }
-            details {
-                summary { "{t::REFLECTION}" }
-                label { class: "field", "{t::DIFFICULTY}" }
-                div { class: "choices",
-                    for d in 1u8..=5 {
-                        button { class: if f.difficulty == Some(d) { "on" } else { "" }, onclick: move |_| on.call(Msg::ContactDifficulty(d)), "{d}" }
-                    }
-                }
-                textarea { aria_label: "{t::REFLECTION}", value: "{f.reflection}", oninput: move |e| on.call(Msg::ContactReflection(e.value())) }
-                div { class: "choices",
-                    button { class: if f.wants_to_talk { "on" } else { "" }, onclick: move |_| on.call(Msg::ToggleWantsToTalk), "{t::WANTS_TO_TALK}" }
-                }
-            }
-            for m in other_errors { p { class: "err", role: "alert", "{m}" } }
-            div { class: "actions sticky-save",
-                button { class: "primary", disabled: f.busy, onclick: move |_| on.call(Msg::SaveContact), "{t::SAVE}" }
-                button { onclick: { let id = f.person_id; move |_| on.call(Msg::OpenPerson(id)) }, "{t::CANCEL}" }
-            }
-        }
-    }
-}
-
-fn escalation(f: &EscalationForm, on: EventHandler<Msg>) -> Element {
-    let route = f.route();
-    let person = f.person_id;
-    rsx! {
-        section {
-            h2 { "{t::ESCALATE_TITLE}：{f.alias}" }
-            if f.urgency == Urgency::Emergency { div { class: "emergency", role: "alert", "{t::EMERGENCY_BANNER}" } }
-            div { class: "route",
-                p { "{t::ROUTE}：" strong { "{route.ja()}" } }
-                p { "{f.route_reason()}" }
-            }
-            label { class: "field", "{t::URGENCY}" }
-            div { class: "choices",
-                for u in Urgency::ALL {
-                    button { class: match (f.urgency == u, u) { (true, Urgency::Emergency) => "on danger", (true, _) => "on", (false, Urgency::Emergency) => "danger", _ => "" },
-                        aria_pressed: f.urgency == u, onclick: move |_| on.call(Msg::EscUrgency(u)), "{u.ja()}" }
-                }
-            }
-            label { class: "field", r#for: "reason", "{t::REASON}" }
-            textarea { id: "reason", placeholder: "{t::REASON_HINT}", value: "{f.reason}", oninput: move |e| on.call(Msg::EscReason(e.value())) }
-            label { class: "field", "{t::FIELDS}" }
-            div { class: "choices",
-                for x in LifeField::ALL {
-                    button { class: if f.fields.contains(&x) { "on" } else { "" }, onclick: move |_| on.call(Msg::EscToggleField(x)), "{x.ja()}" }
-                }
-            }
-            label { class: "field", "{t::TAGS}" }
-            div { class: "choices",
-                for x in CrossTag::ALL {
-                    button { class: if f.tags.contains(&x) { "on" } else { "" }, onclick: move |_| on.call(Msg::EscToggleTag(x)), "{x.ja()}" }
-                }
-            }
-            label { class: "field", "{t::AGENCIES}" }
-            div { class: "choices",
-                for a in AGENCIES {
-                    button { class: if f.agencies.contains(&AgencyId::new(a.id)) { "on" } else { "" },
-                        onclick: move |_| on.call(Msg::EscToggleAgency(AgencyId::new(a.id))), "{a.name}" }
-                }
-            }
-            for (_, m) in f.errors.iter() { p { class: "err", role: "alert", "{m}" } }
-            div { class: "actions sticky-save",
-                button { class: if f.urgency == Urgency::Emergency { "primary danger" } else { "primary" }, disabled: f.busy,
-                    onclick: move |_| on.call(Msg::SubmitEscalation), "{t::SEND_ESCALATION}" }
-                button { onclick: move |_| on.call(Msg::OpenPerson(person)), "{t::CANCEL}" }
-            }
-        }
-    }
-}
-
-fn stage_consent(f: &StageConsentForm, on: EventHandler<Msg>) -> Element {
-    let next = f.stage.next_stages();
-    let person = f.person_id;
-    rsx! {
-        section {
-            h2 { "{t::STAGE_TITLE}：{f.alias}" }
-            div { class: "card",
-                h3 { "{t::STAGE}：{f.stage.ja()}" }
-                label { class: "field", "{t::NEXT_STAGES}" }
-                if next.is_empty() { p { class: "hint", "{t::NO_NEXT_STAGES}" } }
-                div { class: "choices",
-                    for st in next {
-                        button { disabled: f.busy, onclick: move |_| on.call(Msg::ChooseStage(st)), "{st.ja()}" }
-                    }
-                }
-            }
-            div { class: "card",
-                h3 { "{t::CONSENT}：{f.consent.status.ja()}" }
-                label { class: "field", "{t::CONSENT_SCOPE}" }
-                div { class: "choices",
-                    for x in ConsentScope::ALL {
-                        button { class: if f.scope.contains(&x) { "on" } else { "" }, onclick: move |_| on.call(Msg::ToggleScope(x)), "{x.ja()}" }
-                    }
-                }
-                div { class: "actions",
-                    button { disabled: f.busy, onclick: move |_| on.call(Msg::GiveConsent(ConsentStatus::Verbal)), "{t::CONSENT_VERBAL}" }
-                    button { disabled: f.busy, onclick: move |_| on.call(Msg::GiveConsent(ConsentStatus::Written)), "{t::CONSENT_WRITTEN}" }
-                    if f.consent.status.is_given() {
-                        button { class: "danger", disabled: f.busy, onclick: move |_| on.call(Msg::WithdrawConsent), "{t::CONSENT_WITHDRAW}" }
-                    }
-                }
-            }
-            if let Some(e) = &f.error { p { class: "err", role: "alert", "{e}" } }
-            div { class: "actions",
-                button { onclick: move |_| on.call(Msg::OpenPerson(person)), "{t::BACK}" }
             }
         }
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use dioxus::prelude::*;
 
 use crate::app::state::{AppState, Msg, Screen};
+use crate::shared::ja;
 use crate::shared::*;
 
 /// What the walk-through needs.
@@ -79,33 +80,35 @@ impl Walkthrough {
         w.shot(4, "caseload").await;
         let first = state.peek().visible_caseload().first().map(|e| e.person.id);
         let Some(person) = first else { return close() };
+        let opened = move |s: &AppState| s.timeline.as_ref().is_some_and(|t| t.person.id == person);
         send(Msg::OpenPerson(person));
-        Self::until(state, |s| {
-            s.timeline.as_ref().is_some_and(|t| t.person.id == person)
-        })
-        .await;
+        Self::until(state, opened).await;
         w.shot(5, "person").await;
-        // Log a visit.
+        // Log a visit, with the next date typed in 令和.
         send(Msg::StartContact);
         send(Msg::ContactMet(MetWhom::Person));
         send(Msg::ContactResponse(PersonResponse::Brief));
-        send(Msg::ContactAccompaniment(Accompaniment::Pair));
-        send(Msg::ContactObservation(
-            "玄関先で本人と短く話せた。表情は前回より穏やか。次回は手紙を持って行く。".into(),
+        send(Msg::ContactAccompaniment(
+            Accompaniment::WithWelfareCommissioner,
         ));
+        send(Msg::ContactObservation(
+            "民生委員と訪問。玄関先で本人と短く話せた。表情は前回より穏やか。".into(),
+        ));
+        let due = ja::local_date(chrono::Utc::now()) + chrono::Duration::days(10);
+        send(Msg::ContactNextDue(era_short(due)));
         w.shot(6, "log-contact").await;
         send(Msg::SaveContact);
         Self::until(state, |s| s.screen == Screen::Person(person)).await;
         w.shot(7, "saved").await;
-        // Stage and consent.
+        // Stage and consent, with the consent date typed in 令和.
         send(Msg::StartStageConsent);
+        send(Msg::ConsentDate(era_short(ja::local_date(
+            chrono::Utc::now(),
+        ))));
         w.shot(8, "stage-consent").await;
         // Escalate.
         send(Msg::OpenPerson(person));
-        Self::until(state, |s| {
-            s.timeline.as_ref().is_some_and(|t| t.person.id == person)
-        })
-        .await;
+        Self::until(state, opened).await;
         send(Msg::StartEscalation);
         send(Msg::EscReason(
             "母親の介護と本人の長期ひきこもりが重なり、単独の機関では支えきれない。".into(),
@@ -117,17 +120,160 @@ impl Walkthrough {
         send(Msg::EscUrgency(Urgency::High));
         send(Msg::SubmitEscalation);
         Self::until(state, |s| s.screen == Screen::Person(person)).await;
-        // Sync, returned logs, settings.
+        // A second escalation of the same person: the server refuses it
+        // (the case is open already) and it waits on the 要修正 screen.
+        send(Msg::StartEscalation);
+        send(Msg::EscReason(
+            "（見本）同じ人をもう一度つないだ例。".into(),
+        ));
+        send(Msg::SubmitEscalation);
+        Self::until(state, |s| s.screen == Screen::Person(person)).await;
         send(Msg::SyncNow);
         Self::until(state, |s| !s.sync.syncing()).await;
         w.shot(11, "synced").await;
+        send(Msg::Go(Screen::Fixes));
+        Self::until(state, |s| s.screen == Screen::Fixes && s.fixes.loaded).await;
+        w.shot(12, "fixes").await;
+        if let Some(op) = state.peek().fixes.items.first().map(|c| c.op_id) {
+            send(Msg::DiscardRequested(op));
+            w.shot(13, "fixes-discard").await;
+            send(Msg::DiscardCancelled);
+            send(Msg::CorrectRejected(op));
+            w.shot(14, "fixes-correct").await;
+        }
+        // Register someone noticed (気づき), from the caseload.
+        send(Msg::Go(Screen::Caseload));
+        send(Msg::StartRegister);
+        w.shot(15, "register").await;
+        send(Msg::PfAlias(
+            "（見本）栄町の青い屋根のお宅の息子さん".into(),
+        ));
+        send(Msg::PfKana("ｱｵｲﾔﾈﾉｵﾀｸ".into()));
+        send(Msg::PfNoticedBy(Some(NoticedBy::WelfareCommissioner)));
+        send(Msg::PfArea("sakaecho-2".into()));
+        send(Msg::PfBirthYear("昭和50".into()));
+        send(Msg::PfToggleApproximate);
+        send(Msg::PfToggleField(LifeField::Elderly));
+        send(Msg::PfToggleTag(CrossTag::EightyFifty));
+        send(Msg::PfToggleTag(CrossTag::Isolation));
+        send(Msg::PfSummary(
+            "（見本）民生委員から、高齢の母と二人暮らしで長く外出していないと情報。".into(),
+        ));
+        w.shot(16, "register-filled").await;
+        send(Msg::SavePerson);
+        Self::until(state, |s| {
+            matches!(s.screen, Screen::Person(_)) && s.timeline.is_some()
+        })
+        .await;
+        let new = match state.peek().screen {
+            Screen::Person(id) => id,
+            _ => return close(),
+        };
+        let on_new = move |s: &AppState| {
+            s.screen == Screen::Person(new)
+                && s.timeline.as_ref().is_some_and(|t| t.person.id == new)
+        };
+        w.shot(17, "registered").await;
+        // The household, member by member.
+        send(Msg::StartAddMember);
+        send(Msg::MfRelation(Relation::Parent));
+        send(Msg::MfAlias("母".into()));
+        send(Msg::MfBirthYear("S17ごろ".into()));
+        send(Msg::MfNote(
+            "（見本）要介護1。膝が悪く買い物がつらい。".into(),
+        ));
+        w.shot(18, "member-add").await;
+        send(Msg::SaveMember);
+        Self::until(state, on_new).await;
+        send(Msg::StartAddMember);
+        send(Msg::MfRelation(Relation::Sibling));
+        send(Msg::MfAlias("兄".into()));
+        send(Msg::MfToggleLivesTogether);
+        send(Msg::SaveMember);
+        Self::until(state, move |s| {
+            on_new(s)
+                && s.timeline
+                    .as_ref()
+                    .is_some_and(|t| t.person.household.members.len() == 2)
+        })
+        .await;
+        w.shot(19, "household").await;
+        send(Msg::StartEditProfile);
+        w.shot(20, "edit-profile").await;
+        // The relationship, up to handing on (with to whom and why).
+        for to in [
+            Stage::FirstContact,
+            Stage::RelationshipForming,
+            Stage::AcceptsSupport,
+        ] {
+            send(Msg::OpenPerson(new));
+            Self::until(state, on_new).await;
+            send(Msg::StartStageConsent);
+            send(Msg::ChooseStage(to));
+            Self::until(state, move |s| {
+                on_new(s) && s.timeline.as_ref().is_some_and(|t| t.person.stage == to)
+            })
+            .await;
+        }
+        send(Msg::StartStageConsent);
+        send(Msg::ChooseStage(Stage::HandedOn));
+        send(Msg::StageReason(
+            "（見本）介護保険の申請につながり、包括が主に関わることになった。".into(),
+        ));
+        send(Msg::StageHandedAgency(Some(AgencyId::new(
+            "houkatsu-asahi",
+        ))));
+        w.shot(21, "handed-on").await;
+        send(Msg::ConfirmStage);
+        Self::until(state, move |s| {
+            on_new(s)
+                && s.timeline
+                    .as_ref()
+                    .is_some_and(|t| t.person.stage == Stage::HandedOn)
+        })
+        .await;
+        w.shot(22, "handed-on-person").await;
+        send(Msg::StartStageConsent);
+        send(Msg::ChooseStage(Stage::Closed));
+        send(Msg::StageReason(
+            "（見本）包括の支援が続き、アウトリーチとしては終える。".into(),
+        ));
+        send(Msg::ConfirmStage);
+        Self::until(state, move |s| {
+            on_new(s)
+                && s.timeline
+                    .as_ref()
+                    .is_some_and(|t| t.person.stage == Stage::Closed)
+        })
+        .await;
+        // Closed people are found with the 終結 filter and by a search.
+        send(Msg::Go(Screen::Caseload));
+        send(Msg::FilterStage(Some("closed".into())));
+        Self::until(state, |s| s.caseload.is_some()).await;
+        w.shot(23, "closed-filter").await;
+        send(Msg::FilterStage(None));
+        send(Msg::Search("ｱｵｲ".into()));
+        w.shot(24, "search-half-width").await;
+        send(Msg::Search(String::new()));
+        // Sync, returned logs, settings.
+        send(Msg::SyncNow);
+        Self::until(state, |s| !s.sync.syncing()).await;
         send(Msg::Go(Screen::Returned));
         Self::until(state, |s| s.screen == Screen::Returned).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        w.shot(12, "returned").await;
+        w.shot(25, "returned").await;
         send(Msg::Go(Screen::Settings));
-        w.shot(13, "settings").await;
+        w.shot(26, "settings").await;
         close();
+    }
+}
+
+/// A date as a worker types it: 「R8.6.11」.
+fn era_short(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    match ja::era_year(d) {
+        Some(("令和", y)) => format!("R{y}.{}.{}", d.month(), d.day()),
+        _ => ja::date_input_text(d),
     }
 }
 

@@ -6,15 +6,19 @@
 //! The PIN comes from the `OUTREACH_PIN` environment variable or a prompt
 //! on the terminal. Each run unlocks, does one thing and forgets the keys.
 
+mod contact_cmd;
+mod fixes_cmd;
+mod person_cmd;
 mod sync_cmd;
 mod texts;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
+use contact_cmd::ContactCmd;
 use outreach_mobile::shared::ja::{self, Label};
-use outreach_mobile::shared::protocol::PersonField;
 use outreach_mobile::shared::*;
 use outreach_mobile::*;
+use person_cmd::PersonCmd;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -66,8 +70,20 @@ enum Command {
     Contact(ContactCmd),
     /// 対象者の経過（接触記録と確認）
     Timeline { person: String },
-    /// 関係の段階を変更する（例: trying_to_reach, paused:refused）
-    Stage { person: String, stage: String },
+    /// 関係の段階を変更する（例: trying_to_reach, paused:refused）。終結・つなぎ済は理由（とつなぎ先）が必要
+    Stage {
+        person: String,
+        stage: String,
+        /// 終結・つなぎ済の理由
+        #[arg(long)]
+        reason: Option<String>,
+        /// つなぎ先の機関のID（例: houkatsu-asahi）
+        #[arg(long, conflicts_with = "to_resource")]
+        to_agency: Option<String>,
+        /// つなぎ先の地域資源など（名前）
+        #[arg(long)]
+        to_resource: Option<String>,
+    },
     /// 本人同意を記録・撤回する
     Consent(ConsentArgs),
     /// 多機関協働へつなぐ
@@ -106,143 +122,6 @@ enum Command {
     },
 }
 
-#[derive(Subcommand, Debug)]
-enum PersonCmd {
-    /// 対象者を登録する
-    Add(PersonArgs),
-    /// 対象者の一覧
-    List {
-        #[arg(long)]
-        search: Option<String>,
-    },
-    /// 対象者の詳細
-    Show { person: String },
-    /// 世帯員を追加する
-    MemberAdd {
-        person: String,
-        /// 続柄: parent, child, spouse, sibling, grandparent, grandchild, other_relative, non_relative
-        #[arg(long)]
-        relation: String,
-        /// 呼び方（例: 母）
-        #[arg(long)]
-        alias: Option<String>,
-        #[arg(long)]
-        birth_year: Option<i32>,
-        #[arg(long)]
-        approximate: bool,
-        /// 同居している
-        #[arg(long)]
-        lives_together: bool,
-        /// メモ
-        #[arg(long)]
-        note: Option<String>,
-    },
-    /// 対象者の項目を変更する
-    Update {
-        person: String,
-        #[command(flatten)]
-        fields: PersonArgs,
-    },
-}
-
-#[derive(Args, Debug, Default)]
-struct PersonArgs {
-    /// 呼び名（必須）
-    #[arg(long)]
-    alias: Option<String>,
-    /// ふりがな
-    #[arg(long)]
-    kana: Option<String>,
-    /// 生まれ年（西暦）
-    #[arg(long)]
-    birth_year: Option<i32>,
-    /// 生まれ年は「ごろ」
-    #[arg(long)]
-    approximate: bool,
-    /// 性別: female, male, other, unknown
-    #[arg(long)]
-    sex: Option<String>,
-    /// 町丁コード（例: sakaecho-2）
-    #[arg(long)]
-    area: Option<String>,
-    /// 気づきの経路: agency, welfare_commissioner, resident, family, themselves, outreach
-    #[arg(long)]
-    noticed_by: Option<String>,
-    /// 概要
-    #[arg(long)]
-    summary: Option<String>,
-    /// 分野（複数可）: elderly, disability, children_parenting, poverty
-    #[arg(long = "field")]
-    fields: Vec<String>,
-    /// 横断的な課題（複数可）: hikikomori, 8050, double_care, young_carer, scheme_gap
-    #[arg(long = "tag")]
-    tags: Vec<String>,
-    /// 制度の狭間: 合わなかった制度（複数可）
-    #[arg(long = "gap-scheme")]
-    gap_schemes: Vec<String>,
-    /// 制度の狭間: その理由
-    #[arg(long)]
-    gap_why: Option<String>,
-}
-
-#[derive(Subcommand, Debug)]
-enum ContactCmd {
-    /// 接触記録を保存する
-    Add(ContactArgs),
-}
-
-#[derive(Args, Debug)]
-struct ContactArgs {
-    /// 対象者のID
-    #[arg(long)]
-    person: String,
-    /// 接触方法: home_visit, phone, letter_or_note, community_place, accompanied_visit, agency_information, resident_information, family_contact
-    #[arg(long)]
-    method: String,
-    /// 会えた相手: person, family_only, nobody
-    #[arg(long)]
-    met: String,
-    /// 本人の反応（本人に会えたとき）: refused, brief, open
-    #[arg(long)]
-    response: Option<String>,
-    /// 様子・観察
-    #[arg(long, default_value = "")]
-    observation: String,
-    /// 日時（日本時間, 例: 2026-06-01 14:30）。省略時は現在
-    #[arg(long)]
-    at: Option<String>,
-    /// 所要時間（分）
-    #[arg(long)]
-    minutes: Option<u16>,
-    /// 訪問体制: alone, pair, with_agency
-    #[arg(long, default_value = "alone")]
-    accompaniment: String,
-    /// 危険のサイン（複数可）
-    #[arg(long = "danger")]
-    danger: Vec<String>,
-    /// 生命に関わる状況
-    #[arg(long)]
-    life_threatening: bool,
-    /// 負担感（1〜5）
-    #[arg(long)]
-    difficulty: Option<u8>,
-    /// 振り返りメモ
-    #[arg(long)]
-    reflection: Option<String>,
-    /// スーパーバイザーに相談したい
-    #[arg(long)]
-    wants_to_talk: bool,
-    /// 次回の予定
-    #[arg(long)]
-    next: Option<String>,
-    /// 次回の期限（例: 2026-06-08）
-    #[arg(long)]
-    due: Option<String>,
-    /// 訂正する接触記録のID
-    #[arg(long)]
-    corrects: Option<String>,
-}
-
 #[derive(Args, Debug)]
 struct ConsentArgs {
     person: String,
@@ -252,7 +131,7 @@ struct ConsentArgs {
     /// 同意の範囲（複数可）: share_with_agencies, multi_layered_meeting, contact_family
     #[arg(long = "scope")]
     scope: Vec<String>,
-    /// 同意・撤回の日（省略時は今日）
+    /// 同意・撤回の日（省略時は今日。2026-06-01 / R8.6.1 / 令和8年6月1日）
     #[arg(long)]
     date: Option<String>,
 }
@@ -281,6 +160,16 @@ enum OutboxCmd {
     Status,
     /// 送信待ちの変更の一覧（種類とIDのみ）
     List,
+    /// サーバーが受け付けなかった変更（要修正）と理由
+    Rejected,
+    /// 受け付けられなかった変更を、そのままもう一度送る
+    Retry { op: String },
+    /// 受け付けられなかった変更を破棄する（記録はサーバーの内容に戻る）
+    Discard {
+        op: String,
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// A failure with its code, message and exit code.
@@ -292,7 +181,7 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    fn usage(message: String) -> Failure {
+    pub(crate) fn usage(message: String) -> Failure {
         Failure {
             code: "usage",
             message,
@@ -312,6 +201,9 @@ impl Failure {
 }
 
 pub(crate) type Out = Result<(String, Value), Failure>;
+
+/// The idle time of a command's unlocked store.
+const CLI_IDLE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 pub(crate) struct Ctx {
     cfg: StoreConfig,
@@ -334,7 +226,11 @@ impl Ctx {
     }
 
     pub(crate) fn open_unlocked(&self) -> Result<Store, Failure> {
-        let mut s = Store::open(self.cfg.clone()).map_err(|e| self.fail(e))?;
+        // Each run does one thing and forgets the keys when it ends. The
+        // idle time counts a person's taps in the app; a command (a long
+        // sync included) is one act, so it runs to its end.
+        let cfg = self.cfg.clone().with_idle_timeout(CLI_IDLE);
+        let mut s = Store::open(cfg).map_err(|e| self.fail(e))?;
         let pin = read_pin(texts::PIN_PROMPT, "OUTREACH_PIN")?;
         s.unlock(&Pin::for_unlock(pin)).map_err(|e| self.fail(e))?;
         Ok(s)
@@ -388,7 +284,7 @@ pub(crate) fn read_new_pin() -> Result<Pin, Failure> {
 }
 
 /// Parses a code (`home_visit`) or a Japanese label (`家庭訪問`).
-fn code<T: DeserializeOwned + Serialize + Label + Copy>(
+pub(crate) fn code<T: DeserializeOwned + Serialize + Label + Copy>(
     option: &str,
     text: &str,
     all: &[T],
@@ -407,7 +303,7 @@ fn code<T: DeserializeOwned + Serialize + Label + Copy>(
     })
 }
 
-fn codes<T: DeserializeOwned + Serialize + Label + Copy + Ord>(
+pub(crate) fn codes<T: DeserializeOwned + Serialize + Label + Copy + Ord>(
     option: &str,
     texts: &[String],
     all: &[T],
@@ -415,35 +311,15 @@ fn codes<T: DeserializeOwned + Serialize + Label + Copy + Ord>(
     texts.iter().map(|t| code(option, t, all)).collect()
 }
 
-fn id<T: std::str::FromStr>(text: &str) -> Result<T, Failure> {
+pub(crate) fn id<T: std::str::FromStr>(text: &str) -> Result<T, Failure> {
     text.trim()
         .parse()
         .map_err(|_| Failure::usage(texts::bad_id(text)))
 }
 
+/// A date as people write it (令和 or 西暦), read by `shared::ja`.
 fn date(text: &str) -> Result<NaiveDate, Failure> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| Failure::usage(texts::bad_date(text)))
-}
-
-fn tokyo() -> FixedOffset {
-    // Japan has had no daylight saving time since 1951.
-    FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| Utc.fix())
-}
-
-fn datetime(text: &str) -> Result<DateTime<Utc>, Failure> {
-    let t = text.trim();
-    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-        return Ok(d.with_timezone(&Utc));
-    }
-    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(t, f)
-            && let Some(d) = tokyo().from_local_datetime(&n).single()
-        {
-            return Ok(d.with_timezone(&Utc));
-        }
-    }
-    Err(Failure::usage(texts::bad_time(text)))
+    ja::parse_date(text).map_err(|e| Failure::usage(texts::bad_date(text, &e.message_ja())))
 }
 
 fn stage_code(text: &str) -> Result<Stage, Failure> {
@@ -461,21 +337,11 @@ fn stage_code(text: &str) -> Result<Stage, Failure> {
         })
 }
 
-fn scheme_gap(a: &PersonArgs) -> Result<Option<SchemeGap>, Failure> {
-    if a.gap_schemes.is_empty() && a.gap_why.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(SchemeGap {
-        schemes_not_fitting: codes("--gap-scheme", &a.gap_schemes, &Scheme::ALL)?,
-        why: a.gap_why.clone().unwrap_or_default(),
-    }))
-}
-
-fn person_json(p: &Person) -> Value {
+pub(crate) fn person_json(p: &Person) -> Value {
     serde_json::to_value(p).unwrap_or(Value::Null)
 }
 
-fn with_damaged(mut text: String, damaged: &[DamagedRecord]) -> String {
+pub(crate) fn with_damaged(mut text: String, damaged: &[DamagedRecord]) -> String {
     if !damaged.is_empty() {
         text.push('\n');
         text.push_str(&texts::damaged_listed(damaged.len()));
@@ -557,14 +423,31 @@ fn run(cli: Cli) -> Out {
             label,
         } => sync_cmd::enroll_cmd(&ctx, &server, &code, label),
         Command::Sync => sync_cmd::sync_cmd(&ctx, json_out),
-        Command::Person(cmd) => person(&ctx, cmd),
-        Command::Contact(ContactCmd::Add(a)) => contact_add(&ctx, a),
+        Command::Person(cmd) => person_cmd::person(&ctx, cmd),
+        Command::Contact(ContactCmd::Add(a)) => contact_cmd::contact_add(&ctx, a),
         Command::Timeline { person } => timeline(&ctx, &person),
-        Command::Stage { person, stage } => {
+        Command::Stage {
+            person,
+            stage,
+            reason,
+            to_agency,
+            to_resource,
+        } => {
             let pid: PersonId = id(&person)?;
             let to = stage_code(&stage)?;
+            let handed_to = match (to_agency, to_resource) {
+                (Some(a), _) => Some(HandedTo::Agency(AgencyId::new(a.trim()))),
+                (None, Some(r)) => Some(HandedTo::Resource(r.trim().to_owned())),
+                (None, None) => None,
+            };
+            let note = (reason.is_some() || handed_to.is_some()).then(|| StageNote {
+                reason: reason.unwrap_or_default().trim().to_owned(),
+                handed_to,
+            });
             let mut s = ctx.open_unlocked()?;
-            let p = s.change_stage(pid, to).map_err(|e| ctx.fail(e))?;
+            let p = s
+                .change_stage_with(pid, to, note)
+                .map_err(|e| ctx.fail(e))?;
             Ok((
                 texts::stage_changed(p.stage.ja()),
                 json!({"person": person_json(&p)}),
@@ -657,6 +540,9 @@ fn run(cli: Cli) -> Out {
                 json!({"operations": rows, "damaged": l.damaged}),
             ))
         }
+        Command::Outbox(OutboxCmd::Rejected) => fixes_cmd::rejected(&ctx),
+        Command::Outbox(OutboxCmd::Retry { op }) => fixes_cmd::retry(&ctx, &op),
+        Command::Outbox(OutboxCmd::Discard { op, yes }) => fixes_cmd::discard(&ctx, &op, yes),
         Command::Damaged => {
             let s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
             let d = s.damaged_records().map_err(|e| ctx.fail(e))?;
@@ -705,7 +591,7 @@ fn run(cli: Cli) -> Out {
     }
 }
 
-fn list_persons(l: Listing<Person>) -> Out {
+pub(crate) fn list_persons(l: Listing<Person>) -> Out {
     let text = if l.items.is_empty() {
         texts::NO_PERSONS.to_owned()
     } else {
@@ -718,218 +604,6 @@ fn list_persons(l: Listing<Person>) -> Out {
     Ok((
         with_damaged(text, &l.damaged),
         json!({"persons": l.items, "damaged": l.damaged}),
-    ))
-}
-
-fn person(ctx: &Ctx, cmd: PersonCmd) -> Out {
-    match cmd {
-        PersonCmd::Add(a) => {
-            let new = NewPerson {
-                alias: a.alias.clone().unwrap_or_default(),
-                kana: a.kana.clone(),
-                birth_year: a.birth_year.map(|year| BirthYear {
-                    year,
-                    approximate: a.approximate,
-                }),
-                sex: a
-                    .sex
-                    .as_deref()
-                    .map(|x| code("--sex", x, &Sex::ALL))
-                    .transpose()?,
-                area: a
-                    .area
-                    .as_deref()
-                    .map(|x| {
-                        x.trim().parse::<AreaCode>().map_err(|_| {
-                            let allowed: Vec<String> =
-                                AreaCode::all().iter().map(|c| c.to_string()).collect();
-                            Failure::usage(texts::bad_value("--area", x, &allowed))
-                        })
-                    })
-                    .transpose()?,
-                noticed_by: a
-                    .noticed_by
-                    .as_deref()
-                    .map(|x| code("--noticed-by", x, &NoticedBy::ALL))
-                    .transpose()?,
-                summary: a.summary.clone(),
-                household: Household::default(),
-                fields: codes("--field", &a.fields, &LifeField::ALL)?,
-                tags: codes("--tag", &a.tags, &CrossTag::ALL)?,
-                scheme_gap: scheme_gap(&a)?,
-                assigned_worker: None,
-            };
-            let mut s = ctx.open_unlocked()?;
-            let p = s.create_person(new).map_err(|e| ctx.fail(e))?;
-            Ok((
-                texts::person_created(&p.id.to_string()),
-                json!({"person": person_json(&p)}),
-            ))
-        }
-        PersonCmd::List { search } => {
-            let mut s = ctx.open_unlocked()?;
-            let l = match search {
-                Some(q) => s.search(&q),
-                None => s.persons(),
-            }
-            .map_err(|e| ctx.fail(e))?;
-            list_persons(l)
-        }
-        PersonCmd::Show { person } => {
-            let pid: PersonId = id(&person)?;
-            let mut s = ctx.open_unlocked()?;
-            let p = s.person(pid).map_err(|e| ctx.fail(e))?;
-            Ok((texts::person_detail(&p), json!({"person": person_json(&p)})))
-        }
-        PersonCmd::MemberAdd {
-            person,
-            relation,
-            alias,
-            birth_year,
-            approximate,
-            lives_together,
-            note,
-        } => {
-            let pid: PersonId = id(&person)?;
-            let relation = code("--relation", &relation, &Relation::ALL)?;
-            let mut s = ctx.open_unlocked()?;
-            let mut household = s.person(pid).map_err(|e| ctx.fail(e))?.household;
-            household.members.push(HouseholdMember {
-                id: s.new_household_member_id().map_err(|e| ctx.fail(e))?,
-                relation,
-                alias,
-                birth_year: birth_year.map(|year| BirthYear { year, approximate }),
-                lives_together,
-                note,
-            });
-            let p = s
-                .update_person(pid, vec![PersonField::Household(household)])
-                .map_err(|e| ctx.fail(e))?;
-            Ok((
-                texts::person_updated(&p.id.to_string()),
-                json!({"person": person_json(&p)}),
-            ))
-        }
-        PersonCmd::Update { person, fields: a } => {
-            let pid: PersonId = id(&person)?;
-            let mut changes = Vec::new();
-            if let Some(x) = &a.alias {
-                changes.push(PersonField::Alias(x.clone()));
-            }
-            if let Some(x) = &a.kana {
-                changes.push(PersonField::Kana((!x.is_empty()).then(|| x.clone())));
-            }
-            if let Some(year) = a.birth_year {
-                changes.push(PersonField::BirthYear(Some(BirthYear {
-                    year,
-                    approximate: a.approximate,
-                })));
-            }
-            if let Some(x) = &a.sex {
-                changes.push(PersonField::Sex(Some(code("--sex", x, &Sex::ALL)?)));
-            }
-            if let Some(x) = &a.area {
-                let area = x.trim().parse::<AreaCode>().map_err(|_| {
-                    let allowed: Vec<String> =
-                        AreaCode::all().iter().map(|c| c.to_string()).collect();
-                    Failure::usage(texts::bad_value("--area", x, &allowed))
-                })?;
-                changes.push(PersonField::Area(Some(area)));
-            }
-            if let Some(x) = &a.noticed_by {
-                changes.push(PersonField::NoticedBy(Some(code(
-                    "--noticed-by",
-                    x,
-                    &NoticedBy::ALL,
-                )?)));
-            }
-            if let Some(x) = &a.summary {
-                changes.push(PersonField::Summary((!x.is_empty()).then(|| x.clone())));
-            }
-            let mut s = ctx.open_unlocked()?;
-            if !a.fields.is_empty()
-                || !a.tags.is_empty()
-                || a.gap_why.is_some()
-                || !a.gap_schemes.is_empty()
-            {
-                changes.push(PersonField::Fields {
-                    fields: codes("--field", &a.fields, &LifeField::ALL)?,
-                    tags: codes("--tag", &a.tags, &CrossTag::ALL)?,
-                    scheme_gap: scheme_gap(&a)?,
-                });
-            }
-            let p = s.update_person(pid, changes).map_err(|e| ctx.fail(e))?;
-            Ok((
-                texts::person_updated(&p.id.to_string()),
-                json!({"person": person_json(&p)}),
-            ))
-        }
-    }
-}
-
-fn contact_add(ctx: &Ctx, a: ContactArgs) -> Out {
-    let pid: PersonId = id(&a.person)?;
-    let corrects: Option<ContactId> = a.corrects.as_deref().map(id).transpose()?;
-    let next_action = match (&a.next, &a.due) {
-        (None, None) => None,
-        (Some(what), Some(d)) => Some(NextAction {
-            what: what.clone(),
-            due: date(d)?,
-        }),
-        _ => return Err(Failure::usage(texts::needs_together("--next", "--due"))),
-    };
-    let reflection = match (a.difficulty, &a.reflection) {
-        (None, None) if !a.wants_to_talk => None,
-        (None, _) => {
-            return Err(Failure::usage(texts::needs_together(
-                "--difficulty",
-                "--reflection",
-            )));
-        }
-        (Some(d), note) => Some(Reflection {
-            difficulty: Difficulty::new(d)
-                .ok_or_else(|| Failure::usage(texts::bad_difficulty(d)))?,
-            note: note.clone(),
-            wants_to_talk: a.wants_to_talk,
-        }),
-    };
-    let new_parts = (
-        code("--method", &a.method, &ContactMethod::ALL)?,
-        code("--met", &a.met, &MetWhom::ALL)?,
-        a.response
-            .as_deref()
-            .map(|x| code("--response", x, &PersonResponse::ALL))
-            .transpose()?,
-        code("--accompaniment", &a.accompaniment, &Accompaniment::ALL)?,
-        codes("--danger", &a.danger, &DangerSign::ALL)?,
-        a.at.as_deref().map(datetime).transpose()?,
-    );
-    let mut s = ctx.open_unlocked()?;
-    let (method, met, response, accompaniment, danger_signs, at) = new_parts;
-    let new = NewContact {
-        person_id: pid,
-        occurred_at: at.unwrap_or_else(|| s.now()),
-        duration_minutes: a.minutes,
-        method,
-        met,
-        response,
-        observation: a.observation,
-        safety: Safety {
-            accompaniment,
-            danger_signs,
-            life_threatening: a.life_threatening,
-        },
-        reflection,
-        next_action,
-    };
-    let c = match corrects {
-        Some(r) => s.correct_contact(r, new),
-        None => s.log_contact(new),
-    }
-    .map_err(|e| ctx.fail(e))?;
-    Ok((
-        texts::contact_logged(&c.id.to_string()),
-        json!({"contact": c}),
     ))
 }
 

@@ -237,22 +237,42 @@ pub fn bad_id(value: &str) -> String {
     )
 }
 
-pub fn bad_date(value: &str) -> String {
-    format!("日付「{value}」を読み取れません。2026-06-01 の形式で指定してください。")
+pub fn bad_date(value: &str, why: &str) -> String {
+    format!("日付「{value}」: {why}")
 }
 
-pub fn bad_time(value: &str) -> String {
-    format!(
-        "日時「{value}」を読み取れません。2026-06-01 14:30（日本時間）の形式で指定してください。"
-    )
+/// The problems of a form (as the tablet's form shows them).
+pub fn form_errors(errors: &[(String, String)]) -> String {
+    let mut out = String::from("入力内容を確認してください。");
+    for (_, m) in errors {
+        out.push_str("\n  ・");
+        out.push_str(m);
+    }
+    out
 }
 
-pub fn bad_difficulty(value: u8) -> String {
-    format!("負担感は1から5で指定してください（指定された値: {value}）。")
+pub fn member_saved(person: &str) -> String {
+    format!("世帯員を保存しました。対象者ID: {person}")
 }
 
-pub fn needs_together(a: &str, b: &str) -> String {
-    format!("{a} と {b} は一緒に指定してください。")
+pub fn member_removed(person: &str) -> String {
+    format!("世帯員を削除しました。対象者ID: {person}")
+}
+
+pub const NO_REJECTED: &str = "サーバーが受け付けなかった変更はありません。";
+pub const REJECTED_RETRIED: &str = "変更を送信待ちに戻しました。次の同期でもう一度送ります。";
+pub const REJECTED_DISCARDED: &str = "変更を破棄しました。記録はサーバーにある内容に戻ります。";
+pub const DISCARD_NEEDS_YES: &str =
+    "破棄した変更は元に戻せません。実行するには --yes を付けてください。";
+
+/// One refused change: id, when, what, why.
+pub fn rejected_line(op: &str, when: &str, what: &str, why: &[String]) -> String {
+    let mut out = format!("{op}  {when}  {what}");
+    for w in why {
+        out.push_str("\n    理由: ");
+        out.push_str(w);
+    }
+    out
 }
 
 pub fn person_created(id: &str) -> String {
@@ -335,7 +355,7 @@ pub fn person_detail(p: &Person) -> String {
         s.push(format!("分野・課題: {}", f.join("、")));
     }
     for m in &p.household.members {
-        let mut line = format!("世帯員: {}", m.relation.ja());
+        let mut line = format!("世帯員 {}: {}", m.id, m.relation.ja());
         if let Some(a) = &m.alias {
             line.push_str(&format!("（{a}）"));
         }
@@ -352,7 +372,13 @@ pub fn person_detail(p: &Person) -> String {
         }
         s.push(line);
     }
-    s.push(format!("関係の段階: {}", p.stage.ja()));
+    s.push(format!(
+        "関係の段階: {}",
+        ja::stage_with_note(p.stage, p.stage_note.as_ref())
+    ));
+    if let Some(n) = &p.stage_note {
+        s.push(format!("段階の理由: {}", n.reason));
+    }
     let consent = match p.consent.date {
         Some(d) => format!("{}（{}）", p.consent.status.ja(), ja::era_date(d)),
         None => p.consent.status.ja().to_owned(),

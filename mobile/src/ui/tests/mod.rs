@@ -6,6 +6,11 @@ use dioxus::prelude::*;
 
 use super::Shell;
 use crate::app::state::*;
+
+mod fixes;
+mod forms;
+mod person;
+
 use crate::app::text as t;
 use crate::model::*;
 use crate::shared::*;
@@ -16,17 +21,17 @@ fn Fixture(state: AppState) -> Element {
     rsx! { Shell { state, on } }
 }
 
-fn render(state: AppState) -> String {
+pub(crate) fn render(state: AppState) -> String {
     let mut dom = VirtualDom::new_with_props(Fixture, FixtureProps { state });
     dom.rebuild_in_place();
     dioxus_ssr::render(&dom)
 }
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 1, 30, 0).unwrap()
 }
 
-fn person(alias: &str, n: u8) -> Person {
+pub(crate) fn person(alias: &str, n: u8) -> Person {
     Person {
         id: PersonId::new_v7(1_780_000_000_000, [n; 10]),
         alias: alias.into(),
@@ -44,6 +49,7 @@ fn person(alias: &str, n: u8) -> Person {
         tags: [CrossTag::EightyFifty].into(),
         scheme_gap: None,
         stage: Stage::TryingToReach,
+        stage_note: None,
         consent: ConsentRecord::none(),
         team: TeamId::new_v7(1, [1; 10]),
         assigned_worker: None,
@@ -51,7 +57,7 @@ fn person(alias: &str, n: u8) -> Person {
     }
 }
 
-fn unlocked() -> AppState {
+pub(crate) fn unlocked() -> AppState {
     let mut s = AppState::new(true);
     update(&mut s, Msg::Unlocked(Ok(())), now());
     s
@@ -109,7 +115,7 @@ fn unlock_screen_shows_the_pad_the_remaining_attempts_and_no_content() {
     assert!(html.contains("disabled"));
 }
 
-fn entry(p: Person, overdue: bool, next_due_days: i64, safety: bool) -> CaseloadEntry {
+pub(crate) fn entry(p: Person, overdue: bool, next_due_days: i64, safety: bool) -> CaseloadEntry {
     CaseloadEntry {
         last_contact_at: Some(now() - Duration::days(10)),
         next_action: Some(NextAction {
@@ -193,7 +199,7 @@ fn contact(p: &Person, returned: bool) -> TimelineEntry {
     }
 }
 
-fn on_person(p: &Person, entries: Vec<TimelineEntry>) -> AppState {
+pub(crate) fn on_person(p: &Person, entries: Vec<TimelineEntry>) -> AppState {
     let mut s = unlocked();
     update(&mut s, Msg::OpenPerson(p.id), now());
     let tl = Timeline {
@@ -232,11 +238,15 @@ fn contact_form_has_large_choices_and_shows_errors_in_japanese() {
     let mut s = on_person(&p, vec![]);
     update(&mut s, Msg::StartContact, now());
     let html = render(s.clone());
-    assert!(html.contains("2026-06-01T10:30"), "defaults to now");
     assert!(
-        html.contains("令和8年6月1日 10:30"),
+        html.contains("value=\"2026-06-01\"") && html.contains("value=\"10:30\""),
+        "defaults to now"
+    );
+    assert!(
+        html.contains("令和8年6月1日（月）"),
         "and shows it as a 令和 date"
     );
+    assert!(html.contains("民生委員と同行"), "visits with a 民生委員");
     assert!(html.contains("2026-06-08"), "next visit in a week");
     for m in ContactMethod::ALL {
         assert!(html.contains(ja::Label::ja(&m)));
@@ -290,6 +300,16 @@ fn conflicts_are_shown_in_words() {
         other: serde_json::json!({"kind": "identified"}),
         other_hlc: h,
     });
+    let member = HouseholdMemberId::new_v7(3, [3; 10]);
+    tl.conflicts.push(protocol::ConflictRecord {
+        person_id: p.id,
+        field: merge::household::member_key(member),
+        kept: serde_json::json!({"id": member, "member": {"id": member, "relation": "parent",
+            "alias": "母（要介護2）", "birth_year": null, "lives_together": true, "note": null}}),
+        kept_hlc: h,
+        other: serde_json::json!({"id": member, "member": null}),
+        other_hlc: h,
+    });
     tl.conflicts.push(protocol::ConflictRecord {
         person_id: p.id,
         field: "area".into(),
@@ -305,6 +325,10 @@ fn conflicts_are_shown_in_words() {
         "{html}"
     );
     assert!(html.contains("地区：いまの値「栄町1丁目」／別の端末の値「未記入」"));
+    assert!(
+        html.contains("世帯員：いまの値「親 母（要介護2）」／別の端末の値「世帯員の削除」"),
+        "{html}"
+    );
     assert!(!html.contains("kind"));
 }
 
@@ -359,7 +383,13 @@ fn sync_bar_shows_pending_progress_and_errors_a_worker_can_act_on() {
     );
     let html = render(s.clone());
     assert!(html.contains(&t::sync_pending(12)));
-    assert!(html.contains(&t::sync_rejected(2)));
+    assert!(
+        html.contains(&format!(
+            "<button class=\"rejected\">{}</button>",
+            t::sync_rejected(2)
+        )),
+        "要修正 N件 is a button that opens the list"
+    );
     assert!(html.contains(t::SYNC_NEVER));
     update(&mut s, Msg::SyncNow, now());
     assert!(render(s.clone()).contains(t::SYNCING));

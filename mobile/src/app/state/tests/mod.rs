@@ -1,9 +1,19 @@
 //! What each tap does: the app's behaviour, without a window.
 
 use super::*;
-use chrono::TimeZone;
+use crate::store::SyncState;
+use crate::sync::SyncPhase;
+use chrono::{Duration, TimeZone};
+use std::collections::BTreeSet;
 
-fn now() -> DateTime<Utc> {
+mod fixes;
+mod household;
+mod idle;
+mod register;
+mod stage;
+mod taps;
+
+pub(crate) fn now() -> DateTime<Utc> {
     // 10:30 in Tokyo on 令和8年6月1日.
     Utc.with_ymd_and_hms(2026, 6, 1, 1, 30, 0).unwrap()
 }
@@ -23,6 +33,7 @@ pub(crate) fn person(alias: &str) -> Person {
         tags: [CrossTag::EightyFifty].into(),
         scheme_gap: None,
         stage: Stage::TryingToReach,
+        stage_note: None,
         consent: ConsentRecord::none(),
         team: TeamId::new_v7(1, [1; 10]),
         assigned_worker: None,
@@ -30,7 +41,7 @@ pub(crate) fn person(alias: &str) -> Person {
     }
 }
 
-fn timeline(p: &Person) -> Timeline {
+pub(crate) fn timeline(p: &Person) -> Timeline {
     Timeline {
         person: p.clone(),
         entries: Vec::new(),
@@ -40,7 +51,7 @@ fn timeline(p: &Person) -> Timeline {
     }
 }
 
-fn unlocked_on_person(p: &Person) -> AppState {
+pub(crate) fn unlocked_on_person(p: &Person) -> AppState {
     let mut s = AppState::new(true);
     update(&mut s, Msg::Unlocked(Ok(())), now());
     update(&mut s, Msg::OpenPerson(p.id), now());
@@ -179,7 +190,7 @@ fn unlocking_opens_the_caseload_and_loads_it() {
     ));
 }
 
-fn entry(p: Person, overdue: bool) -> CaseloadEntry {
+pub(crate) fn entry(p: Person, overdue: bool) -> CaseloadEntry {
     CaseloadEntry {
         person: p,
         last_contact_at: None,
@@ -238,8 +249,12 @@ fn logging_a_home_visit_takes_few_taps_and_defaults_are_sensible() {
     let mut s = unlocked_on_person(&p);
     update(&mut s, Msg::StartContact, now());
     assert_eq!(s.screen, Screen::LogContact);
-    let f = s.contact.as_ref().unwrap();
-    assert_eq!(f.occurred_at, "2026-06-01T10:30", "now, in Tokyo time");
+    let f = &s.contact.as_ref().unwrap().input;
+    assert_eq!(
+        (f.date.as_str(), f.time.as_str()),
+        ("2026-06-01", "10:30"),
+        "now, in Tokyo time"
+    );
     assert_eq!(f.method, ContactMethod::HomeVisit);
     assert_eq!(f.next_due, "2026-06-08", "next visit in a week");
     assert_eq!(f.next_what, t::DEFAULT_NEXT);
@@ -311,7 +326,7 @@ fn meeting_only_family_clears_the_response_and_reflection_is_optional() {
     update(&mut s, Msg::ContactMet(MetWhom::Person), now());
     update(&mut s, Msg::ContactResponse(PersonResponse::Open), now());
     update(&mut s, Msg::ContactMet(MetWhom::FamilyOnly), now());
-    assert!(s.contact.as_ref().unwrap().response.is_none());
+    assert!(s.contact.as_ref().unwrap().input.response.is_none());
     update(
         &mut s,
         Msg::ContactAccompaniment(Accompaniment::Alone),
@@ -358,13 +373,30 @@ fn field_errors_from_the_core_are_shown_on_the_form() {
     assert!(!f.busy);
     assert!(f.error("next_action.due").unwrap().contains("接触日以降"));
     assert_eq!(s.screen, Screen::LogContact, "the worker stays on the form");
-    // A date typed wrong is caught before saving.
+    // A date typed wrong is caught before saving, in words.
     update(&mut s, Msg::ContactNextDue("来週".into()), now());
     update(&mut s, Msg::SaveContact, now());
-    assert_eq!(
-        s.contact.as_ref().unwrap().error("next_action.due"),
-        Some(t::ERR_BAD_DATE)
+    assert!(
+        s.contact
+            .as_ref()
+            .unwrap()
+            .error("next_action.due")
+            .unwrap()
+            .contains("R8.6.1")
     );
+    // The 令和 date a worker writes is read.
+    update(&mut s, Msg::ContactNextDue("令和8年6月10日".into()), now());
+    update(&mut s, Msg::ContactDate("R8.5.31".into()), now());
+    update(&mut s, Msg::ContactTime("16:00".into()), now());
+    let fx = update(&mut s, Msg::SaveContact, now());
+    let Effect::SaveContact(c, _) = &fx[0] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        c.next_action.as_ref().unwrap().due.to_string(),
+        "2026-06-10"
+    );
+    assert_eq!(ja::local_datetime(c.occurred_at), "令和8年5月31日 16:00");
 }
 
 #[test]
@@ -475,18 +507,14 @@ fn stage_and_consent() {
     assert_eq!(s.screen, Screen::StageConsent);
     assert!(update(&mut s, Msg::ChooseStage(Stage::HandedOn), now()).is_empty());
     assert!(
-        s.stage_form
-            .as_ref()
-            .unwrap()
-            .error
-            .as_deref()
-            .unwrap()
+        s.stage_form.as_ref().unwrap().errors[0]
+            .1
             .contains("変更できません")
     );
     let fx = update(&mut s, Msg::ChooseStage(Stage::FirstContact), now());
     assert!(matches!(
         fx.as_slice(),
-        [Effect::ChangeStage(_, Stage::FirstContact)]
+        [Effect::ChangeStage(_, Stage::FirstContact, None)]
     ));
     update(&mut s, Msg::StageConsentSaved(Ok(t::STAGE_SAVED)), now());
     assert_eq!(s.screen, Screen::Person(p.id));
@@ -503,10 +531,7 @@ fn stage_and_consent() {
         now(),
     );
     assert!(update(&mut s, Msg::GiveConsent(ConsentStatus::Verbal), now()).is_empty());
-    assert_eq!(
-        s.stage_form.as_ref().unwrap().error.as_deref(),
-        Some(t::ERR_SCOPE)
-    );
+    assert_eq!(s.stage_form.as_ref().unwrap().errors[0].1, t::ERR_SCOPE);
     update(
         &mut s,
         Msg::ToggleScope(ConsentScope::MultiLayeredMeeting),
@@ -522,7 +547,10 @@ fn stage_and_consent() {
     update(&mut s, Msg::StageConsentSaved(Ok(t::CONSENT_SAVED)), now());
     update(&mut s, Msg::StartStageConsent, now());
     let fx = update(&mut s, Msg::WithdrawConsent, now());
-    assert!(matches!(fx.as_slice(), [Effect::WithdrawConsent(_)]));
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::WithdrawConsent(_, day)] if *day == ja::local_date(now())
+    ));
 }
 
 #[test]
@@ -676,8 +704,8 @@ fn a_returned_log_can_be_revised() {
     assert_eq!(s.screen, Screen::LogContact);
     let f = s.contact.as_ref().unwrap();
     assert_eq!(f.revises, Some(c.id));
-    assert_eq!(f.method, ContactMethod::Phone);
-    assert_eq!(f.observation, "電話で母親と");
+    assert_eq!(f.input.method, ContactMethod::Phone);
+    assert_eq!(f.input.observation, "電話で母親と");
     update(&mut s, Msg::ContactNextWhat("再度電話".into()), now());
     update(&mut s, Msg::ContactNextDue("2026-06-05".into()), now());
     let fx = update(&mut s, Msg::SaveContact, now());
