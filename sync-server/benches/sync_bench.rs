@@ -98,6 +98,7 @@ impl Dev {
             tags: BTreeSet::new(),
             scheme_gap: None,
             stage: Stage::Identified,
+            stage_note: None,
             consent: ConsentRecord::none(),
             team: self.team,
             assigned_worker: Some(self.user),

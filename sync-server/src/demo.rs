@@ -278,6 +278,7 @@ pub fn seed(
             tags,
             scheme_gap: None,
             stage: Stage::Identified,
+            stage_note: None,
             consent: ConsentRecord::none(),
             team,
             assigned_worker: Some(worker.id),
@@ -382,6 +383,7 @@ pub fn seed(
                         from: stage,
                         to: next,
                         base: Some(stage_hlc),
+                        note: None,
                     },
                 );
                 stage_hlc = op.hlc;

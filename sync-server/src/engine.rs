@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use outreach_shared::access::{Action, Actor, Decision, Resource, Role, decide};
+use outreach_shared::merge::household::{self, LegacyMemberChange};
 use outreach_shared::merge::{FieldMerge, Versioned, merge_field};
 use outreach_shared::protocol::*;
 use outreach_shared::{
@@ -393,22 +394,53 @@ fn apply(
             let (mut row, _) = person_for_write(tx, actor, op.entity.id)?;
             let mut conflicts = Vec::new();
             for ch in changes {
-                let name = ch.set.name();
-                let current = ch.set.read(&row.snapshot.person);
-                let r = merge_one(
-                    &mut row,
-                    name,
-                    current,
-                    ch.set.clone(),
-                    op.hlc,
-                    ch.base,
-                    |p, v| v.apply(p),
-                );
-                conflicts.extend(r);
+                let PersonField::Household(list) = &ch.set else {
+                    conflicts.extend(merge_change(&mut row, ch.set.clone(), op.hlc, ch.base));
+                    continue;
+                };
+                // A protocol-1 whole-list change (made before the app was
+                // updated): member by member, never over a newer edit
+                // (shared::merge::household).
+                let current = row.snapshot.person.household.clone();
+                let legacy =
+                    household::legacy_list_changes(&current, &row.snapshot.versions, list, ch.base);
+                for m in legacy {
+                    match m {
+                        LegacyMemberChange::Apply { id, member } => conflicts.extend(merge_change(
+                            &mut row,
+                            PersonField::HouseholdMember { id, member },
+                            op.hlc,
+                            ch.base,
+                        )),
+                        LegacyMemberChange::KeepCurrent { id, other } => {
+                            let key = household::member_key(id);
+                            conflicts.push(ConflictRecord {
+                                person_id: row.snapshot.person.id,
+                                kept: field_value(&PersonField::HouseholdMember {
+                                    id,
+                                    member: current.member(id).cloned(),
+                                }),
+                                kept_hlc: household::member_version(&row.snapshot.versions, id)
+                                    .unwrap_or(op.hlc),
+                                other: field_value(&PersonField::HouseholdMember {
+                                    id,
+                                    member: other,
+                                }),
+                                other_hlc: op.hlc,
+                                field: key,
+                            });
+                        }
+                    }
+                }
             }
             finish_person(tx, caller, op, row, conflicts, "push.update_person", now)
         }
-        Payload::ChangeStage { from, to, base } => {
+        Payload::ChangeStage {
+            from,
+            to,
+            base,
+            note,
+        } => {
             let (mut row, _) = person_for_write(tx, actor, op.entity.id)?;
             let current = row.snapshot.person.stage;
             if current != *from && current != *to && !current.can_move_to(*to) {
@@ -435,6 +467,10 @@ fn apply(
                 *base,
                 |p, v: Stage| p.stage = v,
             );
+            // The note (why, to whom) goes with the stage it was given for.
+            if row.snapshot.versions.get("stage") == Some(&op.hlc) {
+                row.snapshot.person.stage_note = note.clone();
+            }
             finish_person(
                 tx,
                 caller,
@@ -650,7 +686,20 @@ fn person_for_write(
     Ok((row, case))
 }
 
-/// Merges one field by HLC; returns the conflict to keep, if any.
+/// Merges one person field (or household member) by HLC, under its key.
+fn merge_change(
+    row: &mut PersonRow,
+    set: PersonField,
+    hlc: Hlc,
+    base: Option<Hlc>,
+) -> Option<ConflictRecord> {
+    let key = set.key();
+    let current = set.read(&row.snapshot.person);
+    merge_one(row, &key, current, set, hlc, base, |p, v| v.apply(p))
+}
+
+/// Merges one field by HLC; returns the conflict to keep, if any. A
+/// household member without a version of its own has the household's.
 fn merge_one<T: Clone + PartialEq + serde::Serialize>(
     row: &mut PersonRow,
     name: &str,
@@ -660,9 +709,9 @@ fn merge_one<T: Clone + PartialEq + serde::Serialize>(
     base: Option<Hlc>,
     set: impl Fn(&mut Person, T),
 ) -> Option<ConflictRecord> {
-    let mut current = row.snapshot.versions.get(name).map(|h| Versioned {
+    let mut current = household::version_of(&row.snapshot.versions, name).map(|h| Versioned {
         value: current_value,
-        hlc: *h,
+        hlc: h,
         base: row.bases.get(name).copied(),
     });
     let incoming = Versioned {

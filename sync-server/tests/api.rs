@@ -78,7 +78,7 @@ async fn unknown_routes_and_methods_get_error_bodies() {
 #[tokio::test]
 async fn guessing_enrolment_codes_is_limited() {
     let w = World::new();
-    let guess = |n: usize| json!({"protocol":"1.0","code":format!("AAAA-BBBB-{n:04}"),"device_label":"架空","platform":"linux"});
+    let guess = |n: usize| json!({"protocol":"2.0","code":format!("AAAA-BBBB-{n:04}"),"device_label":"架空","platform":"linux"});
     let mut wrong = 0;
     let mut limited = None;
     for n in 0..40 {
@@ -103,7 +103,7 @@ async fn enrolment_code_is_single_use_and_short_lived() {
     let user = w.user("w1", Role::OutreachWorker, Some("班A（見本）"), None);
     let code =
         sync_server::admin::issue_code(&*w.store, "w1", Duration::minutes(15), Utc::now()).unwrap();
-    let body = json!({"protocol":"1.0","code": code.as_str(),"device_label":"タブレット1","platform":"android"});
+    let body = json!({"protocol":"2.0","code": code.as_str(),"device_label":"タブレット1","platform":"android"});
     let (s, v) = w
         .call("POST", "/api/v1/enroll", None, Some(body.clone()))
         .await;
@@ -142,7 +142,7 @@ async fn enrolment_code_is_single_use_and_short_lived() {
     )
     .unwrap();
     let (s, v) = w
-        .call("POST", "/api/v1/enroll", None, Some(json!({"protocol":"1.0","code": old.as_str(),"device_label":"x","platform":"android"})))
+        .call("POST", "/api/v1/enroll", None, Some(json!({"protocol":"2.0","code": old.as_str(),"device_label":"x","platform":"android"})))
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(v["code"], "enrollment_code_invalid");
@@ -183,7 +183,7 @@ async fn bad_input_gets_4xx_with_error_body() {
             "POST",
             "/api/v1/sync/pull",
             Some(&t),
-            Some(json!({"protocol":"1.0","cursor":0,"limit":10,"extra":1})),
+            Some(json!({"protocol":"2.0","cursor":0,"limit":10,"extra":1})),
         )
         .await;
     assert_eq!(
@@ -196,7 +196,7 @@ async fn bad_input_gets_4xx_with_error_body() {
             "POST",
             "/api/v1/sync/pull",
             Some(&t),
-            Some(json!({"protocol":"1.0","cursor":"zero","limit":10})),
+            Some(json!({"protocol":"2.0","cursor":"zero","limit":10})),
         )
         .await;
     assert_eq!(
@@ -209,7 +209,7 @@ async fn bad_input_gets_4xx_with_error_body() {
             "POST",
             "/api/v1/sync/pull",
             Some(&t),
-            Some(json!({"protocol":"2.0","whatever":[1]})),
+            Some(json!({"protocol":"3.0","whatever":[1]})),
         )
         .await;
     assert_eq!(
@@ -217,13 +217,35 @@ async fn bad_input_gets_4xx_with_error_body() {
         (StatusCode::BAD_REQUEST, Some("unsupported_protocol"))
     );
     assert_eq!(v["action"], "update_app");
+    // A tablet of protocol 1 (which replaced the whole household) is told
+    // to update the app, on push as on pull.
+    for path in ["/api/v1/sync/pull", "/api/v1/sync/push"] {
+        let (s, v) = w
+            .call(
+                "POST",
+                path,
+                Some(&t),
+                Some(json!({"protocol":"1.0","cursor":0,"limit":10})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str(), v["action"].as_str()),
+            (
+                StatusCode::BAD_REQUEST,
+                Some("unsupported_protocol"),
+                Some("update_app")
+            ),
+            "{path}"
+        );
+        assert!(v["message"].as_str().unwrap().contains("update the app"));
+    }
     // Limit out of range.
     let (s, v) = w
         .call(
             "POST",
             "/api/v1/sync/pull",
             Some(&t),
-            Some(json!({"protocol":"1.0","cursor":0,"limit":0})),
+            Some(json!({"protocol":"2.0","cursor":0,"limit":0})),
         )
         .await;
     assert_eq!(
@@ -232,7 +254,7 @@ async fn bad_input_gets_4xx_with_error_body() {
     );
     // Body too large.
     let big = format!(
-        "{{\"protocol\":\"1.0\",\"cursor\":0,\"limit\":1,\"pad\":\"{}\"}}",
+        "{{\"protocol\":\"2.0\",\"cursor\":0,\"limit\":1,\"pad\":\"{}\"}}",
         "x".repeat(70 * 1024)
     );
     let (s, v) = w
@@ -253,7 +275,7 @@ async fn bad_input_gets_4xx_with_error_body() {
     );
     assert!(w.pull_all(&t).await.is_empty());
     // A push naming another device.
-    let req = json!({"protocol":"1.0","device_id": DeviceId::new_v7(1, [1; 10]).to_string(),"operations":[]});
+    let req = json!({"protocol":"2.0","device_id": DeviceId::new_v7(1, [1; 10]).to_string(),"operations":[]});
     let (s, v) = w
         .call("POST", "/api/v1/sync/push", Some(&t), Some(req))
         .await;
@@ -282,7 +304,7 @@ async fn bad_input_gets_4xx_with_error_body() {
 async fn auth_is_required_and_revoked_devices_are_told_to_wipe() {
     let w = World::new();
     let d = w.worker_device("w1", "班A（見本）").await;
-    let pull = json!({"protocol":"1.0","cursor":0,"limit":10});
+    let pull = json!({"protocol":"2.0","cursor":0,"limit":10});
     let (s, v) = w
         .call("POST", "/api/v1/sync/pull", None, Some(pull.clone()))
         .await;
@@ -338,7 +360,7 @@ async fn office_login_and_logout() {
             "POST",
             "/api/v1/login",
             None,
-            Some(json!({"protocol":"1.0","username":"sv","password":"wrong-password"})),
+            Some(json!({"protocol":"2.0","username":"sv","password":"wrong-password"})),
         )
         .await;
     assert_eq!(
@@ -350,7 +372,7 @@ async fn office_login_and_logout() {
             "POST",
             "/api/v1/login",
             None,
-            Some(json!({"protocol":"1.0","username":"nobody","password":"x"})),
+            Some(json!({"protocol":"2.0","username":"nobody","password":"x"})),
         )
         .await;
     assert_eq!(
@@ -372,7 +394,7 @@ async fn office_login_and_logout() {
                 "POST",
                 "/api/v1/login",
                 None,
-                Some(json!({"protocol":"1.0","username":"sv","password":"guess-guess"})),
+                Some(json!({"protocol":"2.0","username":"sv","password":"guess-guess"})),
             )
             .await;
         if s == StatusCode::TOO_MANY_REQUESTS {
@@ -386,7 +408,7 @@ async fn office_login_and_logout() {
     w.user("sv2", Role::Supervisor, Some("班A（見本）"), None);
     sync_server::admin::reset_password(&*w.store, "sv2", "another-fictitious-pw", Utc::now())
         .unwrap();
-    let login = |pw: &str| json!({"protocol":"1.0","username":"sv2","password":pw});
+    let login = |pw: &str| json!({"protocol":"2.0","username":"sv2","password":pw});
     let (s, _) = w
         .call("POST", "/api/v1/login", None, Some(login(PASSWORD)))
         .await;
@@ -426,7 +448,7 @@ async fn push_then_pull_round_trip() {
             "POST",
             "/api/v1/sync/pull",
             Some(&d.token),
-            Some(json!({"protocol":"1.0","cursor":0,"limit":1})),
+            Some(json!({"protocol":"2.0","cursor":0,"limit":1})),
         )
         .await;
     let page: PullResponse = serde_json::from_value(v).unwrap();
@@ -437,7 +459,7 @@ async fn push_then_pull_round_trip() {
             "POST",
             "/api/v1/sync/pull",
             Some(&d.token),
-            Some(json!({"protocol":"1.0","cursor":page.next_cursor,"limit":10})),
+            Some(json!({"protocol":"2.0","cursor":page.next_cursor,"limit":10})),
         )
         .await;
     let page2: PullResponse = serde_json::from_value(v).unwrap();
@@ -520,6 +542,10 @@ async fn one_bad_operation_does_not_block_the_others() {
             from: Stage::AcceptsSupport,
             to: Stage::Closed,
             base: None,
+            note: Some(StageNote {
+                reason: "（架空）終結".into(),
+                handed_to: None,
+            }),
         },
     );
     other_stage.hlc = d.hlc();
@@ -784,7 +810,7 @@ async fn visibility_rule_per_role() {
         let (_, v) = w.call("GET", "/api/v1/cases", Some(t), None).await;
         assert_eq!(v["items"].as_array().unwrap().len(), 0);
     }
-    let roster = |pledge: bool| json!({"protocol":"1.0","user": on.to_string(),"agency":"kikan-soudan","pledge_recorded_at": if pledge { json!(Utc::now()) } else { json!(null) }});
+    let roster = |pledge: bool| json!({"protocol":"2.0","user": on.to_string(),"agency":"kikan-soudan","pledge_recorded_at": if pledge { json!(Utc::now()) } else { json!(null) }});
     let (s, v) = w
         .call(
             "POST",
@@ -918,7 +944,7 @@ async fn case_queue_lifecycle_status_flows_back_and_consent_is_followed() {
     );
 
     // Moves: allowed, refused transition, refused role.
-    let mv = |to: &str| json!({"protocol":"1.0","to":to});
+    let mv = |to: &str| json!({"protocol":"2.0","to":to});
     let (s, v) = w
         .call(
             "POST",
@@ -1029,7 +1055,7 @@ async fn case_queue_lifecycle_status_flows_back_and_consent_is_followed() {
     );
     // A return to outreach with a reason flows back too.
     let (s, _) = w
-        .call("POST", &format!("/api/v1/cases/{case2}/move"), Some(&coord), Some(json!({"protocol":"1.0","to":"returned_to_outreach","return_reason":"（架空）まず関係づくりを続けてください"})))
+        .call("POST", &format!("/api/v1/cases/{case2}/move"), Some(&coord), Some(json!({"protocol":"2.0","to":"returned_to_outreach","return_reason":"（架空）まず関係づくりを続けてください"})))
         .await;
     assert_eq!(s, StatusCode::OK);
     let ch = w.pull_all(&d.token).await;
@@ -1048,7 +1074,7 @@ async fn supervisors_review_and_reviews_flow_back() {
     w.push_ok(&d, &[c, log]).await;
     let sva = w.login("sva").await;
     let svb = w.login("svb").await;
-    let review = |status: &str, comment: Option<&str>| json!({"protocol":"1.0","contact_id": cid.to_string(),"status": status,"comment": comment});
+    let review = |status: &str, comment: Option<&str>| json!({"protocol":"2.0","contact_id": cid.to_string(),"status": status,"comment": comment});
     let (s, v) = w
         .call(
             "POST",
@@ -1091,7 +1117,7 @@ async fn supervisors_review_and_reviews_flow_back() {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let missing = json!({"protocol":"1.0","contact_id": ContactId::new_v7(1, [1; 10]).to_string(),"status":"approved"});
+    let missing = json!({"protocol":"2.0","contact_id": ContactId::new_v7(1, [1; 10]).to_string(),"status":"approved"});
     let (s, _) = w
         .call("POST", "/api/v1/reviews", Some(&sva), Some(missing))
         .await;
@@ -1118,7 +1144,7 @@ async fn a_request_whose_body_never_ends_times_out_with_retry_later() {
     let d = w.worker_device("w1", "班A（見本）").await;
     // Half a body, then nothing: a tablet on a dying connection.
     let half: Vec<Result<axum::body::Bytes, std::io::Error>> = vec![Ok(
-        axum::body::Bytes::from_static(b"{\"protocol\":\"1.0\","),
+        axum::body::Bytes::from_static(b"{\"protocol\":\"2.0\","),
     )];
     let body = axum::body::Body::from_stream(
         futures_util::stream::iter(half).chain(futures_util::stream::pending()),
@@ -1152,7 +1178,7 @@ async fn a_request_whose_body_never_ends_times_out_with_retry_later() {
             "POST",
             "/api/v1/sync/pull",
             Some(&d.token),
-            Some(json!({"protocol":"1.0","cursor":0,"limit":10})),
+            Some(json!({"protocol":"2.0","cursor":0,"limit":10})),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -1167,7 +1193,7 @@ async fn rate_limit_per_device() {
     });
     let d1 = w.worker_device("w1", "班A（見本）").await;
     let d2 = w.worker_device("w2", "班A（見本）").await;
-    let pull = json!({"protocol":"1.0","cursor":0,"limit":10});
+    let pull = json!({"protocol":"2.0","cursor":0,"limit":10});
     for _ in 0..3 {
         let (s, _) = w
             .call(
@@ -1340,7 +1366,7 @@ async fn lgwan_feed_api_and_signed_files() {
             "POST",
             &format!("/api/v1/cases/{case_id}/move"),
             Some(&coord),
-            Some(json!({"protocol":"1.0","to":"triage"})),
+            Some(json!({"protocol":"2.0","to":"triage"})),
         )
         .await;
     assert_eq!(s, StatusCode::OK);
@@ -1384,7 +1410,7 @@ async fn demo_data_seeds_and_is_visible_per_role() {
         sync_server::demo::seed(&*w.store, &w.state.clock, Utc::now()).is_err(),
         "not twice"
     );
-    let (s, v) = w.call("POST", "/api/v1/login", None, Some(json!({"protocol":"1.0","username":"coordinator","password":sync_server::demo::DEMO_PASSWORD}))).await;
+    let (s, v) = w.call("POST", "/api/v1/login", None, Some(json!({"protocol":"2.0","username":"coordinator","password":sync_server::demo::DEMO_PASSWORD}))).await;
     assert_eq!(s, StatusCode::OK);
     let t = v["token"].as_str().unwrap().to_owned();
     let (_, v) = w.call("GET", "/api/v1/cases", Some(&t), None).await;
@@ -1444,7 +1470,7 @@ async fn concurrent_pushes_commit_together_and_stay_exactly_once() {
         "POST",
         "/api/v1/enroll",
         None,
-        Some(json!({"protocol":"1.0","code":"WRONG-CODE-0000","device_label":"x","platform":"x"})),
+        Some(json!({"protocol":"2.0","code":"WRONG-CODE-0000","device_label":"x","platform":"x"})),
     );
     let (s, _) = bad.await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -1517,7 +1543,7 @@ async fn gzip_bodies_are_accepted_and_limited_after_decompression() {
     let (s, v) = send(gzip(&serde_json::to_vec(&req).unwrap())).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     // A small compressed body that inflates past the limit (a "zip bomb").
-    let mut bomb = br#"{"protocol":"1.0","device_id":"x","operations":[],"pad":""#.to_vec();
+    let mut bomb = br#"{"protocol":"2.0","device_id":"x","operations":[],"pad":""#.to_vec();
     bomb.extend(std::iter::repeat_n(b' ', 1024 * 1024));
     bomb.extend(br#""}"#);
     let packed = gzip(&bomb);

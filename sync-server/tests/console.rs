@@ -528,7 +528,7 @@ async fn devices_enrol_with_an_issued_code_and_are_revoked() {
     assert_eq!(code.len(), 14);
     // The tablet enrols with it through the API.
     let api = w.client();
-    let body = serde_json::json!({"protocol":"1.0","code":code,"device_label":"タブレット（見本）","platform":"linux"});
+    let body = serde_json::json!({"protocol":"2.0","code":code,"device_label":"タブレット（見本）","platform":"linux"});
     let resp = api
         .app
         .clone()
@@ -585,7 +585,7 @@ async fn devices_enrol_with_an_issued_code_and_are_revoked() {
     assert!(list.body.contains(text::DONE_REVOKED));
     assert!(list.body.contains(text::REVOKED));
     // The tablet is told to wipe.
-    let pull = serde_json::json!({"protocol":"1.0","cursor":0,"limit":10});
+    let pull = serde_json::json!({"protocol":"2.0","cursor":0,"limit":10});
     let resp = api
         .app
         .clone()

@@ -384,7 +384,7 @@ async fn console_in_a_real_browser() {
     d.shot("enrolment-code").await;
     let enrolled: Value = reqwest::Client::new()
         .post(format!("{site}/api/v1/enroll"))
-        .json(&json!({"protocol":"1.0","code":code,"device_label":"タブレット（見本）","platform":"linux"}))
+        .json(&json!({"protocol":"2.0","code":code,"device_label":"タブレット（見本）","platform":"linux"}))
         .send()
         .await
         .unwrap()

@@ -342,7 +342,7 @@ async fn logs_carry_no_personal_data_and_no_secrets() {
     let r = http
         .post(format!("{base}/api/v1/sync/pull"))
         .bearer_auth(&d.token)
-        .body(r#"{"protocol":"1.0","cursor":"架空 秘密太郎","limit":1}"#)
+        .body(r#"{"protocol":"2.0","cursor":"架空 秘密太郎","limit":1}"#)
         .send()
         .await
         .unwrap();

@@ -153,7 +153,7 @@ impl World {
                 "POST",
                 "/api/v1/enroll",
                 None,
-                Some(serde_json::json!({"protocol":"1.0","code": code.as_str(),"device_label":"タブレット1","platform":"linux"})),
+                Some(serde_json::json!({"protocol":"2.0","code": code.as_str(),"device_label":"タブレット1","platform":"linux"})),
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
@@ -174,7 +174,7 @@ impl World {
                 "POST",
                 "/api/v1/login",
                 None,
-                Some(serde_json::json!({"protocol":"1.0","username":username,"password":PASSWORD})),
+                Some(serde_json::json!({"protocol":"2.0","username":username,"password":PASSWORD})),
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
@@ -212,7 +212,7 @@ impl World {
                     "POST",
                     "/api/v1/sync/pull",
                     Some(token),
-                    Some(serde_json::json!({"protocol":"1.0","cursor":cursor,"limit":1000})),
+                    Some(serde_json::json!({"protocol":"2.0","cursor":cursor,"limit":1000})),
                 )
                 .await;
             assert_eq!(s, StatusCode::OK, "{v}");
@@ -285,6 +285,7 @@ pub fn person(alias: &str, team: TeamId) -> Person {
         tags: [CrossTag::EightyFifty].into(),
         scheme_gap: None,
         stage: Stage::Identified,
+        stage_note: None,
         consent: ConsentRecord::none(),
         team,
         assigned_worker: None,
