@@ -258,6 +258,10 @@ pub async fn run(
                     .await;
                     vec![Msg::Wiped]
                 }
+                // The store locked (idle) while the sync ran: the app follows.
+                Err(SyncError::Store(StoreError::Locked)) => {
+                    vec![Msg::SyncFinished(Ok(())), Msg::Locked]
+                }
                 Err(e) => vec![Msg::SyncFinished(Err(e.message_ja()))],
             }
         }

@@ -460,8 +460,10 @@ fn member_row(m: &HouseholdMember, on: EventHandler<Msg>) -> Element {
     };
     rsx! {
         li { key: "{id}",
-            span { strong { "{m.relation.ja()}" } "　{m.alias.clone().unwrap_or_default()}　{year}　{home}" }
-            if let Some(n) = &m.note { span { class: "meta", "{n}" } }
+            div { class: "who",
+                p { strong { "{m.relation.ja()}" } "　{m.alias.clone().unwrap_or_default()}　{year}　{home}" }
+                if let Some(n) = &m.note { p { class: "meta", "{n}" } }
+            }
             button { class: "small", onclick: move |_| on.call(Msg::StartEditMember(id)), "{t::EDIT}" }
         }
     }

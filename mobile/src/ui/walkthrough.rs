@@ -134,7 +134,9 @@ impl Walkthrough {
         send(Msg::Go(Screen::Fixes));
         Self::until(state, |s| s.screen == Screen::Fixes && s.fixes.loaded).await;
         w.shot(12, "fixes").await;
-        if let Some(op) = state.peek().fixes.items.first().map(|c| c.op_id) {
+        // (Read first: a peek must not be held while a message writes the state.)
+        let refused = state.peek().fixes.items.first().map(|c| c.op_id);
+        if let Some(op) = refused {
             send(Msg::DiscardRequested(op));
             w.shot(13, "fixes-discard").await;
             send(Msg::DiscardCancelled);
@@ -165,9 +167,9 @@ impl Walkthrough {
             matches!(s.screen, Screen::Person(_)) && s.timeline.is_some()
         })
         .await;
-        let new = match state.peek().screen {
-            Screen::Person(id) => id,
-            _ => return close(),
+        let screen = state.peek().screen;
+        let Screen::Person(new) = screen else {
+            return close();
         };
         let on_new = move |s: &AppState| {
             s.screen == Screen::Person(new)
