@@ -259,6 +259,8 @@ pub const FIX_WHY_INVALID: &str = "内容に誤りがあります。内容を確
 pub const FIX_WHY_FORBIDDEN: &str = "この変更をする権限がありません（担当やチームが変わった可能性があります）。スーパーバイザーに確認してください。";
 pub const FIX_WHY_NOT_FOUND: &str = "変更する記録がサーバーにありません。先に送るべき登録などが要修正になっていないか確かめてください。";
 pub const FIX_WHY_STALE: &str = "サーバーの記録が先に変わっていました（別の端末や市での変更）。内容を確かめて選び直してください。";
+pub const FIX_WHY_CASE_OPEN: &str = "この人はすでに多機関協働で検討されています（開いているケースがあります）。重ねてつなぐ必要がなければ破棄してください。";
+pub const FIX_WHY_STAGE_MOVED: &str = "関係の段階がサーバーで先に変わっていました（別の端末での変更）。同期してから、いまの段階を見て選び直してください。";
 pub const FIX_WHY_APPEND_ONLY: &str =
     "同じ記録がすでにサーバーにあります。重複していないか確かめてください。";
 

@@ -70,12 +70,14 @@ pub fn why(c: &RejectedChange) -> Vec<String> {
             .collect();
     }
     vec![
-        match c.rejection.code {
-            RejectCode::Invalid => t::FIX_WHY_INVALID,
-            RejectCode::Forbidden => t::FIX_WHY_FORBIDDEN,
-            RejectCode::NotFound => t::FIX_WHY_NOT_FOUND,
-            RejectCode::StaleState => t::FIX_WHY_STALE,
-            RejectCode::AppendOnly => t::FIX_WHY_APPEND_ONLY,
+        match (c.rejection.code, &c.payload) {
+            (RejectCode::StaleState, Payload::Escalate(_)) => t::FIX_WHY_CASE_OPEN,
+            (RejectCode::StaleState, Payload::ChangeStage { .. }) => t::FIX_WHY_STAGE_MOVED,
+            (RejectCode::StaleState, _) => t::FIX_WHY_STALE,
+            (RejectCode::Invalid, _) => t::FIX_WHY_INVALID,
+            (RejectCode::Forbidden, _) => t::FIX_WHY_FORBIDDEN,
+            (RejectCode::NotFound, _) => t::FIX_WHY_NOT_FOUND,
+            (RejectCode::AppendOnly, _) => t::FIX_WHY_APPEND_ONLY,
         }
         .to_owned(),
     ]

@@ -46,7 +46,8 @@ fn each_refused_change_in_words_with_correct_and_discard() {
     assert!(html.contains("架空 要修正：多機関協働へのつなぎ（支援会議）"));
     assert!(html.contains("架空 要修正：対象者の登録"));
     assert!(html.contains("令和8年6月1日 10:00"), "when, in Tokyo time");
-    assert!(html.contains(t::FIX_WHY_STALE), "why, in Japanese");
+    assert!(html.contains(t::FIX_WHY_CASE_OPEN), "why, in Japanese");
+    assert!(html.contains(t::FIX_WHY_STALE), "a refused registration");
     assert!(!html.contains("open case"), "not the English message");
     assert_eq!(
         html.matches(&format!(">{}</button>", t::FIX_CORRECT))

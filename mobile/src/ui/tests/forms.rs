@@ -166,3 +166,16 @@ fn the_caseload_offers_registration_and_says_where_closed_people_are() {
     let html = render(s);
     assert!(html.contains("架空 終結") && html.contains("badge closed"));
 }
+
+#[test]
+fn the_escalation_and_correction_forms_keep_their_text_private_too() {
+    let p = person("架空 機密", 15);
+    let mut s = on_person(&p, vec![]);
+    update(&mut s, Msg::StartEscalation, now());
+    assert_private_text_fields(&render(s.clone()));
+    update(&mut s, Msg::OpenPerson(p.id), now());
+    update(&mut s, Msg::StartEditProfile, now());
+    let html = render(s);
+    assert!(html.contains(t::EDIT_PROFILE_TITLE) && html.contains("架空 機密"));
+    assert_private_text_fields(&html);
+}

@@ -104,7 +104,7 @@ fn each_refused_change_is_said_in_words() {
         fixes_what(&c[1]),
         "架空 要修正：関係の段階の変更（接触試行中 → 初回接触）"
     );
-    assert_eq!(fixes_why(&c[1]), [t::FIX_WHY_STALE]);
+    assert_eq!(fixes_why(&c[1]), [t::FIX_WHY_STAGE_MOVED]);
     assert_eq!(fixes_what(&c[2]), "架空 要修正：変更（ふりがな）");
     assert_eq!(fixes_why(&c[2]), [t::FIX_WHY_FORBIDDEN]);
 }
