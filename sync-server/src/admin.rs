@@ -27,6 +27,8 @@ pub enum AdminError {
     Store(#[from] store::StoreError),
     #[error("{0}")]
     Api(#[from] ApiError),
+    #[error("{0}")]
+    Engine(#[from] crate::engine::Error),
 }
 
 fn admin_event(action: &str, entity: String) -> AuditEvent {

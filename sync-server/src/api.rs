@@ -26,6 +26,28 @@ use crate::engine::{self, Caller};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// How the API answers an engine error: its code, status and action
+/// (the statuses themselves are [`ApiError::status`]).
+impl From<engine::Error> for ApiError {
+    fn from(e: engine::Error) -> Self {
+        use engine::Error as E;
+        match e {
+            E::Invalid(v) => ApiError::validation(v),
+            E::BadRequest(m) => ApiError::invalid(m),
+            E::NotFound(m) => ApiError::not_found(m),
+            E::Forbidden(m) => ApiError::forbidden(m),
+            E::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
+            E::Unauthorized(m) => ApiError::unauthorized(m),
+            E::DeviceRevoked => ApiError::revoked(),
+            E::EnrolmentCodeInvalid => {
+                ApiError::new(ErrorCode::EnrollmentCodeInvalid, e.to_string())
+                    .with_action(ClientAction::Reenroll)
+            }
+            E::Store(s) => s.into(),
+        }
+    }
+}
+
 /// Request bodies that carry the protocol version.
 pub trait HasProtocol {
     fn protocol(&self) -> ProtocolVersion;
@@ -203,7 +225,7 @@ async fn enroll(
     st.rate.peek(key, &limits)?;
     let now = Utc::now();
     let resp = st.write(move |tx| engine::enroll(tx, &req, now)).await;
-    if matches!(&resp, Err(e) if e.code == ErrorCode::EnrollmentCodeInvalid) {
+    if matches!(&resp, Err(engine::Error::EnrolmentCodeInvalid)) {
         let _ = st.rate.check(key, &limits);
     }
     let resp = resp?;
@@ -320,13 +342,15 @@ async fn pull(
     let (c, page) = st
         .read(move |tx| {
             let caller = engine::authenticate(tx, &token, now)?;
-            if let Some(d) = caller.device {
-                rate.check(d, &limits)?;
+            if let Some(d) = caller.device
+                && let Err(limited) = rate.check(d, &limits)
+            {
+                return Ok(Err(limited));
             }
             let page = engine::pull(tx, &caller, req.cursor, req.limit)?;
-            Ok((caller, page))
+            Ok(Ok((caller, page)))
         })
-        .await?;
+        .await??;
     if !page.persons_read.is_empty() {
         let persons = page.persons_read.clone();
         let now = Utc::now();

@@ -19,7 +19,6 @@ use super::layout::{self, short_id, when};
 use super::session::{Session, query};
 use super::{PageError, PageResult, audit_console, parse_id, see_other, text};
 use crate::engine;
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::Tx;
 
@@ -33,7 +32,7 @@ fn person_alias(
     tx: &mut dyn Tx,
     session_actor: &outreach_shared::access::Actor,
     item: &CaseQueueItem,
-) -> Result<(Option<String>, Option<ConsentRecord>), ApiError> {
+) -> Result<(Option<String>, Option<ConsentRecord>), engine::Error> {
     let Some(p) = tx.person(item.escalation.person_id)? else {
         return Ok((None, None));
     };
@@ -436,12 +435,12 @@ pub async fn roster(
         let member = tx.user(user)?.ok_or_else(|| {
             let mut e = outreach_shared::ValidationErrors::default();
             e.push("user", outreach_shared::Violation::Unknown);
-            ApiError::validation(e)
+            engine::Error::Invalid(e)
         })?;
         let agency = member.agency.clone().ok_or_else(|| {
             let mut e = outreach_shared::ValidationErrors::default();
             e.push("roster.agency", outreach_shared::Violation::Unknown);
-            ApiError::validation(e)
+            engine::Error::Invalid(e)
         })?;
         let req = RosterRequest {
             protocol: ProtocolVersion::CURRENT,

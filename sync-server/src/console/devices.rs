@@ -183,12 +183,10 @@ pub async fn issue_code(State(st): State<AppState>, session: Session, body: Byte
         .write(move |tx| {
             let u = tx
                 .user(user)?
-                .ok_or_else(|| crate::error::ApiError::not_found("no such user"))?;
-            let team = u
-                .team
-                .ok_or_else(|| crate::error::ApiError::forbidden("no team"))?;
+                .ok_or_else(|| engine::Error::not_found("no such user"))?;
+            let team = u.team.ok_or_else(|| engine::Error::forbidden("no team"))?;
             if !decide(&caller.actor, Action::Write, Resource::Device { team }).is_allowed() {
-                return Err(crate::error::ApiError::forbidden("device: other team"));
+                return Err(engine::Error::forbidden("device: other team"));
             }
             let code = engine::issue_enrol_code(
                 tx,
@@ -305,11 +303,11 @@ pub async fn revoke(
             .devices()?
             .into_iter()
             .find(|d| d.id == id)
-            .ok_or_else(|| crate::error::ApiError::not_found("no such device"))?;
+            .ok_or_else(|| engine::Error::not_found("no such device"))?;
         let team = tx
             .user(d.user)?
             .and_then(|u| u.team)
-            .ok_or_else(|| crate::error::ApiError::not_found("no such device"))?;
+            .ok_or_else(|| engine::Error::not_found("no such device"))?;
         if !decide(&caller.actor, Action::Write, Resource::Device { team }).is_allowed() {
             audit_console(
                 tx,

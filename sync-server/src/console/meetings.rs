@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use super::layout::{self, day, short_id, when};
 use super::session::{Form, Session};
 use super::{PageError, PageResult, audit_console, parse_id, see_other, text};
-use crate::error::ApiError;
+use crate::engine;
 use crate::state::AppState;
 use crate::store::{StoreResult, Tx};
 
@@ -201,7 +201,7 @@ pub async fn record(
     st.write(move |tx| {
         let row = tx
             .case(id)?
-            .ok_or_else(|| ApiError::not_found("no such case"))?;
+            .ok_or_else(|| engine::Error::not_found("no such case"))?;
         let d = decide(
             &caller.actor,
             Action::Write,
@@ -217,7 +217,8 @@ pub async fn record(
             Ok(m) => m,
             Err(e) => return Ok(Err(e)),
         };
-        let body = serde_json::to_string(&m).map_err(|_| ApiError::internal())?;
+        let body = serde_json::to_string(&m)
+            .map_err(|e| engine::Error::Store(crate::store::StoreError::Corrupt(e.to_string())))?;
         tx.insert_meeting(m.id, id, m.held_on, &body)?;
         audit_console(
             tx,

@@ -36,7 +36,7 @@ use chrono::{DateTime, Utc};
 use outreach_shared::protocol::ErrorCode;
 
 use crate::audit::{self, AuditEvent};
-use crate::engine::{Caller, role_name};
+use crate::engine::{self, Caller, role_name};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{StoreError, StoreResult, Tx};
@@ -206,6 +206,41 @@ impl From<ApiError> for PageError {
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         ApiError::from(e).into()
+    }
+}
+
+/// How the console shows an engine error: a Japanese page.
+impl From<engine::Error> for PageError {
+    fn from(e: engine::Error) -> Self {
+        use engine::Error as E;
+        match e {
+            E::Invalid(v) => {
+                let msg =
+                    v.0.iter()
+                        .map(|f| f.message_ja())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                PageError::invalid(if msg.is_empty() {
+                    text::BAD_REQUEST.to_owned()
+                } else {
+                    msg
+                })
+            }
+            E::Forbidden(_) => PageError::forbidden(),
+            E::NotFound(_) => PageError::not_found(),
+            E::Unauthorized(_) | E::DeviceRevoked => PageError::new(
+                StatusCode::UNAUTHORIZED,
+                text::LOGIN_TITLE,
+                text::SESSION_EXPIRED,
+            ),
+            E::Conflict(_) => PageError::new(
+                StatusCode::CONFLICT,
+                text::SERVER_ERROR_TITLE,
+                text::CONFLICT,
+            ),
+            E::BadRequest(_) | E::EnrolmentCodeInvalid => PageError::bad_request(text::BAD_REQUEST),
+            E::Store(s) => s.into(),
+        }
     }
 }
 

@@ -497,7 +497,7 @@ async fn pending_user(
     st: &AppState,
     hash: [u8; 32],
     now: DateTime<Utc>,
-) -> Result<Option<UserId>, crate::error::ApiError> {
+) -> Result<Option<UserId>, crate::engine::Error> {
     let p = st.read(move |tx| Ok(tx.pending_login(&hash, now)?)).await?;
     Ok(p.filter(|(_, tries)| *tries < PENDING_TRIES)
         .map(|(u, _)| u))

@@ -14,11 +14,11 @@ use outreach_shared::{
     ValidationContext, ValidationErrors, Violation,
 };
 
+use super::Error;
 use super::persons::person_for_write;
 use super::push::{OpError, reject, reject_invalid};
 use super::{Caller, ServerClock, deny_text};
 use crate::audit::{self, AuditEvent};
-use crate::error::ApiError;
 use crate::store::*;
 
 /// `Escalate`: a worker passes a case to 多機関協働.
@@ -149,7 +149,7 @@ pub(super) fn follow_consent(
 }
 
 /// The queue as the caller may see it, emergencies first.
-pub fn list_cases(tx: &mut dyn Tx, caller: &Caller) -> Result<Vec<CaseQueueItem>, ApiError> {
+pub fn list_cases(tx: &mut dyn Tx, caller: &Caller) -> Result<Vec<CaseQueueItem>, Error> {
     let mut items: Vec<CaseQueueItem> = tx
         .cases()?
         .into_iter()
@@ -182,8 +182,8 @@ fn case_for(
     caller: &Caller,
     id: CaseId,
     action: Action,
-) -> Result<CaseRow, ApiError> {
-    let hidden = || ApiError::not_found("no such case, or not visible to you");
+) -> Result<CaseRow, Error> {
+    let hidden = || Error::not_found("no such case, or not visible to you");
     let row = tx.case(id)?.ok_or_else(hidden)?;
     let read = decide(
         &caller.actor,
@@ -206,7 +206,7 @@ fn case_for(
             },
         );
         if !d.is_allowed() {
-            return Err(ApiError::forbidden(format!("move case: {}", deny_text(d))));
+            return Err(Error::forbidden(format!("move case: {}", deny_text(d))));
         }
     }
     Ok(row)
@@ -218,7 +218,7 @@ pub fn case_detail(
     caller: &Caller,
     id: CaseId,
     now: DateTime<Utc>,
-) -> Result<CaseDetail, ApiError> {
+) -> Result<CaseDetail, Error> {
     let row = case_for(tx, caller, id, Action::Read)?;
     let moves = tx.case_moves(id)?;
     audit::append(
@@ -247,11 +247,11 @@ pub fn move_case(
     id: CaseId,
     req: &CaseMoveRequest,
     now: DateTime<Utc>,
-) -> Result<CaseDetail, ApiError> {
+) -> Result<CaseDetail, Error> {
     let mut row = case_for(tx, caller, id, Action::Write)?;
     let from = row.item.status;
     if let Err(fe) = from.check_transition(req.to, "to") {
-        return Err(ApiError::validation(ValidationErrors(vec![fe])));
+        return Err(Error::Invalid(ValidationErrors(vec![fe])));
     }
     row.item.status = req.to;
     row.item.return_reason = if req.to == CaseStatus::ReturnedToOutreach {
@@ -264,7 +264,7 @@ pub fn move_case(
         .person(row.item.escalation.person_id)?
         .map(|p| p.snapshot.person.consent)
         .unwrap_or_default();
-    row.item.validate(&consent).map_err(ApiError::validation)?;
+    row.item.validate(&consent).map_err(Error::Invalid)?;
     let seq = save_case(tx, &row.item, row.team, clock.now())?;
     tx.insert_case_move(&CaseMove {
         case_id: id,
@@ -302,12 +302,12 @@ pub fn set_roster(
     id: CaseId,
     req: &RosterRequest,
     now: DateTime<Utc>,
-) -> Result<CaseDetail, ApiError> {
+) -> Result<CaseDetail, Error> {
     let mut row = case_for(tx, caller, id, Action::Write)?;
     let member = tx.user(req.user)?.ok_or_else(|| {
         let mut e = ValidationErrors::default();
         e.push("user", Violation::Unknown);
-        ApiError::validation(e)
+        Error::Invalid(e)
     })?;
     if member.role != Role::AgencyMember || member.agency.as_ref() != Some(&req.agency) {
         let mut e = ValidationErrors::default();
@@ -317,7 +317,7 @@ pub fn set_roster(
                 other: "agency".into(),
             },
         );
-        return Err(ApiError::validation(e));
+        return Err(Error::Invalid(e));
     }
     row.item.roster.retain(|m| m.user != req.user);
     row.item.roster.push(outreach_shared::RosterMember {
@@ -330,7 +330,7 @@ pub fn set_roster(
         .person(row.item.escalation.person_id)?
         .map(|p| p.snapshot.person.consent)
         .unwrap_or_default();
-    row.item.validate(&consent).map_err(ApiError::validation)?;
+    row.item.validate(&consent).map_err(Error::Invalid)?;
     let seq = save_case(tx, &row.item, row.team, clock.now())?;
     tx.insert_case_move(&CaseMove {
         case_id: id,

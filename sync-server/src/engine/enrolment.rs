@@ -7,9 +7,9 @@ use outreach_shared::access::Role;
 use outreach_shared::protocol::*;
 use outreach_shared::{DeviceId, UserId, ValidationErrors};
 
+use super::Error;
 use crate::audit::{self, AuditEvent};
 use crate::crypto;
-use crate::error::ApiError;
 use crate::store::*;
 
 /// Issues a one-time enrolment code for a worker. Returns the code (shown
@@ -20,12 +20,12 @@ pub fn issue_enrol_code(
     ttl: chrono::Duration,
     issued_by: &str,
     now: DateTime<Utc>,
-) -> Result<zeroize::Zeroizing<String>, ApiError> {
+) -> Result<zeroize::Zeroizing<String>, Error> {
     let u = tx
         .user(user)?
-        .ok_or_else(|| ApiError::not_found("no such user"))?;
+        .ok_or_else(|| Error::not_found("no such user"))?;
     if u.role != Role::OutreachWorker || u.team.is_none() || !u.active {
-        return Err(ApiError::invalid(
+        return Err(Error::bad_request(
             "enrolment codes are for active outreach workers with a team",
         ));
     }
@@ -51,7 +51,7 @@ pub fn enroll(
     tx: &mut dyn Tx,
     req: &EnrollRequest,
     now: DateTime<Utc>,
-) -> Result<EnrollResponse, ApiError> {
+) -> Result<EnrollResponse, Error> {
     let mut e = ValidationErrors::default();
     outreach_shared::validation::check_text(
         &mut e,
@@ -69,14 +69,8 @@ pub fn enroll(
         true,
         outreach_shared::validation::Lines::Single,
     );
-    e.finish().map_err(ApiError::validation)?;
-    let invalid = || {
-        ApiError::new(
-            ErrorCode::EnrollmentCodeInvalid,
-            "the enrolment code is wrong, used or expired: ask your supervisor for a new one",
-        )
-        .with_action(ClientAction::Reenroll)
-    };
+    e.finish().map_err(Error::Invalid)?;
+    let invalid = || Error::EnrolmentCodeInvalid;
     let user_id = tx
         .take_enrol_code(&crypto::enrol_code_hash(&req.code), now)?
         .ok_or_else(invalid)?;

@@ -7,8 +7,8 @@ use outreach_shared::access::{Action, Resource, Role, decide};
 use outreach_shared::protocol::*;
 
 use super::Caller;
+use super::Error;
 use crate::audit;
-use crate::error::ApiError;
 use crate::store::*;
 
 /// The LGWAN feed: case-queue items changed after `cursor` (coordinators).
@@ -18,9 +18,9 @@ pub fn feed(
     cursor: u64,
     limit: u32,
     now: DateTime<Utc>,
-) -> Result<FeedPage, ApiError> {
+) -> Result<FeedPage, Error> {
     if caller.actor.role != Role::Coordinator {
-        return Err(ApiError::forbidden(
+        return Err(Error::forbidden(
             "the case-queue feed is for the city's coordinators and systems",
         ));
     }

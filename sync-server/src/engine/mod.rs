@@ -31,6 +31,7 @@ use crate::store::*;
 
 pub mod cases;
 pub mod enrolment;
+pub mod error;
 pub mod feed;
 pub mod persons;
 pub mod pull;
@@ -40,6 +41,7 @@ pub mod sessions;
 
 pub use cases::{case_detail, list_cases, move_case, set_roster};
 pub use enrolment::{enroll, issue_enrol_code};
+pub use error::{Error, Result};
 pub use feed::feed;
 pub use persons::read_person;
 pub use pull::{BodyOut, ChangeOut, PullBody, PullPage, audit_pull, pull, status_view};

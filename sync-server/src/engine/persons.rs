@@ -13,11 +13,11 @@ use outreach_shared::{
 };
 use std::collections::BTreeMap;
 
+use super::Error;
 use super::push::{BatchCache, OpError, PreparedOp, reject, reject_invalid};
 use super::{Caller, ServerClock, cases, deny_text, latest_case};
 use crate::audit;
 use crate::crypto;
-use crate::error::ApiError;
 use crate::store::*;
 
 const FIELD_NAMES: [&str; 12] = [
@@ -462,8 +462,8 @@ pub fn read_person(
     caller: &Caller,
     id: PersonId,
     now: DateTime<Utc>,
-) -> Result<PersonSnapshot, ApiError> {
-    let hidden = || ApiError::not_found("no such person, or not visible to you");
+) -> Result<PersonSnapshot, Error> {
+    let hidden = || Error::not_found("no such person, or not visible to you");
     let row = tx.person(id)?.ok_or_else(hidden)?;
     let case = latest_case(tx, id)?;
     let d = decide(

@@ -6,9 +6,9 @@ use outreach_shared::Review;
 use outreach_shared::access::{Action, Resource, decide};
 use outreach_shared::protocol::*;
 
+use super::Error;
 use super::{Caller, ServerClock, deny_text};
 use crate::audit;
-use crate::error::ApiError;
 use crate::store::*;
 
 /// A supervisor approves or returns a contact log.
@@ -18,17 +18,17 @@ pub fn review(
     clock: &ServerClock,
     req: &ReviewRequest,
     now: DateTime<Utc>,
-) -> Result<ReviewResponse, ApiError> {
+) -> Result<ReviewResponse, Error> {
     let contact = tx
         .contact(req.contact_id)?
-        .ok_or_else(|| ApiError::not_found("no such contact log"))?;
+        .ok_or_else(|| Error::not_found("no such contact log"))?;
     let d = decide(
         &caller.actor,
         Action::Write,
         Resource::Review { team: contact.team },
     );
     if !d.is_allowed() {
-        return Err(ApiError::forbidden(format!("review: {}", deny_text(d))));
+        return Err(Error::forbidden(format!("review: {}", deny_text(d))));
     }
     let review = Review {
         contact_id: req.contact_id,
@@ -37,7 +37,7 @@ pub fn review(
         comment: req.comment.clone(),
         reviewed_at: now,
     };
-    review.validate().map_err(ApiError::validation)?;
+    review.validate().map_err(Error::Invalid)?;
     tx.put_review(contact.team, &review)?;
     let seq = tx.append_change(&NewChange {
         kind: EntityKind::Review,

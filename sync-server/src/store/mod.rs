@@ -60,7 +60,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// A failure of the storage backend itself (never caused by client input).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(String),
