@@ -256,8 +256,9 @@ async fn login(
     )?;
     let ttl = st.limits.session_ttl;
     let store = st.store.clone();
+    let now = Utc::now();
     let res = tokio::task::spawn_blocking(move || {
-        crate::admin::login(&*store, &req.username, &req.password, ttl)
+        engine::sessions::api_login(&*store, &req.username, &req.password, ttl, now)
     })
     .await
     .map_err(|_| ApiError::internal())??;
@@ -276,7 +277,8 @@ async fn logout(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| crate::crypto::token_hash(t.trim()))
         .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
-    st.write(move |tx| Ok(tx.delete_session(&token)?)).await?;
+    st.write(move |tx| engine::sessions::api_logout(tx, &token))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -26,20 +26,18 @@ pub mod review;
 pub mod session;
 pub mod team;
 pub mod text;
-pub mod totp;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use chrono::{DateTime, Utc};
 use outreach_shared::protocol::ErrorCode;
 
-use crate::audit::{self, AuditEvent};
-use crate::engine::{self, Caller, role_name};
+use crate::engine;
+pub use crate::engine::audit_console;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{StoreError, StoreResult, Tx};
+use crate::store::StoreError;
 
 /// The console's stylesheet (print styles included).
 pub const CSS: &str = include_str!("console.css");
@@ -253,29 +251,6 @@ impl IntoResponse for PageError {
 /// Result of a page handler.
 pub type PageResult = Result<Response, PageError>;
 
-/// Appends an audit entry for a console page view or action.
-pub fn audit_console(
-    tx: &mut dyn Tx,
-    caller: &Caller,
-    action: &str,
-    entity: String,
-    rule: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<u64> {
-    audit::append(
-        tx,
-        AuditEvent {
-            actor: caller.actor.user.to_string(),
-            device: None,
-            device_hlc: None,
-            action: action.to_owned(),
-            entity,
-            basis: format!("{}; console; {rule}", role_name(caller.actor.role)),
-        },
-        now,
-    )
-}
-
 /// Parses an id from the path, or a 400 page.
 pub fn parse_id<T>(s: &str, parse: fn(&str) -> Result<T, uuid::Error>) -> Result<T, PageError> {
     parse(s).map_err(|_| PageError::bad_request(text::BAD_ID))
@@ -290,11 +265,4 @@ pub fn see_other(to: &str) -> Response {
     r
 }
 
-/// Constant-time comparison of two short strings.
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub use crate::crypto::same;

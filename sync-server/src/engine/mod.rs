@@ -18,18 +18,22 @@
 //! - [`reviews`]: supervisors' reviews;
 //! - [`feed`]: the LGWAN feed of case-queue items;
 //! - [`enrolment`]: enrolment codes and device enrolment;
-//! - [`sessions`]: bearer tokens and office sessions.
+//! - [`devices`]: a team's tablets, codes issued and revocation;
+//! - [`sessions`]: bearer tokens, office logins (lockout, TOTP through
+//!   [`totp`]) and sessions;
+//! - [`users`]: teams and accounts (the administrator's commands).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use outreach_shared::access::{Actor, Decision, Role};
 use outreach_shared::{CaseQueueItem, DeviceId, Hlc, HlcClock, PersonId};
 use std::sync::Mutex;
 
-use crate::audit::AuditEvent;
+use crate::audit::{self, AuditEvent};
 use crate::crypto;
 use crate::store::*;
 
 pub mod cases;
+pub mod devices;
 pub mod enrolment;
 pub mod error;
 pub mod feed;
@@ -38,6 +42,8 @@ pub mod pull;
 pub mod push;
 pub mod reviews;
 pub mod sessions;
+pub mod totp;
+pub mod users;
 
 pub use cases::{case_detail, list_cases, move_case, set_roster};
 pub use enrolment::{enroll, issue_enrol_code};
@@ -155,4 +161,28 @@ fn latest_case(tx: &mut dyn Tx, person: PersonId) -> StoreResult<Option<CaseQueu
     let cases = tx.cases_of_person(person)?;
     let open = cases.iter().find(|c| c.item.status.is_open()).cloned();
     Ok(open.or_else(|| cases.into_iter().next()).map(|c| c.item))
+}
+
+/// Appends an audit entry for a console page view or action (the basis
+/// says "console").
+pub fn audit_console(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    action: &str,
+    entity: String,
+    rule: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    audit::append(
+        tx,
+        AuditEvent {
+            actor: caller.actor.user.to_string(),
+            device: None,
+            device_hlc: None,
+            action: action.to_owned(),
+            entity,
+            basis: format!("{}; console; {rule}", role_name(caller.actor.role)),
+        },
+        now,
+    )
 }
