@@ -175,6 +175,12 @@ labels!(CaseStatus {
     T::ReturnedToOutreach => "アウトリーチへ差し戻し",
 });
 
+labels!(MeetingPurpose {
+    T::Planning => "支援プランの検討",
+    T::Monitoring => "モニタリング",
+    T::Closure => "終結時の評価",
+});
+
 labels!(ReviewStatus {
     T::Pending => "確認待ち",
     T::Approved => "確認済",
@@ -401,6 +407,7 @@ mod tests {
         all.extend(NoticedBy::ALL.iter().map(Label::ja));
         all.extend(Urgency::ALL.iter().map(Label::ja));
         all.extend(CaseStatus::ALL.iter().map(Label::ja));
+        all.extend(MeetingPurpose::ALL.iter().map(Label::ja));
         all.extend(Role::ALL.iter().map(Label::ja));
         all.extend(Stage::PATH.iter().map(Label::ja));
         all.extend(PauseReason::ALL.map(Stage::Paused).iter().map(Label::ja));

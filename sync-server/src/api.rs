@@ -33,6 +33,11 @@ impl From<engine::Error> for ApiError {
         use engine::Error as E;
         match e {
             E::Invalid(v) => ApiError::validation(v),
+            E::Rule(r) => {
+                let mut e = ApiError::new(ErrorCode::ValidationFailed, r.to_string());
+                e.field_errors = r.field_errors();
+                e
+            }
             E::BadRequest(m) => ApiError::invalid(m),
             E::NotFound(m) => ApiError::not_found(m),
             E::Forbidden(m) => ApiError::forbidden(m),

@@ -224,6 +224,19 @@ impl From<engine::Error> for PageError {
                     msg
                 })
             }
+            E::Rule(r) => {
+                use outreach_shared::case_rules::CaseRuleError as R;
+                PageError::invalid(match r {
+                    R::SupportMeetingNeedsPledgedRoster => text::SM_NEEDS_ROSTER,
+                    R::MeetingDateInFuture => text::MEETING_DATE_FUTURE,
+                    R::MeetingNeedsDecisions => text::MEETING_NEEDS_DECISIONS,
+                    R::MeetingNeedsEvaluation => text::MEETING_NEEDS_EVALUATION,
+                    R::MeetingNeedsAttendee => text::MEETING_NEEDS_ATTENDEE,
+                    R::AttendeeWithoutPledge => text::MEETING_PLEDGE,
+                    R::MeetingText(_) => text::MEETING_TEXT_TOO_LONG,
+                    R::AttendeeNotOnRoster | R::Invalid(_) => text::BAD_REQUEST,
+                })
+            }
             E::Forbidden(_) => PageError::forbidden(),
             E::NotFound(_) => PageError::not_found(),
             E::Unauthorized(_) | E::DeviceRevoked => PageError::new(

@@ -18,10 +18,10 @@ use plotters::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 
 use super::layout::{self, day};
-use super::meetings::meetings_between;
 use super::review::TeamRecords;
 use super::session::{Form, Session, query};
 use super::{PageError, PageResult, audit_console, text};
+use crate::engine::meetings::meetings_between;
 use crate::state::AppState;
 
 /// One line of the report: viewpoint, metric, value (text).
@@ -75,7 +75,7 @@ fn pct(n: usize, of: usize) -> String {
 /// Computes the report over every team's records for `from..=to`.
 pub fn compute(
     teams: &[TeamRecords],
-    meetings: &[super::meetings::Meeting],
+    meetings: &[outreach_shared::Meeting],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Report {

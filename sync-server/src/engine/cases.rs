@@ -7,17 +7,19 @@
 //! beside this file.
 
 use chrono::{DateTime, Utc};
-use outreach_shared::access::{Action, Resource, Role, decide};
+use outreach_shared::access::{Action, Actor, Resource, Role, decide};
+use outreach_shared::case_rules;
 use outreach_shared::protocol::*;
 use outreach_shared::{
-    CaseId, CaseQueueItem, CaseStatus, ConsentRecord, Escalation, Hlc, PersonId, TeamId,
-    ValidationContext, ValidationErrors, Violation,
+    CaseId, CaseQueueItem, CaseStatus, ConsentRecord, Escalation, Hlc, Meeting, PersonId,
+    RosterMember, TeamId, UserId, ValidationContext, ValidationErrors, Violation,
 };
+use std::collections::HashMap;
 
 use super::Error;
 use super::persons::person_for_write;
 use super::push::{OpError, reject, reject_invalid};
-use super::{Caller, ServerClock, deny_text};
+use super::{Caller, ServerClock, audit_console, deny_text};
 use crate::audit::{self, AuditEvent};
 use crate::store::*;
 
@@ -148,6 +150,14 @@ pub(super) fn follow_consent(
     Ok(())
 }
 
+/// The consent on record of a case's person (none if the person is gone).
+fn consent_of(tx: &mut dyn Tx, item: &CaseQueueItem) -> StoreResult<ConsentRecord> {
+    Ok(tx
+        .person(item.escalation.person_id)?
+        .map(|p| p.snapshot.person.consent)
+        .unwrap_or_default())
+}
+
 /// The queue as the caller may see it, emergencies first.
 pub fn list_cases(tx: &mut dyn Tx, caller: &Caller) -> Result<Vec<CaseQueueItem>, Error> {
     let mut items: Vec<CaseQueueItem> = tx
@@ -250,21 +260,14 @@ pub fn move_case(
 ) -> Result<CaseDetail, Error> {
     let mut row = case_for(tx, caller, id, Action::Write)?;
     let from = row.item.status;
-    if let Err(fe) = from.check_transition(req.to, "to") {
-        return Err(Error::Invalid(ValidationErrors(vec![fe])));
-    }
-    row.item.status = req.to;
-    row.item.return_reason = if req.to == CaseStatus::ReturnedToOutreach {
-        req.return_reason.clone()
-    } else {
-        None
-    };
-    row.item.updated_at = now;
-    let consent = tx
-        .person(row.item.escalation.person_id)?
-        .map(|p| p.snapshot.person.consent)
-        .unwrap_or_default();
-    row.item.validate(&consent).map_err(Error::Invalid)?;
+    let consent = consent_of(tx, &row.item)?;
+    case_rules::apply_move(
+        &mut row.item,
+        req.to,
+        req.return_reason.clone(),
+        &consent,
+        now,
+    )?;
     let seq = save_case(tx, &row.item, row.team, clock.now())?;
     tx.insert_case_move(&CaseMove {
         case_id: id,
@@ -309,28 +312,19 @@ pub fn set_roster(
         e.push("user", Violation::Unknown);
         Error::Invalid(e)
     })?;
-    if member.role != Role::AgencyMember || member.agency.as_ref() != Some(&req.agency) {
-        let mut e = ValidationErrors::default();
-        e.push(
-            "user",
-            Violation::Contradicts {
-                other: "agency".into(),
-            },
-        );
-        return Err(Error::Invalid(e));
-    }
-    row.item.roster.retain(|m| m.user != req.user);
-    row.item.roster.push(outreach_shared::RosterMember {
-        user: req.user,
-        agency: req.agency.clone(),
-        pledge_recorded_at: req.pledge_recorded_at,
-    });
-    row.item.updated_at = now;
-    let consent = tx
-        .person(row.item.escalation.person_id)?
-        .map(|p| p.snapshot.person.consent)
-        .unwrap_or_default();
-    row.item.validate(&consent).map_err(Error::Invalid)?;
+    let consent = consent_of(tx, &row.item)?;
+    case_rules::add_to_roster(
+        &mut row.item,
+        RosterMember {
+            user: req.user,
+            agency: req.agency.clone(),
+            pledge_recorded_at: req.pledge_recorded_at,
+        },
+        member.role,
+        member.agency.as_ref(),
+        &consent,
+        now,
+    )?;
     let seq = save_case(tx, &row.item, row.team, clock.now())?;
     tx.insert_case_move(&CaseMove {
         case_id: id,
@@ -358,4 +352,159 @@ pub fn set_roster(
         moves,
         seq,
     })
+}
+
+/// A coordinator adds a user to a case's roster as a member of the user's
+/// own agency, with or without a pledge recorded now (the console's form).
+pub fn add_roster_member(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    clock: &ServerClock,
+    id: CaseId,
+    user: UserId,
+    pledged: bool,
+    now: DateTime<Utc>,
+) -> Result<CaseDetail, Error> {
+    let member = tx
+        .user(user)?
+        .ok_or_else(|| Error::field("user", Violation::Unknown))?;
+    let agency = member
+        .agency
+        .ok_or_else(|| Error::field("roster.agency", Violation::Unknown))?;
+    let req = RosterRequest {
+        protocol: ProtocolVersion::CURRENT,
+        user,
+        agency,
+        pledge_recorded_at: pledged.then_some(now),
+    };
+    set_roster(tx, caller, clock, id, &req, now)
+}
+
+/// The alias and consent of a case's person, where the caller may read the
+/// person (`shared::access`); `None` otherwise.
+pub fn person_of_case(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    item: &CaseQueueItem,
+) -> StoreResult<Option<(String, ConsentRecord)>> {
+    let Some(p) = tx.person(item.escalation.person_id)? else {
+        return Ok(None);
+    };
+    let person = p.snapshot.person;
+    let d = decide(
+        actor,
+        Action::Read,
+        Resource::Person {
+            team: person.team,
+            case: Some(item),
+        },
+    );
+    Ok(d.is_allowed().then_some((person.alias, person.consent)))
+}
+
+/// The console's case board: every case the caller may see, with the
+/// person's alias where the caller may read it (audited as a view).
+pub fn board(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> Result<Vec<(CaseQueueItem, Option<String>)>, Error> {
+    let items = list_cases(tx, caller)?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let alias = person_of_case(tx, &caller.actor, &item)?.map(|(a, _)| a);
+        out.push((item, alias));
+    }
+    audit_console(
+        tx,
+        caller,
+        "console.view.cases",
+        format!("cases:{}", out.len()),
+        "visibility rule (shared::access)",
+        now,
+    )?;
+    Ok(out)
+}
+
+/// Everything the console's case page shows.
+pub struct CasePage {
+    pub detail: CaseDetail,
+    pub alias: Option<String>,
+    pub consent: Option<ConsentRecord>,
+    /// Display names of every user (for the history and the roster).
+    pub names: HashMap<UserId, String>,
+    /// Active agency members, who may be added to the roster.
+    pub members: Vec<(UserId, String)>,
+    pub meetings: Vec<Meeting>,
+}
+
+/// A case as its console page shows it (audited as a read). `Ok(None)`
+/// when the case exists but the caller may not see it: the refusal is
+/// audited, so the caller commits it.
+pub fn case_page(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    id: CaseId,
+    now: DateTime<Utc>,
+) -> Result<Option<CasePage>, Error> {
+    if !console_may_read(tx, caller, id, &format!("case:{id}"), now)? {
+        return Ok(None);
+    }
+    let detail = case_detail(tx, caller, id, now)?;
+    let (alias, consent) = person_of_case(tx, &caller.actor, &detail.item)?.unzip();
+    let users = tx.users()?;
+    let names = users
+        .iter()
+        .map(|u| (u.id, u.display_name.clone()))
+        .collect();
+    let members = users
+        .iter()
+        .filter(|u| u.role == Role::AgencyMember && u.active)
+        .map(|u| (u.id, u.display_name.clone()))
+        .collect();
+    let meetings = super::meetings::meetings_of(tx, id)?;
+    Ok(Some(CasePage {
+        detail,
+        alias,
+        consent,
+        names,
+        members,
+        meetings,
+    }))
+}
+
+/// Whether the caller may read case `id` in the console: `NotFound` if it
+/// does not exist; `false` (with a `console.denied` entry naming
+/// `entity`) if it is not visible to the caller.
+pub(super) fn console_may_read(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    id: CaseId,
+    entity: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let row = tx
+        .case(id)?
+        .ok_or_else(|| Error::not_found("no such case, or not visible to you"))?;
+    let d = decide(
+        &caller.actor,
+        Action::Read,
+        Resource::Case {
+            item: &row.item,
+            team: row.team,
+        },
+    );
+    if !d.is_allowed() {
+        audit_console(
+            tx,
+            caller,
+            "console.denied",
+            entity.to_owned(),
+            &format!("{d:?}"),
+            now,
+        )?;
+        tracing::info!("console: case refused (not visible to this user)");
+        return Ok(false);
+    }
+    Ok(true)
 }

@@ -7,6 +7,7 @@
 //! `StoreError → engine::Error → ApiError / PageError`.
 
 use outreach_shared::ValidationErrors;
+use outreach_shared::case_rules::CaseRuleError;
 
 use crate::store::StoreError;
 
@@ -17,6 +18,10 @@ pub enum Error {
     /// The input breaks a rule of `shared`, field by field.
     #[error("{0}")]
     Invalid(ValidationErrors),
+    /// A rule of the case queue refuses the change
+    /// (`shared::case_rules`; field errors are [`Error::Invalid`]).
+    #[error("{0}")]
+    Rule(CaseRuleError),
     /// The request is wrong in a way no field rule names.
     #[error("{0}")]
     BadRequest(String),
@@ -74,5 +79,14 @@ impl Error {
 impl From<ValidationErrors> for Error {
     fn from(e: ValidationErrors) -> Self {
         Error::Invalid(e)
+    }
+}
+
+impl From<CaseRuleError> for Error {
+    fn from(e: CaseRuleError) -> Self {
+        match e {
+            CaseRuleError::Invalid(v) => Error::Invalid(v),
+            other => Error::Rule(other),
+        }
     }
 }

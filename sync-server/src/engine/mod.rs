@@ -14,7 +14,8 @@
 //!   person reads;
 //! - [`pull`]: the visibility-filtered pull;
 //! - [`cases`]: the 多機関協働 case queue (escalation, moves, roster and
-//!   pledges, consent followed);
+//!   pledges, consent followed; the rules are `shared::case_rules`), and
+//!   [`meetings`]: meeting records and agendas;
 //! - [`reviews`]: supervisors' reviews;
 //! - [`feed`]: the LGWAN feed of case-queue items;
 //! - [`enrolment`]: enrolment codes and device enrolment;
@@ -37,6 +38,7 @@ pub mod devices;
 pub mod enrolment;
 pub mod error;
 pub mod feed;
+pub mod meetings;
 pub mod persons;
 pub mod pull;
 pub mod push;
