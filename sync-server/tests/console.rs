@@ -17,7 +17,7 @@ use sync_server::store;
 fn pending_contact(w: &World, supervisor: &str) -> ContactLog {
     let team = w.user(supervisor).team.unwrap();
     let recs = store::read(&*w.store, |tx| {
-        sync_server::console::review::TeamRecords::load(tx, team)
+        sync_server::engine::records::TeamRecords::load(tx, team)
     })
     .unwrap();
     recs.contacts
@@ -31,7 +31,7 @@ fn pending_contact(w: &World, supervisor: &str) -> ContactLog {
 fn review_of(w: &World, supervisor: &str, c: &ContactLog) -> Option<outreach_shared::Review> {
     let team = w.user(supervisor).team.unwrap();
     store::read(&*w.store, |tx| {
-        sync_server::console::review::TeamRecords::load(tx, team)
+        sync_server::engine::records::TeamRecords::load(tx, team)
     })
     .unwrap()
     .reviews
@@ -1192,7 +1192,7 @@ async fn the_evaluation_report_is_anonymised_with_charts_and_csv() {
     let all = store::read(&*w.store, |tx| {
         let mut v = Vec::new();
         for t in tx.teams()? {
-            v.push(sync_server::console::review::TeamRecords::load(tx, t.id)?);
+            v.push(sync_server::engine::records::TeamRecords::load(tx, t.id)?);
         }
         Ok::<_, store::StoreError>(v)
     })

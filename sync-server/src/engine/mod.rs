@@ -16,13 +16,15 @@
 //! - [`cases`]: the 多機関協働 case queue (escalation, moves, roster and
 //!   pledges, consent followed; the rules are `shared::case_rules`), and
 //!   [`meetings`]: meeting records and agendas;
-//! - [`reviews`]: supervisors' reviews;
+//! - [`reviews`]: supervisors' reviews, and [`records`]: the team records,
+//!   review queue, team overview and report data the console reads;
 //! - [`feed`]: the LGWAN feed of case-queue items;
 //! - [`enrolment`]: enrolment codes and device enrolment;
 //! - [`devices`]: a team's tablets, codes issued and revocation;
 //! - [`sessions`]: bearer tokens, office logins (lockout, TOTP through
 //!   [`totp`]) and sessions;
-//! - [`users`]: teams and accounts (the administrator's commands).
+//! - [`users`]: teams and accounts (the administrator's commands);
+//! - [`audit_log`]: the audit viewer's search.
 
 use chrono::{DateTime, Utc};
 use outreach_shared::access::{Actor, Decision, Role};
@@ -33,6 +35,7 @@ use crate::audit::{self, AuditEvent};
 use crate::crypto;
 use crate::store::*;
 
+pub mod audit_log;
 pub mod cases;
 pub mod devices;
 pub mod enrolment;
@@ -42,6 +45,7 @@ pub mod meetings;
 pub mod persons;
 pub mod pull;
 pub mod push;
+pub mod records;
 pub mod reviews;
 pub mod sessions;
 pub mod totp;
