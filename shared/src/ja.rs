@@ -11,6 +11,7 @@ use icu_calendar::cal::Japanese;
 
 use crate::access::Role;
 use crate::domain::*;
+use crate::protocol::CaseMoveCause;
 
 /// A Japanese label for a value shown to people.
 pub trait Label {
@@ -173,6 +174,13 @@ labels!(CaseStatus {
     T::Monitoring => "モニタリング",
     T::Closed => "終結",
     T::ReturnedToOutreach => "アウトリーチへ差し戻し",
+});
+
+labels!(CaseMoveCause {
+    T::Escalated => "アウトリーチからの依頼",
+    T::Coordinator => "コーディネーター",
+    T::ConsentChanged => "同意の変更",
+    T::Roster => "構成員の変更",
 });
 
 labels!(MeetingPurpose {
@@ -408,6 +416,16 @@ mod tests {
         all.extend(Urgency::ALL.iter().map(Label::ja));
         all.extend(CaseStatus::ALL.iter().map(Label::ja));
         all.extend(MeetingPurpose::ALL.iter().map(Label::ja));
+        all.extend(
+            [
+                CaseMoveCause::Escalated,
+                CaseMoveCause::Coordinator,
+                CaseMoveCause::ConsentChanged,
+                CaseMoveCause::Roster,
+            ]
+            .iter()
+            .map(Label::ja),
+        );
         all.extend(Role::ALL.iter().map(Label::ja));
         all.extend(Stage::PATH.iter().map(Label::ja));
         all.extend(PauseReason::ALL.map(Stage::Paused).iter().map(Label::ja));

@@ -199,7 +199,7 @@ fn parse_id<T>(s: &str, parse: fn(&str) -> Result<T, uuid::Error>) -> Result<T, 
 }
 
 async fn healthz(State(st): State<AppState>) -> Response {
-    let ok = st.read(|tx| Ok(tx.meta("server_node")?.is_some())).await;
+    let ok = st.read(engine::storage_ready).await;
     let body = serde_json::json!({
         "status": if ok.is_ok() { "ok" } else { "degraded" },
         "protocol": ProtocolVersion::CURRENT.to_string(),

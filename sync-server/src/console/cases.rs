@@ -11,7 +11,7 @@ use chrono::Utc;
 use maud::{Markup, html};
 use outreach_shared::access::Role;
 use outreach_shared::ja::Label;
-use outreach_shared::protocol::{CaseMoveCause, CaseMoveRequest, ProtocolVersion};
+use outreach_shared::protocol::{CaseMoveRequest, ProtocolVersion};
 use outreach_shared::{CaseId, CaseQueueItem, CaseStatus, Route, Urgency, UserId};
 
 use super::layout::{self, short_id, when};
@@ -247,12 +247,7 @@ fn case_body(session: &Session, d: &CasePage) -> Markup {
                         @if let Some(f) = m.from { (f.ja()) " → " }
                         strong { (m.to.ja()) }
                         " ・" (m.route.ja()) " ・"
-                        (match m.cause {
-                            CaseMoveCause::Escalated => text::BY_ESCALATION,
-                            CaseMoveCause::Coordinator => text::BY_COORDINATOR,
-                            CaseMoveCause::ConsentChanged => text::BY_CONSENT,
-                            CaseMoveCause::Roster => text::BY_ROSTER,
-                        })
+                        (m.cause.ja())
                         @if let Some(by) = &m.by { "（" (name(by)) "）" }
                     }
                 }

@@ -1,20 +1,23 @@
 //! The web console (issue 7): server-rendered pages for supervisors (社協),
 //! coordinators (社会福祉課) and agency members, served under `/console`.
 //!
-//! It owns: office login with a cookie session, CSRF tokens, lockout and
-//! optional TOTP ([`session`], [`totp`]); the supervisors' review queue,
-//! team overview and devices ([`review`], [`team`], [`devices`]); the
+//! It owns: the office login's cookies and CSRF tokens ([`session`]; the
+//! login rules themselves — password, lockout, TOTP, session lifetimes —
+//! are [`crate::engine::sessions`]); the supervisors' review queue, team
+//! overview and devices ([`review`], [`team`], [`devices`]); the
 //! coordinators' case board and triage ([`cases`]), meetings and printable
-//! agendas ([`meetings`]); the audit viewer
-//! ([`audit_view`]). Pages are HTML from `maud` templates with one small CSS
-//! file and no JavaScript; every Japanese string lives in [`text`].
+//! agendas ([`meetings`]); the evaluation report ([`report`]); the audit
+//! viewer ([`audit_view`]). Pages are HTML from `maud` templates with one
+//! small CSS file and no JavaScript; every Japanese string lives in
+//! [`text`], and engine errors become Japanese pages here
+//! (`From<engine::Error> for PageError`).
 //!
-//! It must never: decide visibility itself (every page and action asks
-//! `outreach_shared::access::decide`, mostly through [`crate::engine`]);
-//! skip the audit log (every page view and action appends an entry in the
-//! same transaction); put a name or other personal data in a URL or a log
-//! line (URLs carry opaque ids only); store a session token or TOTP secret
-//! in clear.
+//! A page gathers its input (path, form, query), calls one engine function
+//! (which decides with `shared::access::decide`, writes, and audits in the
+//! same transaction) and renders the answer. It must never: call a store
+//! primitive itself; skip the engine's rules; put a name or other personal
+//! data in a URL or a log line (URLs carry opaque ids only); store a
+//! session token or TOTP secret in clear.
 
 pub mod audit_view;
 pub mod cases;

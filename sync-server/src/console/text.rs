@@ -161,10 +161,6 @@ pub const SM_NEEDS_ROSTER: &str =
 pub const DONE_MOVED: &str = "ケースの状況を更新しました。";
 pub const DONE_ROSTER: &str = "構成員を登録しました。";
 pub const NO_MEMBERS: &str = "構成員はまだいません。";
-pub const BY_COORDINATOR: &str = "コーディネーター";
-pub const BY_CONSENT: &str = "同意の変更";
-pub const BY_ESCALATION: &str = "アウトリーチからの依頼";
-pub const BY_ROSTER: &str = "構成員の変更";
 pub const AUDIT_OF_PERSON: &str = "この対象者の監査記録";
 pub const CONTACT_COUNT: &str = "接触記録の件数";
 

@@ -106,6 +106,11 @@ impl ServerClock {
     }
 }
 
+/// Whether the store answers and holds the server's settings (`/healthz`).
+pub fn storage_ready(tx: &mut dyn Tx) -> Result<bool> {
+    Ok(tx.meta("server_node")?.is_some())
+}
+
 /// Who is calling: the rule's actor, plus the device for tablets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
