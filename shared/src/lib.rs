@@ -10,7 +10,9 @@
 //!   items they become, supervisors' reviews, the support agencies of the plan;
 //! - validation with typed errors that carry a Japanese and an English
 //!   message ([`validation`]);
-//! - who may see or change what ([`access`]), as one pure function;
+//! - who may see or change what ([`access`]), as one pure function, and
+//!   the rules of the 多機関協働 case queue every front end obeys
+//!   ([`case_rules`]: moves, roster, meetings);
 //! - the versioned sync protocol ([`protocol`]) and the hybrid logical clock
 //!   ([`hlc`]) with the field-by-field merge rule ([`merge`]);
 //! - Japanese presentation: labels for every enum, 令和 dates and local time in
@@ -21,6 +23,7 @@
 //! builds for `wasm32-unknown-unknown` (checked in CI).
 
 pub mod access;
+pub mod case_rules;
 pub mod domain;
 pub mod hlc;
 pub mod ids;

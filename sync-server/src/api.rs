@@ -26,6 +26,33 @@ use crate::engine::{self, Caller};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// How the API answers an engine error: its code, status and action
+/// (the statuses themselves are [`ApiError::status`]).
+impl From<engine::Error> for ApiError {
+    fn from(e: engine::Error) -> Self {
+        use engine::Error as E;
+        match e {
+            E::Invalid(v) => ApiError::validation(v),
+            E::Rule(r) => {
+                let mut e = ApiError::new(ErrorCode::ValidationFailed, r.to_string());
+                e.field_errors = r.field_errors();
+                e
+            }
+            E::BadRequest(m) => ApiError::invalid(m),
+            E::NotFound(m) => ApiError::not_found(m),
+            E::Forbidden(m) => ApiError::forbidden(m),
+            E::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
+            E::Unauthorized(m) => ApiError::unauthorized(m),
+            E::DeviceRevoked => ApiError::revoked(),
+            E::EnrolmentCodeInvalid => {
+                ApiError::new(ErrorCode::EnrollmentCodeInvalid, e.to_string())
+                    .with_action(ClientAction::Reenroll)
+            }
+            E::Store(s) => s.into(),
+        }
+    }
+}
+
 /// Request bodies that carry the protocol version.
 pub trait HasProtocol {
     fn protocol(&self) -> ProtocolVersion;
@@ -172,7 +199,7 @@ fn parse_id<T>(s: &str, parse: fn(&str) -> Result<T, uuid::Error>) -> Result<T, 
 }
 
 async fn healthz(State(st): State<AppState>) -> Response {
-    let ok = st.read(|tx| Ok(tx.meta("server_node")?.is_some())).await;
+    let ok = st.read(engine::storage_ready).await;
     let body = serde_json::json!({
         "status": if ok.is_ok() { "ok" } else { "degraded" },
         "protocol": ProtocolVersion::CURRENT.to_string(),
@@ -203,7 +230,7 @@ async fn enroll(
     st.rate.peek(key, &limits)?;
     let now = Utc::now();
     let resp = st.write(move |tx| engine::enroll(tx, &req, now)).await;
-    if matches!(&resp, Err(e) if e.code == ErrorCode::EnrollmentCodeInvalid) {
+    if matches!(&resp, Err(engine::Error::EnrolmentCodeInvalid)) {
         let _ = st.rate.check(key, &limits);
     }
     let resp = resp?;
@@ -234,8 +261,9 @@ async fn login(
     )?;
     let ttl = st.limits.session_ttl;
     let store = st.store.clone();
+    let now = Utc::now();
     let res = tokio::task::spawn_blocking(move || {
-        crate::admin::login(&*store, &req.username, &req.password, ttl)
+        engine::sessions::api_login(&*store, &req.username, &req.password, ttl, now)
     })
     .await
     .map_err(|_| ApiError::internal())??;
@@ -254,7 +282,8 @@ async fn logout(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| crate::crypto::token_hash(t.trim()))
         .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
-    st.write(move |tx| Ok(tx.delete_session(&token)?)).await?;
+    st.write(move |tx| engine::sessions::api_logout(tx, &token))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -320,13 +349,15 @@ async fn pull(
     let (c, page) = st
         .read(move |tx| {
             let caller = engine::authenticate(tx, &token, now)?;
-            if let Some(d) = caller.device {
-                rate.check(d, &limits)?;
+            if let Some(d) = caller.device
+                && let Err(limited) = rate.check(d, &limits)
+            {
+                return Ok(Err(limited));
             }
             let page = engine::pull(tx, &caller, req.cursor, req.limit)?;
-            Ok((caller, page))
+            Ok(Ok((caller, page)))
         })
-        .await?;
+        .await??;
     if !page.persons_read.is_empty() {
         let persons = page.persons_read.clone();
         let now = Utc::now();

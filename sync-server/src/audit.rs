@@ -12,11 +12,9 @@ use outreach_shared::{DeviceId, Hlc};
 use serde::Serialize;
 
 use crate::crypto::{hex, sha256};
-use crate::store::{AuditRow, Store, StoreError, StoreResult, Tx};
+use crate::store::{AUDIT_HEAD_KEY, AuditRow, Store, StoreError, StoreResult, Tx};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-/// The settings key under which backends keep the head (`seq:hash`).
-pub const HEAD_KEY: &str = "audit_head";
 
 /// What to record.
 #[derive(Debug, Clone)]
@@ -141,7 +139,7 @@ pub fn verify(store: &dyn Store) -> Result<u64, AuditBreak> {
                 prev_hash = row.hash;
             }
         }
-        match tx.meta(HEAD_KEY)? {
+        match tx.meta(AUDIT_HEAD_KEY)? {
             None if prev_seq == 0 => Ok(0),
             None => Err(AuditBreak::HeadMismatch),
             Some(head) => {

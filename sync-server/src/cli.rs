@@ -494,8 +494,7 @@ fn run_admin(g: &GlobalArgs, cmd: AdminCmd) -> Result<ExitCode, String> {
             }
         }
         AdminCmd::TotpEnrol { username } => {
-            let (secret, uri) =
-                crate::console::totp::admin_enrol(&*store, &username, now).map_err(e)?;
+            let (secret, uri) = admin::totp_enrol(&*store, &username, now).map_err(e)?;
             println!(
                 "TOTP now required for {username}. Enter this secret in the authenticator app (shown once):"
             );
@@ -503,7 +502,7 @@ fn run_admin(g: &GlobalArgs, cmd: AdminCmd) -> Result<ExitCode, String> {
             println!("  uri:    {}", uri.as_str());
         }
         AdminCmd::TotpDisable { username } => {
-            crate::console::totp::admin_disable(&*store, &username, now).map_err(e)?;
+            admin::totp_disable(&*store, &username, now).map_err(e)?;
             println!("TOTP no longer required for {username}");
         }
         AdminCmd::RevokeDevice { device } => {

@@ -100,6 +100,15 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     }
 }
 
+/// Constant-time comparison of two short strings (tokens, codes).
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,9 @@
 //! # sync-server
 //!
-//! The server of Hamura Outreach. It owns:
+//! The server of Hamura Outreach. Its decisions and writes are all in the
+//! [`engine`] (written against the storage traits of [`store`]); the HTTP
+//! API ([`api`]), the web console ([`console`]) and the administrator's
+//! commands ([`admin`], [`cli`]) are thin front ends over it. It owns:
 //! - device enrolment with one-time codes, bearer tokens stored only as
 //!   hashes, revocation that tells a tablet to wipe ([`engine::enroll`],
 //!   [`engine::authenticate`]);
@@ -9,11 +12,12 @@
 //!   conflicts, and pull filtered by `shared::access::decide`
 //!   ([`engine::push`], [`engine::pull`]);
 //! - the 多機関協働 case queue: route by consent, emergencies first,
-//!   coordinator moves with every move recorded, consent followed
-//!   ([`engine::move_case`]); supervisors' reviews;
+//!   coordinator moves with every move recorded, consent followed, under the
+//!   rules of `shared::case_rules` ([`engine::cases`]); supervisors' reviews;
 //! - the LGWAN feed: a pull API and signed JSON Lines files ([`feed`]);
 //! - the append-only, hash-chained audit log ([`audit`]);
-//! - administration and demo data ([`admin`], [`demo`]);
+//! - office logins and sessions ([`engine::sessions`]), administration and
+//!   demo data ([`admin`], [`demo`]);
 //! - storage behind a trait, SQLite by default ([`store`]).
 //!
 //! It must never: log personal data (names, notes, tokens — logs carry ids,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use outreach_shared::DeviceId;
 use outreach_shared::protocol::{ClientAction, ErrorCode};
 
-use crate::engine::ServerClock;
+use crate::engine::{self, ServerClock};
 use crate::error::ApiError;
 use crate::store::{self, Store, Tx};
 
@@ -150,28 +150,26 @@ impl AppState {
 
     /// Runs `f` on the writer thread, in a group transaction (atomic on its
     /// own); returns after the commit.
-    pub async fn write<R, F>(&self, f: F) -> Result<R, ApiError>
+    pub async fn write<R, F>(&self, f: F) -> Result<R, engine::Error>
     where
         R: Send + 'static,
-        F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<R, engine::Error> + Send + 'static,
     {
         self.writer.run(f).await
     }
 
     /// Runs `f` in a read transaction on a blocking thread.
-    pub async fn read<R, F>(&self, f: F) -> Result<R, ApiError>
+    pub async fn read<R, F>(&self, f: F) -> Result<R, engine::Error>
     where
         R: Send + 'static,
-        F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<R, engine::Error> + Send + 'static,
     {
-        let _permit = self
-            .readers
-            .acquire()
-            .await
-            .map_err(|_| ApiError::internal())?;
+        let failed =
+            || engine::Error::Store(store::StoreError::Database("a read job failed".into()));
+        let _permit = self.readers.acquire().await.map_err(|_| failed())?;
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || store::read(&*store, f))
             .await
-            .map_err(|_| ApiError::internal())?
+            .map_err(|_| failed())?
     }
 }

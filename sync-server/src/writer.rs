@@ -13,17 +13,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
-use outreach_shared::protocol::{ClientAction, ErrorCode};
-
-use crate::error::ApiError;
+use crate::engine::Error;
 use crate::store::{Store, StoreError, Tx};
 
 type Output = Box<dyn Any + Send>;
-type RunFn = Box<dyn FnOnce(&mut dyn Tx) -> Result<Output, ApiError> + Send>;
+type RunFn = Box<dyn FnOnce(&mut dyn Tx) -> Result<Output, Error> + Send>;
 
 struct Job {
     run: Option<RunFn>,
-    reply: tokio::sync::oneshot::Sender<Result<Output, ApiError>>,
+    reply: tokio::sync::oneshot::Sender<Result<Output, Error>>,
 }
 
 /// Most jobs in one transaction.
@@ -49,10 +47,10 @@ impl Writer {
     }
 
     /// Runs `f` in the next group transaction; returns after its commit.
-    pub async fn run<R, F>(&self, f: F) -> Result<R, ApiError>
+    pub async fn run<R, F>(&self, f: F) -> Result<R, Error>
     where
         R: Send + 'static,
-        F: FnOnce(&mut dyn Tx) -> Result<R, ApiError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<R, Error> + Send + 'static,
     {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let run: RunFn = Box::new(move |tx| f(tx).map(|r| Box::new(r) as Output));
@@ -62,18 +60,20 @@ impl Writer {
         }) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
-                let mut e = ApiError::new(ErrorCode::Unavailable, "the server is busy; try again")
-                    .with_action(ClientAction::RetryLater);
-                e.retry_after = Some(2);
-                return Err(e);
+                // Back-pressure: answered as "busy, retry later".
+                return Err(Error::Store(StoreError::Busy));
             }
-            Err(TrySendError::Disconnected(_)) => return Err(ApiError::internal()),
+            Err(TrySendError::Disconnected(_)) => return Err(failed()),
         }
-        let out = answer.await.map_err(|_| ApiError::internal())??;
-        out.downcast::<R>()
-            .map(|b| *b)
-            .map_err(|_| ApiError::internal())
+        let out = answer.await.map_err(|_| failed())??;
+        out.downcast::<R>().map(|b| *b).map_err(|_| failed())
     }
+}
+
+/// A job that could not run or answer (a panic, a stopped writer): a
+/// server failure, never the client's.
+fn failed() -> Error {
+    Error::Store(StoreError::Database("a write job failed".into()))
 }
 
 fn run(store: Arc<dyn Store>, rx: Receiver<Job>) {
@@ -85,7 +85,7 @@ fn run(store: Arc<dyn Store>, rx: Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut results: Vec<Result<Output, ApiError>> = Vec::with_capacity(jobs.len());
+        let mut results: Vec<Result<Output, Error>> = Vec::with_capacity(jobs.len());
         let single = jobs.len() == 1;
         let committed = store.write_tx(&mut |tx| {
             results.clear();
@@ -93,12 +93,12 @@ fn run(store: Arc<dyn Store>, rx: Receiver<Job>) {
                 // One job: no savepoint needed; its failure rolls the whole
                 // transaction back.
                 let Some(f) = jobs[0].run.take() else {
-                    results.push(Err(ApiError::internal()));
+                    results.push(Err(failed()));
                     return Err(StoreError::Aborted);
                 };
                 let r = catch_unwind(AssertUnwindSafe(|| f(tx))).unwrap_or_else(|_| {
                     tracing::error!("a write job panicked; it was rolled back");
-                    Err(ApiError::internal())
+                    Err(failed())
                 });
                 let failed = r.is_err();
                 results.push(r);
@@ -110,7 +110,7 @@ fn run(store: Arc<dyn Store>, rx: Receiver<Job>) {
             }
             for job in jobs.iter_mut() {
                 let Some(f) = job.run.take() else {
-                    results.push(Err(ApiError::internal()));
+                    results.push(Err(failed()));
                     continue;
                 };
                 tx.savepoint()?;
@@ -126,7 +126,7 @@ fn run(store: Arc<dyn Store>, rx: Receiver<Job>) {
                     Err(_) => {
                         tracing::error!("a write job panicked; it was rolled back");
                         tx.rollback_savepoint()?;
-                        results.push(Err(ApiError::internal()));
+                        results.push(Err(failed()));
                     }
                 }
             }
@@ -144,7 +144,7 @@ fn run(store: Arc<dyn Store>, rx: Receiver<Job>) {
                 }
             }
             Err(e) => {
-                let e: ApiError = e.into();
+                let e = Error::Store(e);
                 for job in jobs {
                     let _ = job.reply.send(Err(e.clone()));
                 }

@@ -1063,6 +1063,93 @@ async fn case_queue_lifecycle_status_flows_back_and_consent_is_followed() {
 }
 
 #[tokio::test]
+async fn a_support_meeting_is_not_scheduled_through_the_api_without_pledges() {
+    // The rule the console always kept (shared::case_rules) holds for the
+    // API too: a 支援会議 is scheduled only with a pledged roster.
+    let w = World::new();
+    let mut d = w.worker_device("w1", "班A（見本）").await;
+    w.user("coord", Role::Coordinator, None, None);
+    let member = w.user("m1", Role::AgencyMember, None, Some("kikan-soudan"));
+    let coord = w.login("coord").await;
+    let (p, c) = d.create_person("架空 三郎");
+    let e = escalation(
+        p,
+        d.user,
+        Route::SupportMeeting,
+        Urgency::Normal,
+        Utc::now() - Duration::minutes(5),
+    );
+    let case = e.case_id;
+    let e_op = d.op(EntityRef::case(case), Payload::Escalate(e));
+    let r = w.push_ok(&d, &[c, e_op]).await;
+    assert!(r.iter().all(|x| x.outcome.is_acknowledged()), "{r:?}");
+    let mv = |to: &str| json!({"protocol":"2.0","to":to});
+    let path = format!("/api/v1/cases/{case}/move");
+    let (s, v) = w
+        .call("POST", &path, Some(&coord), Some(mv("triage")))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // No roster at all: refused, with a clear English message and the field.
+    let (s, v) = w
+        .call("POST", &path, Some(&coord), Some(mv("meeting_scheduled")))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")),
+        "{v}"
+    );
+    let message = v["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("support meeting") && message.contains("pledge"),
+        "{message}"
+    );
+    let body: ErrorBody = serde_json::from_value(v).unwrap();
+    assert!(
+        body.field_errors
+            .iter()
+            .any(|f| f.field == "roster" && f.violation == Violation::PledgeMissing),
+        "{body:?}"
+    );
+    // Nothing was written: still in triage, no move recorded.
+    let (_, v) = w
+        .call("GET", &format!("/api/v1/cases/{case}"), Some(&coord), None)
+        .await;
+    let detail: CaseDetail = serde_json::from_value(v).unwrap();
+    assert_eq!(detail.item.status, CaseStatus::Triage);
+    assert_eq!(detail.moves.len(), 2);
+
+    // A member without a pledge cannot join a 支援会議's roster either.
+    let roster = |pledge: Option<chrono::DateTime<Utc>>| json!({"protocol":"2.0","user":member,"agency":"kikan-soudan","pledge_recorded_at":pledge});
+    let (s, _) = w
+        .call(
+            "POST",
+            &format!("/api/v1/cases/{case}/roster"),
+            Some(&coord),
+            Some(roster(None)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // With a pledged member, the meeting is scheduled.
+    let (s, v) = w
+        .call(
+            "POST",
+            &format!("/api/v1/cases/{case}/roster"),
+            Some(&coord),
+            Some(roster(Some(Utc::now()))),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = w
+        .call("POST", &path, Some(&coord), Some(mv("meeting_scheduled")))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let detail: CaseDetail = serde_json::from_value(v).unwrap();
+    assert_eq!(detail.item.status, CaseStatus::MeetingScheduled);
+}
+
+#[tokio::test]
 async fn supervisors_review_and_reviews_flow_back() {
     let w = World::new();
     let mut d = w.worker_device("w1", "班A（見本）").await;

@@ -10,13 +10,14 @@ use chrono::{Duration, Utc};
 use console_support::*;
 use outreach_shared::protocol::EntityKind;
 use outreach_shared::{CaseStatus, ContactLog, ReviewStatus, Route};
-use sync_server::console::{session, text, totp};
+use sync_server::console::{session, text};
+use sync_server::engine::{sessions, totp};
 use sync_server::store;
 
 fn pending_contact(w: &World, supervisor: &str) -> ContactLog {
     let team = w.user(supervisor).team.unwrap();
     let recs = store::read(&*w.store, |tx| {
-        sync_server::console::review::TeamRecords::load(tx, team)
+        sync_server::engine::records::TeamRecords::load(tx, team)
     })
     .unwrap();
     recs.contacts
@@ -30,7 +31,7 @@ fn pending_contact(w: &World, supervisor: &str) -> ContactLog {
 fn review_of(w: &World, supervisor: &str, c: &ContactLog) -> Option<outreach_shared::Review> {
     let team = w.user(supervisor).team.unwrap();
     store::read(&*w.store, |tx| {
-        sync_server::console::review::TeamRecords::load(tx, team)
+        sync_server::engine::records::TeamRecords::load(tx, team)
     })
     .unwrap()
     .reviews
@@ -133,7 +134,7 @@ async fn a_wrong_password_is_refused_in_japanese() {
 async fn five_failures_lock_the_account_even_for_the_right_password() {
     let w = World::demo();
     let mut c = w.client();
-    for i in 0..session::LOCKOUT_FAILURES {
+    for i in 0..sessions::LOCKOUT_FAILURES {
         let r = c.login("coordinator", "wrong-password").await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
@@ -152,7 +153,7 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
             .iter()
             .filter(|(_, a, _)| a == "console.login_failed")
             .count()
-            >= session::LOCKOUT_FAILURES
+            >= sessions::LOCKOUT_FAILURES
     );
 }
 
@@ -254,7 +255,7 @@ async fn the_idle_timeout_slides_with_use() {
     // period from now.
     let expiry = || {
         store::read(&*w.store, |tx| {
-            let later = Utc::now() + Duration::minutes(session::IDLE_MINUTES - 2);
+            let later = Utc::now() + Duration::minutes(sessions::IDLE_MINUTES - 2);
             tx.session_user(&hash, later)
         })
         .unwrap()
@@ -1191,7 +1192,7 @@ async fn the_evaluation_report_is_anonymised_with_charts_and_csv() {
     let all = store::read(&*w.store, |tx| {
         let mut v = Vec::new();
         for t in tx.teams()? {
-            v.push(sync_server::console::review::TeamRecords::load(tx, t.id)?);
+            v.push(sync_server::engine::records::TeamRecords::load(tx, t.id)?);
         }
         Ok::<_, store::StoreError>(v)
     })

@@ -304,7 +304,7 @@ impl CaseQueueItem {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::consent::{ConsentScope, ConsentStatus};
     use chrono::{NaiveDate, TimeZone};

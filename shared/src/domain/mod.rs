@@ -6,6 +6,7 @@ pub mod case_queue;
 pub mod consent;
 pub mod contact;
 pub mod fields;
+pub mod meeting;
 pub mod person;
 pub mod review;
 pub mod stage;
@@ -19,6 +20,7 @@ pub use contact::{
     PersonResponse, Reflection, Safety,
 };
 pub use fields::{CrossTag, LifeField, Scheme, SchemeGap};
+pub use meeting::{Attendee, Meeting, MeetingPurpose};
 pub use person::{BirthYear, Household, HouseholdMember, NoticedBy, Person, Relation, Sex};
 pub use review::{Review, ReviewStatus};
 pub use stage::{HandedTo, PauseReason, Stage, StageNote};

@@ -12,6 +12,7 @@ use icu_calendar::cal::Japanese;
 
 use crate::access::Role;
 use crate::domain::*;
+use crate::protocol::CaseMoveCause;
 
 mod input;
 pub use input::{
@@ -181,6 +182,19 @@ labels!(CaseStatus {
     T::Monitoring => "モニタリング",
     T::Closed => "終結",
     T::ReturnedToOutreach => "アウトリーチへ差し戻し",
+});
+
+labels!(CaseMoveCause {
+    T::Escalated => "アウトリーチからの依頼",
+    T::Coordinator => "コーディネーター",
+    T::ConsentChanged => "同意の変更",
+    T::Roster => "構成員の変更",
+});
+
+labels!(MeetingPurpose {
+    T::Planning => "支援プランの検討",
+    T::Monitoring => "モニタリング",
+    T::Closure => "終結時の評価",
 });
 
 labels!(ReviewStatus {
@@ -443,6 +457,17 @@ mod tests {
         all.extend(NoticedBy::ALL.iter().map(Label::ja));
         all.extend(Urgency::ALL.iter().map(Label::ja));
         all.extend(CaseStatus::ALL.iter().map(Label::ja));
+        all.extend(MeetingPurpose::ALL.iter().map(Label::ja));
+        all.extend(
+            [
+                CaseMoveCause::Escalated,
+                CaseMoveCause::Coordinator,
+                CaseMoveCause::ConsentChanged,
+                CaseMoveCause::Roster,
+            ]
+            .iter()
+            .map(Label::ja),
+        );
         all.extend(Role::ALL.iter().map(Label::ja));
         all.extend(Stage::PATH.iter().map(Label::ja));
         all.extend(PauseReason::ALL.map(Stage::Paused).iter().map(Label::ja));

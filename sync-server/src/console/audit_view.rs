@@ -4,19 +4,14 @@
 use axum::extract::{RawQuery, State};
 use chrono::{NaiveDate, Utc};
 use maud::html;
-use outreach_shared::access::{Action, Resource, decide};
-use outreach_shared::{PersonId, UserId, ja};
-use std::collections::HashMap;
+use outreach_shared::{PersonId, UserId};
 
 use super::layout::{self, when};
 use super::session::{Session, query};
-use super::{PageError, PageResult, audit_console, text};
+use super::{PageError, PageResult, text};
 use crate::audit;
+use crate::engine::audit_log::{self, AuditFilter};
 use crate::state::AppState;
-use crate::store::AuditRow;
-
-const LIMIT: usize = 500;
-const PAGE: u64 = 5000;
 
 /// `GET /console/audit`.
 pub async fn viewer(
@@ -24,9 +19,6 @@ pub async fn viewer(
     session: Session,
     RawQuery(q): RawQuery,
 ) -> PageResult {
-    if !decide(&session.caller.actor, Action::Read, Resource::Audit).is_allowed() {
-        return Err(PageError::forbidden());
-    }
     let q = query(&q);
     let person = match q.text("person") {
         Some(p) => Some(PersonId::parse(&p).map_err(|_| PageError::bad_request(text::BAD_ID))?),
@@ -47,65 +39,14 @@ pub async fn viewer(
     let (from, to) = (date("from")?, date("to")?);
     let caller = session.caller.clone();
     let now = Utc::now();
+    let filter = AuditFilter {
+        person,
+        user,
+        from,
+        to,
+    };
     let (entries, users) = st
-        .write(move |tx| {
-            // A person's entries name the person or one of their cases.
-            let mut tags: Vec<String> = Vec::new();
-            if let Some(p) = person {
-                tags.push(format!("person:{p}"));
-                for c in tx.cases_of_person(p)? {
-                    tags.push(format!("case:{}", c.item.escalation.case_id));
-                }
-            }
-            let user_tag = user.map(|u| u.to_string());
-            // Newest first: walk back from the head in pages, and stop at
-            // the limit or before the start date (entries are appended in
-            // time order), so a long log is not read whole.
-            let mut out: Vec<AuditRow> = Vec::new();
-            let mut hi = tx.audit_head()?.map(|(s, _)| s).unwrap_or(0);
-            'walk: while hi > 0 && out.len() < LIMIT {
-                let lo = hi.saturating_sub(PAGE);
-                let page = tx.audit_entries(lo, (hi - lo) as u32)?;
-                hi = lo;
-                for e in page.into_iter().rev() {
-                    let day = ja::local_date(e.at);
-                    if from.is_some_and(|f| day < f) {
-                        break 'walk;
-                    }
-                    if (tags.is_empty() || tags.iter().any(|t| e.entity.contains(t.as_str())))
-                        && user_tag.as_ref().is_none_or(|u| &e.actor == u)
-                        && to.is_none_or(|t| day <= t)
-                    {
-                        out.push(e);
-                        if out.len() >= LIMIT {
-                            break 'walk;
-                        }
-                    }
-                }
-            }
-            let users: HashMap<String, String> = tx
-                .users()?
-                .into_iter()
-                .map(|u| {
-                    (
-                        u.id.to_string(),
-                        format!("{}（{}）", u.display_name, u.username),
-                    )
-                })
-                .collect();
-            audit_console(
-                tx,
-                &caller,
-                "read.audit",
-                match person {
-                    Some(p) => format!("audit person:{p}"),
-                    None => "audit".into(),
-                },
-                "audit viewer (shared::access)",
-                now,
-            )?;
-            Ok((out, users))
-        })
+        .write(move |tx| audit_log::search(tx, &caller, &filter, now))
         .await?;
     let store = st.store.clone();
     let verified = tokio::task::spawn_blocking(move || audit::verify(&*store))

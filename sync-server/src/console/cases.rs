@@ -9,48 +9,21 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use chrono::Utc;
 use maud::{Markup, html};
-use outreach_shared::access::{Action, Resource, Role, decide};
+use outreach_shared::access::Role;
 use outreach_shared::ja::Label;
-use outreach_shared::protocol::{CaseMoveCause, CaseMoveRequest, ProtocolVersion, RosterRequest};
-use outreach_shared::{CaseId, CaseQueueItem, CaseStatus, ConsentRecord, Route, Urgency, UserId};
-use std::collections::HashMap;
+use outreach_shared::protocol::{CaseMoveRequest, ProtocolVersion};
+use outreach_shared::{CaseId, CaseQueueItem, CaseStatus, Route, Urgency, UserId};
 
 use super::layout::{self, short_id, when};
 use super::session::{Session, query};
-use super::{PageError, PageResult, audit_console, parse_id, see_other, text};
-use crate::engine;
-use crate::error::ApiError;
+use super::{PageError, PageResult, parse_id, see_other, text};
+use crate::engine::{self, cases, cases::CasePage};
 use crate::state::AppState;
-use crate::store::Tx;
 
 /// A case with what the viewer may see of its person.
 struct CaseView {
     item: CaseQueueItem,
     alias: Option<String>,
-}
-
-fn person_alias(
-    tx: &mut dyn Tx,
-    session_actor: &outreach_shared::access::Actor,
-    item: &CaseQueueItem,
-) -> Result<(Option<String>, Option<ConsentRecord>), ApiError> {
-    let Some(p) = tx.person(item.escalation.person_id)? else {
-        return Ok((None, None));
-    };
-    let person = p.snapshot.person;
-    let d = decide(
-        session_actor,
-        Action::Read,
-        Resource::Person {
-            team: person.team,
-            case: Some(item),
-        },
-    );
-    Ok(if d.is_allowed() {
-        (Some(person.alias), Some(person.consent))
-    } else {
-        (None, None)
-    })
 }
 
 const BOARD: [CaseStatus; 5] = [
@@ -88,25 +61,12 @@ fn card(c: &CaseView) -> Markup {
 pub async fn board(State(st): State<AppState>, session: Session) -> PageResult {
     let caller = session.caller.clone();
     let now = Utc::now();
-    let cases = st
-        .write(move |tx| {
-            let items = engine::list_cases(tx, &caller)?;
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                let (alias, _) = person_alias(tx, &caller.actor, &item)?;
-                out.push(CaseView { item, alias });
-            }
-            audit_console(
-                tx,
-                &caller,
-                "console.view.cases",
-                format!("cases:{}", out.len()),
-                "visibility rule (shared::access)",
-                now,
-            )?;
-            Ok(out)
-        })
-        .await?;
+    let cases: Vec<CaseView> = st
+        .write(move |tx| cases::board(tx, &caller, now))
+        .await?
+        .into_iter()
+        .map(|(item, alias)| CaseView { item, alias })
+        .collect();
     let emergencies: Vec<&CaseView> = cases
         .iter()
         .filter(|c| c.item.status.is_open() && c.item.escalation.urgency == Urgency::Emergency)
@@ -156,15 +116,6 @@ pub async fn board(State(st): State<AppState>, session: Session) -> PageResult {
     ))
 }
 
-struct Detail {
-    detail: outreach_shared::protocol::CaseDetail,
-    alias: Option<String>,
-    consent: Option<ConsentRecord>,
-    names: HashMap<UserId, String>,
-    members: Vec<(UserId, String)>,
-    meetings: Vec<super::meetings::Meeting>,
-}
-
 /// `GET /console/cases/{id}`.
 pub async fn detail(
     State(st): State<AppState>,
@@ -176,60 +127,9 @@ pub async fn detail(
     let caller = session.caller.clone();
     let now = Utc::now();
     let d = st
-        .write(move |tx| {
-            let Some(row) = tx.case(id)? else {
-                return Ok(None);
-            };
-            let d = decide(
-                &caller.actor,
-                Action::Read,
-                Resource::Case {
-                    item: &row.item,
-                    team: row.team,
-                },
-            );
-            if !d.is_allowed() {
-                audit_console(
-                    tx,
-                    &caller,
-                    "console.denied",
-                    format!("case:{id}"),
-                    &format!("{d:?}"),
-                    now,
-                )?;
-                return Ok(Some(Err(())));
-            }
-            let detail = engine::case_detail(tx, &caller, id, now)?;
-            let (alias, consent) = person_alias(tx, &caller.actor, &detail.item)?;
-            let users = tx.users()?;
-            let names = users
-                .iter()
-                .map(|u| (u.id, u.display_name.clone()))
-                .collect();
-            let members = users
-                .iter()
-                .filter(|u| u.role == Role::AgencyMember && u.active)
-                .map(|u| (u.id, u.display_name.clone()))
-                .collect();
-            let meetings = super::meetings::meetings_of(tx, id)?;
-            Ok(Some(Ok(Detail {
-                meetings,
-                detail,
-                alias,
-                consent,
-                names,
-                members,
-            })))
-        })
-        .await?;
-    let d = match d {
-        None => return Err(PageError::not_found()),
-        Some(Err(())) => {
-            tracing::info!("console: case refused (not visible to this user)");
-            return Err(PageError::forbidden());
-        }
-        Some(Ok(d)) => d,
-    };
+        .write(move |tx| cases::case_page(tx, &caller, id, now))
+        .await?
+        .ok_or_else(PageError::forbidden)?;
     let flash = match query(&q).get("done") {
         Some("moved") => Some(text::DONE_MOVED),
         Some("roster") => Some(text::DONE_ROSTER),
@@ -246,7 +146,7 @@ pub async fn detail(
     ))
 }
 
-fn case_body(session: &Session, d: &Detail) -> Markup {
+fn case_body(session: &Session, d: &CasePage) -> Markup {
     let item = &d.detail.item;
     let e = &item.escalation;
     let id = e.case_id.to_string();
@@ -347,12 +247,7 @@ fn case_body(session: &Session, d: &Detail) -> Markup {
                         @if let Some(f) = m.from { (f.ja()) " → " }
                         strong { (m.to.ja()) }
                         " ・" (m.route.ja()) " ・"
-                        (match m.cause {
-                            CaseMoveCause::Escalated => text::BY_ESCALATION,
-                            CaseMoveCause::Coordinator => text::BY_COORDINATOR,
-                            CaseMoveCause::ConsentChanged => text::BY_CONSENT,
-                            CaseMoveCause::Roster => text::BY_ROSTER,
-                        })
+                        (m.cause.ja())
                         @if let Some(by) = &m.by { "（" (name(by)) "）" }
                     }
                 }
@@ -378,13 +273,9 @@ pub async fn move_case(
         .into_iter()
         .find(|s| Some(s.code()) == form.get("to"))
         .ok_or_else(|| PageError::bad_request(text::BAD_REQUEST))?;
+    // A return without its reason is refused by the rule
+    // (`shared::case_rules::apply_move`).
     let reason = form.text("reason");
-    if to == CaseStatus::ReturnedToOutreach && reason.is_none() {
-        return Err(PageError::invalid(format!(
-            "{}を入力してください。",
-            text::RETURN_REASON
-        )));
-    }
     let req = CaseMoveRequest {
         protocol: ProtocolVersion::CURRENT,
         to,
@@ -393,26 +284,8 @@ pub async fn move_case(
     let caller = session.caller.clone();
     let clock = st.clock.clone();
     let now = Utc::now();
-    let outcome = st
-        .write(move |tx| {
-            // A 支援会議 needs its roster, every member with a pledge.
-            if to == CaseStatus::MeetingScheduled
-                && let Some(row) = tx.case(id)?
-                && row.item.route == Route::SupportMeeting
-                && (row.item.roster.is_empty()
-                    || row
-                        .item
-                        .roster
-                        .iter()
-                        .any(|m| m.pledge_recorded_at.is_none()))
-            {
-                return Ok(Err(PageError::invalid(text::SM_NEEDS_ROSTER)));
-            }
-            engine::move_case(tx, &caller, &clock, id, &req, now)?;
-            Ok(Ok(()))
-        })
+    st.write(move |tx| engine::move_case(tx, &caller, &clock, id, &req, now))
         .await?;
-    outcome?;
     tracing::info!(case = %id, to = to.code(), "case moved from the console");
     Ok(see_other(&format!("/console/cases/{id}?done=moved")))
 }
@@ -432,25 +305,7 @@ pub async fn roster(
     let caller = session.caller.clone();
     let clock = st.clock.clone();
     let now = Utc::now();
-    st.write(move |tx| {
-        let member = tx.user(user)?.ok_or_else(|| {
-            let mut e = outreach_shared::ValidationErrors::default();
-            e.push("user", outreach_shared::Violation::Unknown);
-            ApiError::validation(e)
-        })?;
-        let agency = member.agency.clone().ok_or_else(|| {
-            let mut e = outreach_shared::ValidationErrors::default();
-            e.push("roster.agency", outreach_shared::Violation::Unknown);
-            ApiError::validation(e)
-        })?;
-        let req = RosterRequest {
-            protocol: ProtocolVersion::CURRENT,
-            user,
-            agency,
-            pledge_recorded_at: pledged.then_some(now),
-        };
-        engine::set_roster(tx, &caller, &clock, id, &req, now)
-    })
-    .await?;
+    st.write(move |tx| cases::add_roster_member(tx, &caller, &clock, id, user, pledged, now))
+        .await?;
     Ok(see_other(&format!("/console/cases/{id}?done=roster")))
 }

@@ -3,46 +3,17 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Utc;
 use maud::{PreEscaped, html};
-use outreach_shared::access::{Action, Resource, Role, decide};
+use outreach_shared::access::Role;
 use outreach_shared::{DeviceId, UserId};
-use std::collections::HashMap;
 
 use super::layout::{self, when};
 use super::session::{Session, query};
-use super::{PageError, PageResult, audit_console, parse_id, see_other, text};
-use crate::engine;
+use super::{PageError, PageResult, parse_id, see_other, text};
+use crate::engine::devices::{self, TeamDevices};
 use crate::state::AppState;
-use crate::store::{DeviceRow, StoreResult, Tx, UserRow};
-
-/// The last time each of `devices` was heard from (its latest audit
-/// entry), walking back from the newest entry; stops when every device is
-/// found or after [`LAST_SEEN_SCAN`] entries.
-fn last_seen(
-    tx: &mut dyn Tx,
-    devices: &[DeviceId],
-) -> StoreResult<HashMap<DeviceId, DateTime<Utc>>> {
-    let mut m = HashMap::new();
-    let mut hi = tx.audit_head()?.map(|(s, _)| s).unwrap_or(0);
-    let stop = hi.saturating_sub(LAST_SEEN_SCAN);
-    while hi > stop && m.len() < devices.len() {
-        let lo = hi.saturating_sub(5000).max(stop);
-        let page = tx.audit_entries(lo, (hi - lo) as u32)?;
-        hi = lo;
-        for e in page.into_iter().rev() {
-            if let Some(d) = e.device
-                && devices.contains(&d)
-            {
-                m.entry(d).or_insert(e.at);
-            }
-        }
-    }
-    Ok(m)
-}
-
-/// How far back the device list looks for a device's last contact.
-const LAST_SEEN_SCAN: u64 = 200_000;
+use crate::store::UserRow;
 
 /// `GET /console/devices`.
 pub async fn list(
@@ -52,42 +23,14 @@ pub async fn list(
 ) -> PageResult {
     session.require(&[Role::Supervisor])?;
     let team = session.user.team.ok_or_else(PageError::forbidden)?;
-    if !decide(
-        &session.caller.actor,
-        Action::Read,
-        Resource::Device { team },
-    )
-    .is_allowed()
-    {
-        return Err(PageError::forbidden());
-    }
     let caller = session.caller.clone();
     let now = Utc::now();
-    let s_team = session.user.team;
-    let (users, devices, seen) = st
-        .write(move |tx| {
-            let users: Vec<UserRow> = tx
-                .users()?
-                .into_iter()
-                .filter(|u| u.team.is_some() && u.team == s_team)
-                .collect();
-            let devices: Vec<DeviceRow> = tx
-                .devices()?
-                .into_iter()
-                .filter(|d| users.iter().any(|u| u.id == d.user))
-                .collect();
-            let ids: Vec<DeviceId> = devices.iter().map(|d| d.id).collect();
-            let seen = last_seen(tx, &ids)?;
-            audit_console(
-                tx,
-                &caller,
-                "console.view.devices",
-                format!("team:{team}"),
-                "supervisor of the team (shared::access)",
-                now,
-            )?;
-            Ok((users, devices, seen))
-        })
+    let TeamDevices {
+        users,
+        devices,
+        last_seen: seen,
+    } = st
+        .write(move |tx| devices::team_devices(tx, &caller, team, now))
         .await?;
     let name = |u: UserId| {
         users
@@ -180,25 +123,7 @@ pub async fn issue_code(State(st): State<AppState>, session: Session, body: Byte
     let caller = session.caller.clone();
     let now = Utc::now();
     let (code, worker) = st
-        .write(move |tx| {
-            let u = tx
-                .user(user)?
-                .ok_or_else(|| crate::error::ApiError::not_found("no such user"))?;
-            let team = u
-                .team
-                .ok_or_else(|| crate::error::ApiError::forbidden("no team"))?;
-            if !decide(&caller.actor, Action::Write, Resource::Device { team }).is_allowed() {
-                return Err(crate::error::ApiError::forbidden("device: other team"));
-            }
-            let code = engine::issue_enrol_code(
-                tx,
-                user,
-                Duration::minutes(15),
-                &caller.actor.user.to_string(),
-                now,
-            )?;
-            Ok((code, u.display_name))
-        })
+        .write(move |tx| devices::issue_code_for(tx, &caller, user, now))
         .await?;
     let svg = qr_svg(&code).unwrap_or_default();
     let body = html! {
@@ -234,46 +159,10 @@ pub async fn revoke(
     let confirmed = form.get("confirm") == Some("1");
     if !confirmed {
         // A revocation wipes the tablet: ask once more, without JavaScript.
-        let audit_caller = caller.clone();
-        let found = st
-            .write(move |tx| {
-                let Some(d) = tx.devices()?.into_iter().find(|d| d.id == id) else {
-                    return Ok(None);
-                };
-                let user = tx.user(d.user)?;
-                let allowed = user.as_ref().and_then(|u| u.team).is_some_and(|team| {
-                    decide(
-                        &audit_caller.actor,
-                        Action::Write,
-                        Resource::Device { team },
-                    )
-                    .is_allowed()
-                });
-                audit_console(
-                    tx,
-                    &audit_caller,
-                    if allowed {
-                        "console.view.revoke_confirm"
-                    } else {
-                        "console.denied"
-                    },
-                    format!("device:{id}"),
-                    if allowed {
-                        "supervisor of the team (shared::access)"
-                    } else {
-                        "not allowed (other team)"
-                    },
-                    now,
-                )?;
-                Ok(Some((d, user, allowed)))
-            })
-            .await?;
-        let Some((d, user, allowed)) = found else {
-            return Err(PageError::not_found());
-        };
-        if !allowed {
-            return Err(PageError::forbidden());
-        }
+        let (d, user) = st
+            .write(move |tx| devices::revoke_preview(tx, &caller, id, now))
+            .await?
+            .ok_or_else(PageError::forbidden)?;
         let body = html! {
             section.card {
                 p.notice { (text::REVOKE_CONFIRM) }
@@ -300,42 +189,10 @@ pub async fn revoke(
             body,
         ));
     }
-    st.write(move |tx| {
-        let d = tx
-            .devices()?
-            .into_iter()
-            .find(|d| d.id == id)
-            .ok_or_else(|| crate::error::ApiError::not_found("no such device"))?;
-        let team = tx
-            .user(d.user)?
-            .and_then(|u| u.team)
-            .ok_or_else(|| crate::error::ApiError::not_found("no such device"))?;
-        if !decide(&caller.actor, Action::Write, Resource::Device { team }).is_allowed() {
-            audit_console(
-                tx,
-                &caller,
-                "console.denied",
-                format!("device:{id}"),
-                "not allowed (other team)",
-                now,
-            )?;
-            return Ok(false);
-        }
-        if tx.revoke_device(id, now)? {
-            audit_console(
-                tx,
-                &caller,
-                "device.revoke",
-                format!("device:{id}"),
-                "supervisor of the team (shared::access)",
-                now,
-            )?;
-        }
-        Ok(true)
-    })
-    .await?
-    .then_some(())
-    .ok_or_else(PageError::forbidden)?;
+    st.write(move |tx| devices::revoke_by_supervisor(tx, &caller, id, now))
+        .await?
+        .then_some(())
+        .ok_or_else(PageError::forbidden)?;
     tracing::info!(device = %id, "device revoked from the console");
     Ok(see_other("/console/devices?done=revoked"))
 }

@@ -1,188 +1,50 @@
-//! Meetings of a case (重層的支援会議 or 支援会議): date, attendees with each
-//! agency's role, decisions, the plan, monitoring notes and the evaluation
-//! at closure; and the printable agenda, which carries only what that
-//! meeting may see (the escalation, the roster, earlier meetings — never
-//! contact logs or workers' reflections).
-//!
-//! Meetings are append-only records in the store's `meetings` table; they
-//! are the console's own records and are not synced to tablets.
+//! The meetings section of a case page (with the coordinator's form to
+//! record one) and the printable agenda. The record, its rules and what an
+//! agenda may carry are the engine's ([`crate::engine::meetings`],
+//! `shared::case_rules::check_meeting`).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use maud::{Markup, html};
-use outreach_shared::access::{Action, Resource, Role, decide};
-use outreach_shared::ja::{self, Label};
-use outreach_shared::validation::{Lines, check_text, limits};
-use outreach_shared::{AgencyId, CaseId, CaseQueueItem, Route, UserId, ValidationErrors};
-use serde::{Deserialize, Serialize};
+use outreach_shared::access::Role;
+use outreach_shared::ja::Label;
+use outreach_shared::{CaseId, CaseQueueItem, Meeting, MeetingPurpose, Route, UserId};
 use std::collections::HashMap;
 
 use super::layout::{self, day, short_id, when};
 use super::session::{Form, Session};
-use super::{PageError, PageResult, audit_console, parse_id, see_other, text};
-use crate::error::ApiError;
+use super::{PageError, PageResult, parse_id, see_other, text};
+use crate::engine::meetings::{self, Agenda, MeetingDraft};
 use crate::state::AppState;
-use crate::store::{StoreResult, Tx};
 
-/// What a meeting was for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Purpose {
-    Planning,
-    Monitoring,
-    Closure,
-}
-
-impl Purpose {
-    pub const ALL: [Purpose; 3] = [Purpose::Planning, Purpose::Monitoring, Purpose::Closure];
-
-    pub fn code(&self) -> &'static str {
-        match self {
-            Purpose::Planning => "planning",
-            Purpose::Monitoring => "monitoring",
-            Purpose::Closure => "closure",
-        }
-    }
-
-    pub fn ja(&self) -> &'static str {
-        match self {
-            Purpose::Planning => text::PURPOSE_PLANNING,
-            Purpose::Monitoring => text::PURPOSE_MONITORING,
-            Purpose::Closure => text::PURPOSE_CLOSURE,
-        }
-    }
-}
-
-/// A member present, with the role their agency takes on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attendee {
-    pub user: UserId,
-    pub agency: AgencyId,
-    pub role: String,
-}
-
-/// One meeting of a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Meeting {
-    pub id: uuid::Uuid,
-    pub case_id: CaseId,
-    pub route: Route,
-    pub purpose: Purpose,
-    pub held_on: NaiveDate,
-    pub attendees: Vec<Attendee>,
-    pub decisions: String,
-    pub plan: Option<String>,
-    pub monitoring: Option<String>,
-    pub evaluation: Option<String>,
-    pub recorded_by: UserId,
-    pub recorded_at: DateTime<Utc>,
-}
-
-/// A case's meetings, oldest first.
-pub fn meetings_of(tx: &mut dyn Tx, case: CaseId) -> StoreResult<Vec<Meeting>> {
-    Ok(tx
-        .meetings_of_case(case)?
-        .iter()
-        .filter_map(|b| serde_json::from_str(b).ok())
-        .collect())
-}
-
-/// Every meeting held in a period.
-pub fn meetings_between(
-    tx: &mut dyn Tx,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> StoreResult<Vec<Meeting>> {
-    Ok(tx
-        .meetings_between(from, to)?
-        .iter()
-        .filter_map(|b| serde_json::from_str(b).ok())
-        .collect())
-}
-
-fn opt_text(form: &Form, key: &str) -> Result<Option<String>, PageError> {
-    match form.text(key) {
-        None => Ok(None),
-        Some(t) => {
-            let mut e = ValidationErrors::default();
-            check_text(&mut e, key, &t, limits::REASON, false, Lines::Multi);
-            if e.is_empty() {
-                Ok(Some(t))
-            } else {
-                Err(PageError::invalid(text::MEETING_TEXT_TOO_LONG))
-            }
-        }
-    }
-}
-
-/// Builds a meeting from the form against the case's roster.
-fn meeting_from_form(
-    form: &Form,
-    item: &CaseQueueItem,
-    by: UserId,
-    now: DateTime<Utc>,
-) -> Result<Meeting, PageError> {
+/// Reads a meeting from the form (the rules are the engine's).
+fn draft_from_form(form: &Form) -> Result<MeetingDraft, PageError> {
     let held_on = form
         .text("held_on")
         .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
         .ok_or_else(|| PageError::invalid(text::MEETING_NEEDS_DATE))?;
-    if held_on > ja::local_date(now) {
-        return Err(PageError::invalid(text::MEETING_DATE_FUTURE));
-    }
-    let purpose = Purpose::ALL
+    let purpose = MeetingPurpose::ALL
         .into_iter()
         .find(|p| Some(p.code()) == form.get("purpose"))
         .ok_or_else(|| PageError::bad_request(text::BAD_REQUEST))?;
-    let decisions = opt_text(form, "decisions")?
-        .ok_or_else(|| PageError::invalid(text::MEETING_NEEDS_DECISIONS))?;
-    let evaluation = opt_text(form, "evaluation")?;
-    if purpose == Purpose::Closure && evaluation.is_none() {
-        return Err(PageError::invalid(text::MEETING_NEEDS_EVALUATION));
-    }
-    let mut attendees = Vec::new();
-    for m in &item.roster {
-        if form.get(&format!("attend_{}", m.user)).is_none() {
-            continue;
+    let mut attended = Vec::new();
+    for (k, _) in &form.0 {
+        if let Some(u) = k.strip_prefix("attend_")
+            && let Ok(user) = UserId::parse(u)
+            && !attended.iter().any(|(a, _)| *a == user)
+        {
+            attended.push((user, form.text(&format!("role_{user}")).unwrap_or_default()));
         }
-        if item.route == Route::SupportMeeting && m.pledge_recorded_at.is_none() {
-            return Err(PageError::invalid(text::MEETING_PLEDGE));
-        }
-        let role = form.text(&format!("role_{}", m.user)).unwrap_or_default();
-        let mut e = ValidationErrors::default();
-        check_text(
-            &mut e,
-            "role",
-            &role,
-            limits::SHORT_TEXT,
-            false,
-            Lines::Single,
-        );
-        if !e.is_empty() {
-            return Err(PageError::invalid(text::MEETING_TEXT_TOO_LONG));
-        }
-        attendees.push(Attendee {
-            user: m.user,
-            agency: m.agency.clone(),
-            role,
-        });
     }
-    if attendees.is_empty() {
-        return Err(PageError::invalid(text::MEETING_NEEDS_ATTENDEE));
-    }
-    Ok(Meeting {
-        id: crate::crypto::new_uuid(),
-        case_id: item.escalation.case_id,
-        route: item.route,
-        purpose,
+    Ok(MeetingDraft {
         held_on,
-        attendees,
-        decisions,
-        plan: opt_text(form, "plan")?,
-        monitoring: opt_text(form, "monitoring")?,
-        evaluation,
-        recorded_by: by,
-        recorded_at: now,
+        purpose,
+        attended,
+        decisions: form.text("decisions").unwrap_or_default(),
+        plan: form.text("plan"),
+        monitoring: form.text("monitoring"),
+        evaluation: form.text("evaluation"),
     })
 }
 
@@ -196,40 +58,11 @@ pub async fn record(
     session.require(&[Role::Coordinator])?;
     let form = session.form(&body)?;
     let id = parse_id(&id, CaseId::parse)?;
+    let draft = draft_from_form(&form)?;
     let caller = session.caller.clone();
     let now = Utc::now();
-    st.write(move |tx| {
-        let row = tx
-            .case(id)?
-            .ok_or_else(|| ApiError::not_found("no such case"))?;
-        let d = decide(
-            &caller.actor,
-            Action::Write,
-            Resource::Case {
-                item: &row.item,
-                team: row.team,
-            },
-        );
-        if !d.is_allowed() {
-            return Ok(Err(PageError::forbidden()));
-        }
-        let m = match meeting_from_form(&form, &row.item, caller.actor.user, now) {
-            Ok(m) => m,
-            Err(e) => return Ok(Err(e)),
-        };
-        let body = serde_json::to_string(&m).map_err(|_| ApiError::internal())?;
-        tx.insert_meeting(m.id, id, m.held_on, &body)?;
-        audit_console(
-            tx,
-            &caller,
-            "case.meeting",
-            format!("case:{id} meeting:{}", m.id),
-            "coordinator (shared::access)",
-            now,
-        )?;
-        Ok(Ok(()))
-    })
-    .await??;
+    st.write(move |tx| meetings::record_meeting(tx, &caller, id, draft, now))
+        .await?;
     Ok(see_other(&format!("/console/cases/{id}?done=meeting")))
 }
 
@@ -257,7 +90,7 @@ pub fn section(
                             label { (text::MEETING_DATE) " " input #held_on type="date" name="held_on" required; }
                             label { (text::MEETING_PURPOSE) " "
                                 select name="purpose" {
-                                    @for p in Purpose::ALL { option value=(p.code()) { (p.ja()) } }
+                                    @for p in MeetingPurpose::ALL { option value=(p.code()) { (p.ja()) } }
                                 }
                             }
                         }
@@ -317,65 +150,15 @@ pub async fn agenda(
     let id = parse_id(&id, CaseId::parse)?;
     let caller = session.caller.clone();
     let now = Utc::now();
-    let found = st
-        .write(move |tx| {
-            let Some(row) = tx.case(id)? else {
-                return Ok(None);
-            };
-            let d = decide(
-                &caller.actor,
-                Action::Read,
-                Resource::Case {
-                    item: &row.item,
-                    team: row.team,
-                },
-            );
-            if !d.is_allowed() {
-                audit_console(
-                    tx,
-                    &caller,
-                    "console.denied",
-                    format!("case:{id} agenda"),
-                    &format!("{d:?}"),
-                    now,
-                )?;
-                return Ok(Some(Err(())));
-            }
-            let person = tx.person(row.item.escalation.person_id)?;
-            let alias = person.and_then(|p| {
-                decide(
-                    &caller.actor,
-                    Action::Read,
-                    Resource::Person {
-                        team: p.snapshot.person.team,
-                        case: Some(&row.item),
-                    },
-                )
-                .is_allowed()
-                .then_some(p.snapshot.person.alias)
-            });
-            let meetings = meetings_of(tx, id)?;
-            let names: HashMap<UserId, String> = tx
-                .users()?
-                .into_iter()
-                .map(|u| (u.id, u.display_name))
-                .collect();
-            audit_console(
-                tx,
-                &caller,
-                "read.agenda",
-                format!("case:{id} person:{}", row.item.escalation.person_id),
-                "visibility rule (shared::access)",
-                now,
-            )?;
-            Ok(Some(Ok((row.item, alias, meetings, names))))
-        })
-        .await?;
-    let (item, alias, meetings, names) = match found {
-        None => return Err(PageError::not_found()),
-        Some(Err(())) => return Err(PageError::forbidden()),
-        Some(Ok(x)) => x,
-    };
+    let Agenda {
+        item,
+        alias,
+        meetings,
+        names,
+    } = st
+        .write(move |tx| meetings::agenda(tx, &caller, id, now))
+        .await?
+        .ok_or_else(PageError::forbidden)?;
     let e = &item.escalation;
     let body = html! {
         p.small.noprint { (text::AGENDA_PRINT_HINT) }

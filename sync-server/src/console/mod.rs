@@ -1,20 +1,23 @@
 //! The web console (issue 7): server-rendered pages for supervisors (社協),
 //! coordinators (社会福祉課) and agency members, served under `/console`.
 //!
-//! It owns: office login with a cookie session, CSRF tokens, lockout and
-//! optional TOTP ([`session`], [`totp`]); the supervisors' review queue,
-//! team overview and devices ([`review`], [`team`], [`devices`]); the
+//! It owns: the office login's cookies and CSRF tokens ([`session`]; the
+//! login rules themselves — password, lockout, TOTP, session lifetimes —
+//! are [`crate::engine::sessions`]); the supervisors' review queue, team
+//! overview and devices ([`review`], [`team`], [`devices`]); the
 //! coordinators' case board and triage ([`cases`]), meetings and printable
-//! agendas ([`meetings`]); the audit viewer
-//! ([`audit_view`]). Pages are HTML from `maud` templates with one small CSS
-//! file and no JavaScript; every Japanese string lives in [`text`].
+//! agendas ([`meetings`]); the evaluation report ([`report`]); the audit
+//! viewer ([`audit_view`]). Pages are HTML from `maud` templates with one
+//! small CSS file and no JavaScript; every Japanese string lives in
+//! [`text`], and engine errors become Japanese pages here
+//! (`From<engine::Error> for PageError`).
 //!
-//! It must never: decide visibility itself (every page and action asks
-//! `outreach_shared::access::decide`, mostly through [`crate::engine`]);
-//! skip the audit log (every page view and action appends an entry in the
-//! same transaction); put a name or other personal data in a URL or a log
-//! line (URLs carry opaque ids only); store a session token or TOTP secret
-//! in clear.
+//! A page gathers its input (path, form, query), calls one engine function
+//! (which decides with `shared::access::decide`, writes, and audits in the
+//! same transaction) and renders the answer. It must never: call a store
+//! primitive itself; skip the engine's rules; put a name or other personal
+//! data in a URL or a log line (URLs carry opaque ids only); store a
+//! session token or TOTP secret in clear.
 
 pub mod audit_view;
 pub mod cases;
@@ -26,20 +29,18 @@ pub mod review;
 pub mod session;
 pub mod team;
 pub mod text;
-pub mod totp;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use chrono::{DateTime, Utc};
 use outreach_shared::protocol::ErrorCode;
 
-use crate::audit::{self, AuditEvent};
-use crate::engine::{Caller, role_name};
+use crate::engine;
+pub use crate::engine::audit_console;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{StoreError, StoreResult, Tx};
+use crate::store::StoreError;
 
 /// The console's stylesheet (print styles included).
 pub const CSS: &str = include_str!("console.css");
@@ -209,6 +210,54 @@ impl From<StoreError> for PageError {
     }
 }
 
+/// How the console shows an engine error: a Japanese page.
+impl From<engine::Error> for PageError {
+    fn from(e: engine::Error) -> Self {
+        use engine::Error as E;
+        match e {
+            E::Invalid(v) => {
+                let msg =
+                    v.0.iter()
+                        .map(|f| f.message_ja())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                PageError::invalid(if msg.is_empty() {
+                    text::BAD_REQUEST.to_owned()
+                } else {
+                    msg
+                })
+            }
+            E::Rule(r) => {
+                use outreach_shared::case_rules::CaseRuleError as R;
+                PageError::invalid(match r {
+                    R::SupportMeetingNeedsPledgedRoster => text::SM_NEEDS_ROSTER,
+                    R::MeetingDateInFuture => text::MEETING_DATE_FUTURE,
+                    R::MeetingNeedsDecisions => text::MEETING_NEEDS_DECISIONS,
+                    R::MeetingNeedsEvaluation => text::MEETING_NEEDS_EVALUATION,
+                    R::MeetingNeedsAttendee => text::MEETING_NEEDS_ATTENDEE,
+                    R::AttendeeWithoutPledge => text::MEETING_PLEDGE,
+                    R::MeetingText(_) => text::MEETING_TEXT_TOO_LONG,
+                    R::AttendeeNotOnRoster | R::Invalid(_) => text::BAD_REQUEST,
+                })
+            }
+            E::Forbidden(_) => PageError::forbidden(),
+            E::NotFound(_) => PageError::not_found(),
+            E::Unauthorized(_) | E::DeviceRevoked => PageError::new(
+                StatusCode::UNAUTHORIZED,
+                text::LOGIN_TITLE,
+                text::SESSION_EXPIRED,
+            ),
+            E::Conflict(_) => PageError::new(
+                StatusCode::CONFLICT,
+                text::SERVER_ERROR_TITLE,
+                text::CONFLICT,
+            ),
+            E::BadRequest(_) | E::EnrolmentCodeInvalid => PageError::bad_request(text::BAD_REQUEST),
+            E::Store(s) => s.into(),
+        }
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         layout::error_page(&self)
@@ -217,29 +266,6 @@ impl IntoResponse for PageError {
 
 /// Result of a page handler.
 pub type PageResult = Result<Response, PageError>;
-
-/// Appends an audit entry for a console page view or action.
-pub fn audit_console(
-    tx: &mut dyn Tx,
-    caller: &Caller,
-    action: &str,
-    entity: String,
-    rule: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<u64> {
-    audit::append(
-        tx,
-        AuditEvent {
-            actor: caller.actor.user.to_string(),
-            device: None,
-            device_hlc: None,
-            action: action.to_owned(),
-            entity,
-            basis: format!("{}; console; {rule}", role_name(caller.actor.role)),
-        },
-        now,
-    )
-}
 
 /// Parses an id from the path, or a 400 page.
 pub fn parse_id<T>(s: &str, parse: fn(&str) -> Result<T, uuid::Error>) -> Result<T, PageError> {
@@ -255,11 +281,4 @@ pub fn see_other(to: &str) -> Response {
     r
 }
 
-/// Constant-time comparison of two short strings.
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub use crate::crypto::same;

@@ -11,17 +11,15 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use maud::{Markup, PreEscaped, html};
-use outreach_shared::access::{Action, Resource, decide};
 use outreach_shared::ja;
 use outreach_shared::{Accompaniment, CrossTag, LifeField, PersonId, Route, Stage, UserId};
 use plotters::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 
 use super::layout::{self, day};
-use super::meetings::meetings_between;
-use super::review::TeamRecords;
 use super::session::{Form, Session, query};
-use super::{PageError, PageResult, audit_console, text};
+use super::{PageError, PageResult, text};
+use crate::engine::records::{self, TeamRecords};
 use crate::state::AppState;
 
 /// One line of the report: viewpoint, metric, value (text).
@@ -75,7 +73,7 @@ fn pct(n: usize, of: usize) -> String {
 /// Computes the report over every team's records for `from..=to`.
 pub fn compute(
     teams: &[TeamRecords],
-    meetings: &[super::meetings::Meeting],
+    meetings: &[outreach_shared::Meeting],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Report {
@@ -409,30 +407,13 @@ async fn load(
     q: &Option<String>,
     what: &'static str,
 ) -> Result<Report, PageError> {
-    if !decide(&session.caller.actor, Action::Read, Resource::Report).is_allowed() {
-        return Err(PageError::forbidden());
-    }
     let now = Utc::now();
     let (from, to) = period(&query(q), now)?;
     let caller = session.caller.clone();
-    Ok(st
-        .write(move |tx| {
-            let mut teams = Vec::new();
-            for t in tx.teams()? {
-                teams.push(TeamRecords::load(tx, t.id)?);
-            }
-            let meetings = meetings_between(tx, from, to)?;
-            audit_console(
-                tx,
-                &caller,
-                what,
-                format!("report {from}..{to} (anonymised)"),
-                "evaluation report (shared::access)",
-                now,
-            )?;
-            Ok(compute(&teams, &meetings, from, to))
-        })
-        .await?)
+    let (teams, meetings) = st
+        .write(move |tx| records::report_records(tx, &caller, what, from, to, now))
+        .await?;
+    Ok(compute(&teams, &meetings, from, to))
 }
 
 fn legend_table(rows: &[(String, Vec<usize>)], heads: &[&str]) -> Markup {

@@ -9,106 +9,14 @@ use chrono::Utc;
 use maud::{Markup, html};
 use outreach_shared::access::{Action, Resource, Role, decide};
 use outreach_shared::ja::Label;
-use outreach_shared::protocol::{EntityKind, PersonSnapshot, ProtocolVersion, ReviewRequest};
-use outreach_shared::{
-    CaseQueueItem, ContactId, ContactLog, Person, PersonId, Review, ReviewStatus, TeamId, UserId,
-};
-use std::collections::{HashMap, HashSet};
+use outreach_shared::protocol::{ProtocolVersion, ReviewRequest};
+use outreach_shared::{ContactId, ContactLog, ReviewStatus};
 
 use super::layout::{self, day, when};
 use super::session::{Session, query};
-use super::{PageError, PageResult, audit_console, parse_id, see_other, text};
-use crate::engine;
+use super::{PageError, PageResult, parse_id, see_other, text};
+use crate::engine::{self, records, records::TeamRecords};
 use crate::state::AppState;
-use crate::store::{StoreResult, Tx};
-
-/// The current records of one team, read from the change log (the same
-/// source the tablets pull from).
-#[derive(Debug, Default)]
-pub struct TeamRecords {
-    pub persons: HashMap<PersonId, Person>,
-    /// Current revisions only (a revision that was corrected is left out).
-    pub contacts: Vec<ContactLog>,
-    pub reviews: HashMap<ContactId, Review>,
-    pub cases: Vec<CaseQueueItem>,
-    pub names: HashMap<UserId, String>,
-    /// When each person's current stage was set (its HLC wall time).
-    pub stage_at: HashMap<PersonId, chrono::DateTime<Utc>>,
-}
-
-impl TeamRecords {
-    pub fn load(tx: &mut dyn Tx, team: TeamId) -> StoreResult<Self> {
-        let mut r = TeamRecords::default();
-        let mut all = Vec::new();
-        let mut cursor = 0;
-        loop {
-            let page = tx.changes_after(Some(team), cursor, 2000)?;
-            let Some(last) = page.last() else { break };
-            cursor = last.seq;
-            for ch in page {
-                let Some(body) = ch.body else { continue };
-                match ch.kind {
-                    EntityKind::Person => {
-                        if let Ok(p) = serde_json::from_str::<PersonSnapshot>(&body) {
-                            if let Some(at) = p.versions.get("stage").and_then(|h| {
-                                chrono::DateTime::from_timestamp_millis(h.wall_ms as i64)
-                            }) {
-                                r.stage_at.insert(p.person.id, at);
-                            }
-                            r.persons.insert(p.person.id, p.person);
-                        }
-                    }
-                    EntityKind::Contact => {
-                        if let Ok(c) = serde_json::from_str::<ContactLog>(&body) {
-                            all.push(c);
-                        }
-                    }
-                    EntityKind::Review => {
-                        if let Ok(v) = serde_json::from_str::<Review>(&body) {
-                            r.reviews.insert(v.contact_id, v);
-                        }
-                    }
-                    EntityKind::Case => {
-                        if let Ok(c) = serde_json::from_str::<CaseQueueItem>(&body) {
-                            r.cases.push(c);
-                        }
-                    }
-                    EntityKind::Conflict => {}
-                }
-            }
-        }
-        let revised: HashSet<ContactId> = all.iter().filter_map(|c| c.revises).collect();
-        r.contacts = all
-            .into_iter()
-            .filter(|c| !revised.contains(&c.id))
-            .collect();
-        r.names = tx
-            .users()?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect();
-        Ok(r)
-    }
-
-    pub fn name(&self, u: UserId) -> &str {
-        self.names.get(&u).map(String::as_str).unwrap_or("—")
-    }
-
-    pub fn alias(&self, p: PersonId) -> &str {
-        self.persons
-            .get(&p)
-            .map(|p| p.alias.as_str())
-            .unwrap_or("—")
-    }
-
-    /// The latest case of a person, if escalated.
-    pub fn case_of(&self, p: PersonId) -> Option<&CaseQueueItem> {
-        self.cases
-            .iter()
-            .filter(|c| c.escalation.person_id == p)
-            .max_by_key(|c| (c.status.is_open(), c.updated_at))
-    }
-}
 
 fn flash(q: &Option<String>) -> Option<&'static str> {
     match query(q).get("done") {
@@ -129,37 +37,7 @@ pub async fn queue(
     let caller = session.caller.clone();
     let now = Utc::now();
     let (recs, pending) = st
-        .write(move |tx| {
-            let recs = TeamRecords::load(tx, team)?;
-            let mut pending: Vec<ContactLog> = recs
-                .contacts
-                .iter()
-                .filter(|c| {
-                    !recs.reviews.contains_key(&c.id)
-                        && decide(
-                            &caller.actor,
-                            Action::Read,
-                            Resource::ContactLog {
-                                team,
-                                author: c.author,
-                                case: recs.case_of(c.person_id),
-                            },
-                        )
-                        .is_allowed()
-                })
-                .cloned()
-                .collect();
-            pending.sort_by_key(|c| (!c.has_safety_concern(), c.occurred_at));
-            audit_console(
-                tx,
-                &caller,
-                "console.view.review_queue",
-                format!("team:{team} contacts:{}", pending.len()),
-                "supervisor of the team (shared::access)",
-                now,
-            )?;
-            Ok((recs, pending))
-        })
+        .write(move |tx| records::review_queue(tx, &caller, team, now))
         .await?;
     let reflections_visible = |c: &ContactLog| {
         decide(

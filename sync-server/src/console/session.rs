@@ -9,14 +9,13 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
-use outreach_shared::UserId;
 use outreach_shared::access::Role;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use super::{PageError, PageResult, audit_console, layout, same, see_other, text};
-use crate::audit::{self, AuditEvent};
+use super::{PageError, PageResult, layout, same, see_other, text};
 use crate::crypto;
+use crate::engine::sessions::{self, ConsoleLogin, ConsoleTotp};
 use crate::engine::{Caller, actor_of};
 use crate::state::AppState;
 use crate::store::UserRow;
@@ -27,21 +26,6 @@ pub const SESSION_COOKIE: &str = "hamura_console";
 pub const LOGIN_COOKIE: &str = "hamura_login";
 /// The cookie of a login waiting for its TOTP code.
 pub const TOTP_COOKIE: &str = "hamura_2fa";
-/// Failed logins that lock an account…
-pub const LOCKOUT_FAILURES: usize = 5;
-/// …within this many minutes, for as long.
-pub const LOCKOUT_MINUTES: i64 = 15;
-/// A console session ends after this many minutes without a request (and
-/// in any case `Limits::session_ttl` after login).
-pub const IDLE_MINUTES: i64 = 30;
-
-/// When a console session token was made: the token is
-/// `<random>.<unix seconds>`, hashed as a whole, so the time cannot be
-/// changed without invalidating the token.
-fn created_of(token: &str) -> Option<DateTime<Utc>> {
-    let (_, secs) = token.rsplit_once('.')?;
-    DateTime::from_timestamp(secs.parse().ok()?, 0)
-}
 
 /// Sessions extended in the last minute (so a burst of requests does not
 /// write the expiry each time).
@@ -209,16 +193,11 @@ impl FromRequestParts<AppState> for Session {
         let now = Utc::now();
         // Past the absolute lifetime, the session is over however recently
         // it was used.
-        let absolute = created_of(&token)
+        let absolute = sessions::console_session_created(&token)
             .map(|c| c + st.limits.session_ttl)
             .filter(|end| *end > now);
         let user = st
-            .read(move |tx| {
-                let Some(uid) = tx.session_user(&hash, now)? else {
-                    return Ok(None);
-                };
-                Ok(tx.user(uid)?.filter(|u| u.active))
-            })
+            .read(move |tx| sessions::console_session_user(tx, &hash, now))
             .await
             .map_err(|e| PageError::from(e).into_response())?;
         let (Some(user), Some(absolute)) = (user, absolute) else {
@@ -230,8 +209,8 @@ impl FromRequestParts<AppState> for Session {
             return Err(r);
         };
         if extension_due(&hash, now) {
-            let until = (now + Duration::minutes(IDLE_MINUTES)).min(absolute);
-            st.write(move |tx| Ok(tx.extend_session(&hash, until)?))
+            let until = (now + Duration::minutes(sessions::IDLE_MINUTES)).min(absolute);
+            st.write(move |tx| sessions::extend_console_session(tx, &hash, until))
                 .await
                 .map_err(|e| PageError::from(e).into_response())?;
         }
@@ -295,23 +274,6 @@ fn render_login(headers: &HeaderMap, message: Option<&str>, status: StatusCode) 
     r
 }
 
-fn lockout_key(username: &str) -> String {
-    format!(
-        "console.login_failures:{}",
-        crypto::hex(&crypto::sha256(username.to_lowercase().as_bytes()))
-    )
-}
-
-fn recent_failures(value: Option<String>, now: DateTime<Utc>) -> Vec<i64> {
-    let since = (now - Duration::minutes(LOCKOUT_MINUTES)).timestamp();
-    value
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|s| s.parse::<i64>().ok())
-        .filter(|t| *t > since)
-        .collect()
-}
-
 /// `POST /console/login`.
 pub async fn login(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> PageResult {
     let form = Form::parse(&body)?;
@@ -325,182 +287,51 @@ pub async fn login(State(st): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
     let username = form.get("username").unwrap_or_default().trim().to_owned();
     let password = zeroize::Zeroizing::new(form.get("password").unwrap_or_default().to_owned());
-    if username.is_empty() || username.len() > 64 || password.len() > 1024 {
-        return Ok(render_login(
-            &headers,
-            Some(text::LOGIN_FAILED),
-            StatusCode::UNAUTHORIZED,
-        ));
-    }
-    let now = Utc::now();
-    let key = lockout_key(&username);
-    let (user, failures) = {
-        let (name, key) = (username.clone(), key.clone());
-        st.read(move |tx| {
-            Ok((
-                tx.user_by_name(&name)?,
-                recent_failures(tx.meta(&key)?, now),
-            ))
-        })
-        .await?
-    };
-    if failures.len() >= LOCKOUT_FAILURES {
-        tracing::info!("console login refused: account locked");
-        return Ok(render_login(
+    let (store, ttl, now) = (st.store.clone(), st.limits.session_ttl, Utc::now());
+    let outcome = tokio::task::spawn_blocking(move || {
+        sessions::console_login(&*store, &username, &password, ttl, now)
+    })
+    .await
+    .map_err(|_| PageError::from(crate::error::ApiError::internal()))??;
+    match outcome {
+        ConsoleLogin::Locked => Ok(render_login(
             &headers,
             Some(text::LOGIN_LOCKED),
             StatusCode::TOO_MANY_REQUESTS,
-        ));
-    }
-    let phc = user
-        .as_ref()
-        .filter(|u| u.active)
-        .and_then(|u| u.password_hash.clone());
-    let verified = tokio::task::spawn_blocking(move || match phc {
-        Some(phc) => crypto::verify_password(&password, &phc),
-        None => false,
-    })
-    .await
-    .map_err(|_| PageError::from(crate::error::ApiError::internal()))?;
-    let user = match (verified, user) {
-        (true, Some(u)) => u,
-        (_, user) => {
-            // Failures are counted for existing accounts only (no row per
-            // guessed name); the answer is the same either way.
-            let Some(uid) = user.map(|u| u.id) else {
-                tracing::info!("console login refused");
-                return Ok(render_login(
-                    &headers,
-                    Some(text::LOGIN_FAILED),
-                    StatusCode::UNAUTHORIZED,
-                ));
-            };
-            let locked = st
-                .write(move |tx| {
-                    let mut f = recent_failures(tx.meta(&key)?, now);
-                    f.push(now.timestamp());
-                    let v = f.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-                    tx.set_meta(&key, &v)?;
-                    {
-                        audit::append(
-                            tx,
-                            AuditEvent {
-                                actor: uid.to_string(),
-                                device: None,
-                                device_hlc: None,
-                                action: "console.login_failed".into(),
-                                entity: format!("user:{uid}"),
-                                basis: format!(
-                                    "password; failure {} of {LOCKOUT_FAILURES}",
-                                    f.len()
-                                ),
-                            },
-                            now,
-                        )?;
-                    }
-                    Ok(f.len() >= LOCKOUT_FAILURES)
-                })
-                .await?;
-            tracing::info!(locked, "console login refused");
-            return Ok(render_login(
-                &headers,
-                Some(if locked {
-                    text::LOGIN_LOCKED
-                } else {
-                    text::LOGIN_FAILED
-                }),
-                StatusCode::UNAUTHORIZED,
-            ));
+        )),
+        ConsoleLogin::Failed { locked } => Ok(render_login(
+            &headers,
+            Some(if locked {
+                text::LOGIN_LOCKED
+            } else {
+                text::LOGIN_FAILED
+            }),
+            StatusCode::UNAUTHORIZED,
+        )),
+        ConsoleLogin::NeedsTotp(ticket) => {
+            let mut r = see_other("/console/login/totp");
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(TOTP_COOKIE, &ticket, 300, is_secure(&headers)),
+            );
+            Ok(r)
         }
-    };
-    let uid = user.id;
-    let needs_totp = st
-        .write(move |tx| {
-            tx.set_meta(&key, "")?;
-            Ok(super::totp::is_enrolled(tx, uid)?)
-        })
-        .await?;
-    if needs_totp {
-        let (ticket, hash) = crypto::new_token();
-        st.write(move |tx| {
-            Ok(tx.insert_pending_login(
-                &hash,
-                uid,
-                now,
-                now + Duration::minutes(PENDING_MINUTES),
-            )?)
-        })
-        .await?;
-        let mut r = see_other("/console/login/totp");
-        r.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(TOTP_COOKIE, &ticket, 300, is_secure(&headers)),
-        );
-        return Ok(r);
+        ConsoleLogin::Session(token) => Ok(session_started(&headers, &token, ttl)),
     }
-    start_session(&st, &headers, uid, "password", now).await
 }
 
-async fn start_session(
-    st: &AppState,
-    headers: &HeaderMap,
-    uid: UserId,
-    basis: &'static str,
-    now: DateTime<Utc>,
-) -> PageResult {
-    let ttl = st.limits.session_ttl;
-    let token = zeroize::Zeroizing::new(format!(
-        "{}.{}",
-        crypto::new_token().0.as_str(),
-        now.timestamp()
-    ));
-    let hash = crypto::token_hash(&token);
-    let idle = Duration::minutes(IDLE_MINUTES).min(ttl);
-    st.write(move |tx| {
-        tx.insert_session(&hash, uid, now + idle)?;
-        audit::append(
-            tx,
-            AuditEvent {
-                actor: uid.to_string(),
-                device: None,
-                device_hlc: None,
-                action: "session.login".into(),
-                entity: format!("user:{uid}"),
-                basis: format!("console; {basis}"),
-            },
-            now,
-        )?;
-        Ok(())
-    })
-    .await?;
-    tracing::info!("console login");
+/// The answer to a finished login: the session cookie, and the TOTP
+/// cookie cleared.
+fn session_started(headers: &HeaderMap, token: &str, ttl: Duration) -> Response {
     let mut r = see_other("/console");
     let secure = is_secure(headers);
     r.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, ttl.num_seconds(), secure),
+        set_cookie(SESSION_COOKIE, token, ttl.num_seconds(), secure),
     );
     r.headers_mut()
         .append(header::SET_COOKIE, set_cookie(TOTP_COOKIE, "", 0, secure));
-    Ok(r)
-}
-
-/// How long a login waits for its TOTP code.
-const PENDING_MINUTES: i64 = 5;
-/// Wrong codes allowed per pending login.
-const PENDING_TRIES: u32 = 3;
-
-/// The user of the pending login behind `hash`, if it is still valid and
-/// has tries left. Pending logins are in the store (any instance can
-/// finish a login another one started).
-async fn pending_user(
-    st: &AppState,
-    hash: [u8; 32],
-    now: DateTime<Utc>,
-) -> Result<Option<UserId>, crate::error::ApiError> {
-    let p = st.read(move |tx| Ok(tx.pending_login(&hash, now)?)).await?;
-    Ok(p.filter(|(_, tries)| *tries < PENDING_TRIES)
-        .map(|(u, _)| u))
+    r
 }
 
 /// `GET /console/login/totp`.
@@ -508,7 +339,9 @@ pub async fn totp_page(State(st): State<AppState>, headers: HeaderMap) -> PageRe
     let Some(ticket) = cookie(&headers, TOTP_COOKIE) else {
         return Ok(login_redirect("totp"));
     };
-    if pending_user(&st, crypto::token_hash(&ticket), Utc::now())
+    let (hash, now) = (crypto::token_hash(&ticket), Utc::now());
+    if st
+        .read(move |tx| sessions::pending_login_user(tx, &hash, now))
         .await?
         .is_none()
     {
@@ -532,41 +365,22 @@ pub async fn totp_submit(
         return Err(PageError::csrf());
     }
     let hash = crypto::token_hash(&ticket);
-    let now = Utc::now();
-    let Some(uid) = pending_user(&st, hash, now).await? else {
-        return Ok(login_redirect("totp"));
-    };
     let code = form.get("code").unwrap_or_default().trim().to_owned();
-    let ok = st
-        .write(move |tx| {
-            let ok = super::totp::check(tx, uid, &code, now)?;
-            if !ok {
-                audit::append(
-                    tx,
-                    AuditEvent {
-                        actor: uid.to_string(),
-                        device: None,
-                        device_hlc: None,
-                        action: "console.totp_failed".into(),
-                        entity: format!("user:{uid}"),
-                        basis: "TOTP".into(),
-                    },
-                    now,
-                )?;
-            }
-            Ok(ok)
-        })
-        .await?;
-    if !ok {
-        st.write(move |tx| Ok(tx.fail_pending_login(&hash)?))
-            .await?;
-        let mut r = layout::totp_page(&csrf, Some(text::TOTP_FAILED));
-        *r.status_mut() = StatusCode::UNAUTHORIZED;
-        return Ok(r);
+    let (store, ttl, now) = (st.store.clone(), st.limits.session_ttl, Utc::now());
+    let outcome = tokio::task::spawn_blocking(move || {
+        sessions::console_totp(&*store, &hash, &code, ttl, now)
+    })
+    .await
+    .map_err(|_| PageError::from(crate::error::ApiError::internal()))??;
+    match outcome {
+        ConsoleTotp::Restart => Ok(login_redirect("totp")),
+        ConsoleTotp::Wrong => {
+            let mut r = layout::totp_page(&csrf, Some(text::TOTP_FAILED));
+            *r.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(r)
+        }
+        ConsoleTotp::Session(token) => Ok(session_started(&headers, &token, ttl)),
     }
-    st.write(move |tx| Ok(tx.delete_pending_login(&hash)?))
-        .await?;
-    start_session(&st, &headers, uid, "password and TOTP", now).await
 }
 
 /// `POST /console/logout`.
@@ -580,19 +394,8 @@ pub async fn logout(
     let now = Utc::now();
     let hash = session.token_hash;
     let caller = session.caller.clone();
-    st.write(move |tx| {
-        tx.delete_session(&hash)?;
-        audit_console(
-            tx,
-            &caller,
-            "session.logout",
-            format!("user:{}", caller.actor.user),
-            "own session",
-            now,
-        )?;
-        Ok(())
-    })
-    .await?;
+    st.write(move |tx| sessions::console_logout(tx, &caller, &hash, now))
+        .await?;
     let mut r = login_redirect("out");
     r.headers_mut().append(
         header::SET_COOKIE,

@@ -11,9 +11,9 @@ use outreach_shared::{Accompaniment, ContactLog, PersonId, UserId};
 use std::collections::HashMap;
 
 use super::layout::{self, day, when};
-use super::review::TeamRecords;
 use super::session::Session;
-use super::{PageError, PageResult, audit_console, text};
+use super::{PageError, PageResult, text};
+use crate::engine::records;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Clone)]
@@ -33,24 +33,7 @@ pub async fn overview(State(st): State<AppState>, session: Session) -> PageResul
     let caller = session.caller.clone();
     let now = Utc::now();
     let (recs, workers) = st
-        .write(move |tx| {
-            let recs = TeamRecords::load(tx, team)?;
-            let workers: Vec<(UserId, String)> = tx
-                .users()?
-                .into_iter()
-                .filter(|u| u.role == Role::OutreachWorker && u.team == Some(team) && u.active)
-                .map(|u| (u.id, u.display_name))
-                .collect();
-            audit_console(
-                tx,
-                &caller,
-                "console.view.team",
-                format!("team:{team}"),
-                "supervisor of the team (shared::access)",
-                now,
-            )?;
-            Ok((recs, workers))
-        })
+        .write(move |tx| records::team_overview(tx, &caller, team, now))
         .await?;
     let actor = &session.caller.actor;
     let today = ja::local_date(now);

@@ -31,6 +31,12 @@ pub const SCHEMA_STEPS: usize = 2;
 /// The settings key holding the number of migrations applied.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 
+/// The settings key under which backends keep the head of the audit chain
+/// (`seq:hash` of the last entry), written with every entry; `audit verify`
+/// (`crate::audit::verify`) compares the chain against it. The store
+/// imports nothing from `audit`.
+pub const AUDIT_HEAD_KEY: &str = "audit_head";
+
 /// Parses the stored schema version (absent: 0, a database from before
 /// versions were recorded); refuses a database from a newer server.
 fn schema_version(stored: Option<&str>) -> StoreResult<usize> {
@@ -60,7 +66,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// A failure of the storage backend itself (never caused by client input).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(String),
@@ -321,7 +327,7 @@ pub trait Tx {
     fn audit_head(&mut self) -> StoreResult<Option<(u64, String)>>;
     /// Appends an entry. By commit time the backend also stores the head
     /// of the chain (`seq:hash` of the last entry) under the settings key
-    /// [`crate::audit::HEAD_KEY`], so a cut tail is detectable.
+    /// [`AUDIT_HEAD_KEY`], so a cut tail is detectable.
     fn append_audit(&mut self, entry: &AuditRow) -> StoreResult<()>;
     fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>>;
 

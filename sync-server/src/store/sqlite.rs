@@ -363,7 +363,7 @@ impl SqliteTx<'_> {
         if self.audit_dirty {
             self.audit_head = None;
             if let Some((seq, hash)) = self.audit_head()? {
-                self.set_meta(crate::audit::HEAD_KEY, &format!("{seq}:{hash}"))?;
+                self.set_meta(AUDIT_HEAD_KEY, &format!("{seq}:{hash}"))?;
             }
         }
         Ok(())

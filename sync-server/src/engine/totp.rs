@@ -17,6 +17,8 @@ use hmac::{Hmac, Mac};
 use outreach_shared::UserId;
 use zeroize::Zeroizing;
 
+use super::Error;
+use crate::audit::{self, AuditEvent};
 use crate::crypto;
 use crate::store::{StoreError, StoreResult, Tx};
 
@@ -158,7 +160,7 @@ pub fn check(tx: &mut dyn Tx, user: UserId, code: &str, now: DateTime<Utc>) -> S
         .unwrap_or(i64::MIN);
     let now_step = step_of(now);
     for step in [now_step - 1, now_step, now_step + 1] {
-        if step > last && super::same(&code_at(&secret, step), code) {
+        if step > last && crypto::same(&code_at(&secret, step), code) {
             tx.set_meta(&last_key(user), &step.to_string())?;
             return Ok(true);
         }
@@ -168,44 +170,36 @@ pub fn check(tx: &mut dyn Tx, user: UserId, code: &str, now: DateTime<Utc>) -> S
 
 /// `sync-server admin totp-enrol`: requires TOTP for a user; returns the
 /// secret (base32) and the `otpauth://` URI to show once.
-pub fn admin_enrol(
-    store: &dyn crate::store::Store,
+pub fn enrol_user(
+    tx: &mut dyn Tx,
     username: &str,
     now: DateTime<Utc>,
-) -> Result<(Zeroizing<String>, Zeroizing<String>), crate::admin::AdminError> {
-    crate::store::write(store, |tx| {
-        let u = tx
-            .user_by_name(username)?
-            .ok_or_else(|| crate::admin::AdminError::NoSuchUser(username.to_owned()))?;
-        let secret = enrol(tx, u.id)?;
-        crate::audit::append(tx, admin_event("admin.totp_enrol", u.id), now)?;
-        let uri = Zeroizing::new(format!(
-            "otpauth://totp/Hamura%20Outreach:{}?secret={}&issuer=Hamura%20Outreach&algorithm=SHA1&digits=6&period=30",
-            u.username,
-            secret.as_str()
-        ));
-        Ok((secret, uri))
-    })
+) -> Result<(Zeroizing<String>, Zeroizing<String>), Error> {
+    let u = tx
+        .user_by_name(username)?
+        .ok_or_else(|| Error::not_found(format!("no user named {username:?}")))?;
+    let secret = enrol(tx, u.id)?;
+    audit::append(tx, admin_event("admin.totp_enrol", u.id), now)?;
+    let uri = Zeroizing::new(format!(
+        "otpauth://totp/Hamura%20Outreach:{}?secret={}&issuer=Hamura%20Outreach&algorithm=SHA1&digits=6&period=30",
+        u.username,
+        secret.as_str()
+    ));
+    Ok((secret, uri))
 }
 
 /// `sync-server admin totp-disable`: no longer requires TOTP for a user.
-pub fn admin_disable(
-    store: &dyn crate::store::Store,
-    username: &str,
-    now: DateTime<Utc>,
-) -> Result<(), crate::admin::AdminError> {
-    crate::store::write(store, |tx| {
-        let u = tx
-            .user_by_name(username)?
-            .ok_or_else(|| crate::admin::AdminError::NoSuchUser(username.to_owned()))?;
-        disable(tx, u.id)?;
-        crate::audit::append(tx, admin_event("admin.totp_disable", u.id), now)?;
-        Ok(())
-    })
+pub fn disable_user(tx: &mut dyn Tx, username: &str, now: DateTime<Utc>) -> Result<(), Error> {
+    let u = tx
+        .user_by_name(username)?
+        .ok_or_else(|| Error::not_found(format!("no user named {username:?}")))?;
+    disable(tx, u.id)?;
+    audit::append(tx, admin_event("admin.totp_disable", u.id), now)?;
+    Ok(())
 }
 
-fn admin_event(action: &str, user: UserId) -> crate::audit::AuditEvent {
-    crate::audit::AuditEvent {
+fn admin_event(action: &str, user: UserId) -> AuditEvent {
+    AuditEvent {
         actor: "admin-cli".into(),
         device: None,
         device_hlc: None,
