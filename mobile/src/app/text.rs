@@ -129,7 +129,6 @@ pub const REGISTER_SAVE: &str = "登録する";
 pub const PERSON_SAVED: &str =
     "登録しました。段階は「把握」です。電波がなくても端末に安全に保存されています。";
 pub const PROFILE_SAVED: &str = "基本情報を保存しました。";
-pub const UNSET: &str = "未選択";
 
 // Household members
 pub const MEMBER_TITLE_NEW: &str = "世帯員の追加";
@@ -175,7 +174,6 @@ pub const SAVED: &str = "保存しました。電波がなくても端末に安�
 pub const ERR_CHOOSE_MET: &str = "会えた相手を選んでください。";
 pub const ERR_CHOOSE_RESPONSE: &str = "本人の反応を選んでください。";
 pub const ERR_CHOOSE_ACCOMPANIMENT: &str = "訪問体制（単独・2名など）を選んでください。";
-pub const ERR_BAD_DATE: &str = "日付の形が正しくありません。";
 pub const ERR_BAD_NUMBER: &str = "数字で入力してください。";
 
 // Form parsing (shared with the CLI)
@@ -228,7 +226,6 @@ pub const STAGE_REASON_HANDED_HINT: &str = "例：介護保険の申請につな
 pub const HANDED_TO: &str = "つなぎ先";
 pub const HANDED_AGENCY: &str = "計画の支援関係機関から選ぶ";
 pub const HANDED_RESOURCE: &str = "または地域の資源などを入力（サロン、居場所など）";
-pub const STAGE_CONFIRM: &str = "この内容で変更する";
 pub const REOPEN_NOTE: &str = "終結した人を「把握」に戻すと、担当ケースにまた表示されます。";
 
 pub fn stage_to(stage: &str) -> String {
@@ -236,7 +233,6 @@ pub fn stage_to(stage: &str) -> String {
 }
 
 // Changes the server refused (要修正)
-pub const NAV_FIXES: &str = "要修正";
 pub const FIXES_TITLE: &str = "サーバーが受け付けなかった変更（要修正）";
 pub const FIXES_LEAD: &str = "次の変更はサーバーに受け付けられず、この端末に残っています。直して送り直すか、破棄してください。";
 pub const FIXES_EMPTY: &str = "修正が必要な変更はありません。";
