@@ -245,6 +245,8 @@ pub const FIX_DISCARD_CREATE_CONFIRM: &str = "この人の登録を破棄しま�
 pub const FIX_DISCARD_YES: &str = "破棄する";
 pub const FIX_DISCARDED: &str = "変更を破棄しました。";
 pub const FIX_RESENT: &str = "直した変更を送信待ちにしました。次の同期で送ります。";
+pub const FIX_CORRECTING: &str =
+    "サーバーが受け付けなかった変更を直しています。保存すると、元の変更と入れ替えて送ります。";
 pub const FIX_CANNOT_CORRECT: &str =
     "この変更はこの画面から直せません。破棄してから、もう一度入力してください。";
 pub const FIX_PERSON_UNKNOWN: &str = "（この端末にない対象者）";

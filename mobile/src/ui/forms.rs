@@ -45,6 +45,7 @@ pub(super) fn person_form(f: &PersonForm, on: EventHandler<Msg>) -> Element {
         section {
             h2 { "{title_of(f)}" }
             if f.mode == PersonFormMode::Register { p { class: "hint", "{t::REGISTER_LEAD}" } }
+            if matches!(f.mode, PersonFormMode::Correct { .. }) { p { class: "notice error", "{t::FIX_CORRECTING}" } }
             div { class: "row",
                 div {
                     label { class: "field", r#for: "alias", "{t::PF_ALIAS}" }
@@ -150,6 +151,7 @@ pub(super) fn member_form(f: &MemberForm, on: EventHandler<Msg>) -> Element {
     rsx! {
         section {
             h2 { "{title}：{f.alias}" }
+            if f.replaces.is_some() { p { class: "notice error", "{t::FIX_CORRECTING}" } }
             label { class: "field", "{t::MF_RELATION}" }
             div { class: "choices",
                 for r in Relation::ALL { {choice(i.relation, r, r.ja(), on, Msg::MfRelation)} }
@@ -229,6 +231,7 @@ pub(super) fn contact_form(f: &ContactForm, on: EventHandler<Msg>) -> Element {
     rsx! {
         section {
             h2 { "{t::CONTACT_TITLE}：{f.alias}" }
+            if f.replaces.is_some() { p { class: "notice error", "{t::FIX_CORRECTING}" } }
             div { class: "row",
                 div {
                     {date_field("when", t::WHEN, &i.date, on, Msg::ContactDate)}
@@ -319,6 +322,7 @@ pub(super) fn escalation(f: &EscalationForm, on: EventHandler<Msg>) -> Element {
     rsx! {
         section {
             h2 { "{t::ESCALATE_TITLE}：{f.alias}" }
+            if f.replaces.is_some() { p { class: "notice error", "{t::FIX_CORRECTING}" } }
             if f.urgency == Urgency::Emergency { div { class: "emergency", role: "alert", "{t::EMERGENCY_BANNER}" } }
             div { class: "route",
                 p { "{t::ROUTE}：" strong { "{route.ja()}" } }
@@ -377,6 +381,7 @@ pub(super) fn stage_consent(f: &StageConsentForm, on: EventHandler<Msg>) -> Elem
     rsx! {
         section {
             h2 { "{t::STAGE_TITLE}：{f.alias}" }
+            if f.replaces.is_some() { p { class: "notice error", "{t::FIX_CORRECTING}" } }
             div { class: "card",
                 h3 { "{t::STAGE}：{ja::stage_with_note(f.stage, f.stage_note.as_ref())}" }
                 if f.stage == Stage::Closed { p { class: "hint", "{t::REOPEN_NOTE}" } }

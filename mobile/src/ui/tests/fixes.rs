@@ -54,6 +54,11 @@ fn each_refused_change_in_words_with_correct_and_discard() {
             .count(),
         2
     );
+    // Correcting opens the escalation form, saying it corrects a refusal.
+    let mut c = s.clone();
+    update(&mut c, Msg::CorrectRejected(a_op), now());
+    let html = render(c);
+    assert!(html.contains(t::FIX_CORRECTING) && html.contains("重なった課題"));
     update(&mut s, Msg::DiscardRequested(a_op), now());
     let html = render(s.clone());
     assert!(html.contains(t::FIX_DISCARD_CONFIRM) && html.contains(t::FIX_DISCARD_YES));
