@@ -14,9 +14,11 @@
 //!   the rules of the 多機関協働 case queue every front end obeys
 //!   ([`case_rules`]: moves, roster, meetings);
 //! - the versioned sync protocol ([`protocol`]) and the hybrid logical clock
-//!   ([`hlc`]) with the field-by-field merge rule ([`merge`]);
+//!   ([`hlc`]) with the field-by-field merge rule, the household member by
+//!   member ([`merge`]);
 //! - Japanese presentation: labels for every enum, 令和 dates and local time in
-//!   Asia/Tokyo ([`ja`]).
+//!   Asia/Tokyo, and reading what people type — dates in 令和 or 西暦, birth
+//!   years, text in any width ([`ja`]).
 //!
 //! It must never do I/O: no clock reads, no randomness, no files, no network,
 //! no async runtime. Callers pass the current time and random bytes in. It
