@@ -13,6 +13,7 @@
 //! - who may see or change what ([`access`]), as one pure function;
 //! - the versioned sync protocol ([`protocol`]) and the hybrid logical clock
 //!   ([`hlc`]) with the field-by-field merge rule ([`merge`]);
+//! - the enrolment QR code's format and the server key pin ([`enrolment`]);
 //! - Japanese presentation: labels for every enum, 令和 dates and local time in
 //!   Asia/Tokyo ([`ja`]).
 //!
@@ -22,6 +23,7 @@
 
 pub mod access;
 pub mod domain;
+pub mod enrolment;
 pub mod hlc;
 pub mod ids;
 pub mod ja;
