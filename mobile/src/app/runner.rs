@@ -13,7 +13,7 @@ use crate::model::Identity;
 use crate::secret::Pin;
 use crate::shared::*;
 use crate::store::Store;
-use crate::sync::{Backoff, SyncClient, SyncError, SyncProgress, enroll};
+use crate::sync::{Backoff, SyncClient, SyncError, SyncProgress, enroll_pinned};
 
 /// How hard a running app tries before it reports a failed sync.
 pub const APP_BACKOFF: Backoff = Backoff {
@@ -53,7 +53,7 @@ pub async fn run(
 ) -> Vec<Msg> {
     match effect {
         Effect::Enroll { server, code, pin } => {
-            let resp = match enroll(&server, &code, t::APP_TITLE).await {
+            let resp = match enroll_pinned(&server, &code, &[], t::APP_TITLE).await {
                 Ok(r) => r,
                 Err(e) => return vec![Msg::SetupFinished(Err(e.message_ja()))],
             };
@@ -167,9 +167,9 @@ pub async fn run(
         }
         Effect::Sync => {
             let link = core
-                .with_store(|s| Ok(s.server_link()?.map(|l| (l.url, l.token))))
+                .with_store(|s| Ok(s.server_link()?.map(|l| (l.url, l.token, l.pins))))
                 .await;
-            let (url, token) = match link {
+            let (url, token, pins) = match link {
                 Ok(Some(l)) => l,
                 Ok(None) => {
                     return vec![Msg::SyncFinished(Err(SyncError::NotEnrolled.message_ja()))];
@@ -181,7 +181,7 @@ pub async fn run(
                     )];
                 }
             };
-            let client = SyncClient::new(&url, &token);
+            let client = SyncClient::pinned(&url, &token, &pins, Duration::from_secs(30));
             drop(token);
             match client.sync(core, APP_BACKOFF, progress).await {
                 Ok(_) => vec![Msg::SyncFinished(Ok(()))],
