@@ -120,16 +120,15 @@ impl SyncError {
         if let Some(problem) = trust::certificate_problem(e) {
             return SyncError::Certificate(problem);
         }
-        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-        while let Some(err) = cur {
-            if let Some(io) = err.downcast_ref::<std::io::Error>()
-                && io.kind() == std::io::ErrorKind::ConnectionRefused
-            {
-                return SyncError::ConnectionRefused;
-            }
-            cur = err.source();
+        let refused = trust::error_chain(e).any(|err| {
+            err.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        });
+        if refused {
+            SyncError::ConnectionRefused
+        } else {
+            SyncError::Offline
         }
-        SyncError::Offline
     }
 
     /// The message for the worker, in Japanese, saying what to do.

@@ -201,17 +201,24 @@ pub fn tls_config(pins: &[SpkiPin]) -> Result<rustls::ClientConfig, TlsError> {
     Ok(cfg)
 }
 
+/// An error and its causes, looking inside I/O errors too (an `io::Error`
+/// wrapping another error does not list it as its source).
+pub fn error_chain<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |e| match e.downcast_ref::<std::io::Error>() {
+        Some(io) => io
+            .get_ref()
+            .map(|inner| inner as &(dyn std::error::Error + 'static)),
+        None => e.source(),
+    })
+}
+
 /// What went wrong with a server's certificate, if `err` (a request error
-/// and its sources) is a certificate problem.
+/// and its causes) is a certificate problem.
 pub fn certificate_problem(err: &(dyn std::error::Error + 'static)) -> Option<CertProblem> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        let tls = e.downcast_ref::<TlsError>().or_else(|| {
-            e.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<TlsError>())
-        });
-        if let Some(tls) = tls {
+    for e in error_chain(err) {
+        if let Some(tls) = e.downcast_ref::<TlsError>() {
             return match tls {
                 TlsError::InvalidCertificate(CertificateError::Other(o))
                     if o.0.downcast_ref::<PinMismatch>().is_some() =>
@@ -224,7 +231,6 @@ pub fn certificate_problem(err: &(dyn std::error::Error + 'static)) -> Option<Ce
                 _ => None,
             };
         }
-        cur = e.source();
     }
     None
 }
@@ -247,7 +253,8 @@ mod tests {
         let tls = TlsError::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(
             PinMismatch,
         ))));
-        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+        // As hyper hands it over: an I/O error inside an I/O error.
+        let io = std::io::Error::other(std::io::Error::new(std::io::ErrorKind::InvalidData, tls));
         assert_eq!(certificate_problem(&io), Some(CertProblem::KeyChanged));
         let unknown = std::io::Error::new(
             std::io::ErrorKind::InvalidData,
