@@ -19,7 +19,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+// `dioxus::mobile` is the same web-view crate as `dioxus::desktop`.
+#[cfg(feature = "desktop")]
 use dioxus::desktop::Config;
+#[cfg(not(feature = "desktop"))]
+use dioxus::mobile::Config;
 use outreach_mobile::KdfParams;
 use outreach_mobile::app::core::{AppCore, CoreHandle};
 use outreach_mobile::paths;
@@ -36,7 +40,10 @@ fn data_dir() -> PathBuf {
 /// The window of the desktop app; phones and tablets have their screen.
 #[cfg(not(any(target_os = "android", target_os = "ios")))]
 fn platform_config(config: Config) -> Config {
+    #[cfg(feature = "desktop")]
     use dioxus::desktop::{LogicalSize, WindowBuilder};
+    #[cfg(not(feature = "desktop"))]
+    use dioxus::mobile::{LogicalSize, WindowBuilder};
     let (w, h) = std::env::var("OUTREACH_WINDOW")
         .ok()
         .and_then(|v| {
