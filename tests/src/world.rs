@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{Duration, Utc};
-use outreach_mobile::shared::enrolment::EnrolmentQr;
+use outreach_mobile::shared::enrolment::{EnrolmentQr, SpkiPin};
 use outreach_mobile::sync::{Direct, SyncClient, SyncError, SyncReport, enroll_pinned};
 use outreach_mobile::*;
 use outreach_shared::protocol::*;
@@ -118,7 +118,7 @@ pub struct Device {
     token: String,
     /// The server key pins from the enrolment QR (empty: the platform's
     /// trust store decides).
-    pub pins: Vec<outreach_shared::enrolment::SpkiPin>,
+    pub pins: Vec<SpkiPin>,
     /// Added to the device's clock (to simulate a wrong clock).
     pub skew_ms: Arc<AtomicI64>,
     _dir: tempfile::TempDir,

@@ -12,16 +12,12 @@ use std::time::{Duration, Instant};
 use chrono::Duration as ChronoDuration;
 use outreach_mobile::sync::trust::CertProblem;
 use outreach_mobile::sync::{Backoff, Direct, SyncError};
-use outreach_shared::enrolment::EnrolmentQr;
+use outreach_shared::enrolment::{EnrolmentQr, SpkiPin};
 use outreach_tests::ca::TestCa;
 use outreach_tests::world::{self, Device, PIN};
 use outreach_tests::{ServerProcess, binary};
 
-fn qr_for(
-    server: &ServerProcess,
-    login: &str,
-    pins: Vec<outreach_shared::enrolment::SpkiPin>,
-) -> EnrolmentQr {
+fn qr_for(server: &ServerProcess, login: &str, pins: Vec<SpkiPin>) -> EnrolmentQr {
     EnrolmentQr {
         server: server.url(),
         code: world::issue_code(server, login),
