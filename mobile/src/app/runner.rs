@@ -52,8 +52,13 @@ pub async fn run(
     progress: &mut dyn FnMut(SyncProgress),
 ) -> Vec<Msg> {
     match effect {
-        Effect::Enroll { server, code, pin } => {
-            let resp = match enroll_pinned(&server, &code, &[], t::APP_TITLE).await {
+        Effect::Enroll {
+            server,
+            code,
+            pins,
+            pin,
+        } => {
+            let resp = match enroll_pinned(&server, &code, &pins, t::APP_TITLE).await {
                 Ok(r) => r,
                 Err(e) => return vec![Msg::SetupFinished(Err(e.message_ja()))],
             };
@@ -67,7 +72,7 @@ pub async fn run(
                         team_id: resp.team_id,
                     };
                     let mut s = Store::init(c.cfg.clone(), &pin, Some(identity), kdf)?;
-                    s.set_server_link(&server, &resp.token)?;
+                    s.set_server_link_pinned(&server, &resp.token, &pins)?;
                     let offset = (resp.server_time - sent).num_milliseconds();
                     if offset.abs() > 2_000 {
                         s.set_clock_offset(offset)?;

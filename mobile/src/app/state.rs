@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use super::text as t;
 use crate::model::*;
+use crate::shared::enrolment::{EnrolmentQr, SpkiPin};
 use crate::shared::*;
 use crate::store::SyncState;
 use crate::sync::{SyncPhase, SyncProgress};
@@ -29,12 +30,17 @@ pub enum Screen {
     Settings,
 }
 
-/// First run: server and code, then the PIN.
+/// First run: server and code (typed, or from the enrolment QR), then the
+/// PIN.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SetupForm {
     pub pin_step: bool,
     pub server: String,
     pub code: String,
+    /// The enrolment QR's text as pasted (or scanned).
+    pub qr: String,
+    /// The server key pins of the enrolment QR (none when typed by hand).
+    pub pins: Vec<SpkiPin>,
     pub pin: String,
     pub pin_confirm: String,
     pub error: Option<String>,
@@ -427,6 +433,10 @@ pub enum Msg {
     // First run
     SetupServer(String),
     SetupCode(String),
+    /// The enrolment QR's text changed (pasted).
+    SetupQr(String),
+    /// Use the enrolment QR: pasted, or read by the camera.
+    SetupQrRead(String),
     SetupNext,
     SetupPin(String),
     SetupPinConfirm(String),
@@ -538,6 +548,8 @@ pub enum Effect {
     Enroll {
         server: String,
         code: String,
+        /// The server key pins of the enrolment QR (empty when typed).
+        pins: Vec<SpkiPin>,
         pin: Zeroizing<String>,
     },
     Unlock(Zeroizing<String>),
@@ -665,6 +677,18 @@ pub fn update(s: &mut AppState, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     match msg {
         SetupServer(v) => s.setup.server = v,
         SetupCode(v) => s.setup.code = v,
+        SetupQr(v) => s.setup.qr = v,
+        SetupQrRead(text) => match EnrolmentQr::parse(&text) {
+            Ok(qr) => {
+                s.setup.server = qr.server;
+                s.setup.code = qr.code;
+                s.setup.pins = qr.pins;
+                s.setup.qr.clear();
+                s.setup.error = None;
+                s.setup.pin_step = true;
+            }
+            Err(e) => s.setup.error = Some(e.message_ja().into()),
+        },
         SetupNext => {
             let server = s.setup.server.trim().trim_end_matches('/').to_owned();
             s.setup.error = if !(server.starts_with("https://") || server.starts_with("http://")) {
@@ -673,6 +697,8 @@ pub fn update(s: &mut AppState, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                 Some(t::ERR_CODE_EMPTY.into())
             } else {
                 s.setup.server = server;
+                // Typed by hand: no pin, the platform's store decides.
+                s.setup.pins.clear();
                 s.setup.pin_step = true;
                 None
             };
@@ -691,6 +717,7 @@ pub fn update(s: &mut AppState, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                 fx.push(Effect::Enroll {
                     server: s.setup.server.clone(),
                     code: s.setup.code.trim().to_owned(),
+                    pins: s.setup.pins.clone(),
                     pin: Zeroizing::new(std::mem::take(&mut s.setup.pin)),
                 });
                 s.setup.pin_confirm.clear();

@@ -6,6 +6,7 @@
 //! `dioxus-ssr`); [`App`] wires it to the store thread, the idle lock and
 //! automatic sync.
 
+pub mod scanner;
 mod views;
 pub mod walkthrough;
 
