@@ -242,3 +242,63 @@ async fn retry_after_is_honoured() {
         started.elapsed()
     );
 }
+
+/// The app (its state machine and runner, the real store thread): enrolled
+/// by QR with a pin, it shows the certificate message when the server's key
+/// changes, and the worker enrols again from the settings with the new QR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_tells_the_key_changed_and_re_enrols_from_the_settings() {
+    use outreach_mobile::KdfParams;
+    use outreach_mobile::app::core::{AppCore, CoreHandle};
+    use outreach_mobile::app::runner::run;
+    use outreach_mobile::app::state::{AppState, Msg, update};
+    use outreach_mobile::store::StoreConfig;
+
+    /// Answers in the order their effects were asked for (a load of the
+    /// status is answered before a sync).
+    async fn drive(core: &CoreHandle, s: &mut AppState, msg: Msg) {
+        let mut queue = std::collections::VecDeque::from([msg]);
+        while let Some(m) = queue.pop_front() {
+            for fx in update(s, m, chrono::Utc::now()) {
+                queue
+                    .extend(run(core, fx, KdfParams::insecure_fast_for_tests(), &mut |_| {}).await);
+            }
+        }
+    }
+
+    let ca = TestCa::new();
+    let old = ca.issue("app-old");
+    let new = ca.issue("app-new");
+    let mut server = ServerProcess::start_tls(&old.cert, &old.key);
+    world::seed_users(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = StoreConfig::new(dir.path().join("data"))
+        .with_device_secret_path(dir.path().join("device.key"));
+    let core = CoreHandle::spawn(AppCore::open(cfg));
+    let mut s = AppState::new(false);
+    let qr = qr_for(&server, "worker-a", vec![old.pin()]).to_text();
+    drive(&core, &mut s, Msg::SetupQrRead(qr)).await;
+    drive(&core, &mut s, Msg::SetupPin(PIN.into())).await;
+    drive(&core, &mut s, Msg::SetupPinConfirm(PIN.into())).await;
+    drive(&core, &mut s, Msg::SetupSubmit).await;
+    assert_eq!(s.setup.error, None);
+    assert!(s.sync.error.is_none(), "{:?}", s.sync.error);
+    assert!(s.sync.last_success.is_some(), "the first sync went through");
+
+    server.restart_with_tls(&new.cert, &new.key);
+    drive(&core, &mut s, Msg::SyncNow).await;
+    let shown = s.sync.error.clone().expect("the sync failed");
+    assert_eq!(
+        shown,
+        SyncError::Certificate(CertProblem::KeyChanged).message_ja()
+    );
+
+    let qr = qr_for(&server, "worker-a", vec![new.pin()]).to_text();
+    drive(&core, &mut s, Msg::ReenrolRead(qr)).await;
+    assert!(
+        s.notice.as_ref().is_some_and(|n| !n.error),
+        "{:?}",
+        s.notice
+    );
+    assert!(s.sync.error.is_none(), "{:?}", s.sync.error);
+}

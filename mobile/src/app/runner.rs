@@ -219,6 +219,34 @@ pub async fn run(
                 .await;
             Vec::new()
         }
+        Effect::Reenrol(qr) => {
+            let resp = match enroll_pinned(&qr.server, &qr.code, &qr.pins, t::APP_TITLE).await {
+                Ok(r) => r,
+                Err(e) => return vec![Msg::ReenrolFinished(Err(e.message_ja()))],
+            };
+            let sent = chrono::Utc::now();
+            let r = core
+                .with_store(move |s| {
+                    s.set_identity(Identity {
+                        device_id: resp.device_id,
+                        user_id: resp.user_id,
+                        team_id: resp.team_id,
+                    })?;
+                    s.set_server_link_pinned(&qr.server, &resp.token, &qr.pins)?;
+                    let offset = (resp.server_time - sent).num_milliseconds();
+                    if offset.abs() > 2_000 {
+                        s.set_clock_offset(offset)?;
+                    }
+                    Ok(qr.server)
+                })
+                .await;
+            match r {
+                Err(StoreError::Locked) => vec![Msg::Locked],
+                r => vec![Msg::ReenrolFinished(
+                    r.map_err(|e| SaveFailure::from_store(&e).message()),
+                )],
+            }
+        }
         Effect::Wipe => {
             core.call(|c| {
                 if let Some(s) = c.store.take() {

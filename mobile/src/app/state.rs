@@ -425,6 +425,8 @@ pub struct AppState {
     pub idle_minutes: u32,
     pub confirm_wipe: bool,
     pub notice: Option<Notice>,
+    /// Settings: the text of a new enrolment QR (re-enrolment).
+    pub reenrol_qr: String,
 }
 
 /// A tap, or an answer from the store thread or the network.
@@ -507,6 +509,13 @@ pub enum Msg {
     WipeCancelled,
     WipeConfirmed,
     Wiped,
+    /// Settings: the text of a new enrolment QR changed.
+    ReenrolQr(String),
+    /// Settings: enrol again with this QR (after the server's key changed);
+    /// the records stay.
+    ReenrolRead(String),
+    /// Re-enrolment ended: the server's address, or the reason.
+    ReenrolFinished(Result<String, String>),
     DismissNotice,
 }
 
@@ -566,6 +575,8 @@ pub enum Effect {
     Lock,
     SetIdle(u32),
     Wipe,
+    /// Enrol this (unlocked) store again with a new enrolment QR.
+    Reenrol(EnrolmentQr),
 }
 
 impl std::fmt::Debug for Effect {
@@ -587,6 +598,7 @@ impl std::fmt::Debug for Effect {
             Effect::Lock => "Lock",
             Effect::SetIdle(_) => "SetIdle",
             Effect::Wipe => "Wipe",
+            Effect::Reenrol(_) => "Reenrol",
         };
         f.write_str(name)
     }
@@ -614,6 +626,7 @@ impl AppState {
             server: None,
             idle_minutes: 5,
             confirm_wipe: false,
+            reenrol_qr: String::new(),
             notice: None,
         }
     }
@@ -1110,6 +1123,20 @@ pub fn update(s: &mut AppState, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             s.idle_minutes = m.clamp(1, 60);
             fx.push(Effect::SetIdle(s.idle_minutes));
         }
+        ReenrolQr(v) => s.reenrol_qr = v,
+        ReenrolRead(text) => match EnrolmentQr::parse(&text) {
+            Ok(qr) => {
+                s.reenrol_qr.clear();
+                fx.push(Effect::Reenrol(qr));
+            }
+            Err(e) => s.error(e.message_ja()),
+        },
+        ReenrolFinished(Ok(server)) => {
+            s.server = Some(server);
+            s.info(t::REENROL_DONE);
+            fx.extend([Effect::LoadStatus, Effect::Sync]);
+        }
+        ReenrolFinished(Err(m)) => s.error(m),
         WipeRequested => s.confirm_wipe = true,
         WipeCancelled => s.confirm_wipe = false,
         WipeConfirmed => {

@@ -727,3 +727,39 @@ fn a_returned_log_can_be_revised() {
     let fx = update(&mut s, Msg::SaveContact, now());
     assert!(matches!(fx.as_slice(), [Effect::SaveContact(_, Some(id))] if *id == c.id));
 }
+
+#[test]
+fn settings_re_enrol_with_a_new_qr_then_sync() {
+    use crate::shared::enrolment::{EnrolmentQr, SpkiPin};
+    let mut s = AppState::new(true);
+    update(
+        &mut s,
+        Msg::ReenrolRead("https://example.invalid".into()),
+        now(),
+    );
+    assert!(
+        s.notice.as_ref().is_some_and(|n| n.error),
+        "not a QR: said so"
+    );
+    let qr = EnrolmentQr {
+        server: "https://outreach.example.jp".into(),
+        code: "K7QP-M3XD".into(),
+        pins: vec![SpkiPin::from_sha256([4; 32])],
+    };
+    update(&mut s, Msg::ReenrolQr(qr.to_text()), now());
+    let text = s.reenrol_qr.clone();
+    match update(&mut s, Msg::ReenrolRead(text), now()).as_slice() {
+        [Effect::Reenrol(got)] => assert_eq!(got, &qr),
+        other => panic!("{other:?}"),
+    }
+    assert!(s.reenrol_qr.is_empty(), "the code is not kept");
+    let fx = update(
+        &mut s,
+        Msg::ReenrolFinished(Ok("https://outreach.example.jp".into())),
+        now(),
+    );
+    assert_eq!(s.server.as_deref(), Some("https://outreach.example.jp"));
+    assert!(matches!(fx.as_slice(), [Effect::LoadStatus, Effect::Sync]));
+    update(&mut s, Msg::ReenrolFinished(Err("鍵".into())), now());
+    assert!(s.notice.as_ref().is_some_and(|n| n.error && n.text == "鍵"));
+}

@@ -211,3 +211,6 @@ pub const SETUP_QR_CAMERA_STOP: &str = "読み取りをやめる";
 pub const SETUP_QR_CAMERA_HINT: &str = "QRコードを枠の中に写してください。";
 pub const SETUP_QR_NO_CAMERA: &str = "この端末ではカメラで読み取れません。QRコードの内容を貼り付けるか、サーバーのアドレスと登録コードを入力してください。";
 pub const SETUP_MANUAL_TITLE: &str = "または、手で入力する";
+pub const REENROL_TITLE: &str = "サーバーに登録し直す";
+pub const REENROL_LEAD: &str = "サーバーの証明書（鍵）が変わったときなどに、スーパーバイザーが表示する新しい登録用QRコードで登録し直します。この端末の記録と送信待ちはそのまま残ります。";
+pub const REENROL_DONE: &str = "サーバーに登録し直しました。同期を始めます。";

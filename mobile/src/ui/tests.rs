@@ -83,7 +83,10 @@ fn first_run_offers_the_enrolment_qr_and_the_page_is_japanese() {
     let mut s = AppState::new(false);
     let html = render(s.clone());
     assert!(html.contains(t::SETUP_QR_TITLE) && html.contains("id=\"qr\""));
-    assert!(html.contains("spellcheck=\"false\""), "the code is not learnt");
+    assert!(
+        html.contains("spellcheck=\"false\""),
+        "the code is not learnt"
+    );
     assert!(
         !html.contains(t::SETUP_QR_CAMERA),
         "no camera button on the desktop: pasting and typing stay"

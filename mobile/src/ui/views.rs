@@ -737,6 +737,25 @@ fn settings(s: &AppState, on: EventHandler<Msg>) -> Element {
                     button { class: "primary", onclick: move |_| on.call(Msg::LockNow), "{t::LOCK_NOW}" }
                 }
             }
+            div { class: "card", id: "reenrol",
+                h3 { "{t::REENROL_TITLE}" }
+                p { "{t::REENROL_LEAD}" }
+                if super::scanner::CAMERA {
+                    super::scanner::QrScanner { on_text: move |text| on.call(Msg::ReenrolRead(text)) }
+                }
+                label { class: "field", r#for: "reenrol-qr", "{t::SETUP_QR_TEXT}" }
+                input { id: "reenrol-qr", r#type: "text", value: "{s.reenrol_qr}", placeholder: "hamura-outreach://enrol?…",
+                    autocomplete: "off", autocorrect: "off", spellcheck: "false", autocapitalize: "off",
+                    oninput: move |e| on.call(Msg::ReenrolQr(e.value())) }
+                div { class: "actions",
+                    button { onclick: {
+                            let text = s.reenrol_qr.clone();
+                            move |_| on.call(Msg::ReenrolRead(text.clone()))
+                        },
+                        "{t::SETUP_QR_USE}"
+                    }
+                }
+            }
             div { class: "card",
                 h3 { "{t::WIPE}" }
                 if s.confirm_wipe {
