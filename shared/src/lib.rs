@@ -16,6 +16,7 @@
 //! - the versioned sync protocol ([`protocol`]) and the hybrid logical clock
 //!   ([`hlc`]) with the field-by-field merge rule, the household member by
 //!   member ([`merge`]);
+//! - the enrolment QR code's format and the server key pin ([`enrolment`]);
 //! - Japanese presentation: labels for every enum, 令和 dates and local time in
 //!   Asia/Tokyo, and reading what people type — dates in 令和 or 西暦, birth
 //!   years, text in any width ([`ja`]).
@@ -27,6 +28,7 @@
 pub mod access;
 pub mod case_rules;
 pub mod domain;
+pub mod enrolment;
 pub mod hlc;
 pub mod ids;
 pub mod ja;

@@ -38,6 +38,7 @@ use zeroize::Zeroizing;
 
 use super::text as t;
 use crate::model::*;
+use crate::shared::enrolment::{EnrolmentQr, SpkiPin};
 use crate::shared::protocol::PersonField;
 use crate::shared::*;
 use crate::store::SyncState;
@@ -96,6 +97,8 @@ pub struct AppState {
     pub auto_sync_secs: u64,
     pub confirm_wipe: bool,
     pub notice: Option<Notice>,
+    /// Settings: the text of a new enrolment QR (re-enrolment).
+    pub reenrol_qr: String,
 }
 
 /// A tap, a timer tick, or an answer from the store thread or the network.
@@ -104,6 +107,10 @@ pub enum Msg {
     // First run
     SetupServer(String),
     SetupCode(String),
+    /// The enrolment QR's text changed (pasted).
+    SetupQr(String),
+    /// Use the enrolment QR: pasted, or read by the camera.
+    SetupQrRead(String),
     SetupNext,
     SetupPin(String),
     SetupPinConfirm(String),
@@ -226,6 +233,13 @@ pub enum Msg {
     WipeCancelled,
     WipeConfirmed,
     Wiped,
+    /// Settings: the text of a new enrolment QR changed.
+    ReenrolQr(String),
+    /// Settings: enrol again with this QR (after the server's key changed);
+    /// the records stay.
+    ReenrolRead(String),
+    /// Re-enrolment ended: the server's address, or the reason.
+    ReenrolFinished(Result<String, String>),
     DismissNotice,
 }
 
@@ -257,6 +271,7 @@ impl Msg {
                 | StatusLoaded(..)
                 | Locked
                 | Wiped
+                | ReenrolFinished(_)
         )
     }
 }
@@ -300,6 +315,8 @@ pub enum Effect {
     Enroll {
         server: String,
         code: String,
+        /// The server key pins of the enrolment QR (empty when typed).
+        pins: Vec<SpkiPin>,
         pin: Zeroizing<String>,
     },
     Unlock(Zeroizing<String>),
@@ -325,6 +342,8 @@ pub enum Effect {
     Lock,
     SetIdle(u32),
     Wipe,
+    /// Enrol this (unlocked) store again with a new enrolment QR.
+    Reenrol(EnrolmentQr),
 }
 
 impl std::fmt::Debug for Effect {
@@ -353,6 +372,7 @@ impl std::fmt::Debug for Effect {
             Effect::Lock => "Lock",
             Effect::SetIdle(_) => "SetIdle",
             Effect::Wipe => "Wipe",
+            Effect::Reenrol(_) => "Reenrol",
         };
         f.write_str(name)
     }
@@ -386,6 +406,7 @@ impl AppState {
             auto_sync_secs: AUTO_SYNC_SECS,
             confirm_wipe: false,
             notice: None,
+            reenrol_qr: String::new(),
         }
     }
 

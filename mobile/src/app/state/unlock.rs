@@ -5,13 +5,19 @@ use zeroize::Zeroizing;
 
 use super::{AppState, Effect, Msg, Screen, UnlockFailure};
 use crate::app::text as t;
+use crate::shared::enrolment::{EnrolmentQr, SpkiPin};
 
-/// First run: server and code, then the PIN.
+/// First run: server and code (typed, or from the enrolment QR), then the
+/// PIN.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SetupForm {
     pub pin_step: bool,
     pub server: String,
     pub code: String,
+    /// The enrolment QR's text as pasted (or scanned).
+    pub qr: String,
+    /// The server key pins of the enrolment QR (none when typed by hand).
+    pub pins: Vec<SpkiPin>,
     pub pin: String,
     pub pin_confirm: String,
     pub error: Option<String>,
@@ -41,6 +47,18 @@ pub(super) fn update(
     match msg {
         SetupServer(v) => s.setup.server = v,
         SetupCode(v) => s.setup.code = v,
+        SetupQr(v) => s.setup.qr = v,
+        SetupQrRead(text) => match EnrolmentQr::parse(&text) {
+            Ok(qr) => {
+                s.setup.server = qr.server;
+                s.setup.code = qr.code;
+                s.setup.pins = qr.pins;
+                s.setup.qr.clear();
+                s.setup.error = None;
+                s.setup.pin_step = true;
+            }
+            Err(e) => s.setup.error = Some(e.message_ja().into()),
+        },
         SetupNext => {
             let server = s.setup.server.trim().trim_end_matches('/').to_owned();
             s.setup.error = if !(server.starts_with("https://") || server.starts_with("http://")) {
@@ -49,6 +67,8 @@ pub(super) fn update(
                 Some(t::ERR_CODE_EMPTY.into())
             } else {
                 s.setup.server = server;
+                // Typed by hand: no pin, the platform's store decides.
+                s.setup.pins.clear();
                 s.setup.pin_step = true;
                 None
             };
@@ -67,6 +87,7 @@ pub(super) fn update(
                 fx.push(Effect::Enroll {
                     server: s.setup.server.clone(),
                     code: s.setup.code.trim().to_owned(),
+                    pins: s.setup.pins.clone(),
                     pin: Zeroizing::new(std::mem::take(&mut s.setup.pin)),
                 });
                 s.setup.pin_confirm.clear();

@@ -16,6 +16,17 @@ fn member(relation: Relation, alias: &str) -> HouseholdMember {
     }
 }
 
+/// The member with this alias (ids made in the same millisecond are in
+/// random order, so never by position).
+fn named(p: &Person, alias: &str) -> HouseholdMember {
+    p.household
+        .members
+        .iter()
+        .find(|m| m.alias.as_deref() == Some(alias))
+        .cloned()
+        .unwrap()
+}
+
 fn last_op(s: &mut Store) -> protocol::Operation {
     let mut all = s.outbox_batch(1000).unwrap().items;
     all.pop().unwrap().op
@@ -29,12 +40,12 @@ fn household_members_change_one_at_a_time_with_their_own_versions() {
     let p = s
         .add_household_member(p.id, member(Relation::Parent, "母"))
         .unwrap();
-    let mother = p.household.members[0].clone();
+    let mother = named(&p, "母");
     assert_ne!(mother.id, HouseholdMemberId(uuid::Uuid::nil()), "a real id");
     let p = s
         .add_household_member(p.id, member(Relation::Sibling, "兄"))
         .unwrap();
-    let brother = p.household.members[1].clone();
+    let brother = named(&p, "兄");
     assert_eq!(p.household.members.len(), 2);
     // Editing the brother sends only him, based on his own version.
     let before = s.person_record(p.id).unwrap().versions;
@@ -89,10 +100,7 @@ fn a_pull_keeps_a_pending_member_edit_and_takes_another_members_server_edit() {
     let p = s
         .add_household_member(p.id, member(Relation::Sibling, "兄"))
         .unwrap();
-    let (mother, brother) = (
-        p.household.members[0].clone(),
-        p.household.members[1].clone(),
-    );
+    let (mother, brother) = (named(&p, "母"), named(&p, "兄"));
     // This tablet edits the mother (not sent yet) ...
     let mut m = mother.clone();
     m.note = Some("この端末での変更".into());
