@@ -646,6 +646,10 @@ fn a_pulled_page_applies_in_one_transaction_and_keeps_newer_local_fields() {
                     urgency: Urgency::High,
                     return_reason: None,
                     updated_at: t0(),
+                    next_meeting: None,
+                    outreach_tasks: Vec::new(),
+                    find_request: None,
+                    followups: Vec::new(),
                 }),
             ),
             change(
