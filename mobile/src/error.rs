@@ -79,6 +79,10 @@ pub enum StoreError {
     /// The device secret file is readable by others, or malformed.
     #[error("the device secret file is unsafe or malformed: {0}")]
     DeviceSecretUnsafe(&'static str),
+    /// The platform key store (Android Keystore, iOS Keychain) refused or
+    /// failed (e.g. the device is locked, or iOS has no passcode set).
+    #[error("the platform key store failed: {0}")]
+    KeyStore(&'static str),
     /// No place for the device secret is known on this platform: pass one.
     #[error("no location for the device secret on this platform; configure one")]
     NoDeviceSecretLocation,

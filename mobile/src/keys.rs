@@ -1,5 +1,6 @@
 //! Keys: the Argon2id derivation of the key-encryption key from the PIN and
-//! the device secret, wrapping of the data key, and the device secret file.
+//! the device secret, wrapping of the data key, and the device secret file
+//! (the file adapter of `device_secret.rs`).
 //!
 //! KEK = Argon2id(password = PIN, salt, secret = device secret, params).
 //! The data key is stored only wrapped by the KEK (AES-256-GCM), with the
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::crypto::Sealer;
 use crate::error::{Result, StoreError};
-use crate::secret::{DataKey, DeviceSecret, Key32, Pin};
+use crate::secret::{DataKey, DeviceSecretKey, Key32, Pin};
 
 /// Argon2id parameters, stored beside the salt so they can be raised later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,7 +73,7 @@ pub(crate) const SALT_LEN: usize = 16;
 /// Derives the key-encryption key.
 pub(crate) fn derive_kek(
     pin: &Pin,
-    secret: &DeviceSecret,
+    secret: &DeviceSecretKey,
     salt: &[u8],
     params: KdfParams,
 ) -> Result<Key32> {
@@ -128,37 +129,20 @@ pub(crate) fn unwrap_data_key(
     Key32::from_slice(&plain).map(DataKey)
 }
 
-/// The default folder for device secrets: the OS config directory
-/// (`$XDG_CONFIG_HOME` or `~/.config` on Linux and other Unix desktops, then
-/// `hamura-outreach/`). On Android and iOS the platform key store is to be
-/// used instead (not built yet): there is no default, and the caller must
-/// pass a location.
+/// The default folder for device-secret files: the OS config folder
+/// (`crate::paths::config_dir`). On Android and iOS the platform key store
+/// is used instead (`device_secret::platform_default`).
 pub fn default_device_secret_dir() -> Option<PathBuf> {
-    #[cfg(all(unix, not(target_os = "android"), not(target_os = "ios")))]
-    {
-        let base = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-        Some(base.join("hamura-outreach"))
-    }
-    #[cfg(windows)]
-    {
-        std::env::var_os("APPDATA").map(|a| PathBuf::from(a).join("hamura-outreach"))
-    }
-    #[cfg(not(any(all(unix, not(target_os = "android"), not(target_os = "ios")), windows)))]
-    {
-        None
-    }
+    crate::paths::config_dir()
 }
 
 /// Creates a new device secret file (owner-only permissions), refusing to
 /// overwrite one that exists.
-pub(crate) fn create_device_secret(path: &Path) -> Result<DeviceSecret> {
+pub(crate) fn create_device_secret(path: &Path) -> Result<DeviceSecretKey> {
     if let Some(dir) = path.parent() {
         create_private_dir(dir)?;
     }
-    let secret = DeviceSecret(Key32::random()?);
+    let secret = DeviceSecretKey(Key32::random()?);
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -179,7 +163,7 @@ pub(crate) fn create_device_secret(path: &Path) -> Result<DeviceSecret> {
 }
 
 /// Reads the device secret, refusing a file that others can read.
-pub(crate) fn read_device_secret(path: &Path) -> Result<DeviceSecret> {
+pub(crate) fn read_device_secret(path: &Path) -> Result<DeviceSecretKey> {
     let meta = match fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -203,7 +187,7 @@ pub(crate) fn read_device_secret(path: &Path) -> Result<DeviceSecret> {
     }
     let bytes = zeroize::Zeroizing::new(fs::read(path)?);
     Key32::from_slice(&bytes)
-        .map(DeviceSecret)
+        .map(DeviceSecretKey)
         .ok_or(StoreError::DeviceSecretUnsafe(
             "the file does not hold 32 bytes",
         ))
@@ -252,8 +236,8 @@ mod tests {
     fn wrap_and_unwrap_need_the_pin_and_the_device_secret() {
         let params = KdfParams::insecure_fast_for_tests();
         let salt = [7u8; SALT_LEN];
-        let secret = DeviceSecret(Key32::random().unwrap());
-        let other_secret = DeviceSecret(Key32::random().unwrap());
+        let secret = DeviceSecretKey(Key32::random().unwrap());
+        let other_secret = DeviceSecretKey(Key32::random().unwrap());
         let dk = DataKey(Key32::random().unwrap());
         let kek = derive_kek(&pin("135790"), &secret, &salt, params).unwrap();
         let wrapped = wrap_data_key(&kek, &dk, "store", params, &salt).unwrap();
@@ -276,7 +260,7 @@ mod tests {
             t: 3,
             p: 1,
         };
-        let secret = DeviceSecret(Key32::random().unwrap());
+        let secret = DeviceSecretKey(Key32::random().unwrap());
         assert!(matches!(
             derive_kek(&pin("135790"), &secret, &[0; SALT_LEN], p),
             Err(StoreError::KeyringCorrupt(_))

@@ -8,10 +8,13 @@
 //!   every record is sealed with AES-256-GCM (`crypto`), bound to its
 //!   table, id and version; versioned migrations;
 //! - the keys ([`keys`], [`secret`]): a random data key wrapped by
-//!   Argon2id(PIN, device secret), PIN change, wrong-PIN count and key
+//!   Argon2id(PIN, device secret), the device secret kept by a
+//!   [`device_secret::DeviceSecret`] adapter (platform key store or file),
+//!   PIN change, wrong-PIN count and key
 //!   destruction, idle lock and wipe;
 //! - the domain operations, validated with `outreach-shared`, each written
 //!   with its protocol operation into the outbox in the same transaction;
+//! - the platform's folders ([`paths`]);
 //! - what the sync client (issue 5) needs: the outbox in order,
 //!   acknowledgement and rejection, applying pulled pages, the pull cursor.
 //!
@@ -48,9 +51,11 @@
 
 pub mod app;
 pub(crate) mod crypto;
+pub mod device_secret;
 pub mod error;
 pub mod keys;
 pub mod model;
+pub mod paths;
 pub mod secret;
 pub mod store;
 pub mod sync;

@@ -117,11 +117,11 @@ impl fmt::Debug for DataKey {
 
 /// The device secret: random bytes kept in a file apart from the database
 /// (or the platform key store), mixed into the PIN's key derivation.
-pub struct DeviceSecret(pub(crate) Key32);
+pub struct DeviceSecretKey(pub(crate) Key32);
 
-impl fmt::Debug for DeviceSecret {
+impl fmt::Debug for DeviceSecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DeviceSecret(<redacted>)")
+        f.write_str("DeviceSecretKey(<redacted>)")
     }
 }
 

@@ -17,6 +17,7 @@
 //!   ([`case_rules`]: moves, route changes, roster, meetings, plans);
 //! - the versioned sync protocol ([`protocol`]) and the hybrid logical clock
 //!   ([`hlc`]) with the field-by-field merge rule ([`merge`]);
+//! - the enrolment QR code's format and the server key pin ([`enrolment`]);
 //! - Japanese presentation: labels for every enum, 令和 dates and local time in
 //!   Asia/Tokyo ([`ja`]).
 //!
@@ -27,6 +28,7 @@
 pub mod access;
 pub mod case_rules;
 pub mod domain;
+pub mod enrolment;
 pub mod hlc;
 pub mod ids;
 pub mod ja;

@@ -171,3 +171,27 @@ fn an_older_tablet_reads_the_new_case_status() {
     let old: CaseStatusViewBefore = serde_json::from_value(case).unwrap();
     assert_eq!(old.case_id, fixtures::case_id());
 }
+
+/// The enrolment QR code's text (not JSON: a URI, `shared::enrolment`). The
+/// console writes it, the tablet reads it; tablets in the field read QR codes
+/// of any console version, so the text is frozen like the wire format.
+#[test]
+fn enrolment_qr() {
+    use outreach_shared::enrolment::{EnrolmentQr, SpkiPin};
+    let qr = EnrolmentQr {
+        server: "https://outreach.example.invalid:8443".into(),
+        code: "ABCD-EFGH-JKLM".into(),
+        pins: vec![
+            SpkiPin::of_spki_der(b"fictitious current server key"),
+            SpkiPin::of_spki_der(b"fictitious next server key"),
+        ],
+    };
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/enrolment_qr.txt");
+    let written = format!("{}\n", qr.to_text());
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &written).unwrap();
+    }
+    let frozen = std::fs::read_to_string(&path).expect("missing golden file enrolment_qr.txt");
+    assert_eq!(written, frozen, "writing changed the enrolment QR format");
+    assert_eq!(EnrolmentQr::parse(&frozen).unwrap(), qr);
+}

@@ -81,6 +81,17 @@ pub struct ServeArgs {
     /// PEM private key for HTTPS (with --tls-cert).
     #[arg(long, env = "OUTREACH_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// The address tablets reach this server at, for the enrolment QR (e.g.
+    /// https://outreach.city.example.jp). Default: the address the
+    /// supervisor's browser used for the console.
+    #[arg(long, env = "OUTREACH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// A further server key pin for the enrolment QR (sha256:BASE64URL of
+    /// the SubjectPublicKeyInfo; repeatable): the next key before a planned
+    /// certificate change, or the key of a TLS proxy in front of this server.
+    /// The key of --tls-cert is always pinned.
+    #[arg(long, env = "OUTREACH_ENROL_PINS", value_delimiter = ',')]
+    pub enrol_pin: Vec<outreach_shared::enrolment::SpkiPin>,
     /// Allow plain HTTP on a non-loopback address (only behind a trusted TLS proxy).
     #[arg(long, env = "OUTREACH_ALLOW_INSECURE_HTTP")]
     pub allow_insecure_http: bool,
@@ -350,7 +361,22 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
         burst: a.rate_burst,
         ..Limits::default()
     };
-    let state = AppState::new(store.clone(), limits).map_err(|e| e.to_string())?;
+    let mut pins = match &tls {
+        Some((cert, _)) => crate::tls::certificate_pins(cert)?,
+        None => Vec::new(),
+    };
+    pins.extend(a.enrol_pin.iter().copied());
+    let enrolment = crate::state::EnrolmentInfo {
+        public_url: a
+            .public_url
+            .as_ref()
+            .map(|u| u.trim_end_matches('/').to_owned()),
+        pins,
+        tls: tls.is_some(),
+    };
+    let state = AppState::new(store.clone(), limits)
+        .map_err(|e| e.to_string())?
+        .with_enrolment(enrolment);
     if a.demo
         && admin::list_users(&*store)
             .map_err(|e| e.to_string())?

@@ -116,6 +116,22 @@ pub struct AppState {
     pub readers: Arc<tokio::sync::Semaphore>,
     /// Bounds sync requests in flight (see [`Limits::sync_in_flight`]).
     pub sync_slots: Arc<tokio::sync::Semaphore>,
+    /// What the enrolment QR tells a tablet about this server.
+    pub enrolment: Arc<EnrolmentInfo>,
+}
+
+/// The server's side of the enrolment QR (`shared::enrolment`): the address
+/// tablets use and the server keys they pin.
+#[derive(Debug, Clone, Default)]
+pub struct EnrolmentInfo {
+    /// `--public-url`; without it the console uses the address the
+    /// supervisor's browser used.
+    pub public_url: Option<String>,
+    /// The key of `--tls-cert`, then any `--enrol-pin` (the next key of a
+    /// planned change, or a TLS proxy's key).
+    pub pins: Vec<outreach_shared::enrolment::SpkiPin>,
+    /// Whether this process serves HTTPS itself.
+    pub tls: bool,
 }
 
 impl AppState {
@@ -145,7 +161,14 @@ impl AppState {
             })?,
             readers: Arc::new(tokio::sync::Semaphore::new(8)),
             sync_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
+            enrolment: Arc::new(EnrolmentInfo::default()),
         })
+    }
+
+    /// Sets what the enrolment QR says about this server.
+    pub fn with_enrolment(mut self, info: EnrolmentInfo) -> Self {
+        self.enrolment = Arc::new(info);
+        self
     }
 
     /// Runs `f` on the writer thread, in a group transaction (atomic on its

@@ -1,5 +1,6 @@
 //! HTTPS with rustls (ring provider; no OpenSSL): certificate chain and key
-//! from PEM files, graceful shutdown on SIGTERM like the plain listener.
+//! from PEM files, graceful shutdown on SIGTERM like the plain listener; the
+//! server key's pin for the enrolment QR.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -7,6 +8,25 @@ use std::time::Duration;
 
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
+use outreach_shared::enrolment::SpkiPin;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+/// The enrolment pin of the server's own key: the SHA-256 of the
+/// SubjectPublicKeyInfo of the first (leaf) certificate in the PEM chain.
+pub fn certificate_pins(cert: &Path) -> Result<Vec<SpkiPin>, String> {
+    let pem = std::fs::read(cert)
+        .map_err(|e| format!("cannot read the TLS certificate {}: {e}", cert.display()))?;
+    let leaf = CertificateDer::pem_slice_iter(&pem)
+        .next()
+        .ok_or_else(|| format!("no certificate in {}", cert.display()))?
+        .map_err(|e| format!("cannot read the TLS certificate {}: {e}", cert.display()))?;
+    let parsed = webpki::EndEntityCert::try_from(&leaf)
+        .map_err(|e| format!("cannot parse the TLS certificate {}: {e}", cert.display()))?;
+    Ok(vec![SpkiPin::of_spki_der(
+        parsed.subject_public_key_info().as_ref(),
+    )])
+}
 
 /// Loads the PEM certificate chain and private key.
 pub async fn config(cert: &Path, key: &Path) -> Result<RustlsConfig, String> {

@@ -527,6 +527,17 @@ async fn devices_enrol_with_an_issued_code_and_are_revoked() {
     assert!(r.body.contains("<svg"), "the QR code");
     let code = between(&r.body, "id=\"enrol-code\">", "<").unwrap();
     assert_eq!(code.len(), 14);
+    // The QR carries the enrolment format of `shared::enrolment` with the
+    // same code (this test server has no TLS: no pin).
+    let qr_text = between(&r.body, "data-qr=\"", "\"")
+        .unwrap()
+        .replace("&amp;", "&");
+    let qr = outreach_shared::enrolment::EnrolmentQr::parse(&qr_text).unwrap();
+    assert_eq!(qr.code, code);
+    assert!(
+        qr.server.starts_with("http://") && qr.pins.is_empty(),
+        "{qr:?}"
+    );
     // The tablet enrols with it through the API.
     let api = w.client();
     let body = serde_json::json!({"protocol":"1.0","code":code,"device_label":"タブレット（見本）","platform":"linux"});

@@ -11,6 +11,7 @@
 
 use std::path::PathBuf;
 
+pub mod ca;
 pub mod proxy;
 pub mod server;
 pub mod world;

@@ -23,6 +23,8 @@ pub struct ServerProcess {
     dir: tempfile::TempDir,
     db: Arc<ScratchDb>,
     extra: Vec<String>,
+    /// Serves HTTPS (`--tls-cert`/`--tls-key` among `extra`).
+    tls: bool,
 }
 
 impl ServerProcess {
@@ -36,6 +38,30 @@ impl ServerProcess {
         Self::start_on(Arc::new(ScratchDb::from_env()), extra)
     }
 
+    /// Starts a server over HTTPS with this certificate chain and key.
+    pub fn start_tls(cert: &Path, key: &Path) -> Self {
+        let (c, k) = (cert.display().to_string(), key.display().to_string());
+        Self::start_on(
+            Arc::new(ScratchDb::from_env()),
+            &["--tls-cert", &c, "--tls-key", &k],
+        )
+    }
+
+    /// Restarts on the same port and database with another certificate and
+    /// key (a server key change).
+    pub fn restart_with_tls(&mut self, cert: &Path, key: &Path) {
+        self.kill9();
+        self.extra.clear();
+        self.extra.extend([
+            "--tls-cert".to_owned(),
+            cert.display().to_string(),
+            "--tls-key".to_owned(),
+            key.display().to_string(),
+        ]);
+        self.tls = true;
+        self.spawn();
+    }
+
     fn start_on(db: Arc<ScratchDb>, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let addr = free_port();
@@ -45,6 +71,7 @@ impl ServerProcess {
             dir,
             db,
             extra: extra.iter().map(|a| a.to_string()).collect(),
+            tls: extra.contains(&"--tls-cert"),
         };
         s.spawn();
         s
@@ -74,9 +101,10 @@ impl ServerProcess {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://…` for a TLS server.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     fn spawn(&mut self) {
@@ -97,7 +125,8 @@ impl ServerProcess {
         self.wait_healthy(Duration::from_secs(20));
     }
 
-    /// Waits until `GET /healthz` answers 200.
+    /// Waits until `GET /healthz` answers 200 (a TLS server: until it
+    /// accepts connections).
     pub fn wait_healthy(&mut self, timeout: Duration) {
         let start = Instant::now();
         while start.elapsed() < timeout {
@@ -109,7 +138,11 @@ impl ServerProcess {
                     self.log()
                 );
             }
-            if http_status(self.addr, "/healthz") == Some(200) {
+            if self.tls {
+                if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
+                    return;
+                }
+            } else if http_status(self.addr, "/healthz") == Some(200) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));

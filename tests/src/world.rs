@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{Duration, Utc};
-use outreach_mobile::sync::{Direct, SyncClient, SyncError, SyncReport, enroll};
+use outreach_mobile::shared::enrolment::{EnrolmentQr, SpkiPin};
+use outreach_mobile::sync::{Direct, SyncClient, SyncError, SyncReport, enroll_pinned};
 use outreach_mobile::*;
 use outreach_shared::protocol::*;
 use outreach_shared::*;
@@ -115,6 +116,9 @@ pub struct Device {
     pub store: Store,
     pub url: String,
     token: String,
+    /// The server key pins from the enrolment QR (empty: the platform's
+    /// trust store decides).
+    pub pins: Vec<SpkiPin>,
     /// Added to the device's clock (to simulate a wrong clock).
     pub skew_ms: Arc<AtomicI64>,
     _dir: tempfile::TempDir,
@@ -130,7 +134,18 @@ impl Device {
         skew: Duration,
     ) -> Device {
         let code = issue_code(server, login);
-        let resp = enroll(url, &code, "架空タブレット").await.expect("enrol");
+        let qr = EnrolmentQr {
+            server: url.to_owned(),
+            code,
+            pins: Vec::new(),
+        };
+        Self::enroll_qr(&qr, skew).await.expect("enrol")
+    }
+
+    /// Enrols a new tablet with an enrolment QR (address, code, pins).
+    pub async fn enroll_qr(qr: &EnrolmentQr, skew: Duration) -> Result<Device, SyncError> {
+        let url = qr.server.as_str();
+        let resp = enroll_pinned(url, &qr.code, &qr.pins, "架空タブレット").await?;
         let dir = tempfile::tempdir().unwrap();
         let skew_ms = Arc::new(AtomicI64::new(skew.num_milliseconds()));
         let s = skew_ms.clone();
@@ -151,18 +166,31 @@ impl Device {
             KdfParams::insecure_fast_for_tests(),
         )
         .unwrap();
-        store.set_server_link(url, &resp.token).unwrap();
+        store
+            .set_server_link_pinned(url, &resp.token, &qr.pins)
+            .unwrap();
         let offset = (resp.server_time - (Utc::now() + skew)).num_milliseconds();
         if offset.abs() > 2_000 {
             store.set_clock_offset(offset).unwrap();
         }
-        Device {
+        Ok(Device {
             store,
             url: url.to_owned(),
             token: resp.token,
+            pins: qr.pins.clone(),
             skew_ms,
             _dir: dir,
-        }
+        })
+    }
+
+    /// A sync client for this device (its address, token and pins).
+    pub fn client(&self) -> SyncClient {
+        SyncClient::pinned(
+            &self.url,
+            &self.token,
+            &self.pins,
+            std::time::Duration::from_secs(10),
+        )
     }
 
     pub async fn enroll(server: &ServerProcess, login: &str) -> Device {
@@ -176,9 +204,7 @@ impl Device {
 
     /// One sync: push everything, pull everything.
     pub async fn sync(&mut self) -> Result<SyncReport, SyncError> {
-        let client =
-            SyncClient::with_timeout(&self.url, &self.token, std::time::Duration::from_secs(10));
-        client
+        self.client()
             .sync_once(&Direct::new(&mut self.store), &mut |_| {})
             .await
     }

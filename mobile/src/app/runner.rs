@@ -13,7 +13,7 @@ use crate::model::Identity;
 use crate::secret::Pin;
 use crate::shared::*;
 use crate::store::Store;
-use crate::sync::{Backoff, SyncClient, SyncError, SyncProgress, enroll};
+use crate::sync::{Backoff, SyncClient, SyncError, SyncProgress, enroll_pinned};
 
 /// How hard a running app tries before it reports a failed sync.
 pub const APP_BACKOFF: Backoff = Backoff {
@@ -52,8 +52,13 @@ pub async fn run(
     progress: &mut dyn FnMut(SyncProgress),
 ) -> Vec<Msg> {
     match effect {
-        Effect::Enroll { server, code, pin } => {
-            let resp = match enroll(&server, &code, t::APP_TITLE).await {
+        Effect::Enroll {
+            server,
+            code,
+            pins,
+            pin,
+        } => {
+            let resp = match enroll_pinned(&server, &code, &pins, t::APP_TITLE).await {
                 Ok(r) => r,
                 Err(e) => return vec![Msg::SetupFinished(Err(e.message_ja()))],
             };
@@ -67,7 +72,7 @@ pub async fn run(
                         team_id: resp.team_id,
                     };
                     let mut s = Store::init(c.cfg.clone(), &pin, Some(identity), kdf)?;
-                    s.set_server_link(&server, &resp.token)?;
+                    s.set_server_link_pinned(&server, &resp.token, &pins)?;
                     let offset = (resp.server_time - sent).num_milliseconds();
                     if offset.abs() > 2_000 {
                         s.set_clock_offset(offset)?;
@@ -167,9 +172,9 @@ pub async fn run(
         }
         Effect::Sync => {
             let link = core
-                .with_store(|s| Ok(s.server_link()?.map(|l| (l.url, l.token))))
+                .with_store(|s| Ok(s.server_link()?.map(|l| (l.url, l.token, l.pins))))
                 .await;
-            let (url, token) = match link {
+            let (url, token, pins) = match link {
                 Ok(Some(l)) => l,
                 Ok(None) => {
                     return vec![Msg::SyncFinished(Err(SyncError::NotEnrolled.message_ja()))];
@@ -181,7 +186,7 @@ pub async fn run(
                     )];
                 }
             };
-            let client = SyncClient::new(&url, &token);
+            let client = SyncClient::pinned(&url, &token, &pins, Duration::from_secs(30));
             drop(token);
             match client.sync(core, APP_BACKOFF, progress).await {
                 Ok(_) => vec![Msg::SyncFinished(Ok(()))],
@@ -213,6 +218,34 @@ pub async fn run(
                 })
                 .await;
             Vec::new()
+        }
+        Effect::Reenrol(qr) => {
+            let resp = match enroll_pinned(&qr.server, &qr.code, &qr.pins, t::APP_TITLE).await {
+                Ok(r) => r,
+                Err(e) => return vec![Msg::ReenrolFinished(Err(e.message_ja()))],
+            };
+            let sent = chrono::Utc::now();
+            let r = core
+                .with_store(move |s| {
+                    s.set_identity(Identity {
+                        device_id: resp.device_id,
+                        user_id: resp.user_id,
+                        team_id: resp.team_id,
+                    })?;
+                    s.set_server_link_pinned(&qr.server, &resp.token, &qr.pins)?;
+                    let offset = (resp.server_time - sent).num_milliseconds();
+                    if offset.abs() > 2_000 {
+                        s.set_clock_offset(offset)?;
+                    }
+                    Ok(qr.server)
+                })
+                .await;
+            match r {
+                Err(StoreError::Locked) => vec![Msg::Locked],
+                r => vec![Msg::ReenrolFinished(
+                    r.map_err(|e| SaveFailure::from_store(&e).message()),
+                )],
+            }
         }
         Effect::Wipe => {
             core.call(|c| {

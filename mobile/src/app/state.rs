@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use super::text as t;
 use crate::model::*;
+use crate::shared::enrolment::{EnrolmentQr, SpkiPin};
 use crate::shared::*;
 use crate::store::SyncState;
 use crate::sync::{SyncPhase, SyncProgress};
@@ -29,12 +30,17 @@ pub enum Screen {
     Settings,
 }
 
-/// First run: server and code, then the PIN.
+/// First run: server and code (typed, or from the enrolment QR), then the
+/// PIN.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SetupForm {
     pub pin_step: bool,
     pub server: String,
     pub code: String,
+    /// The enrolment QR's text as pasted (or scanned).
+    pub qr: String,
+    /// The server key pins of the enrolment QR (none when typed by hand).
+    pub pins: Vec<SpkiPin>,
     pub pin: String,
     pub pin_confirm: String,
     pub error: Option<String>,
@@ -419,6 +425,8 @@ pub struct AppState {
     pub idle_minutes: u32,
     pub confirm_wipe: bool,
     pub notice: Option<Notice>,
+    /// Settings: the text of a new enrolment QR (re-enrolment).
+    pub reenrol_qr: String,
 }
 
 /// A tap, or an answer from the store thread or the network.
@@ -427,6 +435,10 @@ pub enum Msg {
     // First run
     SetupServer(String),
     SetupCode(String),
+    /// The enrolment QR's text changed (pasted).
+    SetupQr(String),
+    /// Use the enrolment QR: pasted, or read by the camera.
+    SetupQrRead(String),
     SetupNext,
     SetupPin(String),
     SetupPinConfirm(String),
@@ -497,6 +509,13 @@ pub enum Msg {
     WipeCancelled,
     WipeConfirmed,
     Wiped,
+    /// Settings: the text of a new enrolment QR changed.
+    ReenrolQr(String),
+    /// Settings: enrol again with this QR (after the server's key changed);
+    /// the records stay.
+    ReenrolRead(String),
+    /// Re-enrolment ended: the server's address, or the reason.
+    ReenrolFinished(Result<String, String>),
     DismissNotice,
 }
 
@@ -538,6 +557,8 @@ pub enum Effect {
     Enroll {
         server: String,
         code: String,
+        /// The server key pins of the enrolment QR (empty when typed).
+        pins: Vec<SpkiPin>,
         pin: Zeroizing<String>,
     },
     Unlock(Zeroizing<String>),
@@ -554,6 +575,8 @@ pub enum Effect {
     Lock,
     SetIdle(u32),
     Wipe,
+    /// Enrol this (unlocked) store again with a new enrolment QR.
+    Reenrol(EnrolmentQr),
 }
 
 impl std::fmt::Debug for Effect {
@@ -575,6 +598,7 @@ impl std::fmt::Debug for Effect {
             Effect::Lock => "Lock",
             Effect::SetIdle(_) => "SetIdle",
             Effect::Wipe => "Wipe",
+            Effect::Reenrol(_) => "Reenrol",
         };
         f.write_str(name)
     }
@@ -602,6 +626,7 @@ impl AppState {
             server: None,
             idle_minutes: 5,
             confirm_wipe: false,
+            reenrol_qr: String::new(),
             notice: None,
         }
     }
@@ -665,6 +690,18 @@ pub fn update(s: &mut AppState, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     match msg {
         SetupServer(v) => s.setup.server = v,
         SetupCode(v) => s.setup.code = v,
+        SetupQr(v) => s.setup.qr = v,
+        SetupQrRead(text) => match EnrolmentQr::parse(&text) {
+            Ok(qr) => {
+                s.setup.server = qr.server;
+                s.setup.code = qr.code;
+                s.setup.pins = qr.pins;
+                s.setup.qr.clear();
+                s.setup.error = None;
+                s.setup.pin_step = true;
+            }
+            Err(e) => s.setup.error = Some(e.message_ja().into()),
+        },
         SetupNext => {
             let server = s.setup.server.trim().trim_end_matches('/').to_owned();
             s.setup.error = if !(server.starts_with("https://") || server.starts_with("http://")) {
@@ -673,6 +710,8 @@ pub fn update(s: &mut AppState, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                 Some(t::ERR_CODE_EMPTY.into())
             } else {
                 s.setup.server = server;
+                // Typed by hand: no pin, the platform's store decides.
+                s.setup.pins.clear();
                 s.setup.pin_step = true;
                 None
             };
@@ -691,6 +730,7 @@ pub fn update(s: &mut AppState, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                 fx.push(Effect::Enroll {
                     server: s.setup.server.clone(),
                     code: s.setup.code.trim().to_owned(),
+                    pins: s.setup.pins.clone(),
                     pin: Zeroizing::new(std::mem::take(&mut s.setup.pin)),
                 });
                 s.setup.pin_confirm.clear();
@@ -1083,6 +1123,20 @@ pub fn update(s: &mut AppState, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             s.idle_minutes = m.clamp(1, 60);
             fx.push(Effect::SetIdle(s.idle_minutes));
         }
+        ReenrolQr(v) => s.reenrol_qr = v,
+        ReenrolRead(text) => match EnrolmentQr::parse(&text) {
+            Ok(qr) => {
+                s.reenrol_qr.clear();
+                fx.push(Effect::Reenrol(qr));
+            }
+            Err(e) => s.error(e.message_ja()),
+        },
+        ReenrolFinished(Ok(server)) => {
+            s.server = Some(server);
+            s.info(t::REENROL_DONE);
+            fx.extend([Effect::LoadStatus, Effect::Sync]);
+        }
+        ReenrolFinished(Err(m)) => s.error(m),
         WipeRequested => s.confirm_wipe = true,
         WipeCancelled => s.confirm_wipe = false,
         WipeConfirmed => {

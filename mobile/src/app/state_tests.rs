@@ -85,9 +85,17 @@ fn first_run_asks_for_server_and_code_then_a_pin() {
     update(&mut s, Msg::SetupPinConfirm("246813".into()), now());
     let fx = update(&mut s, Msg::SetupSubmit, now());
     match fx.as_slice() {
-        [Effect::Enroll { server, code, pin }] => {
+        [
+            Effect::Enroll {
+                server,
+                code,
+                pins,
+                pin,
+            },
+        ] => {
             assert_eq!(server, "https://outreach.example.jp");
             assert_eq!(code, "K7QP-M3XD");
+            assert!(pins.is_empty(), "typed by hand: no pin");
             assert_eq!(pin.as_str(), "246813");
         }
         other => panic!("{other:?}"),
@@ -116,6 +124,42 @@ fn first_run_asks_for_server_and_code_then_a_pin() {
         fx.as_slice(),
         [Effect::LoadCaseload, Effect::LoadStatus, Effect::Sync]
     ));
+}
+
+#[test]
+fn first_run_reads_the_enrolment_qr_with_its_pin() {
+    use crate::shared::enrolment::{EnrolmentQr, SpkiPin};
+    let mut s = AppState::new(false);
+    update(&mut s, Msg::SetupQrRead("K7QP-M3XD".into()), now());
+    assert!(!s.setup.pin_step, "a bare code is not an enrolment QR");
+    assert!(s.setup.error.as_deref().unwrap().contains("QRコード"));
+    let qr = EnrolmentQr {
+        server: "https://outreach.example.jp".into(),
+        code: "K7QP-M3XD".into(),
+        pins: vec![SpkiPin::from_sha256([9; 32])],
+    };
+    update(&mut s, Msg::SetupQr(qr.to_text()), now());
+    let text = s.setup.qr.clone();
+    update(&mut s, Msg::SetupQrRead(text), now());
+    assert!(s.setup.pin_step && s.setup.error.is_none());
+    assert!(
+        s.setup.qr.is_empty(),
+        "the code is not kept in the text box"
+    );
+    update(&mut s, Msg::SetupPin("246813".into()), now());
+    update(&mut s, Msg::SetupPinConfirm("246813".into()), now());
+    match update(&mut s, Msg::SetupSubmit, now()).as_slice() {
+        [
+            Effect::Enroll {
+                server, code, pins, ..
+            },
+        ] => {
+            assert_eq!(server, "https://outreach.example.jp");
+            assert_eq!(code, "K7QP-M3XD");
+            assert_eq!(pins, &qr.pins, "the pin goes to the enrolment");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -682,4 +726,40 @@ fn a_returned_log_can_be_revised() {
     update(&mut s, Msg::ContactNextDue("2026-06-05".into()), now());
     let fx = update(&mut s, Msg::SaveContact, now());
     assert!(matches!(fx.as_slice(), [Effect::SaveContact(_, Some(id))] if *id == c.id));
+}
+
+#[test]
+fn settings_re_enrol_with_a_new_qr_then_sync() {
+    use crate::shared::enrolment::{EnrolmentQr, SpkiPin};
+    let mut s = AppState::new(true);
+    update(
+        &mut s,
+        Msg::ReenrolRead("https://example.invalid".into()),
+        now(),
+    );
+    assert!(
+        s.notice.as_ref().is_some_and(|n| n.error),
+        "not a QR: said so"
+    );
+    let qr = EnrolmentQr {
+        server: "https://outreach.example.jp".into(),
+        code: "K7QP-M3XD".into(),
+        pins: vec![SpkiPin::from_sha256([4; 32])],
+    };
+    update(&mut s, Msg::ReenrolQr(qr.to_text()), now());
+    let text = s.reenrol_qr.clone();
+    match update(&mut s, Msg::ReenrolRead(text), now()).as_slice() {
+        [Effect::Reenrol(got)] => assert_eq!(got, &qr),
+        other => panic!("{other:?}"),
+    }
+    assert!(s.reenrol_qr.is_empty(), "the code is not kept");
+    let fx = update(
+        &mut s,
+        Msg::ReenrolFinished(Ok("https://outreach.example.jp".into())),
+        now(),
+    );
+    assert_eq!(s.server.as_deref(), Some("https://outreach.example.jp"));
+    assert!(matches!(fx.as_slice(), [Effect::LoadStatus, Effect::Sync]));
+    update(&mut s, Msg::ReenrolFinished(Err("鍵".into())), now());
+    assert!(s.notice.as_ref().is_some_and(|n| n.error && n.text == "鍵"));
 }

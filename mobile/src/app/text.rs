@@ -196,3 +196,21 @@ pub fn minutes(n: u32) -> String {
 pub const ERR_LOCKED: &str = "時間が経ったためロックしました。PINを入力してください。";
 pub const ERR_GENERIC: &str = "うまく保存できませんでした。もう一度お試しください。続く場合はスーパーバイザーに連絡してください。";
 pub const ERR_DAMAGED: &str = "一部の記録が壊れていたため別に保管しました。ほかの記録は使えます。スーパーバイザーに連絡してください。";
+
+// ---------------------------------------------------------------------------
+// Enrolment by QR code (issue 15). Kept together here, apart from the forms'
+// texts; the sync errors' own words are `sync::SyncError::message_ja` and
+// the QR format's are `shared::enrolment::QrError::message_ja`.
+// ---------------------------------------------------------------------------
+pub const SETUP_QR_TITLE: &str = "登録用QRコードで登録する";
+pub const SETUP_QR_LEAD: &str = "スーパーバイザーのコンソールに表示された登録用QRコードを読み取るか、その内容（hamura-outreach:// で始まる文字列）を貼り付けてください。サーバーのアドレスと鍵も一緒に登録されます。";
+pub const SETUP_QR_TEXT: &str = "登録用QRコードの内容";
+pub const SETUP_QR_USE: &str = "この内容で登録";
+pub const SETUP_QR_CAMERA: &str = "カメラで読み取る";
+pub const SETUP_QR_CAMERA_STOP: &str = "読み取りをやめる";
+pub const SETUP_QR_CAMERA_HINT: &str = "QRコードを枠の中に写してください。";
+pub const SETUP_QR_NO_CAMERA: &str = "この端末ではカメラで読み取れません。QRコードの内容を貼り付けるか、サーバーのアドレスと登録コードを入力してください。";
+pub const SETUP_MANUAL_TITLE: &str = "または、手で入力する";
+pub const REENROL_TITLE: &str = "サーバーに登録し直す";
+pub const REENROL_LEAD: &str = "サーバーの証明書（鍵）が変わったときなどに、スーパーバイザーが表示する新しい登録用QRコードで登録し直します。この端末の記録と送信待ちはそのまま残ります。";
+pub const REENROL_DONE: &str = "サーバーに登録し直しました。同期を始めます。";

@@ -1,10 +1,16 @@
-//! `outreach-app`: the tablet app in a desktop window (Linux here; the same
-//! UI bundles for Android and iOS with the `dx` CLI, see the README).
+//! `outreach-app`: the tablet app, one entry point for every platform. The
+//! Cargo feature picks the launcher (Dioxus 0.7 `LaunchBuilder::new()`):
+//! `desktop` opens a window (Linux, Windows, macOS; what `scripts/run`
+//! uses), `mobile` runs in the Android or iOS web view, bundled by `dx` with
+//! `mobile/Dioxus.toml` (see the README). The same [`ui::App`] and the same
+//! core run everywhere; only the folders and the device-secret adapter come
+//! from the platform (`outreach_mobile::paths`, `device_secret`).
 //!
-//! Environment:
-//! - `OUTREACH_DATA_DIR`: the data folder (default: the OS data folder);
-//! - `OUTREACH_DEVICE_SECRET`: where the device secret lives (default: the
-//!   OS config folder);
+//! Environment (desktop; all optional):
+//! - `OUTREACH_DATA_DIR`: the data folder (default: the platform's data folder);
+//! - `OUTREACH_DEVICE_SECRET`: a file for the device secret (default: the
+//!   platform's key store on Android and iOS, a file in the config folder
+//!   elsewhere);
 //! - `OUTREACH_SERVER`: the server address offered on the first-run screen;
 //! - `OUTREACH_WINDOW`: the window size, e.g. `1280x800` or `800x1280`;
 //! - `OUTREACH_WALKTHROUGH`, `OUTREACH_ENROLL_CODE`, `OUTREACH_WALKTHROUGH_PIN`:
@@ -13,31 +19,55 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
+// `dioxus::mobile` is the same web-view crate as `dioxus::desktop`.
+#[cfg(feature = "desktop")]
+use dioxus::desktop::Config;
+#[cfg(not(feature = "desktop"))]
+use dioxus::mobile::Config;
 use outreach_mobile::KdfParams;
 use outreach_mobile::app::core::{AppCore, CoreHandle};
+use outreach_mobile::paths;
 use outreach_mobile::store::{Store, StoreConfig};
 use outreach_mobile::ui::{self, AppContext, walkthrough::Walkthrough};
 
 fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("OUTREACH_DATA_DIR") {
-        return PathBuf::from(d);
-    }
-    let base = std::env::var_os("XDG_DATA_HOME")
+    std::env::var_os("OUTREACH_DATA_DIR")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("hamura-outreach")
+        .or_else(paths::data_dir)
+        .unwrap_or_else(|| PathBuf::from(paths::APP_DIR))
 }
 
-fn window_size() -> (f64, f64) {
-    std::env::var("OUTREACH_WINDOW")
+/// The window of the desktop app; phones and tablets have their screen.
+#[cfg(not(any(target_os = "android", target_os = "ios")))]
+fn platform_config(config: Config) -> Config {
+    #[cfg(feature = "desktop")]
+    use dioxus::desktop::{LogicalSize, WindowBuilder};
+    #[cfg(not(feature = "desktop"))]
+    use dioxus::mobile::{LogicalSize, WindowBuilder};
+    let (w, h) = std::env::var("OUTREACH_WINDOW")
         .ok()
         .and_then(|v| {
             let (w, h) = v.split_once('x')?;
             Some((w.parse().ok()?, h.parse().ok()?))
         })
-        .unwrap_or((1280.0, 800.0))
+        .unwrap_or((1280.0, 800.0));
+    config
+        .with_window(
+            WindowBuilder::new()
+                .with_title(ui::TITLE)
+                .with_inner_size(LogicalSize::new(w, h)),
+        )
+        .with_menu(None)
+}
+
+/// On Android and iOS the web view keeps its own data (cache, storage) in
+/// the app's private cache folder.
+#[cfg(any(target_os = "android", target_os = "ios"))]
+fn platform_config(config: Config) -> Config {
+    match paths::cache_dir() {
+        Some(dir) => config.with_data_directory(dir),
+        None => config,
+    }
 }
 
 fn main() {
@@ -59,19 +89,12 @@ fn main() {
         default_server: std::env::var("OUTREACH_SERVER").ok(),
         walkthrough,
     };
-    let (w, h) = window_size();
-    let config = Config::new()
-        .with_window(
-            WindowBuilder::new()
-                .with_title(ui::TITLE)
-                .with_inner_size(LogicalSize::new(w, h)),
-        )
-        .with_menu(None)
-        .with_custom_head(format!(
-            "<meta name=\"viewport\" content=\"width=device-width\"><style>{}</style>",
-            ui::CSS
-        ));
-    dioxus::LaunchBuilder::desktop()
+    let config = platform_config(
+        Config::new()
+            .with_custom_index(ui::INDEX_HTML.to_owned())
+            .with_custom_head(format!("<style>{}</style>", ui::CSS)),
+    );
+    dioxus::LaunchBuilder::new()
         .with_cfg(config)
         .with_context(ctx)
         .launch(ui::App);

@@ -1,5 +1,7 @@
 //! The store's link to the server: its address, the device's bearer token
 //! (sealed like every record: it opens the worker's caseload on the server),
+//! the server key pins from the enrolment QR (sealed too, so that they
+//! cannot be swapped in the file),
 //! the correction of the device's clock learned from the server, and the
 //! outcome of the last sync.
 
@@ -9,11 +11,14 @@ use zeroize::Zeroizing;
 
 use super::{Store, get_meta, open_value, parse_ts, seal_value, set_meta, ts};
 use crate::error::{Result, StoreError};
+use outreach_shared::enrolment::SpkiPin;
 
 /// Where this device syncs, and with which token.
 pub struct ServerLink {
     pub url: String,
     pub token: Zeroizing<String>,
+    /// The server keys accepted (empty: the platform's trust store decides).
+    pub pins: Vec<SpkiPin>,
 }
 
 impl std::fmt::Debug for ServerLink {
@@ -21,6 +26,7 @@ impl std::fmt::Debug for ServerLink {
         f.debug_struct("ServerLink")
             .field("url", &self.url)
             .field("token", &"<hidden>")
+            .field("pins", &self.pins)
             .finish()
     }
 }
@@ -39,20 +45,32 @@ pub struct SyncState {
 }
 
 const TOKEN_ID: &str = "server_token";
+const PINS_ID: &str = "server_pins";
 
 impl Store {
-    /// Stores the server address and the device token from enrolment.
+    /// Stores the server address and the device token from enrolment,
+    /// without a key pin (the platform's trust store decides).
     pub fn set_server_link(&mut self, url: &str, token: &str) -> Result<()> {
+        self.set_server_link_pinned(url, token, &[])
+    }
+
+    /// Stores the server address, the device token and the server key pins
+    /// from an enrolment by QR code, replacing the previous link (a
+    /// re-enrolment after a planned key change replaces the pins).
+    pub fn set_server_link_pinned(
+        &mut self,
+        url: &str,
+        token: &str,
+        pins: &[SpkiPin],
+    ) -> Result<()> {
         let (conn, sealer) = self.unlocked_parts()?;
         let token = Zeroizing::new(token.to_owned());
         let sealed = seal_value(sealer, "meta", TOKEN_ID, 1, &*token)?;
+        let sealed_pins = seal_value(sealer, "meta", PINS_ID, 1, &pins)?;
         let tx = conn.transaction()?;
         set_meta(&tx, "server_url", url)?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![TOKEN_ID, hex(&sealed)],
-        )?;
+        set_meta(&tx, TOKEN_ID, &hex(&sealed))?;
+        set_meta(&tx, PINS_ID, &hex(&sealed_pins))?;
         tx.commit()?;
         Ok(())
     }
@@ -67,9 +85,19 @@ impl Store {
         let bytes = unhex(&sealed).ok_or(StoreError::KeyringCorrupt("server token"))?;
         let token: String = open_value(sealer, "meta", TOKEN_ID, 1, &bytes)
             .ok_or(StoreError::KeyringCorrupt("server token"))?;
+        // A store linked before pins existed has none.
+        let pins: Vec<SpkiPin> = match get_meta(conn, PINS_ID)? {
+            None => Vec::new(),
+            Some(sealed) => {
+                let bytes = unhex(&sealed).ok_or(StoreError::KeyringCorrupt("server pins"))?;
+                open_value(sealer, "meta", PINS_ID, 1, &bytes)
+                    .ok_or(StoreError::KeyringCorrupt("server pins"))?
+            }
+        };
         Ok(Some(ServerLink {
             url,
             token: Zeroizing::new(token),
+            pins,
         }))
     }
 

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use crate::crypto::{Aad, Sealer, random_array};
+use crate::device_secret::{self, DeviceSecret};
 use crate::error::{Result, StoreError};
 use crate::keys::{self, KdfParams, SALT_LEN};
 use crate::model::{DamagedRecord, Identity, StoreStatus};
@@ -73,9 +74,10 @@ impl fmt::Debug for Clock {
 pub struct StoreConfig {
     /// The app's data folder; the database lives here.
     pub data_dir: PathBuf,
-    /// Where the device secret is kept. `None`: a file named after the store
-    /// in [`keys::default_device_secret_dir`].
-    pub device_secret_path: Option<PathBuf>,
+    /// Where the device secret is kept. `None`: the platform's default
+    /// ([`device_secret::platform_default`]: the key store on Android and
+    /// iOS, a file named after the store in the config folder elsewhere).
+    pub device_secret: Option<Arc<dyn DeviceSecret>>,
     /// Keys are forgotten after this long without use.
     pub idle_timeout: Duration,
     pub clock: Clock,
@@ -85,13 +87,19 @@ impl StoreConfig {
     pub fn new(data_dir: impl Into<PathBuf>) -> StoreConfig {
         StoreConfig {
             data_dir: data_dir.into(),
-            device_secret_path: None,
+            device_secret: None,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             clock: Clock::system(),
         }
     }
+    /// The device secret is this file (`0600`).
     pub fn with_device_secret_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.device_secret_path = Some(path.into());
+        self.device_secret = Some(device_secret::file_at(&path.into()));
+        self
+    }
+    /// The device secret is kept by this adapter.
+    pub fn with_device_secret(mut self, secret: Arc<dyn DeviceSecret>) -> Self {
+        self.device_secret = Some(secret);
         self
     }
     pub fn with_idle_timeout(mut self, idle: Duration) -> Self {
@@ -137,7 +145,7 @@ pub struct Store {
     conn: Connection,
     cfg: StoreConfig,
     store_id: String,
-    secret_path: PathBuf,
+    secret: Arc<dyn DeviceSecret>,
     identity: Identity,
     hlc: HlcClock,
     session: Option<Session>,
@@ -289,8 +297,8 @@ impl Store {
             },
         };
         let store_id = random_uuid()?.to_string();
-        let secret_path = resolve_secret_path(&cfg, &store_id)?;
-        let secret = keys::create_device_secret(&secret_path)?;
+        let secret_place = resolve_secret(&cfg)?;
+        let secret = secret_place.create(&store_id)?;
         let built = (|| -> Result<DataKey> {
             let dk = DataKey(Key32::random()?);
             let salt: [u8; SALT_LEN] = random_array()?;
@@ -314,7 +322,7 @@ impl Store {
         let dk = match built {
             Ok(dk) => dk,
             Err(e) => {
-                let _ = keys::destroy_device_secret(&secret_path);
+                let _ = secret_place.destroy(&store_id);
                 return Err(e);
             }
         };
@@ -323,7 +331,7 @@ impl Store {
             hlc: HlcClock::new(identity.device_id),
             cfg,
             store_id,
-            secret_path,
+            secret: secret_place,
             identity,
             session: Some(Session::new(dk)),
         })
@@ -360,12 +368,12 @@ impl Store {
             }
             None => HlcClock::new(identity.device_id),
         };
-        let secret_path = resolve_secret_path(&cfg, &store_id)?;
+        let secret = resolve_secret(&cfg)?;
         Ok(Store {
             conn,
             cfg,
             store_id,
-            secret_path,
+            secret,
             identity,
             hlc,
             session: None,
@@ -412,7 +420,7 @@ impl Store {
             self.destroy_keys()?;
             return Err(StoreError::KeyDestroyed);
         }
-        let secret = keys::read_device_secret(&self.secret_path)?;
+        let secret = self.secret.read(&self.store_id)?;
         self.conn.execute(
             "UPDATE keyring SET wrong_pins = wrong_pins + 1 WHERE id = 1",
             [],
@@ -462,7 +470,7 @@ impl Store {
 
     fn rewrap(&mut self, old: &Pin, new: &Pin, params: KdfParams) -> Result<()> {
         self.unlock(old)?;
-        let secret = keys::read_device_secret(&self.secret_path)?;
+        let secret = self.secret.read(&self.store_id)?;
         let salt: [u8; SALT_LEN] = random_array()?;
         let kek = keys::derive_kek(new, &secret, &salt, params)?;
         let session = self.session.as_ref().ok_or(StoreError::Locked)?;
@@ -519,7 +527,7 @@ impl Store {
             [ts(now)],
         )?;
         self.checkpoint()?;
-        keys::destroy_device_secret(&self.secret_path)?;
+        self.secret.destroy(&self.store_id)?;
         Ok(())
     }
 
@@ -551,13 +559,11 @@ impl Store {
         let store_id = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .ok()
             .and_then(|c| get_meta(&c, "store_id").ok().flatten());
-        let secret = match (&cfg.device_secret_path, store_id) {
-            (Some(p), _) => Some(p.clone()),
-            (None, Some(id)) => resolve_secret_path(cfg, &id).ok(),
-            (None, None) => None,
-        };
-        if let Some(p) = secret {
-            keys::destroy_device_secret(&p)?;
+        if let Some(id) = store_id {
+            resolve_secret(cfg)?.destroy(&id)?;
+        } else if let Some(place) = &cfg.device_secret {
+            // A fixed place (a file named in the configuration) needs no id.
+            place.destroy("")?;
         }
         remove_db_files(cfg)
     }
@@ -632,9 +638,10 @@ impl Store {
         Ok(())
     }
 
-    /// Where the device secret of this store is kept.
-    pub fn device_secret_path(&self) -> &Path {
-        &self.secret_path
+    /// Where the device secret of this store is kept (a file's path, or the
+    /// key store's name).
+    pub fn device_secret_location(&self) -> String {
+        self.secret.location()
     }
 
     /// The data folder.
@@ -737,12 +744,10 @@ fn remove_db_files(cfg: &StoreConfig) -> Result<()> {
     Ok(())
 }
 
-fn resolve_secret_path(cfg: &StoreConfig, store_id: &str) -> Result<PathBuf> {
-    match &cfg.device_secret_path {
-        Some(p) => Ok(p.clone()),
-        None => keys::default_device_secret_dir()
-            .map(|d| d.join(format!("device-{store_id}.key")))
-            .ok_or(StoreError::NoDeviceSecretLocation),
+fn resolve_secret(cfg: &StoreConfig) -> Result<Arc<dyn DeviceSecret>> {
+    match &cfg.device_secret {
+        Some(s) => Ok(s.clone()),
+        None => device_secret::platform_default(),
     }
 }
 

@@ -11,6 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::store::Store;
+use outreach_shared::enrolment::SpkiPin;
+
+use super::trust::{self, CertProblem};
 
 /// Operations per push request.
 pub const PUSH_BATCH: usize = 1000;
@@ -20,12 +23,28 @@ pub const PULL_PAGE: u32 = 1000;
 /// Why a sync did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    /// The server could not be reached or did not answer in time. Retryable.
+    /// No network: the server's name did not resolve, the network is
+    /// unreachable, or the server did not answer in time. Retryable.
     #[error("the server could not be reached")]
     Offline,
-    /// The server is busy or failing (429, 5xx). Retryable.
-    #[error("the server is temporarily unavailable (HTTP {0})")]
-    Unavailable(u16),
+    /// The network works but nothing accepts connections at the server's
+    /// address (server down, wrong address or port). Retryable.
+    #[error("the server refused the connection")]
+    ConnectionRefused,
+    /// The server's certificate is not trusted, or its key is not the one
+    /// pinned at enrolment. Never retried: someone must look.
+    #[error("the server's certificate was refused ({0:?})")]
+    Certificate(CertProblem),
+    /// The server asks this device to slow down (429), for `retry_after`
+    /// if it said. Retryable after that time.
+    #[error("the server asks to retry later")]
+    RateLimited { retry_after: Option<Duration> },
+    /// The server is failing or overloaded (5xx). Retryable.
+    #[error("the server is temporarily unavailable (HTTP {status})")]
+    Unavailable {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
     /// This device was revoked: the caller must wipe the store.
     #[error("this device was revoked and must be wiped")]
     Revoked,
@@ -49,14 +68,81 @@ pub enum SyncError {
 impl SyncError {
     /// Whether trying again later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, SyncError::Offline | SyncError::Unavailable(_))
+        matches!(
+            self,
+            SyncError::Offline
+                | SyncError::ConnectionRefused
+                | SyncError::RateLimited { .. }
+                | SyncError::Unavailable { .. }
+        )
+    }
+
+    /// How long the server asked the client to wait (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SyncError::RateLimited { retry_after } | SyncError::Unavailable { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
+    }
+
+    fn with_retry_after(mut self, wait: Option<Duration>) -> SyncError {
+        if let SyncError::RateLimited { retry_after } | SyncError::Unavailable { retry_after, .. } =
+            &mut self
+        {
+            *retry_after = wait;
+        }
+        self
+    }
+
+    /// A stable code for scripts (`outreach --json`) and the app.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Offline => "offline",
+            SyncError::ConnectionRefused => "connection_refused",
+            SyncError::Certificate(CertProblem::Untrusted) => "certificate_untrusted",
+            SyncError::Certificate(CertProblem::KeyChanged) => "server_key_changed",
+            SyncError::RateLimited { .. } => "rate_limited",
+            SyncError::Unavailable { .. } => "unavailable",
+            SyncError::Revoked => "revoked",
+            SyncError::NotEnrolled => "not_enrolled",
+            SyncError::UpdateApp => "update_app",
+            SyncError::Refused(_) => "refused",
+            SyncError::CodeInvalid => "code_invalid",
+            SyncError::Store(_) => "store",
+        }
+    }
+
+    /// Turns a failed request into what the worker is told: "offline" only
+    /// when there is no network.
+    pub fn from_request(e: &reqwest::Error) -> SyncError {
+        if let Some(problem) = trust::certificate_problem(e) {
+            return SyncError::Certificate(problem);
+        }
+        let refused = trust::error_chain(e).any(|err| {
+            err.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        });
+        if refused {
+            SyncError::ConnectionRefused
+        } else {
+            SyncError::Offline
+        }
     }
 
     /// The message for the worker, in Japanese, saying what to do.
     pub fn message_ja(&self) -> String {
         match self {
             SyncError::Offline => "サーバーにつながりません。電波のある場所で、もう一度同期してください。記録はこの端末に安全に保存されています。".into(),
-            SyncError::Unavailable(_) => "サーバーが混み合っています。しばらくしてから自動で再試行します。記録はこの端末に保存されています。".into(),
+            SyncError::ConnectionRefused => "サーバーが接続を受け付けていません（サーバーが止まっているか、サーバーの住所が違います）。しばらくしてからもう一度同期し、続く場合はスーパーバイザーに連絡してください。記録はこの端末に保存されています。".into(),
+            SyncError::Certificate(CertProblem::Untrusted) => "サーバーの証明書を確認できないため、接続を中止しました（なりすましのおそれがあります）。この場所のWi-Fiでは同期せず、スーパーバイザーに連絡してください。記録はこの端末に保存されています。".into(),
+            SyncError::Certificate(CertProblem::KeyChanged) => "サーバーの鍵が登録したときと違うため、接続を中止しました。スーパーバイザーに連絡し、証明書の更新であれば新しい登録用QRコードで登録し直してください。記録はこの端末に保存されています。".into(),
+            SyncError::RateLimited { retry_after } => match retry_after {
+                Some(w) => format!("サーバーから、約{}秒待ってから送るよう求められました。そのままお待ちいただくか、時間をおいてから同期してください。記録はこの端末に保存されています。", w.as_secs().max(1)),
+                None => "サーバーから、時間をおいて送るよう求められました。しばらくしてから同期してください。記録はこの端末に保存されています。".into(),
+            },
+            SyncError::Unavailable { .. } => "サーバーで一時的な障害が起きています。しばらくしてから自動で再試行します。続く場合はスーパーバイザーに連絡してください。記録はこの端末に保存されています。".into(),
             SyncError::Revoked => "この端末は利用停止になりました。端末内のデータを消去します。スーパーバイザーに連絡してください。".into(),
             SyncError::NotEnrolled => "この端末はサーバーに登録されていません。スーパーバイザーから新しい登録コードを受け取り、登録し直してください。".into(),
             SyncError::UpdateApp => "アプリが古いため同期できません。アプリを最新版に更新してください。記録はこの端末に保存されています。".into(),
@@ -130,9 +216,14 @@ impl Backoff {
     }
 }
 
+/// The longest `Retry-After` the client waits for inside one sync; a longer
+/// one ends the sync with the error (the worker is told when to try again).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
 /// A client for one server and one enrolled device.
 pub struct SyncClient {
-    http: reqwest::Client,
+    /// `None` when the platform's certificate store could not be loaded.
+    http: Option<reqwest::Client>,
     base: String,
     token: String,
 }
@@ -146,15 +237,20 @@ impl std::fmt::Debug for SyncClient {
     }
 }
 
-/// Builds the HTTP client every request of the app uses.
-pub fn http_client(timeout: Duration) -> reqwest::Client {
+/// Builds the HTTP client every request of the app uses: the platform's
+/// certificate store plus the server key pins from enrolment
+/// ([`trust`](super::trust)). `None` if the platform's store cannot be
+/// loaded.
+pub fn http_client(timeout: Duration, pins: &[SpkiPin]) -> Option<reqwest::Client> {
+    let tls = trust::tls_config(pins).ok()?;
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5).min(timeout))
         .timeout(timeout)
         .user_agent(concat!("hamura-outreach/", env!("CARGO_PKG_VERSION")))
         .gzip(true)
+        .use_preconfigured_tls(tls)
         .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
+        .ok()
 }
 
 impl SyncClient {
@@ -165,8 +261,14 @@ impl SyncClient {
     }
 
     pub fn with_timeout(base: &str, token: &str, timeout: Duration) -> Self {
+        Self::pinned(base, token, &[], timeout)
+    }
+
+    /// A client that accepts the server only with one of `pins` (the keys
+    /// pinned at enrolment; none: the platform's store decides).
+    pub fn pinned(base: &str, token: &str, pins: &[SpkiPin], timeout: Duration) -> Self {
         Self {
-            http: http_client(timeout),
+            http: http_client(timeout, pins),
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
         }
@@ -185,8 +287,11 @@ impl SyncClient {
         gz.write_all(&json)
             .map_err(|e| SyncError::Refused(e.to_string()))?;
         let body = gz.finish().map_err(|e| SyncError::Refused(e.to_string()))?;
-        let resp = self
+        let http = self
             .http
+            .as_ref()
+            .ok_or(SyncError::Certificate(CertProblem::Untrusted))?;
+        let resp = http
             .post(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -194,7 +299,7 @@ impl SyncClient {
             .body(body)
             .send()
             .await
-            .map_err(|_| SyncError::Offline)?;
+            .map_err(|e| SyncError::from_request(&e))?;
         read_response(resp, path).await
     }
 
@@ -352,7 +457,9 @@ impl SyncClient {
     }
 
     /// Syncs, retrying transient failures with exponential backoff and full
-    /// jitter. On [`SyncError::Revoked`] the caller wipes the store.
+    /// jitter, never sooner than the server's `Retry-After` (one longer than
+    /// [`MAX_RETRY_AFTER`] ends the sync). On [`SyncError::Revoked`] the
+    /// caller wipes the store.
     pub async fn sync<S: StoreAccess>(
         &self,
         store: &S,
@@ -362,8 +469,13 @@ impl SyncClient {
         let mut attempt = 0;
         loop {
             match self.sync_once(store, progress).await {
-                Err(e) if e.is_transient() && attempt + 1 < backoff.attempts => {
-                    let wait = backoff.delay(attempt, random_u64());
+                Err(e)
+                    if e.is_transient()
+                        && attempt + 1 < backoff.attempts
+                        && e.retry_after().is_none_or(|w| w <= MAX_RETRY_AFTER) =>
+                {
+                    let jitter = backoff.delay(attempt, random_u64());
+                    let wait = e.retry_after().map_or(jitter, |w| w.max(jitter));
                     progress(SyncProgress {
                         phase: SyncPhase::Waiting,
                         pushed: 0,
@@ -418,6 +530,17 @@ pub async fn enroll(
     code: &str,
     device_label: &str,
 ) -> Result<outreach_shared::protocol::EnrollResponse, SyncError> {
+    enroll_pinned(server, code, &[], device_label).await
+}
+
+/// Enrols with the server key pinned (from the enrolment QR): a server
+/// whose certificate has another key is refused before the code is sent.
+pub async fn enroll_pinned(
+    server: &str,
+    code: &str,
+    pins: &[SpkiPin],
+    device_label: &str,
+) -> Result<outreach_shared::protocol::EnrollResponse, SyncError> {
     let request = outreach_shared::protocol::EnrollRequest {
         protocol: ProtocolVersion::CURRENT,
         code: code.trim().to_owned(),
@@ -425,13 +548,14 @@ pub async fn enroll(
         platform: std::env::consts::OS.to_owned(),
     };
     let base = server.trim_end_matches('/');
-    let resp = http_client(Duration::from_secs(20))
+    let resp = http_client(Duration::from_secs(20), pins)
+        .ok_or(SyncError::Certificate(CertProblem::Untrusted))?
         .post(format!("{base}/api/v1/enroll"))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(serde_json::to_vec(&request).map_err(|e| SyncError::Refused(e.to_string()))?)
         .send()
         .await
-        .map_err(|_| SyncError::Offline)?;
+        .map_err(|e| SyncError::from_request(&e))?;
     read_response(resp, "/api/v1/enroll").await
 }
 
@@ -442,13 +566,35 @@ async fn read_response<T: DeserializeOwned>(
     path: &str,
 ) -> Result<T, SyncError> {
     let status = resp.status();
-    let bytes = resp.bytes().await.map_err(|_| SyncError::Offline)?;
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, Utc::now()));
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| SyncError::from_request(&e))?;
     if status.is_success() {
         return serde_json::from_slice(&bytes)
             .map_err(|_| SyncError::Refused(format!("unreadable {path} response")));
     }
     let err: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-    Err(classify(status, err.as_ref()))
+    Err(classify(status, err.as_ref()).with_retry_after(retry_after))
+}
+
+/// Reads a `Retry-After` header: seconds, or an HTTP date (RFC 9110).
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (at.with_timezone(&Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 fn random_u64() -> u64 {
@@ -480,9 +626,11 @@ pub fn classify(status: StatusCode, body: Option<&ErrorBody>) -> SyncError {
         (StatusCode::UNAUTHORIZED, _, _) | (_, Some(ClientAction::Reenroll), _) => {
             SyncError::NotEnrolled
         }
-        (s, _, _) if s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error() => {
-            SyncError::Unavailable(s.as_u16())
-        }
+        (StatusCode::TOO_MANY_REQUESTS, _, _) => SyncError::RateLimited { retry_after: None },
+        (s, _, _) if s.is_server_error() => SyncError::Unavailable {
+            status: s.as_u16(),
+            retry_after: None,
+        },
         (s, _, _) => SyncError::Refused(
             body.map(|b| b.message.clone())
                 .unwrap_or_else(|| format!("HTTP {s}")),
@@ -535,11 +683,11 @@ mod tests {
         ));
         assert!(matches!(
             classify(StatusCode::SERVICE_UNAVAILABLE, None),
-            SyncError::Unavailable(503)
+            SyncError::Unavailable { status: 503, .. }
         ));
         assert!(matches!(
             classify(StatusCode::TOO_MANY_REQUESTS, None),
-            SyncError::Unavailable(429)
+            SyncError::RateLimited { .. }
         ));
         assert!(matches!(
             classify(StatusCode::BAD_REQUEST, None),
@@ -548,6 +696,51 @@ mod tests {
         assert!(SyncError::Offline.is_transient());
         assert!(!SyncError::Revoked.is_transient());
         assert!(SyncError::UpdateApp.message_ja().contains("更新"));
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_a_date() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T06:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Mon, 30 Nov 2026 06:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Mon, 30 Nov 2026 05:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        let e = SyncError::RateLimited { retry_after: None }
+            .with_retry_after(Some(Duration::from_secs(42)));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(42)));
+        assert!(e.message_ja().contains("42"));
+    }
+
+    #[test]
+    fn each_failure_has_its_own_message() {
+        let all = [
+            SyncError::Offline,
+            SyncError::ConnectionRefused,
+            SyncError::Certificate(CertProblem::Untrusted),
+            SyncError::Certificate(CertProblem::KeyChanged),
+            SyncError::RateLimited { retry_after: None },
+            SyncError::Unavailable {
+                status: 500,
+                retry_after: None,
+            },
+        ];
+        let texts: std::collections::BTreeSet<_> = all.iter().map(|e| e.message_ja()).collect();
+        assert_eq!(texts.len(), all.len());
+        assert!(
+            all[2..4]
+                .iter()
+                .all(|e| e.message_ja().contains("証明書") || e.message_ja().contains("鍵"))
+        );
+        assert!(!all[2].is_transient() && !all[3].is_transient());
+        assert!(all[1].is_transient() && all[4].is_transient());
     }
 
     #[test]

@@ -11,8 +11,11 @@
 //!   after it completed: dropping a sync future at any await (cancel) leaves
 //!   the store consistent, and the next sync repeats at most one request the
 //!   server treats idempotently;
-//! - transient failures (no network, timeouts, 429, 5xx) retry with
-//!   exponential backoff and full jitter; a revoked device is told to wipe;
+//! - transient failures (no network, a refused connection, timeouts, 429,
+//!   5xx) retry with exponential backoff and full jitter, never before the
+//!   server's `Retry-After`; a certificate problem is never retried and has
+//!   its own message ([`trust`]: the platform's store and the server key
+//!   pinned at enrolment); a revoked device is told to wipe;
 //!   an unsupported protocol asks for an app update;
 //! - the server's clock, sent with every response, corrects the device's
 //!   clock (skew), so timestamps and HLCs stay right on a tablet whose clock
@@ -21,5 +24,6 @@
 //! It never logs a payload and never puts personal data in a URL.
 
 mod client;
+pub mod trust;
 
 pub use client::*;

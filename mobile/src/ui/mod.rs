@@ -6,6 +6,7 @@
 //! `dioxus-ssr`); [`App`] wires it to the store thread, the idle lock and
 //! automatic sync.
 
+pub mod scanner;
 mod views;
 pub mod walkthrough;
 
@@ -24,6 +25,17 @@ pub use views::Shell;
 
 /// The app's stylesheet (large targets, high contrast; print-free).
 pub const CSS: &str = include_str!("style.css");
+
+/// The page the web view loads on every platform: Japanese (`lang="ja"`,
+/// so the platform picks Japanese fonts, line breaking and screen-reader
+/// voice), UTF-8, scaled to the device. Dioxus adds its loader before
+/// `</body>` and the stylesheet before `</head>`.
+pub const INDEX_HTML: &str = concat!(
+    "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n",
+    "<title>羽村アウトリーチ</title>\n",
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\">\n",
+    "</head>\n<body>\n<div id=\"main\"></div>\n</body>\n</html>\n"
+);
 
 /// What [`App`] needs from the platform's `main`.
 #[derive(Clone)]

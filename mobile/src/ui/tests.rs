@@ -79,6 +79,28 @@ fn first_run_screen_asks_for_the_server_and_code() {
 }
 
 #[test]
+fn first_run_offers_the_enrolment_qr_and_the_page_is_japanese() {
+    let mut s = AppState::new(false);
+    let html = render(s.clone());
+    assert!(html.contains(t::SETUP_QR_TITLE) && html.contains("id=\"qr\""));
+    assert!(
+        html.contains("spellcheck=\"false\""),
+        "the code is not learnt"
+    );
+    assert!(
+        !html.contains(t::SETUP_QR_CAMERA),
+        "no camera button on the desktop: pasting and typing stay"
+    );
+    update(&mut s, Msg::SetupQrRead("ABCD-EFGH".into()), now());
+    assert!(render(s).contains("登録用QRコードではありません"));
+    // The web view's page on every platform.
+    let index = super::INDEX_HTML;
+    assert!(index.contains("<html lang=\"ja\">"));
+    assert!(index.contains("</head>") && index.contains("</body>"));
+    assert!(index.contains("<div id=\"main\">"), "Dioxus' root element");
+}
+
+#[test]
 fn unlock_screen_shows_the_pad_the_remaining_attempts_and_no_content() {
     let mut s = AppState::new(true);
     update(&mut s, Msg::PinDigit('1'), now());

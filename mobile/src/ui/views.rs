@@ -140,9 +140,25 @@ fn screen(s: &AppState, on: EventHandler<Msg>) -> Element {
 fn setup(f: &SetupForm, on: EventHandler<Msg>) -> Element {
     let err = f.error.clone();
     if !f.pin_step {
+        let qr_text = f.qr.clone();
         return rsx! {
-            section { class: "card",
+            section { class: "card", id: "setup-qr",
                 h2 { "{t::SETUP_TITLE}" }
+                h3 { "{t::SETUP_QR_TITLE}" }
+                p { "{t::SETUP_QR_LEAD}" }
+                if super::scanner::CAMERA {
+                    super::scanner::QrScanner { on_text: move |text| on.call(Msg::SetupQrRead(text)) }
+                }
+                label { class: "field", r#for: "qr", "{t::SETUP_QR_TEXT}" }
+                input { id: "qr", r#type: "text", value: "{f.qr}", placeholder: "hamura-outreach://enrol?…",
+                    autocomplete: "off", autocorrect: "off", spellcheck: "false", autocapitalize: "off",
+                    oninput: move |e| on.call(Msg::SetupQr(e.value())) }
+                div { class: "actions",
+                    button { id: "qr-use", onclick: move |_| on.call(Msg::SetupQrRead(qr_text.clone())), "{t::SETUP_QR_USE}" }
+                }
+            }
+            section { class: "card",
+                h3 { "{t::SETUP_MANUAL_TITLE}" }
                 p { "{t::SETUP_LEAD}" }
                 label { class: "field", r#for: "server", "{t::SETUP_SERVER}" }
                 input { id: "server", r#type: "text", inputmode: "url", value: "{f.server}", placeholder: "https://",
@@ -719,6 +735,25 @@ fn settings(s: &AppState, on: EventHandler<Msg>) -> Element {
                 }
                 div { class: "actions",
                     button { class: "primary", onclick: move |_| on.call(Msg::LockNow), "{t::LOCK_NOW}" }
+                }
+            }
+            div { class: "card", id: "reenrol",
+                h3 { "{t::REENROL_TITLE}" }
+                p { "{t::REENROL_LEAD}" }
+                if super::scanner::CAMERA {
+                    super::scanner::QrScanner { on_text: move |text| on.call(Msg::ReenrolRead(text)) }
+                }
+                label { class: "field", r#for: "reenrol-qr", "{t::SETUP_QR_TEXT}" }
+                input { id: "reenrol-qr", r#type: "text", value: "{s.reenrol_qr}", placeholder: "hamura-outreach://enrol?…",
+                    autocomplete: "off", autocorrect: "off", spellcheck: "false", autocapitalize: "off",
+                    oninput: move |e| on.call(Msg::ReenrolQr(e.value())) }
+                div { class: "actions",
+                    button { onclick: {
+                            let text = s.reenrol_qr.clone();
+                            move |_| on.call(Msg::ReenrolRead(text.clone()))
+                        },
+                        "{t::SETUP_QR_USE}"
+                    }
                 }
             }
             div { class: "card",

@@ -1,5 +1,7 @@
 //! Devices for supervisors: issue a one-time enrolment code (as text and as
-//! a QR code), list the team's tablets with their last sync, revoke one.
+//! the enrolment QR code of `shared::enrolment`: server address, code and
+//! server key pins), list the team's tablets with their last sync, revoke
+//! one.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -12,8 +14,10 @@ use super::layout::{self, when};
 use super::session::{Session, query};
 use super::{PageError, PageResult, parse_id, see_other, text};
 use crate::engine::devices::{self, TeamDevices};
-use crate::state::AppState;
+use crate::state::{AppState, EnrolmentInfo};
 use crate::store::UserRow;
+use axum::http::{HeaderMap, header};
+use outreach_shared::enrolment::EnrolmentQr;
 
 /// `GET /console/devices`.
 pub async fn list(
@@ -104,9 +108,37 @@ pub async fn list(
     ))
 }
 
-/// The QR code of an enrolment code, as inline SVG.
-pub fn qr_svg(code: &str) -> Option<String> {
-    let qr = qrcode::QrCode::new(code.as_bytes()).ok()?;
+/// The enrolment QR of `code` for this server: the public address (or the
+/// one the supervisor's browser used), the code and the server key pins.
+pub fn enrolment_qr(info: &EnrolmentInfo, headers: &HeaderMap, code: &str) -> EnrolmentQr {
+    let server = info.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if info.tls || !info.pins.is_empty() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{host}")
+    });
+    // Pins only mean something over TLS (the format refuses them otherwise).
+    let pins = if server.starts_with("https://") {
+        info.pins.clone()
+    } else {
+        Vec::new()
+    };
+    EnrolmentQr {
+        server,
+        code: code.to_owned(),
+        pins,
+    }
+}
+
+/// A QR code of `text`, as inline SVG.
+pub fn qr_svg(text: &str) -> Option<String> {
+    let qr = qrcode::QrCode::new(text.as_bytes()).ok()?;
     Some(
         qr.render::<qrcode::render::svg::Color<'_>>()
             .min_dimensions(200, 200)
@@ -116,7 +148,12 @@ pub fn qr_svg(code: &str) -> Option<String> {
 }
 
 /// `POST /console/devices/code`: issues a code and shows it once.
-pub async fn issue_code(State(st): State<AppState>, session: Session, body: Bytes) -> PageResult {
+pub async fn issue_code(
+    State(st): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     session.require(&[Role::Supervisor])?;
     let form = session.form(&body)?;
     let user = parse_id(form.get("user").unwrap_or_default(), UserId::parse)?;
@@ -125,13 +162,23 @@ pub async fn issue_code(State(st): State<AppState>, session: Session, body: Byte
     let (code, worker) = st
         .write(move |tx| devices::issue_code_for(tx, &caller, user, now))
         .await?;
-    let svg = qr_svg(&code).unwrap_or_default();
+    let qr = enrolment_qr(&st.enrolment, &headers, &code);
+    let qr_text = zeroize::Zeroizing::new(qr.to_text());
+    let svg = qr_svg(&qr_text).unwrap_or_default();
     let body = html! {
         section.card.code {
             p { (text::ISSUE_FOR) "：" strong { (worker) } }
             p.code #enrol-code { (code.as_str()) }
-            div.qr { (PreEscaped(svg)) }
+            div.qr #enrol-qr data-qr=(qr_text.as_str()) { (PreEscaped(svg)) }
             p.small { (text::CODE_LEAD) }
+            dl.grid.small {
+                dt { (text::QR_SERVER) } dd #enrol-server { (qr.server) }
+                dt { (text::QR_PINS) }
+                dd #enrol-pins {
+                    @if qr.pins.is_empty() { (text::QR_NO_PIN) }
+                    @for p in &qr.pins { code { (p.to_string()) } " " }
+                }
+            }
             p { a href="/console/devices" { (text::BACK) } }
         }
     };
@@ -195,4 +242,42 @@ pub async fn revoke(
         .ok_or_else(PageError::forbidden)?;
     tracing::info!(device = %id, "device revoked from the console");
     Ok(see_other("/console/devices?done=revoked"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use outreach_shared::enrolment::SpkiPin;
+
+    #[test]
+    fn the_qr_names_the_public_address_and_the_pins() {
+        let pin = SpkiPin::from_sha256([3; 32]);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::HOST,
+            "console.example.invalid:8443".parse().unwrap(),
+        );
+        let tls = EnrolmentInfo {
+            public_url: None,
+            pins: vec![pin],
+            tls: true,
+        };
+        let qr = enrolment_qr(&tls, &headers, "ABCD-EFGH-JKLM");
+        assert_eq!(qr.server, "https://console.example.invalid:8443");
+        assert_eq!(qr.pins, vec![pin]);
+        assert_eq!(EnrolmentQr::parse(&qr.to_text()).unwrap(), qr);
+        let public = EnrolmentInfo {
+            public_url: Some("https://outreach.example.invalid".into()),
+            ..tls
+        };
+        let qr = enrolment_qr(&public, &headers, "ABCD-EFGH-JKLM");
+        assert_eq!(qr.server, "https://outreach.example.invalid");
+        // A plain-HTTP address (test server behind nothing) carries no pin.
+        let plain = EnrolmentInfo {
+            public_url: Some("http://127.0.0.1:8080".into()),
+            pins: vec![pin],
+            tls: false,
+        };
+        assert!(enrolment_qr(&plain, &headers, "X").pins.is_empty());
+    }
 }

@@ -85,14 +85,21 @@ enum Command {
     ChangePin,
     /// 鍵をメモリから消去し、WALを書き戻す
     Lock,
-    /// サーバーに端末を登録する（スーパーバイザーが発行した登録コードで）
+    /// サーバーに端末を登録する（スーパーバイザーが発行した登録コードまたは登録用QRコードで）。
+    /// 登録済みの端末では、記録を残したまま登録し直す（サーバーの鍵の更新後など）
     Enroll {
+        /// 登録用QRコードの内容（hamura-outreach://enrol?...）。--server・--code・--pin の代わり
+        #[arg(long, conflicts_with_all = ["server", "code", "pin"])]
+        qr: Option<String>,
         /// サーバーのアドレス（例: https://outreach.example.jp）
-        #[arg(long, env = "OUTREACH_SERVER")]
-        server: String,
+        #[arg(long, env = "OUTREACH_SERVER", required_unless_present = "qr")]
+        server: Option<String>,
         /// 登録コード（1回限り、有効期限あり）
+        #[arg(long, required_unless_present = "qr")]
+        code: Option<String>,
+        /// サーバーの鍵のピン（sha256:...、複数可）。この鍵以外のサーバーには接続しない
         #[arg(long)]
-        code: String,
+        pin: Vec<String>,
         /// 端末の名前（端末一覧に表示）
         #[arg(long)]
         label: Option<String>,
@@ -487,7 +494,7 @@ fn run(cli: Cli) -> Out {
     let json_out = cli.json;
     let data_dir = match cli.data_dir.clone() {
         Some(d) => d,
-        None => default_data_dir().ok_or_else(|| Failure::usage(texts::NO_DATA_DIR.into()))?,
+        None => paths::data_dir().ok_or_else(|| Failure::usage(texts::NO_DATA_DIR.into()))?,
     };
     let mut cfg = StoreConfig::new(&data_dir);
     if let Some(s) = &cli.device_secret {
@@ -552,10 +559,15 @@ fn run(cli: Cli) -> Out {
             Ok((text, value))
         }
         Command::Enroll {
+            qr,
             server,
             code,
+            pin,
             label,
-        } => sync_cmd::enroll_cmd(&ctx, &server, &code, label),
+        } => {
+            let target = sync_cmd::enrol_target(qr, server, code, pin)?;
+            sync_cmd::enroll_cmd(&ctx, &target, label)
+        }
         Command::Sync => sync_cmd::sync_cmd(&ctx, json_out),
         Command::Person(cmd) => person(&ctx, cmd),
         Command::Contact(ContactCmd::Add(a)) => contact_add(&ctx, a),
@@ -952,16 +964,6 @@ fn caseload(ctx: &Ctx) -> Out {
         with_damaged(text, &cl.damaged),
         serde_json::to_value(&cl).unwrap_or(Value::Null),
     ))
-}
-
-fn default_data_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share"))
-        })?;
-    Some(base.join("hamura-outreach"))
 }
 
 fn main() -> ExitCode {

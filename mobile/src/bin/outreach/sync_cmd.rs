@@ -2,8 +2,9 @@
 
 use std::io::Write;
 
+use outreach_mobile::shared::enrolment::{EnrolmentQr, QrError, SpkiPin};
 use outreach_mobile::sync::{
-    Backoff, Direct, SyncClient, SyncError, SyncPhase, SyncProgress, enroll,
+    Backoff, Direct, SyncClient, SyncError, SyncPhase, SyncProgress, enroll_pinned,
 };
 use outreach_mobile::*;
 use serde_json::{Value, json};
@@ -20,29 +21,61 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 fn sync_failure(e: &SyncError) -> Failure {
     Failure {
-        code: match e {
-            SyncError::Offline => "offline",
-            SyncError::Unavailable(_) => "unavailable",
-            SyncError::Revoked => "revoked",
-            SyncError::NotEnrolled => "not_enrolled",
-            SyncError::UpdateApp => "update_app",
-            SyncError::Refused(_) => "refused",
-            SyncError::CodeInvalid => "code_invalid",
-            SyncError::Store(_) => "store",
-        },
+        code: e.code(),
         message: e.message_ja(),
         exit: texts::exit::SYNC,
         field_errors: Vec::new(),
     }
 }
 
-/// Enrols this tablet: with a store already set up, links it; otherwise
-/// creates the store with a new PIN and the identity the server gave.
-pub fn enroll_cmd(ctx: &Ctx, server: &str, code: &str, label: Option<String>) -> Out {
-    let url = server.trim().trim_end_matches('/').to_owned();
+/// What to enrol with: the enrolment QR's text, or its parts given one by
+/// one (`--server`, `--code`, `--pin`), checked by the same rules
+/// (`shared::enrolment`).
+pub fn enrol_target(
+    qr: Option<String>,
+    server: Option<String>,
+    code: Option<String>,
+    pins: Vec<String>,
+) -> Result<EnrolmentQr, Failure> {
+    let bad_qr = |e: QrError| Failure {
+        code: "bad_enrolment_qr",
+        message: e.message_ja().into(),
+        exit: texts::exit::USAGE,
+        field_errors: Vec::new(),
+    };
+    if let Some(text) = qr {
+        return EnrolmentQr::parse(&text).map_err(bad_qr);
+    }
+    let url = server
+        .unwrap_or_default()
+        .trim()
+        .trim_end_matches('/')
+        .to_owned();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(Failure::usage(texts::bad_server_url(&url)));
     }
+    let pins = pins
+        .iter()
+        .map(|p| p.parse::<SpkiPin>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(bad_qr)?;
+    // The same checks as a scanned code.
+    EnrolmentQr::parse(
+        &EnrolmentQr {
+            server: url,
+            code: code.unwrap_or_default(),
+            pins,
+        }
+        .to_text(),
+    )
+    .map_err(bad_qr)
+}
+
+/// Enrols this tablet: with a store already set up, links it again (new
+/// token, identity and pins; the records stay); otherwise creates the store
+/// with a new PIN and the identity the server gave.
+pub fn enroll_cmd(ctx: &Ctx, target: &EnrolmentQr, label: Option<String>) -> Out {
+    let url = target.server.clone();
     let exists = Store::exists(&ctx.cfg);
     let mut store = if exists {
         let s = ctx.open_unlocked()?;
@@ -53,7 +86,7 @@ pub fn enroll_cmd(ctx: &Ctx, server: &str, code: &str, label: Option<String>) ->
     let label = label.unwrap_or_else(|| texts::DEFAULT_DEVICE_LABEL.into());
     let device_clock_at_send = chrono::Utc::now();
     let resp = runtime()?
-        .block_on(enroll(&url, code, &label))
+        .block_on(enroll_pinned(&url, &target.code, &target.pins, &label))
         .map_err(|e| sync_failure(&e))?;
     let identity = Identity {
         device_id: resp.device_id,
@@ -72,7 +105,7 @@ pub fn enroll_cmd(ctx: &Ctx, server: &str, code: &str, label: Option<String>) ->
         }
     };
     store
-        .set_server_link(&url, &resp.token)
+        .set_server_link_pinned(&url, &resp.token, &target.pins)
         .map_err(|e| ctx.fail(e))?;
     let offset = (resp.server_time - device_clock_at_send).num_milliseconds();
     if offset.abs() > 2_000 {
@@ -80,7 +113,7 @@ pub fn enroll_cmd(ctx: &Ctx, server: &str, code: &str, label: Option<String>) ->
     }
     Ok((
         texts::enrolled(&resp.display_name, &url),
-        json!({"enrolled": true, "server": url, "identity": identity, "display_name": resp.display_name}),
+        json!({"enrolled": true, "server": url, "identity": identity, "display_name": resp.display_name, "pins": target.pins}),
     ))
 }
 
@@ -101,7 +134,12 @@ pub fn sync_cmd(ctx: &Ctx, json_out: bool) -> Out {
         .server_link()
         .map_err(|e| ctx.fail(e))?
         .ok_or_else(|| Failure::usage(texts::NOT_ENROLLED.into()))?;
-    let client = SyncClient::new(&link.url, &link.token);
+    let client = SyncClient::pinned(
+        &link.url,
+        &link.token,
+        &link.pins,
+        std::time::Duration::from_secs(30),
+    );
     drop(link);
     let mut show = |p: SyncProgress| {
         if !json_out {

@@ -166,6 +166,11 @@ pub fn store_error(e: &StoreError, dir: &str) -> (&'static str, String, u8) {
             "この端末の鍵ファイルの権限または内容が正しくありません（他の利用者が読める状態など）。システム担当者に連絡してください。".into(),
             exit::KEYS,
         ),
+        E::KeyStore(_) => (
+            "key_store",
+            "端末の鍵の保管庫（Android キーストア / iOS キーチェーン）を使えません。端末のロックを解除し、画面ロック（パスコード）が設定されていることを確かめてから、もう一度お試しください。".into(),
+            exit::KEYS,
+        ),
         E::NoDeviceSecretLocation => (
             "no_device_secret_location",
             "鍵ファイルの置き場所が決まりません。--device-secret で指定してください。".into(),
