@@ -229,6 +229,19 @@ async fn consent_given_later_moves_the_case_and_withdrawal_moves_it_back() {
     c.mv_ok(case, CaseStatus::MeetingScheduled).await;
     c.held(case, c.kikan, "（架空）支援会議だけの決定事項")
         .await;
+    // A 支援会議 moves on only with its record of roles and direction.
+    let (s, v) = c.mv(case, CaseStatus::Plan).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(field_at_fault(&v, "support_record"), "{v}");
+    // And never gets a プラン.
+    let (s, v) = c
+        .post(
+            &format!("/api/v1/cases/{case}/plan"),
+            &plan_request(None, AgencyId::new("kikan-soudan")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(field_at_fault(&v, "route"), "{v}");
     let (s, v) = c
         .post(
             &format!("/api/v1/cases/{case}/support-record"),

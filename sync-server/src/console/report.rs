@@ -660,3 +660,123 @@ pub async fn csv(
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use outreach_shared::*;
+
+    fn line<'a>(r: &'a Report, metric: &str) -> &'a str {
+        r.lines
+            .iter()
+            .find(|l| l.metric == metric)
+            .map(|l| l.value.as_str())
+            .unwrap_or_else(|| panic!("no line {metric}"))
+    }
+
+    /// The report reads the structured records: the agencies that took on
+    /// a role come from the plan's tasks, not from who sat on the roster;
+    /// monitoring and closures are counted in the period.
+    #[test]
+    fn roles_come_from_the_plan_not_the_roster() {
+        let at = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let user = UserId::new_v7(1, [1; 10]);
+        let case_id = CaseId::new_v7(2, [2; 10]);
+        let mut item = CaseQueueItem::received(
+            Escalation {
+                case_id,
+                person_id: PersonId::new_v7(3, [3; 10]),
+                raised_by: user,
+                raised_at: at,
+                reason: "（架空）".into(),
+                fields: [LifeField::Elderly, LifeField::Disability].into(),
+                tags: Default::default(),
+                agencies_involved: Default::default(),
+                urgency: Urgency::Normal,
+                route: Route::MultiLayeredMeeting,
+            },
+            at,
+        );
+        item.status = CaseStatus::Monitoring;
+        // Two agencies sat at the meeting...
+        for a in ["kikan-soudan", "houkatsu-asahi"] {
+            item.roster.push(RosterMember {
+                user,
+                agency: AgencyId::new(a),
+                pledge_recorded_at: None,
+            });
+        }
+        let mut data = ReportRecords {
+            teams: vec![TeamRecords {
+                cases: vec![item],
+                ..TeamRecords::default()
+            }],
+            ..ReportRecords::default()
+        };
+        let (from, to) = (day(4, 1), day(9, 30));
+        // ...but with no plan, no roles are on record yet.
+        let r = compute(&data, from, to);
+        assert_eq!(line(&r, text::M_SEVERAL_AGENCIES), "—");
+        let task = |a: &str, n: u128| PlanTask {
+            id: uuid::Uuid::from_u128(n),
+            what: "（架空）".into(),
+            agency: AgencyId::new(a),
+            owner: None,
+            due: day(7, 1),
+            status: TaskStatus::InProgress,
+        };
+        data.plans.insert(
+            case_id,
+            Plan {
+                case_id,
+                version: 1,
+                goals: vec![PlanGoal {
+                    text: "（架空）".into(),
+                    own_words: true,
+                }],
+                tasks: vec![task("shakyo", 1), task("kikan-soudan", 2)],
+                next_review: day(6, 15),
+                recorded_by: user,
+                recorded_at: at,
+            },
+        );
+        data.monitoring.push(MonitoringEntry {
+            id: uuid::Uuid::from_u128(3),
+            case_id,
+            plan_version: 1,
+            held_on: day(6, 10),
+            progress: Vec::new(),
+            judgement: Judgement::OnTrack,
+            assessment: "（架空）".into(),
+            next_review: Some(day(7, 10)),
+            recorded_by: user,
+            recorded_at: at + Duration::days(9),
+        });
+        data.closures.insert(
+            case_id,
+            ClosureEvaluation {
+                case_id,
+                route: Route::MultiLayeredMeeting,
+                outcome: ClosureOutcome::Stabilised,
+                reason: "（架空）".into(),
+                continuing: "（架空）".into(),
+                watched_by: AgencyId::new("shakyo"),
+                watcher: None,
+                evaluated_on: day(9, 1),
+                recorded_by: user,
+                recorded_at: at,
+            },
+        );
+        let r = compute(&data, from, to);
+        assert_eq!(line(&r, text::M_SEVERAL_AGENCIES), "1／1（100%）");
+        assert_eq!(line(&r, text::M_MONITORING), "1");
+        assert_eq!(line(&r, text::M_OWN_WORDS), "1／1（100%）");
+        // The review moved to 10 July by the monitoring: past by 30 September.
+        assert_eq!(line(&r, text::M_REVIEW_LATE), "1／1（100%）");
+        assert_eq!(line(&r, text::M_CLOSED), "1");
+        assert_eq!(line(&r, ClosureOutcome::Stabilised.ja()), "1／1（100%）");
+        assert_eq!(line(&r, ClosureOutcome::Resolved.ja()), "0／1（0%）");
+    }
+}
