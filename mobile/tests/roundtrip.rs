@@ -261,6 +261,10 @@ proptest! {
             urgency,
             return_reason: Some(comment.clone()),
             updated_at: now(),
+            next_meeting: None,
+            outreach_tasks: Vec::new(),
+            find_request: None,
+            followups: Vec::new(),
         };
         let conflict = ConflictRecord {
             person_id: person,

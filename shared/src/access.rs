@@ -7,13 +7,19 @@
 //!   only;
 //! - coordinators (社会福祉課) see the case queue and the persons escalated
 //!   to it, but not reflections and not caseloads that were never escalated;
-//! - an agency member sees a case only while on its meeting's roster, and for
-//!   a 支援会議 only with a confidentiality pledge on record.
+//! - an agency member sees a case only while it is open and they are on its
+//!   meeting's roster, and for a 支援会議 only with a confidentiality pledge
+//!   on record; what a 支援会議 decided stays with its pledged members even
+//!   after the case moves to the 重層的支援会議, unless the person's consent
+//!   covers sharing it;
+//! - coordinators and agency members file referrals; outreach workers and
+//!   supervisors never read a meeting's records (the tablet sees only the
+//!   case's outcome, built by the server).
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::agency::AgencyId;
-use crate::domain::case_queue::CaseQueueItem;
+use crate::domain::case_queue::{CaseQueueItem, Route};
 use crate::ids::{TeamId, UserId};
 
 /// What a user does in the system.
@@ -80,6 +86,19 @@ pub enum Resource<'a> {
         item: &'a CaseQueueItem,
         team: TeamId,
     },
+    /// A record of a case's meetings: a meeting, the プラン, a monitoring,
+    /// the closure evaluation or the 支援会議's record. `route` is the
+    /// route the record was made under; `shared_by_consent` says the
+    /// person's consent in force covers sharing it with the agencies.
+    CaseRecord {
+        item: &'a CaseQueueItem,
+        team: TeamId,
+        route: Route,
+        shared_by_consent: bool,
+    },
+    /// A referral to 多機関協働 (a new case from an agency or the
+    /// coordinator).
+    Referral,
     /// An enrolled device of a team.
     Device { team: TeamId },
     /// The anonymised evaluation report.
@@ -102,6 +121,8 @@ pub enum DenyReason {
     NotEscalated,
     /// Reflections are for their author and supervisors only.
     PrivateReflection,
+    /// What a 支援会議 decided is for its pledged members only.
+    Confidential,
 }
 
 /// The answer.
@@ -131,7 +152,7 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
     use Decision::Deny;
     use Role::*;
     let own_team = |team: TeamId| actor.team == Some(team);
-    let on_roster = |case: &CaseQueueItem| case.is_on_roster(actor.user);
+    let on_roster = |case: &CaseQueueItem| case.grants_access(actor.user);
     match (actor.role, resource) {
         // Caseload records: the team works on them.
         (OutreachWorker | Supervisor, Resource::Person { team, .. }) => {
@@ -193,6 +214,39 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
             Read => Decision::from_bool(on_roster(item), DenyReason::NotOnRoster),
             Write => Deny(DenyReason::Role),
         },
+
+        // A case's meeting records: coordinators; roster members read them
+        // while the case is open, a 支援会議's only with their pledge (or
+        // with the person's consent to share).
+        (Coordinator, Resource::CaseRecord { .. }) => Decision::Allow,
+        (
+            AgencyMember,
+            Resource::CaseRecord {
+                item,
+                route,
+                shared_by_consent,
+                ..
+            },
+        ) => match action {
+            Read if !on_roster(item) => Deny(DenyReason::NotOnRoster),
+            Read => {
+                let pledged = item
+                    .member(actor.user)
+                    .is_some_and(|m| m.pledge_recorded_at.is_some());
+                Decision::from_bool(
+                    route == Route::MultiLayeredMeeting || pledged || shared_by_consent,
+                    DenyReason::Confidential,
+                )
+            }
+            Write => Deny(DenyReason::Role),
+        },
+        (OutreachWorker | Supervisor, Resource::CaseRecord { .. }) => Deny(DenyReason::Role),
+
+        // Referrals: the coordinator and the agencies file them.
+        (Coordinator | AgencyMember, Resource::Referral) => {
+            Decision::from_bool(action == Write, DenyReason::Role)
+        }
+        (OutreachWorker | Supervisor, Resource::Referral) => Deny(DenyReason::Role),
 
         // Devices: the team's supervisors enrol and revoke.
         (Supervisor, Resource::Device { team }) => {
@@ -412,6 +466,91 @@ mod tests {
             )
             .is_allowed()
         );
+    }
+
+    #[test]
+    fn access_ends_when_the_case_closes() {
+        let member = actor(Role::AgencyMember, 7, None);
+        let mut item = case(Route::MultiLayeredMeeting, &[(7, false)]);
+        let read = |item: &CaseQueueItem| {
+            decide(
+                &member,
+                Action::Read,
+                Resource::Person {
+                    team: team(1),
+                    case: Some(item),
+                },
+            )
+        };
+        assert!(read(&item).is_allowed());
+        item.status = crate::domain::case_queue::CaseStatus::Closed;
+        assert_eq!(read(&item), Decision::Deny(DenyReason::NotOnRoster));
+        item.status = crate::domain::case_queue::CaseStatus::ReturnedToOutreach;
+        assert!(!read(&item).is_allowed());
+    }
+
+    #[test]
+    fn support_meeting_records_stay_with_the_pledged_roster() {
+        // A case that moved from the 支援会議 to the 重層的支援会議: member 7
+        // pledged in the 支援会議, member 8 joined afterwards.
+        let item = case(Route::MultiLayeredMeeting, &[(7, true), (8, false)]);
+        let record = |route, shared_by_consent| Resource::CaseRecord {
+            item: &item,
+            team: team(1),
+            route,
+            shared_by_consent,
+        };
+        let pledged = actor(Role::AgencyMember, 7, None);
+        let newcomer = actor(Role::AgencyMember, 8, None);
+        let outsider = actor(Role::AgencyMember, 9, None);
+        let sm = record(Route::SupportMeeting, false);
+        assert!(decide(&pledged, Action::Read, sm).is_allowed());
+        assert_eq!(
+            decide(&newcomer, Action::Read, sm),
+            Decision::Deny(DenyReason::Confidential)
+        );
+        assert!(decide(&newcomer, Action::Read, record(Route::SupportMeeting, true)).is_allowed());
+        assert!(
+            decide(
+                &newcomer,
+                Action::Read,
+                record(Route::MultiLayeredMeeting, false)
+            )
+            .is_allowed()
+        );
+        assert!(
+            !decide(
+                &outsider,
+                Action::Read,
+                record(Route::MultiLayeredMeeting, true)
+            )
+            .is_allowed()
+        );
+        assert!(!decide(&pledged, Action::Write, sm).is_allowed());
+        let c = actor(Role::Coordinator, 5, None);
+        assert!(decide(&c, Action::Write, sm).is_allowed());
+        // Workers and supervisors never read meeting records.
+        let w = actor(Role::OutreachWorker, 1, Some(1));
+        let s = actor(Role::Supervisor, 3, Some(1));
+        let ml = record(Route::MultiLayeredMeeting, true);
+        assert!(!decide(&w, Action::Read, ml).is_allowed());
+        assert!(!decide(&s, Action::Read, ml).is_allowed());
+    }
+
+    #[test]
+    fn referrals_come_from_coordinators_and_agencies() {
+        let w = Action::Write;
+        assert!(decide(&actor(Role::Coordinator, 5, None), w, Resource::Referral).is_allowed());
+        assert!(decide(&actor(Role::AgencyMember, 7, None), w, Resource::Referral).is_allowed());
+        assert!(
+            !decide(
+                &actor(Role::OutreachWorker, 1, Some(1)),
+                w,
+                Resource::Referral
+            )
+            .is_allowed()
+        );
+        assert!(!decide(&actor(Role::Supervisor, 3, Some(1)), w, Resource::Referral).is_allowed());
     }
 
     #[test]

@@ -6,13 +6,15 @@
 //! It owns:
 //! - the domain model ([`domain`]): persons (対象者) and households, contact
 //!   logs (接触記録), relationship stages, fields of life and cross-cutting
-//!   tags, consent (本人同意), escalations to 多機関協働 and the case-queue
-//!   items they become, supervisors' reviews, the support agencies of the plan;
+//!   tags, consent (本人同意), escalations and referrals to 多機関協働 and the
+//!   case-queue items they become, meetings, the structured プラン with its
+//!   monitoring and closure evaluation, supervisors' reviews, the support
+//!   agencies of the plan;
 //! - validation with typed errors that carry a Japanese and an English
 //!   message ([`validation`]);
 //! - who may see or change what ([`access`]), as one pure function, and
 //!   the rules of the 多機関協働 case queue every front end obeys
-//!   ([`case_rules`]: moves, roster, meetings);
+//!   ([`case_rules`]: moves, route changes, roster, meetings, plans);
 //! - the versioned sync protocol ([`protocol`]) and the hybrid logical clock
 //!   ([`hlc`]) with the field-by-field merge rule, the household member by
 //!   member ([`merge`]);

@@ -497,7 +497,11 @@ pub struct PersonSnapshot {
     pub versions: std::collections::BTreeMap<String, Hlc>,
 }
 
-/// The case-queue status of an escalation, as its worker's device sees it.
+/// The case-queue status of an escalation, as its worker's device sees it:
+/// the outcome of the case (route, status, the next meeting's date, the
+/// plan's tasks for the 社協's outreach), never a meeting's minutes and
+/// never another agency's tasks or notes. The fields after `updated_at`
+/// are new in protocol 2.0.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseStatusView {
     pub case_id: CaseId,
@@ -507,6 +511,39 @@ pub struct CaseStatusView {
     pub urgency: Urgency,
     pub return_reason: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// The date of the next scheduled meeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_meeting: Option<chrono::NaiveDate>,
+    /// The plan's tasks assigned to the 社協 (outreach), with where they
+    /// stand now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outreach_tasks: Vec<OutreachTask>,
+    /// The coordinator asked outreach to find the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub find_request: Option<FindRequestView>,
+    /// Later escalations from tablets folded into this case (their case
+    /// ids): a tablet that raised one finds its answer here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub followups: Vec<CaseId>,
+}
+
+/// A task of the plan assigned to the 社協, as the tablet sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutreachTask {
+    pub id: Uuid,
+    pub what: String,
+    pub due: chrono::NaiveDate,
+    pub status: TaskStatus,
+    /// The worker in charge, where the plan names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<UserId>,
+}
+
+/// The coordinator's request to find a person, as the tablet sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindRequestView {
+    pub request: String,
+    pub requested_at: DateTime<Utc>,
 }
 
 /// A concurrent edit that lost a field merge, kept to be shown.
@@ -739,6 +776,208 @@ pub struct RosterRequest {
     pub pledge_recorded_at: Option<DateTime<Utc>>,
 }
 
+/// `POST /api/v1/cases/{id}/route`: consent given later — a coordinator
+/// moves a 支援会議 case to the 重層的支援会議, re-confirming its roster
+/// (members not in `keep` leave it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteChangeRequest {
+    pub protocol: ProtocolVersion,
+    pub to: Route,
+    #[serde(default)]
+    pub keep: Vec<UserId>,
+}
+
+/// `POST /api/v1/cases/{id}/roster/remove`: a coordinator removes a member;
+/// their access to the case ends at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterRemoveRequest {
+    pub protocol: ProtocolVersion,
+    pub user: UserId,
+}
+
+/// The person a referral is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReferredPerson {
+    /// A person already on record (whom the referrer may see).
+    Existing { id: PersonId },
+    /// Someone new, known only by a descriptive alias.
+    New { alias: String },
+}
+
+/// Outreach is asked to find the person: the 社協 team whose tablets get
+/// the person at 把握, and what they should know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindSpec {
+    pub team: TeamId,
+    pub request: String,
+}
+
+/// `POST /api/v1/referrals`: a coordinator or an agency member refers a
+/// case to 多機関協働.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralRequest {
+    pub protocol: ProtocolVersion,
+    pub person: ReferredPerson,
+    pub reason: String,
+    #[serde(default)]
+    pub fields: BTreeSet<LifeField>,
+    #[serde(default)]
+    pub tags: BTreeSet<CrossTag>,
+    #[serde(default)]
+    pub agencies_involved: BTreeSet<AgencyId>,
+    pub urgency: Urgency,
+    /// The consent as the referrer knows it.
+    #[serde(default)]
+    pub consent: Option<ConsentRecord>,
+    /// Coordinators only: ask outreach to find the person.
+    #[serde(default)]
+    pub find: Option<FindSpec>,
+}
+
+/// The answer to a referral: what became of it. The referrer may not see
+/// the case afterwards (only its roster does), so the receipt says only
+/// this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralReceipt {
+    pub protocol: ProtocolVersion,
+    pub case_id: CaseId,
+    pub person_id: PersonId,
+    pub route: Route,
+    /// The person already had an open case: the referral was added to it.
+    pub folded: bool,
+}
+
+/// `POST /api/v1/cases/{id}/find`: a coordinator asks outreach to find the
+/// person of a case (a person with no team's caseload yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindRequestRequest {
+    pub protocol: ProtocolVersion,
+    pub team: TeamId,
+    pub request: String,
+}
+
+/// One task as the coordinator writes it; `id` names a task of the
+/// previous version (absent for a new task).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskDraft {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub what: String,
+    pub agency: AgencyId,
+    #[serde(default)]
+    pub owner: Option<UserId>,
+    pub due: chrono::NaiveDate,
+    pub status: TaskStatus,
+}
+
+/// `POST /api/v1/cases/{id}/plan`: a new version of the プラン.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    pub protocol: ProtocolVersion,
+    /// The version this one revises (absent for the first plan); an older
+    /// one is refused, so two coordinators never overwrite each other.
+    #[serde(default)]
+    pub base_version: Option<u32>,
+    pub goals: Vec<PlanGoal>,
+    pub tasks: Vec<TaskDraft>,
+    pub next_review: chrono::NaiveDate,
+}
+
+/// `POST /api/v1/cases/{id}/monitoring`: a monitoring of the current plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringRequest {
+    pub protocol: ProtocolVersion,
+    pub plan_version: u32,
+    pub held_on: chrono::NaiveDate,
+    #[serde(default)]
+    pub progress: Vec<TaskProgress>,
+    pub judgement: Judgement,
+    pub assessment: String,
+    #[serde(default)]
+    pub next_review: Option<chrono::NaiveDate>,
+}
+
+/// `POST /api/v1/cases/{id}/closure`: the evaluation at closure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosureRequest {
+    pub protocol: ProtocolVersion,
+    pub outcome: ClosureOutcome,
+    pub reason: String,
+    pub continuing: String,
+    pub watched_by: AgencyId,
+    #[serde(default)]
+    pub watcher: Option<UserId>,
+    pub evaluated_on: chrono::NaiveDate,
+}
+
+/// `POST /api/v1/cases/{id}/support-record`: a new version of a 支援会議's
+/// record of roles and direction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportRecordRequest {
+    pub protocol: ProtocolVersion,
+    #[serde(default)]
+    pub base_version: Option<u32>,
+    pub roles: Vec<AgencyRole>,
+    pub direction: String,
+}
+
+/// A roster member who attended a meeting, with their agency's role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attendance {
+    pub user: UserId,
+    #[serde(default)]
+    pub role: String,
+}
+
+/// `POST /api/v1/cases/{id}/meetings`: a meeting scheduled ahead or
+/// recorded after it was held; `POST /api/v1/cases/{id}/meetings/{meeting}`
+/// with `base_version`: an edit of one (its earlier versions are kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingRequest {
+    pub protocol: ProtocolVersion,
+    #[serde(default)]
+    pub base_version: Option<u32>,
+    pub state: MeetingState,
+    pub purpose: MeetingPurpose,
+    pub held_on: chrono::NaiveDate,
+    #[serde(default)]
+    pub place: Option<String>,
+    #[serde(default)]
+    pub invitees: Vec<UserId>,
+    #[serde(default)]
+    pub attendees: Vec<Attendance>,
+    #[serde(default)]
+    pub decisions: String,
+}
+
+/// A case's records as the caller may see them: the プラン (every
+/// version, oldest first), its monitoring, the closure evaluation, the
+/// 支援会議's record and the meetings (current versions). What a 支援会議
+/// decided is left out for members who did not pledge in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRecords {
+    pub protocol: ProtocolVersion,
+    pub case_id: CaseId,
+    pub plans: Vec<Plan>,
+    pub monitoring: Vec<MonitoringEntry>,
+    pub closure: Option<ClosureEvaluation>,
+    pub support_records: Vec<SupportRecord>,
+    pub meetings: Vec<Meeting>,
+}
+
 /// Why a case moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -751,6 +990,28 @@ pub enum CaseMoveCause {
     ConsentChanged,
     /// The meeting roster changed.
     Roster,
+    /// Consent arrived later: the coordinator moved the case from the
+    /// 支援会議 to the 重層的支援会議.
+    RouteChanged,
+    /// An agency or the coordinator referred the case.
+    Referred,
+    /// A later escalation or referral of the person was folded in.
+    FollowUp,
+    /// The coordinator asked outreach to find the person.
+    FindRequested,
+}
+
+impl CaseMoveCause {
+    pub const ALL: [CaseMoveCause; 8] = [
+        CaseMoveCause::Escalated,
+        CaseMoveCause::Coordinator,
+        CaseMoveCause::ConsentChanged,
+        CaseMoveCause::Roster,
+        CaseMoveCause::RouteChanged,
+        CaseMoveCause::Referred,
+        CaseMoveCause::FollowUp,
+        CaseMoveCause::FindRequested,
+    ];
 }
 
 /// One recorded move of a case-queue item (every move is kept).

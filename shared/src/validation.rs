@@ -46,6 +46,8 @@ pub enum Violation {
     ControlCharacter,
     /// A date or time later than now.
     InFuture,
+    /// A date that should be today or later (a planned date).
+    InPast,
     /// A due date earlier than the contact it follows.
     DueBeforeContact,
     /// A number outside its range.
@@ -99,6 +101,9 @@ impl FieldError {
             Violation::InFuture => {
                 format!("{name}が未来の日時になっています。実際の日時を入力してください。")
             }
+            Violation::InPast => {
+                format!("{name}が過去の日付になっています。今日以降の日付を選んでください。")
+            }
             Violation::DueBeforeContact => {
                 format!("{name}が接触日より前です。接触日以降の日付を選んでください。")
             }
@@ -139,6 +144,7 @@ impl FieldError {
             }
             Violation::ControlCharacter => format!("{f} contains control characters"),
             Violation::InFuture => format!("{f} is in the future"),
+            Violation::InPast => format!("{f} is in the past: give today or a later date"),
             Violation::DueBeforeContact => format!("{f} is before the date of the contact"),
             Violation::OutOfRange { min, max } => format!("{f} must be between {min} and {max}"),
             Violation::StageTransitionNotAllowed { from, to } => {

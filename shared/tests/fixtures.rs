@@ -348,11 +348,24 @@ pub fn pull_response() -> PullResponse {
                 body: ChangeBody::Case(CaseStatusView {
                     case_id: case_id(),
                     person_id: person_id(),
-                    status: CaseStatus::MeetingScheduled,
+                    status: CaseStatus::Plan,
                     route: Route::MultiLayeredMeeting,
                     urgency: Urgency::High,
                     return_reason: None,
                     updated_at: at(2026, 5, 13, 8, 0),
+                    next_meeting: Some(date(2026, 6, 10)),
+                    outreach_tasks: vec![OutreachTask {
+                        id: task_id(1),
+                        what: "月2回の訪問で様子を見る".into(),
+                        due: date(2026, 6, 30),
+                        status: TaskStatus::InProgress,
+                        owner: Some(worker()),
+                    }],
+                    find_request: Some(FindRequestView {
+                        request: "駅前の集合住宅にお住まいの高齢の男性（架空）。".into(),
+                        requested_at: at(2026, 5, 12, 2, 0),
+                    }),
+                    followups: vec![CaseId::parse("0195f3a0-0000-7000-8000-00000000f002").unwrap()],
                 }),
             },
             Change {
@@ -494,6 +507,18 @@ pub fn roster_request() -> RosterRequest {
     }
 }
 
+fn task_id(n: u8) -> uuid::Uuid {
+    uuid::Uuid::parse_str(&format!("0195f3a0-0000-7000-8000-0000000007{n:02}")).unwrap()
+}
+
+fn coordinator() -> UserId {
+    UserId::parse("0195f3a0-0000-7000-8000-00000000a004").unwrap()
+}
+
+fn member() -> UserId {
+    UserId::parse("0195f3a0-0000-7000-8000-00000000a003").unwrap()
+}
+
 fn case_item() -> CaseQueueItem {
     let mut item = CaseQueueItem::received(escalation(), at(2026, 5, 13, 0, 2));
     item.status = CaseStatus::MeetingScheduled;
@@ -549,5 +574,280 @@ pub fn feed_page() -> FeedPage {
         }],
         next_cursor: 120,
         has_more: false,
+    }
+}
+
+/// A case referred by an agency, with a later escalation folded in and a
+/// find-request to outreach.
+fn referred_item() -> CaseQueueItem {
+    let mut e = escalation();
+    e.case_id = CaseId::parse("0195f3a0-0000-7000-8000-00000000f003").unwrap();
+    e.raised_by = member();
+    e.route = Route::SupportMeeting;
+    let mut item = CaseQueueItem::received(e, at(2026, 5, 20, 0, 0));
+    item.referral = Some(Referral {
+        agency: Some(AgencyId::new("kikan-soudan")),
+        consent_as_known: Some(ConsentRecord::none()),
+    });
+    let mut later = escalation();
+    later.case_id = CaseId::parse("0195f3a0-0000-7000-8000-00000000f004").unwrap();
+    later.urgency = Urgency::Emergency;
+    item.followups.push(later);
+    item.find_request = Some(FindRequest {
+        team: team(),
+        request: "駅前の集合住宅にお住まいの高齢の男性（架空）。".into(),
+        requested_by: coordinator(),
+        requested_at: at(2026, 5, 20, 1, 0),
+    });
+    item
+}
+
+pub fn case_list_referred() -> CaseList {
+    CaseList {
+        protocol: ProtocolVersion::CURRENT,
+        items: vec![referred_item()],
+    }
+}
+
+pub fn route_change_request() -> RouteChangeRequest {
+    RouteChangeRequest {
+        protocol: ProtocolVersion::CURRENT,
+        to: Route::MultiLayeredMeeting,
+        keep: vec![member()],
+    }
+}
+
+pub fn roster_remove_request() -> RosterRemoveRequest {
+    RosterRemoveRequest {
+        protocol: ProtocolVersion::CURRENT,
+        user: member(),
+    }
+}
+
+pub fn referral_requests() -> Vec<ReferralRequest> {
+    vec![
+        ReferralRequest {
+            protocol: ProtocolVersion::CURRENT,
+            person: ReferredPerson::New {
+                alias: "架空 花子（駅前）".into(),
+            },
+            reason: "介護の相談に来た家族から、同居の子のひきこもりの相談もあった。".into(),
+            fields: [LifeField::Elderly, LifeField::Disability].into(),
+            tags: [CrossTag::EightyFifty].into(),
+            agencies_involved: [AgencyId::new("houkatsu-asahi")].into(),
+            urgency: Urgency::High,
+            consent: Some(consent()),
+            find: Some(FindSpec {
+                team: team(),
+                request: "駅前の集合住宅にお住まいの高齢の男性（架空）。".into(),
+            }),
+        },
+        ReferralRequest {
+            protocol: ProtocolVersion::CURRENT,
+            person: ReferredPerson::Existing { id: person_id() },
+            reason: "家計の相談が加わった。".into(),
+            fields: [LifeField::Poverty].into(),
+            tags: Default::default(),
+            agencies_involved: Default::default(),
+            urgency: Urgency::Normal,
+            consent: None,
+            find: None,
+        },
+    ]
+}
+
+pub fn referral_receipt() -> ReferralReceipt {
+    ReferralReceipt {
+        protocol: ProtocolVersion::CURRENT,
+        case_id: CaseId::parse("0195f3a0-0000-7000-8000-00000000f003").unwrap(),
+        person_id: person_id(),
+        route: Route::SupportMeeting,
+        folded: false,
+    }
+}
+
+pub fn find_request_request() -> FindRequestRequest {
+    FindRequestRequest {
+        protocol: ProtocolVersion::CURRENT,
+        team: team(),
+        request: "駅前の集合住宅にお住まいの高齢の男性（架空）。".into(),
+    }
+}
+
+pub fn plan_request() -> PlanRequest {
+    PlanRequest {
+        protocol: ProtocolVersion::CURRENT,
+        base_version: Some(1),
+        goals: vec![PlanGoal {
+            text: "また近所を散歩できるようになりたい".into(),
+            own_words: true,
+        }],
+        tasks: vec![
+            TaskDraft {
+                id: Some(task_id(1)),
+                what: "月2回の訪問で様子を見る".into(),
+                agency: AgencyId::new("shakyo"),
+                owner: Some(worker()),
+                due: date(2026, 6, 30),
+                status: TaskStatus::InProgress,
+            },
+            TaskDraft {
+                id: None,
+                what: "介護保険の申請を手伝う".into(),
+                agency: AgencyId::new("houkatsu-asahi"),
+                owner: None,
+                due: date(2026, 6, 20),
+                status: TaskStatus::NotStarted,
+            },
+        ],
+        next_review: date(2026, 7, 15),
+    }
+}
+
+pub fn monitoring_request() -> MonitoringRequest {
+    MonitoringRequest {
+        protocol: ProtocolVersion::CURRENT,
+        plan_version: 2,
+        held_on: date(2026, 6, 10),
+        progress: vec![TaskProgress {
+            task: task_id(1),
+            status: TaskStatus::Done,
+            note: Some("玄関先で話せた。".into()),
+        }],
+        judgement: Judgement::OnTrack,
+        assessment: "関係はできてきている。".into(),
+        next_review: Some(date(2026, 7, 15)),
+    }
+}
+
+pub fn closure_request() -> ClosureRequest {
+    ClosureRequest {
+        protocol: ProtocolVersion::CURRENT,
+        outcome: ClosureOutcome::Stabilised,
+        reason: "生活が安定し、本人が自分で相談できるようになった。".into(),
+        continuing: "社協の見守り訪問（月1回）".into(),
+        watched_by: AgencyId::new("shakyo"),
+        watcher: Some(worker()),
+        evaluated_on: date(2026, 9, 1),
+    }
+}
+
+pub fn support_record_request() -> SupportRecordRequest {
+    SupportRecordRequest {
+        protocol: ProtocolVersion::CURRENT,
+        base_version: None,
+        roles: vec![AgencyRole {
+            agency: AgencyId::new("kikan-soudan"),
+            role: "家族への相談の窓口".into(),
+        }],
+        direction: "まず家族の負担を減らし、本人との接点をつくる。".into(),
+    }
+}
+
+pub fn meeting_requests() -> Vec<MeetingRequest> {
+    vec![
+        MeetingRequest {
+            protocol: ProtocolVersion::CURRENT,
+            base_version: None,
+            state: MeetingState::Scheduled,
+            purpose: MeetingPurpose::Monitoring,
+            held_on: date(2026, 6, 10),
+            place: Some("羽村市役所 会議室".into()),
+            invitees: vec![member()],
+            attendees: Vec::new(),
+            decisions: String::new(),
+        },
+        MeetingRequest {
+            protocol: ProtocolVersion::CURRENT,
+            base_version: Some(1),
+            state: MeetingState::Held,
+            purpose: MeetingPurpose::Monitoring,
+            held_on: date(2026, 6, 10),
+            place: Some("羽村市役所 会議室".into()),
+            invitees: vec![member()],
+            attendees: vec![Attendance {
+                user: member(),
+                role: "障害福祉サービスの調整".into(),
+            }],
+            decisions: "申請の手伝いを急ぐ。".into(),
+        },
+    ]
+}
+
+pub fn case_records() -> CaseRecords {
+    let plan = Plan {
+        case_id: case_id(),
+        version: 1,
+        goals: vec![PlanGoal {
+            text: "また近所を散歩できるようになりたい".into(),
+            own_words: true,
+        }],
+        tasks: vec![PlanTask {
+            id: task_id(1),
+            what: "月2回の訪問で様子を見る".into(),
+            agency: AgencyId::new("shakyo"),
+            owner: Some(worker()),
+            due: date(2026, 6, 30),
+            status: TaskStatus::InProgress,
+        }],
+        next_review: date(2026, 7, 15),
+        recorded_by: coordinator(),
+        recorded_at: at(2026, 5, 20, 5, 0),
+    };
+    CaseRecords {
+        protocol: ProtocolVersion::CURRENT,
+        case_id: case_id(),
+        plans: vec![plan],
+        monitoring: vec![MonitoringEntry {
+            id: uuid::Uuid::parse_str("0195f3a0-0000-7000-8000-000000000801").unwrap(),
+            case_id: case_id(),
+            plan_version: 1,
+            held_on: date(2026, 6, 10),
+            progress: vec![TaskProgress {
+                task: task_id(1),
+                status: TaskStatus::Done,
+                note: None,
+            }],
+            judgement: Judgement::ReadyToClose,
+            assessment: "目標に近づいた。".into(),
+            next_review: None,
+            recorded_by: coordinator(),
+            recorded_at: at(2026, 6, 10, 5, 0),
+        }],
+        closure: Some(ClosureEvaluation {
+            case_id: case_id(),
+            route: Route::MultiLayeredMeeting,
+            outcome: ClosureOutcome::Stabilised,
+            reason: "生活が安定した。".into(),
+            continuing: "社協の見守り訪問（月1回）".into(),
+            watched_by: AgencyId::new("shakyo"),
+            watcher: None,
+            evaluated_on: date(2026, 9, 1),
+            recorded_by: coordinator(),
+            recorded_at: at(2026, 9, 1, 5, 0),
+        }),
+        support_records: Vec::new(),
+        meetings: vec![Meeting {
+            id: uuid::Uuid::parse_str("0195f3a0-0000-7000-8000-000000000901").unwrap(),
+            case_id: case_id(),
+            route: Route::MultiLayeredMeeting,
+            purpose: MeetingPurpose::Planning,
+            state: MeetingState::Held,
+            held_on: date(2026, 5, 20),
+            place: Some("羽村市役所 会議室".into()),
+            invitees: vec![member()],
+            attendees: vec![Attendee {
+                user: member(),
+                agency: AgencyId::new("kikan-soudan"),
+                role: "障害福祉サービスの調整".into(),
+            }],
+            decisions: "本人の希望を中心にプランを作る。".into(),
+            plan: None,
+            monitoring: None,
+            evaluation: None,
+            version: 2,
+            recorded_by: coordinator(),
+            recorded_at: at(2026, 5, 20, 4, 0),
+        }],
     }
 }

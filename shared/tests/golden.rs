@@ -115,6 +115,63 @@ fn office_api_messages() {
     golden("feed_page", &fixtures::feed_page());
 }
 
+#[test]
+fn case_life_messages() {
+    golden("case_list_referred", &fixtures::case_list_referred());
+    golden("route_change_request", &fixtures::route_change_request());
+    golden("roster_remove_request", &fixtures::roster_remove_request());
+    golden("referral_requests", &fixtures::referral_requests());
+    golden("referral_receipt", &fixtures::referral_receipt());
+    golden("find_request_request", &fixtures::find_request_request());
+    golden("plan_request", &fixtures::plan_request());
+    golden("monitoring_request", &fixtures::monitoring_request());
+    golden("closure_request", &fixtures::closure_request());
+    golden(
+        "support_record_request",
+        &fixtures::support_record_request(),
+    );
+    golden("meeting_requests", &fixtures::meeting_requests());
+    golden("case_records", &fixtures::case_records());
+}
+
+/// A tablet of the previous minor version reads the case's status it knew
+/// and ignores the fields added since (next meeting, the 社協's tasks, the
+/// find-request, folded escalations): additive, so no "update the app".
+#[test]
+fn an_older_tablet_reads_the_new_case_status() {
+    #[allow(dead_code)]
+    #[derive(serde::Deserialize)]
+    struct CaseStatusViewBefore {
+        case_id: outreach_shared::CaseId,
+        person_id: outreach_shared::PersonId,
+        status: outreach_shared::CaseStatus,
+        route: outreach_shared::Route,
+        urgency: outreach_shared::Urgency,
+        return_reason: Option<String>,
+        updated_at: chrono::DateTime<chrono::Utc>,
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/pull_response.json");
+    let page: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let case = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["body"]["type"] == "case")
+        .unwrap()["body"]["data"]
+        .clone();
+    for new in [
+        "next_meeting",
+        "outreach_tasks",
+        "find_request",
+        "followups",
+    ] {
+        assert!(case.get(new).is_some(), "the golden file carries {new}");
+    }
+    let old: CaseStatusViewBefore = serde_json::from_value(case).unwrap();
+    assert_eq!(old.case_id, fixtures::case_id());
+}
+
 /// The enrolment QR code's text (not JSON: a URI, `shared::enrolment`). The
 /// console writes it, the tablet reads it; tablets in the field read QR codes
 /// of any console version, so the text is frozen like the wire format.

@@ -489,6 +489,10 @@ fn change_body() -> impl Strategy<Value = ChangeBody> {
                         urgency,
                         return_reason,
                         updated_at,
+                        next_meeting: None,
+                        outreach_tasks: Vec::new(),
+                        find_request: None,
+                        followups: Vec::new(),
                     })
                 }
             ),

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use outreach_shared::access::Role;
 use outreach_shared::protocol::*;
-use outreach_shared::{CaseId, PersonId};
+use outreach_shared::{CaseId, Meeting, PersonId};
 use serde::de::DeserializeOwned;
 use std::time::Instant;
 use tower_http::compression::CompressionLayer;
@@ -72,7 +72,16 @@ has_protocol!(
     LoginRequest,
     ReviewRequest,
     CaseMoveRequest,
-    RosterRequest
+    RosterRequest,
+    RouteChangeRequest,
+    RosterRemoveRequest,
+    ReferralRequest,
+    FindRequestRequest,
+    PlanRequest,
+    MonitoringRequest,
+    ClosureRequest,
+    SupportRecordRequest,
+    MeetingRequest
 );
 
 /// A JSON body parsed strictly: malformed JSON, unknown fields, wrong types,
@@ -454,6 +463,209 @@ async fn roster(
     ))
 }
 
+async fn roster_remove(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RosterRemoveRequest>,
+) -> Result<Json<CaseDetail>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| engine::remove_roster_member(tx, &c, &clock, id, req.user, now))
+            .await?,
+    ))
+}
+
+async fn change_route(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RouteChangeRequest>,
+) -> Result<Json<CaseDetail>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| engine::change_route(tx, &c, &clock, id, &req, now))
+            .await?,
+    ))
+}
+
+async fn referral(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    ApiJson(req): ApiJson<ReferralRequest>,
+) -> Result<Json<ReferralReceipt>, ApiError> {
+    office_only(&c)?;
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| engine::referrals::file_referral(tx, &c, &clock, &req, now))
+            .await?,
+    ))
+}
+
+async fn find_request(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<FindRequestRequest>,
+) -> Result<Json<CaseDetail>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| engine::referrals::request_find(tx, &c, &clock, id, &req, now))
+            .await?,
+    ))
+}
+
+async fn case_records(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<CaseRecords>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| engine::plans::case_records(tx, &c, id, now))
+            .await?,
+    ))
+}
+
+/// An engine call that writes one of a case's records.
+type RecordWrite<R> = fn(
+    &mut dyn crate::store::Tx,
+    &Caller,
+    &engine::ServerClock,
+    CaseId,
+    &R,
+    chrono::DateTime<Utc>,
+) -> engine::Result<CaseRecords>;
+
+/// A write of one of a case's records: the handler's common part.
+async fn record<R: Send + 'static>(
+    st: AppState,
+    c: Caller,
+    id: String,
+    req: R,
+    f: RecordWrite<R>,
+) -> Result<Json<CaseRecords>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    Ok(Json(
+        st.write(move |tx| f(tx, &c, &clock, id, &req, now)).await?,
+    ))
+}
+
+async fn plan(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<PlanRequest>,
+) -> Result<Json<CaseRecords>, ApiError> {
+    record(st, c, id, req, engine::plans::record_plan).await
+}
+
+async fn monitoring(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<MonitoringRequest>,
+) -> Result<Json<CaseRecords>, ApiError> {
+    record(st, c, id, req, engine::plans::record_monitoring).await
+}
+
+async fn closure(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ClosureRequest>,
+) -> Result<Json<CaseRecords>, ApiError> {
+    record(st, c, id, req, engine::plans::record_closure).await
+}
+
+async fn support_record(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SupportRecordRequest>,
+) -> Result<Json<CaseRecords>, ApiError> {
+    record(st, c, id, req, engine::plans::record_support_record).await
+}
+
+/// The engine's meeting draft from an API request.
+fn meeting_draft(req: &MeetingRequest) -> engine::meetings::MeetingDraft {
+    engine::meetings::MeetingDraft {
+        state: req.state,
+        held_on: req.held_on,
+        purpose: req.purpose,
+        place: req.place.clone(),
+        invitees: req.invitees.clone(),
+        attended: req
+            .attendees
+            .iter()
+            .map(|a| (a.user, a.role.clone()))
+            .collect(),
+        decisions: req.decisions.clone(),
+    }
+}
+
+async fn new_meeting(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<MeetingRequest>,
+) -> Result<Json<Meeting>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    if req.base_version.is_some() {
+        return Err(ApiError::invalid(
+            "base_version is for an edit: POST to /api/v1/cases/{id}/meetings/{meeting}",
+        ));
+    }
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    let draft = meeting_draft(&req);
+    Ok(Json(
+        st.write(move |tx| engine::meetings::save_meeting(tx, &c, &clock, id, None, draft, now))
+            .await?,
+    ))
+}
+
+async fn edit_meeting(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path((id, meeting)): Path<(String, String)>,
+    ApiJson(req): ApiJson<MeetingRequest>,
+) -> Result<Json<Meeting>, ApiError> {
+    office_only(&c)?;
+    let id = parse_id(&id, CaseId::parse)?;
+    let meeting = parse_id(&meeting, uuid::Uuid::parse_str)?;
+    let Some(base) = req.base_version else {
+        return Err(ApiError::invalid(
+            "an edit names the version it starts from (base_version)",
+        ));
+    };
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    let draft = meeting_draft(&req);
+    Ok(Json(
+        st.write(move |tx| {
+            engine::meetings::save_meeting(tx, &c, &clock, id, Some((meeting, base)), draft, now)
+        })
+        .await?,
+    ))
+}
+
 fn query_u64(q: &Option<String>, key: &str, default: u64) -> Result<u64, ApiError> {
     let Some(q) = q else { return Ok(default) };
     for pair in q.split('&') {
@@ -582,6 +794,17 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/cases/{id}", get(get_case))
         .route("/api/v1/cases/{id}/move", post(move_case))
         .route("/api/v1/cases/{id}/roster", post(roster))
+        .route("/api/v1/cases/{id}/roster/remove", post(roster_remove))
+        .route("/api/v1/cases/{id}/route", post(change_route))
+        .route("/api/v1/cases/{id}/find", post(find_request))
+        .route("/api/v1/cases/{id}/records", get(case_records))
+        .route("/api/v1/cases/{id}/plan", post(plan))
+        .route("/api/v1/cases/{id}/monitoring", post(monitoring))
+        .route("/api/v1/cases/{id}/closure", post(closure))
+        .route("/api/v1/cases/{id}/support-record", post(support_record))
+        .route("/api/v1/cases/{id}/meetings", post(new_meeting))
+        .route("/api/v1/cases/{id}/meetings/{meeting}", post(edit_meeting))
+        .route("/api/v1/referrals", post(referral))
         .route("/api/v1/feed/cases", get(feed_cases))
         .route("/api/v1/feed/key", get(feed_key))
         .merge(crate::console::router())

@@ -4,7 +4,10 @@
 //! 社会福祉課, one agency member for each agency of the plan, and some
 //! dozens of persons (all named 「架空」「見本」…) with months of contact
 //! history in various stages, consent records, escalations in the case
-//! queue (one emergency), coordinator moves, and supervisors' reviews.
+//! queue (one emergency), coordinator moves, and supervisors' reviews; and
+//! a case's life after triage: a 重層的支援会議 case with a プラン, a
+//! monitoring and its next meeting, a 支援会議 case with its record of
+//! roles and direction, an agency's referral and a find-request.
 //!
 //! Everything goes through the same engine as real pushes, so the demo data
 //! passes the same validation, merge and audit.
@@ -532,5 +535,223 @@ pub fn seed(
             })?;
         }
     }
+    life_of_a_case(store, clock, &coord, &workers, &members, &teams, now)?;
     Ok(summary)
+}
+
+/// A case's life after triage: an agency's referral (with the consent it
+/// has on paper) that goes to the 重層的支援会議, with its meeting, a プラン
+/// (one task overdue), a monitoring and the next meeting scheduled; a
+/// 支援会議 case with its record of roles and direction; and a
+/// find-request that reaches team 1's tablets.
+fn life_of_a_case(
+    store: &dyn Store,
+    clock: &ServerClock,
+    coord: &Caller,
+    workers: &[UserRow],
+    members: &[UserRow],
+    teams: &[&str],
+    now: DateTime<Utc>,
+) -> Result<(), admin::AdminError> {
+    use crate::engine::meetings::{self, MeetingDraft};
+    use crate::engine::{plans, referrals};
+    let today = ja::local_date(now);
+    let items = store::read(store, |tx| engine::list_cases(tx, coord))?;
+    let mv = |to| CaseMoveRequest {
+        protocol: ProtocolVersion::CURRENT,
+        to,
+        return_reason: None,
+    };
+    // An agency refers someone new whose consent it has on paper: the case
+    // goes to the 重層的支援会議 and lives through its plan.
+    if let Some(member) = members.first() {
+        let agency = Caller {
+            actor: engine::actor_of(member),
+            device: None,
+        };
+        let referral = ReferralRequest {
+            protocol: ProtocolVersion::CURRENT,
+            person: ReferredPerson::New {
+                alias: "見本 紹介（地域包括から）".into(),
+            },
+            reason: "（見本）介護の相談に来た家族から、同居の子のひきこもりの相談もあった".into(),
+            fields: [LifeField::Elderly, LifeField::Disability].into(),
+            tags: [CrossTag::EightyFifty].into(),
+            agencies_involved: BTreeSet::new(),
+            urgency: Urgency::High,
+            consent: Some(ConsentRecord {
+                status: ConsentStatus::Written,
+                scope: [ConsentScope::MultiLayeredMeeting].into(),
+                date: Some(today - Duration::days(40)),
+                recorded_by: Some(member.id),
+            }),
+            find: None,
+        };
+        let receipt = store::write(store, |tx| {
+            referrals::file_referral(tx, &agency, clock, &referral, now)
+        })?;
+        let id = receipt.case_id;
+        let worker = &workers[0];
+        store::write(store, |tx| {
+            engine::move_case(tx, coord, clock, id, &mv(CaseStatus::Triage), now)
+        })?;
+        let roster = RosterRequest {
+            protocol: ProtocolVersion::CURRENT,
+            user: member.id,
+            agency: member
+                .agency
+                .clone()
+                .unwrap_or_else(|| AgencyId::new("houkatsu-asahi")),
+            pledge_recorded_at: None,
+        };
+        store::write(store, |tx| {
+            engine::set_roster(tx, coord, clock, id, &roster, now)
+        })?;
+        store::write(store, |tx| {
+            engine::move_case(tx, coord, clock, id, &mv(CaseStatus::MeetingScheduled), now)
+        })?;
+        store::write(store, |tx| {
+            meetings::save_meeting(
+                tx,
+                coord,
+                clock,
+                id,
+                None,
+                MeetingDraft {
+                    state: MeetingState::Held,
+                    held_on: today - Duration::days(30),
+                    purpose: MeetingPurpose::Planning,
+                    place: Some("羽村市役所 会議室（見本）".into()),
+                    invitees: Vec::new(),
+                    attended: vec![(member.id, "（見本）介護保険の申請の支援".into())],
+                    decisions: "（見本）本人の希望を中心にプランを作る".into(),
+                },
+                now,
+            )
+        })?;
+        let plan = PlanRequest {
+            protocol: ProtocolVersion::CURRENT,
+            base_version: None,
+            goals: vec![
+                PlanGoal {
+                    text: "（見本）また近所を散歩できるようになりたい".into(),
+                    own_words: true,
+                },
+                PlanGoal {
+                    text: "（見本）家族の介護の負担を減らす".into(),
+                    own_words: false,
+                },
+            ],
+            tasks: vec![
+                TaskDraft {
+                    id: None,
+                    what: "（見本）月2回の訪問で様子を見る".into(),
+                    agency: AgencyId::new(plan::SHAKYO),
+                    owner: Some(worker.id),
+                    due: today + Duration::days(30),
+                    status: TaskStatus::InProgress,
+                },
+                TaskDraft {
+                    id: None,
+                    what: "（見本）介護保険の申請を手伝う".into(),
+                    agency: roster.agency.clone(),
+                    owner: Some(member.id),
+                    due: today - Duration::days(3),
+                    status: TaskStatus::NotStarted,
+                },
+            ],
+            next_review: today + Duration::days(14),
+        };
+        let records = store::write(store, |tx| {
+            plans::record_plan(tx, coord, clock, id, &plan, now)
+        })?;
+        let first = records.plans[0].tasks[0].id;
+        store::write(store, |tx| {
+            engine::move_case(tx, coord, clock, id, &mv(CaseStatus::Plan), now)
+        })?;
+        let monitoring = MonitoringRequest {
+            protocol: ProtocolVersion::CURRENT,
+            plan_version: 1,
+            held_on: today - Duration::days(1),
+            progress: vec![TaskProgress {
+                task: first,
+                status: TaskStatus::InProgress,
+                note: Some("（見本）2回訪問し、玄関先で話せた".into()),
+            }],
+            judgement: Judgement::OnTrack,
+            assessment: "（見本）関係はできてきている。申請の手伝いが遅れている".into(),
+            next_review: Some(today + Duration::days(28)),
+        };
+        store::write(store, |tx| {
+            plans::record_monitoring(tx, coord, clock, id, &monitoring, now)
+        })?;
+        store::write(store, |tx| {
+            engine::move_case(tx, coord, clock, id, &mv(CaseStatus::Monitoring), now)
+        })?;
+        store::write(store, |tx| {
+            meetings::save_meeting(
+                tx,
+                coord,
+                clock,
+                id,
+                None,
+                MeetingDraft {
+                    state: MeetingState::Scheduled,
+                    held_on: today + Duration::days(28),
+                    purpose: MeetingPurpose::Monitoring,
+                    place: Some("羽村市役所 会議室（見本）".into()),
+                    invitees: vec![member.id],
+                    attended: Vec::new(),
+                    decisions: String::new(),
+                },
+                now,
+            )
+        })?;
+    }
+    let scheduled = |route| {
+        items
+            .iter()
+            .find(|i| i.route == route && i.status == CaseStatus::MeetingScheduled)
+            .cloned()
+    };
+    if let Some(sm) = scheduled(Route::SupportMeeting) {
+        let id = sm.escalation.case_id;
+        let rec = SupportRecordRequest {
+            protocol: ProtocolVersion::CURRENT,
+            base_version: None,
+            roles: vec![AgencyRole {
+                agency: sm.roster[0].agency.clone(),
+                role: "（見本）家族への相談の窓口".into(),
+            }],
+            direction: "（見本）まず家族の負担を減らし、本人との接点をつくる".into(),
+        };
+        store::write(store, |tx| {
+            plans::record_support_record(tx, coord, clock, id, &rec, now)
+        })?;
+    }
+    // The coordinator asks team 1 to find someone no one has met yet.
+    let team = store::read(store, |tx| tx.teams())?
+        .into_iter()
+        .find(|t| t.name == teams[0])
+        .ok_or_else(|| admin::AdminError::Invalid("no demo team".into()))?;
+    let r = ReferralRequest {
+        protocol: ProtocolVersion::CURRENT,
+        person: ReferredPerson::New {
+            alias: "見本 さがす（駅前の高齢男性）".into(),
+        },
+        reason: "（見本）民生委員から、最近姿を見ない一人暮らしの方がいるとの情報".into(),
+        fields: [LifeField::Elderly].into(),
+        tags: BTreeSet::new(),
+        agencies_involved: BTreeSet::new(),
+        urgency: Urgency::Normal,
+        consent: None,
+        find: Some(FindSpec {
+            team: team.id,
+            request: "（見本）駅前の集合住宅にお住まいの高齢の男性。民生委員の話では、ひと月ほど姿を見ていない".into(),
+        }),
+    };
+    store::write(store, |tx| {
+        referrals::file_referral(tx, coord, clock, &r, now)
+    })?;
+    Ok(())
 }

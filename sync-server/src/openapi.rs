@@ -124,6 +124,94 @@ pub const ROUTES: &[RouteDoc] = &[
         response: "CaseDetail",
     },
     RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/roster/remove",
+        summary: "Remove a meeting member; their access ends at once (coordinators)",
+        auth: "office",
+        request: Some("RosterRemoveRequest"),
+        response: "CaseDetail",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/route",
+        summary: "Consent given later: move a 支援会議 case to the 重層的支援会議, re-confirming the roster (coordinators)",
+        auth: "office",
+        request: Some("RouteChangeRequest"),
+        response: "CaseDetail",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/find",
+        summary: "Ask outreach to find the person: the person joins a team's caseload at 把握 (coordinators)",
+        auth: "office",
+        request: Some("FindRequestRequest"),
+        response: "CaseDetail",
+    },
+    RouteDoc {
+        method: "get",
+        path: "/api/v1/cases/{id}/records",
+        summary: "A case's plan, monitoring, closure evaluation, 支援会議 record and meetings, as the caller may see them (audited)",
+        auth: "office",
+        request: None,
+        response: "CaseRecords",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/plan",
+        summary: "Record a new version of the プラン (coordinators)",
+        auth: "office",
+        request: Some("PlanRequest"),
+        response: "CaseRecords",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/monitoring",
+        summary: "Record a monitoring of the current プラン (coordinators)",
+        auth: "office",
+        request: Some("MonitoringRequest"),
+        response: "CaseRecords",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/closure",
+        summary: "Record the evaluation at closure; 終結 is refused without one (coordinators)",
+        auth: "office",
+        request: Some("ClosureRequest"),
+        response: "CaseRecords",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/support-record",
+        summary: "Record the 支援会議's roles and direction (coordinators)",
+        auth: "office",
+        request: Some("SupportRecordRequest"),
+        response: "CaseRecords",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/meetings",
+        summary: "Schedule a meeting ahead or record one that was held (coordinators)",
+        auth: "office",
+        request: Some("MeetingRequest"),
+        response: "Meeting",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/cases/{id}/meetings/{meeting}",
+        summary: "Edit a meeting; earlier versions are kept (coordinators)",
+        auth: "office",
+        request: Some("MeetingRequest"),
+        response: "Meeting",
+    },
+    RouteDoc {
+        method: "post",
+        path: "/api/v1/referrals",
+        summary: "Refer a case to 多機関協働 (coordinators and agency members)",
+        auth: "office",
+        request: Some("ReferralRequest"),
+        response: "ReferralReceipt",
+    },
+    RouteDoc {
         method: "get",
         path: "/api/v1/feed/cases",
         summary: "LGWAN feed: case-queue items changed after ?after=SEQ (coordinators)",
@@ -165,8 +253,13 @@ pub fn document() -> Value {
             op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": schema_ref(req) } } });
             names.push(req);
         }
-        if r.path.contains("{id}") {
-            op["parameters"] = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }]);
+        let params: Vec<Value> = ["id", "meeting"]
+            .into_iter()
+            .filter(|p| r.path.contains(&format!("{{{p}}}")))
+            .map(|p| json!({ "name": p, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }))
+            .collect();
+        if !params.is_empty() {
+            op["parameters"] = Value::Array(params);
         }
         names.push(r.response);
         let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));

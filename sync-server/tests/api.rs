@@ -51,7 +51,8 @@ async fn healthz_and_openapi_cover_every_route() {
         );
         let uri = r
             .path
-            .replace("{id}", "0190a0a0-0000-7000-8000-000000000000");
+            .replace("{id}", "0190a0a0-0000-7000-8000-000000000000")
+            .replace("{meeting}", "0190a0a0-0000-7000-8000-000000000001");
         let (s, v) = w
             .call(&r.method.to_uppercase(), &uri, None, Some(json!({})))
             .await;

@@ -1051,8 +1051,14 @@ async fn meetings_are_recorded_and_printed_for_the_roster_only() {
     let item = w
         .cases()
         .into_iter()
-        .find(|c| c.status.is_open() && !c.roster.is_empty())
-        .expect("a case with a roster in the demo");
+        .find(|c| {
+            c.status.is_open()
+                && !c.roster.is_empty()
+                && store::read(&*w.store, |tx| tx.meetings_of_case(c.escalation.case_id))
+                    .unwrap()
+                    .is_empty()
+        })
+        .expect("a case with a roster and no meeting in the demo");
     let id = item.escalation.case_id;
     let member = item.roster[0].user;
     let page = format!("/console/cases/{id}");
@@ -1105,19 +1111,22 @@ async fn meetings_are_recorded_and_printed_for_the_roster_only() {
         )
         .await;
     assert!(r.body.contains(text::MEETING_NEEDS_ATTENDEE));
+    // A meeting scheduled ahead needs a date from today on.
     let r = c
         .post_from(
             &page,
             &uri,
             &[
-                ("held_on", &today),
+                ("state", "scheduled"),
+                ("held_on", "2020-01-01"),
                 ("purpose", "closure"),
-                (&attend, "1"),
-                ("decisions", "x"),
+                ("place", "（見本）会議室"),
+                (&format!("invite_{member}"), "1"),
             ],
         )
         .await;
-    assert!(r.body.contains(text::MEETING_NEEDS_EVALUATION));
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(text::SCHEDULE_IN_PAST));
     assert_eq!(count(), 0);
     let r = c
         .post_from(

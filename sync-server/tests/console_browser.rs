@@ -5,7 +5,10 @@
 //! Scenarios: log in; approve and return a log; a form posted without its
 //! CSRF token is refused; revoke a device; triage a case with and without
 //! consent (a 支援会議 needs a pledged roster); return a case to outreach;
-//! an agency member refused a case outside their roster by URL. A PNG of
+//! an agency member refused a case outside their roster by URL; and one
+//! case from an agency's referral to 終結 (a meeting scheduled and then
+//! recorded, a プラン, two monitoring entries, 終結 refused without and
+//! accepted with its evaluation, the printed agenda). A PNG of
 //! each page is saved under the target folder's test temp dir
 //! (`console-screenshots/`), never committed.
 //!
@@ -450,11 +453,6 @@ async fn console_in_a_real_browser() {
         "（見本）2週間以内に同行訪問を行う",
     )
     .await;
-    d.type_into(
-        "textarea[name=plan]",
-        "（見本）基幹相談支援センターが窓口となる",
-    )
-    .await;
     d.click("#meeting-form button[type=submit]").await;
     d.wait_text("p.flash", text::DONE_MEETING).await;
     d.shot("case-detail").await;
@@ -548,5 +546,207 @@ async fn console_in_a_real_browser() {
             .iter()
             .any(|(_, a, e)| a == "console.denied" && e == &format!("case:{outside}"))
     );
+    d.go(&format!("{site}/console/cases")).await;
+    d.logout(&site).await;
+
+    referral_to_closure(&mut d, &w, &site).await;
     d.cmd("DELETE", "", None).await;
+}
+
+/// Sets a date field (the browser's date picker takes no typing in every
+/// locale).
+async fn set_date(d: &Driver, css: &str, day: chrono::NaiveDate) {
+    d.script(&format!(
+        "document.querySelector('{css}').value = '{day}'; return 1;"
+    ))
+    .await;
+}
+
+/// One case from an agency's referral to 終結: the referral, triage, the
+/// roster, a meeting scheduled ahead and recorded afterwards, a プラン,
+/// two monitoring entries, 終結 refused without its evaluation, the
+/// evaluation, 終結, and the printed agenda.
+async fn referral_to_closure(d: &mut Driver, w: &World, site: &str) {
+    let today = outreach_shared::ja::local_date(chrono::Utc::now());
+    let reason = "（見本）ブラウザからの紹介：介護と子の就労の相談が重なっている";
+    // The agency refers someone new, with the consent it knows of.
+    d.login(site, "agency-houkatsu-asahi").await;
+    d.click("nav.main a[href='/console/referrals']").await;
+    d.type_into("#alias", "見本 紹介（ブラウザ）").await;
+    d.type_into("#referral-reason", reason).await;
+    d.click("input[name=field_elderly]").await;
+    d.click("input[name=field_disability]").await;
+    d.click("#urgency option[value=high]").await;
+    d.click("#consent option[value=written]").await;
+    d.click("input[name=scope_multi_layered_meeting]").await;
+    set_date(d, "#consent-date", today).await;
+    d.shot("referral-form").await;
+    d.click("#refer").await;
+    d.wait_text("#receipt", text::REFERRAL_DONE).await;
+    d.shot("referral-receipt").await;
+    d.logout(site).await;
+
+    let case = w
+        .cases()
+        .into_iter()
+        .find(|c| c.escalation.reason == reason)
+        .expect("the referral is in the queue");
+    let id = case.escalation.case_id;
+    assert_eq!(case.route, Route::MultiLayeredMeeting, "consent as known");
+    let member = w.user("agency-houkatsu-asahi").id;
+    d.login(site, "coordinator").await;
+    d.find("#overdue").await;
+    d.go(&format!("{site}/console/cases/{id}")).await;
+    d.click("#triage button[value=triage]").await;
+    d.wait_text("p.flash", text::DONE_MOVED).await;
+    d.click(&format!("#member option[value=\"{member}\"]"))
+        .await;
+    d.click("#roster-form button").await;
+    d.wait_text("p.flash", text::DONE_ROSTER).await;
+    d.click("#triage button[value=meeting_scheduled]").await;
+    d.wait_text("p.flash", text::DONE_MOVED).await;
+    // A meeting scheduled ahead, recorded after it was held.
+    d.click("#schedule summary").await;
+    set_date(d, "#schedule_on", today + chrono::Duration::days(7)).await;
+    d.type_into("#place", "（見本）市役所 会議室").await;
+    d.click("#schedule-form button[type=submit]").await;
+    d.wait_text("p.flash", text::DONE_SCHEDULED).await;
+    d.click("article.meeting a.edit").await;
+    d.find("#meeting-edit-form").await;
+    set_date(d, "#held_on", today).await;
+    d.type_into(
+        &format!("input[name=role_{member}]"),
+        "（見本）介護保険の申請の支援",
+    )
+    .await;
+    d.type_into(
+        "textarea[name=decisions]",
+        "（見本）本人の希望を中心にプランを作る",
+    )
+    .await;
+    d.click("#meeting-edit-form button[type=submit]").await;
+    d.wait_text("p.flash", text::DONE_MEETING_EDITED).await;
+    // Not to the plan without a plan.
+    d.click("#triage button[value=plan]").await;
+    d.wait_text("p.notice", text::PLAN_REQUIRED).await;
+    d.shot("plan-required").await;
+    d.go(&format!("{site}/console/cases/{id}")).await;
+    d.click("#plan-link").await;
+    d.type_into(
+        "input[name=goal_0]",
+        "（見本）また近所を散歩できるようになりたい",
+    )
+    .await;
+    d.click("input[name=own_0]").await;
+    d.type_into("input[name=task_0_what]", "（見本）月2回の訪問で様子を見る")
+        .await;
+    d.click("select[name=task_0_agency] option[value=shakyo]")
+        .await;
+    set_date(
+        d,
+        "input[name=task_0_due]",
+        today + chrono::Duration::days(30),
+    )
+    .await;
+    d.type_into("input[name=task_1_what]", "（見本）介護保険の申請を手伝う")
+        .await;
+    d.click(&format!(
+        "select[name=task_1_owner] option[value=\"{member}\"]"
+    ))
+    .await;
+    set_date(
+        d,
+        "input[name=task_1_due]",
+        today + chrono::Duration::days(14),
+    )
+    .await;
+    set_date(d, "#next_review", today + chrono::Duration::days(21)).await;
+    d.shot("plan-form").await;
+    d.click("#plan-form button[type=submit]").await;
+    d.wait_text("p.flash", text::DONE_PLAN).await;
+    d.click("#triage button[value=plan]").await;
+    d.wait_text("p.flash", text::DONE_MOVED).await;
+    // Two monitoring entries.
+    for (k, judgement) in ["on_track", "ready_to_close"].into_iter().enumerate() {
+        d.click("#monitoring-link").await;
+        d.find("#monitoring-form").await;
+        d.click(&format!("#judgement option[value={judgement}]"))
+            .await;
+        if k == 1 {
+            d.script("document.querySelectorAll('#monitoring-form select[name^=status_]').forEach(s => s.value = 'done'); return 1;")
+                .await;
+        } else {
+            set_date(d, "#monitoring-next", today + chrono::Duration::days(14)).await;
+        }
+        d.type_into(
+            "#assessment",
+            &format!("（見本）{}回目のモニタリング：関係はできてきている", k + 1),
+        )
+        .await;
+        if k == 1 {
+            d.shot("monitoring-form").await;
+        }
+        d.click("#monitoring-form button[type=submit]").await;
+        d.wait_text("p.flash", text::DONE_MONITORING).await;
+        if k == 0 {
+            d.click("#triage button[value=monitoring]").await;
+            d.wait_text("p.flash", text::DONE_MOVED).await;
+        }
+    }
+    d.shot("case-with-plan").await;
+    // 終結 needs its evaluation.
+    d.click("#triage button[value=closed]").await;
+    d.wait_text("p.notice", text::CLOSURE_REQUIRED).await;
+    d.shot("closure-refused").await;
+    d.go(&format!("{site}/console/cases/{id}/closure")).await;
+    d.click("#outcome option[value=stabilised]").await;
+    d.type_into(
+        "#closure-reason",
+        "（見本）散歩に出られるようになり、申請も済んだ",
+    )
+    .await;
+    d.type_into("#continuing", "（見本）社協の見守り訪問（月1回）")
+        .await;
+    d.click("#closure-form button[type=submit]").await;
+    d.wait_text("p.flash", text::DONE_CLOSURE).await;
+    d.click("#triage button[value=closed]").await;
+    d.wait_text("p.flash", text::DONE_MOVED).await;
+    d.wait_text("#case-status", "終結").await;
+    d.shot("case-closed").await;
+    let item = w
+        .cases()
+        .into_iter()
+        .find(|c| c.escalation.case_id == id)
+        .unwrap();
+    assert_eq!(item.status, CaseStatus::Closed);
+    // The printed agenda carries the plan, the monitoring and the closure.
+    d.click("#agenda-link").await;
+    d.wait_text("main", "また近所を散歩できるようになりたい")
+        .await;
+    let agenda = d.text_of("main").await;
+    for shown in [
+        "2回目のモニタリング",
+        "社協の見守り訪問",
+        "本人の希望を中心にプランを作る",
+    ] {
+        assert!(agenda.contains(shown), "{shown} missing from the agenda");
+    }
+    d.cmd(
+        "POST",
+        "/goog/cdp/execute",
+        Some(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}})),
+    )
+    .await;
+    d.shot("closure-agenda-print").await;
+    d.cmd(
+        "POST",
+        "/goog/cdp/execute",
+        Some(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": ""}})),
+    )
+    .await;
+    // The agency that referred it no longer sees it: closed.
+    d.logout(site).await;
+    d.login(site, "agency-houkatsu-asahi").await;
+    d.go(&format!("{site}/console/cases/{id}")).await;
+    d.wait_text("p.notice", text::FORBIDDEN).await;
 }

@@ -282,6 +282,20 @@ fn apply_change(
                 ),
             };
             write_case(tx, sealer, &rec, version, now)?;
+            // An escalation this tablet raised while the person's case was
+            // open was folded into that case: it gets the case's outcome.
+            for id in &view.followups {
+                let raised = match read_one::<CaseRecord>(tx, sealer, "cases", &id.to_string(), now)
+                {
+                    Ok(v) => v,
+                    Err(StoreError::Damaged { .. }) => None,
+                    Err(e) => return Err(e),
+                };
+                if let Some((mut raised, v)) = raised {
+                    raised.status = Some(view.clone());
+                    write_case(tx, sealer, &raised, v + 1, now)?;
+                }
+            }
         }
         ChangeBody::Conflict(c) => {
             store_conflict(tx, sealer, c, now)?;

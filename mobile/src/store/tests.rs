@@ -662,6 +662,10 @@ fn a_pulled_page_applies_in_one_transaction_and_keeps_newer_local_fields() {
                     urgency: Urgency::High,
                     return_reason: None,
                     updated_at: t0(),
+                    next_meeting: None,
+                    outreach_tasks: Vec::new(),
+                    find_request: None,
+                    followups: Vec::new(),
                 }),
             ),
             change(
@@ -935,6 +939,80 @@ fn enrolment_restamps_operations_made_before_it() {
     drop(s);
     let s = Store::open(cfg(dir.path())).unwrap();
     assert_eq!(s.identity(), enrolled);
+}
+
+#[test]
+fn a_folded_escalation_gets_the_case_outcome_and_it_stays_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(dir.path());
+    let p = s.create_person(hanako()).unwrap();
+    // Raised while the person's case was open on the server: folded there.
+    let raised = s
+        .escalate(NewEscalation {
+            person_id: p.id,
+            reason: "（架空）本人が同意したので重層的支援会議で検討してほしい".into(),
+            fields: [LifeField::Elderly].into(),
+            tags: BTreeSet::new(),
+            agencies_involved: BTreeSet::new(),
+            urgency: Urgency::Normal,
+        })
+        .unwrap();
+    let open = CaseId::new_v7(1, [5; 10]);
+    let view = protocol::CaseStatusView {
+        case_id: open,
+        person_id: p.id,
+        status: CaseStatus::Plan,
+        route: Route::MultiLayeredMeeting,
+        urgency: Urgency::High,
+        return_reason: None,
+        updated_at: t0(),
+        next_meeting: NaiveDate::from_ymd_opt(2026, 6, 20),
+        outreach_tasks: vec![protocol::OutreachTask {
+            id: uuid::Uuid::from_u128(1),
+            what: "月2回の訪問で様子を見る".into(),
+            due: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+            status: TaskStatus::InProgress,
+            owner: None,
+        }],
+        find_request: Some(protocol::FindRequestView {
+            request: "駅前の集合住宅で見かけるとの情報".into(),
+            requested_at: t0(),
+        }),
+        followups: vec![raised.case_id],
+    };
+    let page = PullResponse {
+        protocol: ProtocolVersion::CURRENT,
+        changes: vec![Change {
+            seq: 1,
+            hlc: Hlc::new(unix_ms(t0()), 0, DeviceId::new_v7(1, [7; 10])),
+            entity: EntityRef::case(open),
+            body: ChangeBody::Case(view.clone()),
+        }],
+        next_cursor: 1,
+        has_more: false,
+        server_time: t0(),
+    };
+    s.apply_pull_page(&page).unwrap();
+    let t = s.timeline(p.id).unwrap();
+    let mine = t
+        .cases
+        .iter()
+        .find(|c| c.case_id == raised.case_id)
+        .expect("the escalation raised here");
+    assert!(mine.escalation.is_some(), "what the worker sent is kept");
+    assert_eq!(mine.status.as_ref(), Some(&view), "with the case's outcome");
+    let server = t.cases.iter().find(|c| c.case_id == open).unwrap();
+    assert_eq!(server.status.as_ref().unwrap().outreach_tasks.len(), 1);
+    // The outcome is sealed like every record.
+    for e in std::fs::read_dir(dir.path().join("data")).unwrap() {
+        let f = std::fs::read(e.unwrap().path()).unwrap();
+        for needle in ["月2回の訪問", "駅前の集合住宅", "in_progress"] {
+            assert!(
+                !f.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} found in clear"
+            );
+        }
+    }
 }
 
 mod field;

@@ -4,6 +4,12 @@
 //! The route is decided by consent: with the person's consent the case goes to
 //! the 重層的支援会議; without it, to the 支援会議 (社会福祉法 §106-6), whose
 //! members are bound to confidentiality and must each have a pledge on record.
+//!
+//! A case may also come from an agency or the coordinator ([`Referral`]),
+//! carry later escalations of the same person folded into it
+//! (`followups`), and a coordinator's request that outreach find the
+//! person ([`FindRequest`]). Roster members see the case only while it is
+//! open and they are on it ([`CaseQueueItem::grants_access`]).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,7 +18,7 @@ use std::collections::BTreeSet;
 use super::agency::AgencyId;
 use super::consent::ConsentRecord;
 use super::fields::{CrossTag, LifeField};
-use crate::ids::{CaseId, PersonId, UserId};
+use crate::ids::{CaseId, PersonId, TeamId, UserId};
 use crate::validation::{
     FieldError, Lines, ValidationContext, ValidationErrors, Violation, check_text, limits,
 };
@@ -220,6 +226,41 @@ pub struct CaseQueueItem {
     #[serde(default)]
     pub roster: Vec<RosterMember>,
     pub updated_at: DateTime<Utc>,
+    /// Later escalations or referrals of the same person, received while
+    /// this case was open and folded into it (never refused: a tablet must
+    /// not be left with an escalation it cannot fix).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub followups: Vec<Escalation>,
+    /// Set when the case came from an agency or the coordinator rather
+    /// than from outreach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<Referral>,
+    /// The coordinator's request that outreach find the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub find_request: Option<FindRequest>,
+}
+
+/// Where a referral came from, and the consent as the referrer knew it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    /// The referring agency; `None` when the coordinator filed it.
+    pub agency: Option<AgencyId>,
+    /// The consent as the referrer knew it (for a person already on
+    /// record, the consent on record decides the route).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_as_known: Option<ConsentRecord>,
+}
+
+/// A coordinator asks outreach to find someone (a person with no contact
+/// yet): the person joins that 社協 team's caseload at 把握, and the
+/// request reaches the team's tablets with the case's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindRequest {
+    pub team: TeamId,
+    /// What outreach should know: whom to look for, where, why.
+    pub request: String,
+    pub requested_by: UserId,
+    pub requested_at: DateTime<Utc>,
 }
 
 impl CaseQueueItem {
@@ -232,6 +273,9 @@ impl CaseQueueItem {
             return_reason: None,
             roster: Vec::new(),
             updated_at: at,
+            followups: Vec::new(),
+            referral: None,
+            find_request: None,
         }
     }
 
@@ -244,14 +288,37 @@ impl CaseQueueItem {
         })
     }
 
-    /// Validates the item against the person's consent on record.
+    /// Whether a roster member may see the case now: it is open and they
+    /// are on its roster (with a pledge, for a 支援会議). Closing the case,
+    /// returning it to outreach or removing the member ends it at once.
+    pub fn grants_access(&self, user: UserId) -> bool {
+        self.status.is_open() && self.is_on_roster(user)
+    }
+
+    /// The roster entry of `user`.
+    pub fn member(&self, user: UserId) -> Option<&RosterMember> {
+        self.roster.iter().find(|m| m.user == user)
+    }
+
+    /// The case's urgency: the most urgent of its escalation and follow-ups.
+    pub fn urgency(&self) -> Urgency {
+        self.followups
+            .iter()
+            .map(|f| f.urgency)
+            .fold(self.escalation.urgency, Ord::min)
+    }
+
+    /// Validates the item against the person's consent on record. An open
+    /// case goes to the 重層的支援会議 only with consent; a 支援会議 case
+    /// whose person consented later stays valid (the coordinator moves it,
+    /// `case_rules::change_route`).
     pub fn validate(&self, consent: &ConsentRecord) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::default();
-        if self.status != CaseStatus::Closed
-            && self.status != CaseStatus::ReturnedToOutreach
-            && let Err(fe) = self.route.check_against(consent, "route")
+        if self.status.is_open()
+            && self.route == Route::MultiLayeredMeeting
+            && !consent.allows_multi_layered_meeting()
         {
-            e.0.push(fe);
+            e.push("route", Violation::RouteNeedsConsent);
         }
         if self.status == CaseStatus::ReturnedToOutreach {
             match &self.return_reason {
@@ -283,8 +350,9 @@ impl CaseQueueItem {
 
     /// Applies a change of consent: withdrawn (or otherwise lost) consent moves
     /// an open case out of the 重層的支援会議 and back to triage, where the
-    /// coordinator sets up a 支援会議 roster with pledges. Consent given later
-    /// does not move a case by itself; the coordinator decides.
+    /// coordinator sets up a 支援会議 roster with pledges (members without a
+    /// pledge leave the roster). Consent given later does not move a case by
+    /// itself; the coordinator decides (`case_rules::change_route`).
     pub fn follow_consent(&mut self, consent: &ConsentRecord, at: DateTime<Utc>) -> bool {
         if self.status.is_open()
             && self.route == Route::MultiLayeredMeeting
@@ -460,6 +528,45 @@ pub(crate) mod tests {
         assert_eq!(item.status, CaseStatus::Triage);
         assert!(item.roster.is_empty());
         assert!(!item.follow_consent(&withdrawn, now()));
+    }
+
+    #[test]
+    fn a_support_meeting_case_stays_valid_when_consent_arrives_later() {
+        let mut item = CaseQueueItem::received(escalation(Route::SupportMeeting), now());
+        item.status = CaseStatus::MeetingScheduled;
+        item.validate(&consent_given()).unwrap();
+        // The other way round stays refused.
+        item.route = Route::MultiLayeredMeeting;
+        assert_eq!(
+            item.validate(&ConsentRecord::none())
+                .unwrap_err()
+                .get("route")
+                .unwrap()
+                .violation,
+            Violation::RouteNeedsConsent
+        );
+    }
+
+    #[test]
+    fn access_ends_with_the_case_and_urgency_follows_followups() {
+        let mut item = CaseQueueItem::received(escalation(Route::MultiLayeredMeeting), now());
+        let member = UserId::new_v7(2, [8; 10]);
+        item.roster.push(RosterMember {
+            user: member,
+            agency: AgencyId::new("kikan-soudan"),
+            pledge_recorded_at: None,
+        });
+        assert!(item.grants_access(member));
+        for closed in [CaseStatus::Closed, CaseStatus::ReturnedToOutreach] {
+            item.status = closed;
+            assert!(item.is_on_roster(member));
+            assert!(!item.grants_access(member));
+        }
+        assert_eq!(item.urgency(), Urgency::Normal);
+        let mut later = escalation(Route::MultiLayeredMeeting);
+        later.urgency = Urgency::Emergency;
+        item.followups.push(later);
+        assert_eq!(item.urgency(), Urgency::Emergency);
     }
 
     #[test]

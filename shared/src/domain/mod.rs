@@ -8,19 +8,26 @@ pub mod contact;
 pub mod fields;
 pub mod meeting;
 pub mod person;
+pub mod plan;
 pub mod review;
 pub mod stage;
 
 pub use agency::{AGENCIES, Agency, AgencyId, AgencyKind};
 pub use area::{AREAS, Area, AreaCode};
-pub use case_queue::{CaseQueueItem, CaseStatus, Escalation, RosterMember, Route, Urgency};
+pub use case_queue::{
+    CaseQueueItem, CaseStatus, Escalation, FindRequest, Referral, RosterMember, Route, Urgency,
+};
 pub use consent::{ConsentRecord, ConsentScope, ConsentStatus};
 pub use contact::{
     Accompaniment, ContactLog, ContactMethod, DangerSign, Difficulty, MetWhom, NextAction,
     PersonResponse, Reflection, Safety,
 };
 pub use fields::{CrossTag, LifeField, Scheme, SchemeGap};
-pub use meeting::{Attendee, Meeting, MeetingPurpose};
+pub use meeting::{Attendee, Meeting, MeetingPurpose, MeetingState};
 pub use person::{BirthYear, Household, HouseholdMember, NoticedBy, Person, Relation, Sex};
+pub use plan::{
+    AgencyRole, ClosureEvaluation, ClosureOutcome, Judgement, MonitoringEntry, Overdue, Plan,
+    PlanGoal, PlanTask, SupportRecord, TaskProgress, TaskStatus,
+};
 pub use review::{Review, ReviewStatus};
 pub use stage::{HandedTo, PauseReason, Stage, StageNote};

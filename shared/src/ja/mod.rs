@@ -189,6 +189,35 @@ labels!(CaseMoveCause {
     T::Coordinator => "コーディネーター",
     T::ConsentChanged => "同意の変更",
     T::Roster => "構成員の変更",
+    T::RouteChanged => "同意による会議の変更",
+    T::Referred => "関係機関・コーディネーターからの紹介",
+    T::FollowUp => "追加の依頼・紹介",
+    T::FindRequested => "アウトリーチへの発見の依頼",
+});
+
+labels!(MeetingState {
+    T::Scheduled => "開催予定",
+    T::Held => "開催済",
+});
+
+labels!(TaskStatus {
+    T::NotStarted => "未着手",
+    T::InProgress => "実施中",
+    T::Done => "完了",
+    T::Dropped => "中止",
+});
+
+labels!(Judgement {
+    T::OnTrack => "順調（プランを継続）",
+    T::NeedsRevision => "プランの見直しが必要",
+    T::ReadyToClose => "終結に向けて評価する",
+});
+
+labels!(ClosureOutcome {
+    T::Resolved => "課題が解決した",
+    T::Stabilised => "生活が安定し見守りに移行",
+    T::HandedOn => "他の支援・制度につないだ",
+    T::Ended => "本人の意向などにより終了",
 });
 
 labels!(MeetingPurpose {
@@ -279,6 +308,41 @@ pub fn field_label(path: &str) -> String {
         "roster.agency" => "構成員の所属機関",
         "comment" => "コメント",
         "stage" => "関係の段階",
+        "user" => "職員",
+        "keep" => "引き続き参加する構成員",
+        "goals" => "目標",
+        "goals.text" => "目標",
+        "tasks" => "役割分担（タスク）",
+        "tasks.id" => "タスク",
+        "tasks.what" => "タスクの内容",
+        "tasks.agency" => "タスクの担当機関",
+        "tasks.owner" => "タスクの担当者",
+        "tasks.due" => "タスクの期限",
+        "next_review" => "次回の見直し日",
+        "version" | "plan_version" | "base_version" => "プランの版",
+        "plan" => "支援プラン",
+        "held_on" => "開催日",
+        "progress.task" => "モニタリングのタスク",
+        "progress.note" => "進み具合のメモ",
+        "assessment" => "全体の評価",
+        "judgement" => "全体の判断",
+        "continuing" => "終結後も続く支援",
+        "watched_by" => "見守る機関",
+        "watcher" => "見守る担当者",
+        "evaluated_on" => "評価日",
+        "closure" => "終結時の評価",
+        "support_record" => "役割分担と支援の方向性",
+        "roles" => "各機関の役割",
+        "roles.agency" => "機関",
+        "roles.role" => "役割",
+        "direction" => "支援の方向性",
+        "place" => "場所",
+        "invitees" => "招集する構成員",
+        "attendees" => "出席者",
+        "decisions" => "決定事項",
+        "person.alias" => "呼び名",
+        "find.team" | "team" => "担当の班",
+        "find.request" | "request" => "アウトリーチへの依頼内容",
         _ => return path.to_owned(),
     };
     name.to_owned()
@@ -458,16 +522,11 @@ mod tests {
         all.extend(Urgency::ALL.iter().map(Label::ja));
         all.extend(CaseStatus::ALL.iter().map(Label::ja));
         all.extend(MeetingPurpose::ALL.iter().map(Label::ja));
-        all.extend(
-            [
-                CaseMoveCause::Escalated,
-                CaseMoveCause::Coordinator,
-                CaseMoveCause::ConsentChanged,
-                CaseMoveCause::Roster,
-            ]
-            .iter()
-            .map(Label::ja),
-        );
+        all.extend(CaseMoveCause::ALL.iter().map(Label::ja));
+        all.extend(MeetingState::ALL.iter().map(Label::ja));
+        all.extend(TaskStatus::ALL.iter().map(Label::ja));
+        all.extend(Judgement::ALL.iter().map(Label::ja));
+        all.extend(ClosureOutcome::ALL.iter().map(Label::ja));
         all.extend(Role::ALL.iter().map(Label::ja));
         all.extend(Stage::PATH.iter().map(Label::ja));
         all.extend(PauseReason::ALL.map(Stage::Paused).iter().map(Label::ja));

@@ -53,10 +53,14 @@ fn nav(role: Role) -> &'static [(&'static str, &'static str, &'static str)] {
         ],
         Role::Coordinator => &[
             ("cases", text::NAV_CASES, "/console/cases"),
+            ("referral", text::NAV_REFERRAL, "/console/referrals"),
             ("report", text::NAV_REPORT, "/console/report"),
             ("audit", text::NAV_AUDIT, "/console/audit"),
         ],
-        Role::AgencyMember => &[("cases", text::NAV_CASES, "/console/cases")],
+        Role::AgencyMember => &[
+            ("cases", text::NAV_CASES, "/console/cases"),
+            ("referral", text::NAV_REFERRAL, "/console/referrals"),
+        ],
         Role::OutreachWorker => &[],
     }
 }

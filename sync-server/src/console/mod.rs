@@ -5,8 +5,10 @@
 //! login rules themselves — password, lockout, TOTP, session lifetimes —
 //! are [`crate::engine::sessions`]); the supervisors' review queue, team
 //! overview and devices ([`review`], [`team`], [`devices`]); the
-//! coordinators' case board and triage ([`cases`]), meetings and printable
-//! agendas ([`meetings`]); the evaluation report ([`report`]); the audit
+//! coordinators' case board and triage ([`cases`]), the プラン, monitoring,
+//! closure evaluation and 支援会議 record ([`plans`]), meetings and printable
+//! agendas ([`meetings`]), referrals from agencies ([`referrals`]); the
+//! evaluation report ([`report`]); the audit
 //! viewer ([`audit_view`]). Pages are HTML from `maud` templates with one
 //! small CSS file and no JavaScript; every Japanese string lives in
 //! [`text`], and engine errors become Japanese pages here
@@ -24,6 +26,8 @@ pub mod cases;
 pub mod devices;
 pub mod layout;
 pub mod meetings;
+pub mod plans;
+pub mod referrals;
 pub mod report;
 pub mod review;
 pub mod session;
@@ -71,8 +75,38 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/{id}", get(cases::detail))
         .route("/console/cases/{id}/move", post(cases::move_case))
         .route("/console/cases/{id}/roster", post(cases::roster))
+        .route(
+            "/console/cases/{id}/roster/remove",
+            post(cases::roster_remove),
+        )
+        .route("/console/cases/{id}/route", post(cases::change_route))
+        .route("/console/cases/{id}/find", post(cases::find_request))
+        .route(
+            "/console/cases/{id}/plan",
+            get(plans::plan_form).post(plans::plan_submit),
+        )
+        .route(
+            "/console/cases/{id}/monitoring",
+            get(plans::monitoring_form).post(plans::monitoring_submit),
+        )
+        .route(
+            "/console/cases/{id}/closure",
+            get(plans::closure_form).post(plans::closure_submit),
+        )
+        .route(
+            "/console/cases/{id}/support-record",
+            get(plans::support_record_form).post(plans::support_record_submit),
+        )
         .route("/console/cases/{id}/meetings", post(meetings::record))
+        .route(
+            "/console/cases/{id}/meetings/{meeting}",
+            get(meetings::edit_form).post(meetings::edit_submit),
+        )
         .route("/console/cases/{id}/agenda", get(meetings::agenda))
+        .route(
+            "/console/referrals",
+            get(referrals::form).post(referrals::submit),
+        )
         .route("/console/audit", get(audit_view::viewer))
         .route("/console/report", get(report::page))
         .route("/console/report.csv", get(report::csv))
@@ -231,11 +265,25 @@ impl From<engine::Error> for PageError {
                 use outreach_shared::case_rules::CaseRuleError as R;
                 PageError::invalid(match r {
                     R::SupportMeetingNeedsPledgedRoster => text::SM_NEEDS_ROSTER,
+                    R::PlanRequired => text::PLAN_REQUIRED,
+                    R::SupportRecordRequired => text::SUPPORT_RECORD_REQUIRED,
+                    R::ClosureNeedsEvaluation => text::CLOSURE_REQUIRED,
+                    R::CaseNotOpen => text::CASE_NOT_OPEN,
+                    R::AlreadyMultiLayered => text::ALREADY_ML,
+                    R::PlanNeedsMultiLayeredRoute => text::PLAN_ML_ONLY,
+                    R::SupportRecordNeedsSupportMeeting => text::SUPPORT_RECORD_SM_ONLY,
+                    R::NotYetAtMeeting => text::NOT_YET_AT_MEETING,
+                    R::NoPlanToMonitor => text::NO_PLAN_TO_MONITOR,
+                    R::PlanVersionStale => text::PLAN_STALE,
+                    R::ScheduleInPast => text::SCHEDULE_IN_PAST,
+                    R::MeetingNeedsInvitee => text::MEETING_NEEDS_INVITEE,
+                    R::InviteeNotOnRoster => text::INVITEE_NOT_ON_ROSTER,
                     R::MeetingDateInFuture => text::MEETING_DATE_FUTURE,
                     R::MeetingNeedsDecisions => text::MEETING_NEEDS_DECISIONS,
-                    R::MeetingNeedsEvaluation => text::MEETING_NEEDS_EVALUATION,
                     R::MeetingNeedsAttendee => text::MEETING_NEEDS_ATTENDEE,
                     R::AttendeeWithoutPledge => text::MEETING_PLEDGE,
+                    R::MeetingAlreadyHeld => text::MEETING_ALREADY_HELD,
+                    R::AlreadyOnCaseload => text::ALREADY_ON_CASELOAD,
                     R::MeetingText(_) => text::MEETING_TEXT_TOO_LONG,
                     R::AttendeeNotOnRoster | R::Invalid(_) => text::BAD_REQUEST,
                 })
@@ -246,6 +294,11 @@ impl From<engine::Error> for PageError {
                 StatusCode::UNAUTHORIZED,
                 text::LOGIN_TITLE,
                 text::SESSION_EXPIRED,
+            ),
+            E::Conflict(m) if m.contains("meeting") => PageError::new(
+                StatusCode::CONFLICT,
+                text::SERVER_ERROR_TITLE,
+                text::MEETING_CHANGED,
             ),
             E::Conflict(_) => PageError::new(
                 StatusCode::CONFLICT,

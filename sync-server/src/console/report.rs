@@ -3,6 +3,12 @@
 //! 制度の狭間, 支援者支援, 伴走支援), with SVG charts drawn by `plotters`
 //! (SVG backend only, no text drawn by it: labels are HTML) and a CSV export.
 //!
+//! Where the case queue has structured records it reads them: the agencies
+//! that took on a role come from the プラン's tasks and the 支援会議's role
+//! split (not from who sat at the meeting), meetings count only those held,
+//! and 伴走支援 adds the monitoring held, plans with goals in the person's
+//! own words, plans past their review date, and closures by outcome.
+//!
 //! No person is identifiable: only counts and medians; workers are shown as
 //! 支援員A, B… ordered by caseload (not by name or id); no alias, no id.
 
@@ -12,14 +18,17 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use maud::{Markup, PreEscaped, html};
 use outreach_shared::ja;
-use outreach_shared::{Accompaniment, CrossTag, LifeField, PersonId, Route, Stage, UserId};
+use outreach_shared::ja::Label;
+use outreach_shared::{
+    Accompaniment, AgencyId, ClosureOutcome, CrossTag, LifeField, PersonId, Route, Stage, UserId,
+};
 use plotters::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 
 use super::layout::{self, day};
 use super::session::{Form, Session, query};
 use super::{PageError, PageResult, text};
-use crate::engine::records::{self, TeamRecords};
+use crate::engine::records::{self, ReportRecords, TeamRecords};
 use crate::state::AppState;
 
 /// One line of the report: viewpoint, metric, value (text).
@@ -70,13 +79,11 @@ fn pct(n: usize, of: usize) -> String {
     }
 }
 
-/// Computes the report over every team's records for `from..=to`.
-pub fn compute(
-    teams: &[TeamRecords],
-    meetings: &[outreach_shared::Meeting],
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Report {
+/// Computes the report over every team's records and the case queue's
+/// structured records for `from..=to`.
+pub fn compute(data: &ReportRecords, from: NaiveDate, to: NaiveDate) -> Report {
+    let teams: &[TeamRecords] = &data.teams;
+    let meetings = &data.meetings;
     let in_period = |at: DateTime<Utc>| {
         let d = ja::local_date(at);
         d >= from && d <= to
@@ -115,11 +122,25 @@ pub fn compute(
             fields.len() >= 2 || !c.escalation.tags.is_empty()
         })
         .collect();
-    let several_agencies = |c: &outreach_shared::CaseQueueItem| {
-        let mut a: BTreeSet<_> = c.escalation.agencies_involved.iter().cloned().collect();
-        a.extend(c.roster.iter().map(|m| m.agency.clone()));
-        a.len() >= 2
+    // The agencies that took on a role, from the structured records: the
+    // プラン's tasks (重層的支援会議) or the 支援会議's role split. A case
+    // without either has no roles on record yet and is not counted.
+    let roles = |c: &outreach_shared::CaseQueueItem| -> Option<BTreeSet<AgencyId>> {
+        let id = c.escalation.case_id;
+        let from_plan: Option<BTreeSet<AgencyId>> = data
+            .plans
+            .get(&id)
+            .map(|p| p.tasks.iter().map(|t| t.agency.clone()).collect());
+        let from_sm: Option<BTreeSet<AgencyId>> = data
+            .support_records
+            .get(&id)
+            .map(|r| r.roles.iter().map(|x| x.agency.clone()).collect());
+        match (from_plan, from_sm) {
+            (Some(a), Some(b)) => Some(a.union(&b).cloned().collect()),
+            (a, b) => a.or(b),
+        }
     };
+    let with_roles: Vec<BTreeSet<AgencyId>> = multi_field.iter().filter_map(|c| roles(c)).collect();
     push(text::VP1, text::M_CASES, cases.len().to_string());
     push(
         text::VP1,
@@ -130,8 +151,8 @@ pub fn compute(
         text::VP1,
         text::M_SEVERAL_AGENCIES,
         pct(
-            multi_field.iter().filter(|c| several_agencies(c)).count(),
-            multi_field.len(),
+            with_roles.iter().filter(|a| a.len() >= 2).count(),
+            with_roles.len(),
         ),
     );
     push(
@@ -330,6 +351,54 @@ pub fn compute(
     push(text::VP4, text::M_INTERVAL, fmt_days(median(intervals)));
     push(text::VP4, text::M_TO_ACCEPT, fmt_days(median(accept)));
     push(text::VP4, text::M_LOST, pct(lost, active.len()));
+    // The case queue's own continuity, from its structured records.
+    let monitored = data
+        .monitoring
+        .iter()
+        .filter(|m| m.held_on >= from && m.held_on <= to)
+        .count();
+    push(text::VP4, text::M_MONITORING, monitored.to_string());
+    let plans_open: Vec<_> = cases
+        .iter()
+        .filter(|c| c.status.is_open())
+        .filter_map(|c| data.plans.get(&c.escalation.case_id))
+        .collect();
+    let own_words = plans_open
+        .iter()
+        .filter(|p| p.goals.iter().any(|g| g.own_words))
+        .count();
+    push(
+        text::VP4,
+        text::M_OWN_WORDS,
+        pct(own_words, plans_open.len()),
+    );
+    let review_late = plans_open
+        .iter()
+        .filter(|p| {
+            let m: Vec<_> = data
+                .monitoring
+                .iter()
+                .filter(|m| m.case_id == p.case_id)
+                .cloned()
+                .collect();
+            outreach_shared::plan::next_review(p, &m).is_some_and(|d| d < to)
+        })
+        .count();
+    push(
+        text::VP4,
+        text::M_REVIEW_LATE,
+        pct(review_late, plans_open.len()),
+    );
+    let closed: Vec<_> = data
+        .closures
+        .values()
+        .filter(|c| c.evaluated_on >= from && c.evaluated_on <= to)
+        .collect();
+    push(text::VP4, text::M_CLOSED, closed.len().to_string());
+    for o in ClosureOutcome::ALL {
+        let n = closed.iter().filter(|c| c.outcome == o).count();
+        push(text::VP4, o.ja(), pct(n, closed.len()));
+    }
     r
 }
 
@@ -410,10 +479,10 @@ async fn load(
     let now = Utc::now();
     let (from, to) = period(&query(q), now)?;
     let caller = session.caller.clone();
-    let (teams, meetings) = st
+    let data = st
         .write(move |tx| records::report_records(tx, &caller, what, from, to, now))
         .await?;
-    Ok(compute(&teams, &meetings, from, to))
+    Ok(compute(&data, from, to))
 }
 
 fn legend_table(rows: &[(String, Vec<usize>)], heads: &[&str]) -> Markup {
@@ -590,4 +659,124 @@ pub async fn csv(
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use outreach_shared::*;
+
+    fn line<'a>(r: &'a Report, metric: &str) -> &'a str {
+        r.lines
+            .iter()
+            .find(|l| l.metric == metric)
+            .map(|l| l.value.as_str())
+            .unwrap_or_else(|| panic!("no line {metric}"))
+    }
+
+    /// The report reads the structured records: the agencies that took on
+    /// a role come from the plan's tasks, not from who sat on the roster;
+    /// monitoring and closures are counted in the period.
+    #[test]
+    fn roles_come_from_the_plan_not_the_roster() {
+        let at = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let user = UserId::new_v7(1, [1; 10]);
+        let case_id = CaseId::new_v7(2, [2; 10]);
+        let mut item = CaseQueueItem::received(
+            Escalation {
+                case_id,
+                person_id: PersonId::new_v7(3, [3; 10]),
+                raised_by: user,
+                raised_at: at,
+                reason: "（架空）".into(),
+                fields: [LifeField::Elderly, LifeField::Disability].into(),
+                tags: Default::default(),
+                agencies_involved: Default::default(),
+                urgency: Urgency::Normal,
+                route: Route::MultiLayeredMeeting,
+            },
+            at,
+        );
+        item.status = CaseStatus::Monitoring;
+        // Two agencies sat at the meeting...
+        for a in ["kikan-soudan", "houkatsu-asahi"] {
+            item.roster.push(RosterMember {
+                user,
+                agency: AgencyId::new(a),
+                pledge_recorded_at: None,
+            });
+        }
+        let mut data = ReportRecords {
+            teams: vec![TeamRecords {
+                cases: vec![item],
+                ..TeamRecords::default()
+            }],
+            ..ReportRecords::default()
+        };
+        let (from, to) = (day(4, 1), day(9, 30));
+        // ...but with no plan, no roles are on record yet.
+        let r = compute(&data, from, to);
+        assert_eq!(line(&r, text::M_SEVERAL_AGENCIES), "—");
+        let task = |a: &str, n: u128| PlanTask {
+            id: uuid::Uuid::from_u128(n),
+            what: "（架空）".into(),
+            agency: AgencyId::new(a),
+            owner: None,
+            due: day(7, 1),
+            status: TaskStatus::InProgress,
+        };
+        data.plans.insert(
+            case_id,
+            Plan {
+                case_id,
+                version: 1,
+                goals: vec![PlanGoal {
+                    text: "（架空）".into(),
+                    own_words: true,
+                }],
+                tasks: vec![task("shakyo", 1), task("kikan-soudan", 2)],
+                next_review: day(6, 15),
+                recorded_by: user,
+                recorded_at: at,
+            },
+        );
+        data.monitoring.push(MonitoringEntry {
+            id: uuid::Uuid::from_u128(3),
+            case_id,
+            plan_version: 1,
+            held_on: day(6, 10),
+            progress: Vec::new(),
+            judgement: Judgement::OnTrack,
+            assessment: "（架空）".into(),
+            next_review: Some(day(7, 10)),
+            recorded_by: user,
+            recorded_at: at + Duration::days(9),
+        });
+        data.closures.insert(
+            case_id,
+            ClosureEvaluation {
+                case_id,
+                route: Route::MultiLayeredMeeting,
+                outcome: ClosureOutcome::Stabilised,
+                reason: "（架空）".into(),
+                continuing: "（架空）".into(),
+                watched_by: AgencyId::new("shakyo"),
+                watcher: None,
+                evaluated_on: day(9, 1),
+                recorded_by: user,
+                recorded_at: at,
+            },
+        );
+        let r = compute(&data, from, to);
+        assert_eq!(line(&r, text::M_SEVERAL_AGENCIES), "1／1（100%）");
+        assert_eq!(line(&r, text::M_MONITORING), "1");
+        assert_eq!(line(&r, text::M_OWN_WORDS), "1／1（100%）");
+        // The review moved to 10 July by the monitoring: past by 30 September.
+        assert_eq!(line(&r, text::M_REVIEW_LATE), "1／1（100%）");
+        assert_eq!(line(&r, text::M_CLOSED), "1");
+        assert_eq!(line(&r, ClosureOutcome::Stabilised.ja()), "1／1（100%）");
+        assert_eq!(line(&r, ClosureOutcome::Resolved.ja()), "0／1（0%）");
+    }
 }

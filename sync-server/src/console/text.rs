@@ -212,7 +212,6 @@ pub const MEETING_DATE_FUTURE: &str =
     "開催日が未来の日付になっています。開催後に記録してください。";
 pub const MEETING_NEEDS_ATTENDEE: &str = "出席した構成員を1人以上選んでください。";
 pub const MEETING_NEEDS_DECISIONS: &str = "決定事項を入力してください。";
-pub const MEETING_NEEDS_EVALUATION: &str = "終結時の評価を入力してください。";
 pub const MEETING_TEXT_TOO_LONG: &str =
     "入力が長すぎるか、使えない文字が含まれています。2000文字以内で入力してください。";
 pub const MEETING_PLEDGE: &str = "支援会議には、守秘義務の誓約を受領した構成員だけが出席できます。";
@@ -246,7 +245,8 @@ pub const VP3: &str = "3. 支援者支援";
 pub const VP4: &str = "4. 伴走支援";
 pub const M_CASES: &str = "多機関協働のケース数";
 pub const M_MULTI_FIELD: &str = "複数分野にまたがるケース";
-pub const M_SEVERAL_AGENCIES: &str = "うち複数機関が関わるケース";
+pub const M_SEVERAL_AGENCIES: &str =
+    "うち複数の機関が役割を担うケース（プランのタスク・支援会議の役割分担がある中で）";
 pub const M_MEETINGS_ML: &str = "重層的支援会議の開催（件）";
 pub const M_MEETINGS_SM: &str = "支援会議の開催（件）";
 pub const M_GAP_PERSONS: &str = "制度の狭間にある対象者";
@@ -260,6 +260,10 @@ pub const M_FEEDBACK: &str = "SVの確認までの日数（中央値）";
 pub const M_INTERVAL: &str = "接触の間隔（中央値）";
 pub const M_TO_ACCEPT: &str = "初回接触から支援受入までの日数（中央値）";
 pub const M_LOST: &str = "フォローが途絶えたケース";
+pub const M_MONITORING: &str = "多機関協働のモニタリング（件）";
+pub const M_OWN_WORDS: &str = "本人の言葉の目標があるプラン（継続中）";
+pub const M_REVIEW_LATE: &str = "見直し日を過ぎたプラン（継続中）";
+pub const M_CLOSED: &str = "終結したケース（終結時の評価の件数）";
 pub const CHART_CASELOAD: &str = "支援員ごとの担当ケース数";
 pub const CHART_VISITS: &str = "月ごとの訪問（単独／複数）";
 pub const CHART_INTERVALS: &str = "接触の間隔の分布";
@@ -285,6 +289,23 @@ pub fn audit_action(code: &str) -> &'static str {
         "case.move" => "ケースの状況変更",
         "case.roster" => "構成員の変更",
         "case.meeting" => "会議の記録",
+        "case.meeting_schedule" => "会議の予定",
+        "case.meeting_edit" => "会議の記録の編集",
+        "case.route" => "同意による会議の変更",
+        "case.roster_remove" => "構成員を外した（閲覧の終了）",
+        "case.access_ended" => "ケースの終了による閲覧の終了",
+        "case.plan" => "支援プランの記録",
+        "case.monitoring" => "モニタリングの記録",
+        "case.closure" => "終結時の評価の記録",
+        "case.support_record" => "支援会議の役割分担の記録",
+        "case.find_request" => "アウトリーチへの発見の依頼",
+        "case.referral" => "ケースの紹介",
+        "case.referral_followup" => "紹介（進行中のケースへ追加）",
+        "case.follow_consent" => "同意の撤回によるケースの移動",
+        "referral.person" => "紹介による対象者の登録",
+        "team.referral" => "紹介用の班の作成",
+        "read.case_records" => "ケースの記録の閲覧",
+        "read.meeting_history" => "会議の履歴の閲覧",
         "read.case" => "ケースの閲覧",
         "read.person" => "対象者の閲覧",
         "read.pull" => "タブレットへの同期",
@@ -304,3 +325,138 @@ pub fn audit_action(code: &str) -> &'static str {
 }
 pub const REVOKE_TITLE: &str = "端末の停止の確認";
 pub const CANCEL: &str = "やめる";
+
+// Consent given later, the roster, find-requests (issue 13).
+pub const CONSENT_ARRIVED: &str = "同意あり：重層的支援会議へ移せます";
+pub const ROUTE_CHANGE_TITLE: &str = "重層的支援会議へ移す（本人の同意が得られました）";
+pub const ROUTE_CHANGE_LEAD: &str = "本人の同意が記録されています。このケースを重層的支援会議へ移し、構成員を確認し直してください。チェックを外した構成員は、このケースを閲覧できなくなります。支援会議で決めたことは、同意の範囲が関係機関との情報共有に及ばない限り、誓約した構成員だけが引き続き閲覧できます。";
+pub const ROUTE_CHANGE_KEEP: &str = "引き続き参加する";
+pub const ROUTE_CHANGE_BUTTON: &str = "重層的支援会議へ移す";
+pub const DONE_ROUTE: &str =
+    "ケースを重層的支援会議へ移しました。会議にかける前に構成員を確認してください。";
+pub const REMOVE_MEMBER: &str = "外す";
+pub const REMOVE_MEMBER_CONFIRM: &str = "この構成員はケースを閲覧できなくなります。";
+pub const DONE_ROSTER_REMOVED: &str =
+    "構成員を外しました。この構成員はケースを閲覧できなくなりました。";
+pub const FIND_TITLE: &str = "アウトリーチに発見を依頼する";
+pub const FIND_LEAD: &str = "まだどの班も接触していない方です。依頼した班のタブレットに「把握」の段階の対象者として届き、依頼内容が表示されます。";
+pub const FIND_TEAM: &str = "依頼する班";
+pub const FIND_REQUEST: &str = "依頼内容（誰を、どこで、なぜ探すか）";
+pub const FIND_BUTTON: &str = "発見を依頼する";
+pub const DONE_FIND: &str =
+    "アウトリーチに発見を依頼しました。次回の同期で班のタブレットに届きます。";
+pub const FIND_SHOWN: &str = "アウトリーチへの発見の依頼";
+pub const FOLLOWUPS: &str = "追加の依頼・紹介";
+pub const REFERRED_BY: &str = "紹介元";
+pub const REFERRED_BY_COORDINATOR: &str = "コーディネーター";
+pub const CONSENT_AS_KNOWN: &str = "紹介元が把握している同意";
+pub const ALREADY_ON_CASELOAD: &str = "この方はすでにアウトリーチの班が担当しています。発見の依頼ではなく、アウトリーチへ差し戻してください。";
+pub const CASE_NOT_OPEN: &str =
+    "このケースは終結またはアウトリーチへ差し戻し済みのため、変更できません。";
+pub const ALREADY_ML: &str = "このケースはすでに重層的支援会議で検討しています。";
+pub const OVERDUE_TITLE: &str = "期限を過ぎたタスク・見直し";
+pub const OVERDUE_TASKS: &str = "期限を過ぎたタスク";
+pub const OVERDUE_REVIEW: &str = "見直し日を過ぎています";
+pub const NOTHING_OVERDUE_CASES: &str = "期限を過ぎたタスクや見直しはありません。";
+
+// Referrals.
+pub const NAV_REFERRAL: &str = "ケースの紹介";
+pub const REFERRAL_TITLE: &str = "多機関協働へのケースの紹介";
+pub const REFERRAL_LEAD: &str = "複数の分野にまたがり、一つの機関では対応が難しい方を多機関協働（社会福祉課）につなぎます。紹介の後、このケースは会議の構成員になった方だけが閲覧できます。";
+pub const REFERRAL_PERSON: &str = "対象者";
+pub const REFERRAL_EXISTING: &str = "登録済みの方";
+pub const REFERRAL_NEW: &str = "新しい方（呼び名のみ）";
+pub const REFERRAL_ALIAS: &str = "呼び名（例：見本 一郎 様、○○町の高齢男性）";
+pub const REFERRAL_NONE_EXISTING: &str = "選べる登録済みの方はいません。";
+pub const REFERRAL_CONSENT: &str = "本人の同意（把握している範囲で）";
+pub const REFERRAL_CONSENT_DATE: &str = "同意の日付";
+pub const REFERRAL_SUBMIT: &str = "紹介する";
+pub const REFERRAL_DONE_TITLE: &str = "紹介を受け付けました";
+pub const REFERRAL_DONE: &str =
+    "多機関協働（社会福祉課）が受け付けました。コーディネーターから連絡があります。";
+pub const REFERRAL_FOLDED: &str =
+    "この方にはすでに進行中のケースがあるため、紹介はそのケースに追加されました。";
+pub const REFERRAL_PICK_PERSON: &str = "登録済みの方を選ぶか、新しい方の呼び名を入力してください。";
+pub const REFERRAL_FIND: &str = "あわせてアウトリーチに発見を依頼する（新しい方のみ）";
+pub const CASE_NO_LABEL: &str = "案件番号";
+
+// The plan, monitoring, closure and the 支援会議's record.
+pub const PLAN_TITLE: &str = "支援プラン";
+pub const PLAN_VERSION: &str = "版";
+pub const PLAN_NONE: &str = "支援プランはまだありません。会議で協議したプランを記録してください。";
+pub const PLAN_WRITE: &str = "支援プランを記録する";
+pub const PLAN_REVISE: &str = "プランを見直す（新しい版）";
+pub const PLAN_GOALS: &str = "目標";
+pub const PLAN_GOAL: &str = "目標";
+pub const PLAN_OWN_WORDS: &str = "本人の言葉";
+pub const PLAN_TASKS: &str = "役割分担（タスク）";
+pub const PLAN_TASK_WHAT: &str = "内容";
+pub const PLAN_TASK_AGENCY: &str = "担当機関";
+pub const PLAN_TASK_OWNER: &str = "担当者";
+pub const PLAN_TASK_DUE: &str = "期限";
+pub const PLAN_TASK_STATUS: &str = "状況";
+pub const PLAN_NEXT_REVIEW: &str = "次回の見直し日";
+pub const PLAN_FORM_LEAD: &str = "目標は、本人が語った言葉があればそのまま書き、「本人の言葉」に印を付けてください。空欄の行は無視されます。保存すると新しい版になり、前の版も残ります。";
+pub const PLAN_EARLIER: &str = "以前の版";
+pub const UNKNOWN_OWNER: &str = "（未定）";
+pub const DONE_PLAN: &str = "支援プランを記録しました。";
+pub const PLAN_REQUIRED: &str = "重層的支援会議のケースを「支援プラン」「モニタリング」に進めるには、支援プランの記録が必要です。先にプランを記録してください。";
+pub const SUPPORT_RECORD_REQUIRED: &str = "支援会議のケースを先に進めるには、役割分担と支援の方向性の記録が必要です。先に記録してください。";
+pub const CLOSURE_REQUIRED: &str = "終結するには、終結時の評価（結果・理由・終結後も続く支援・見守る機関）の記録が必要です。先に評価を記録してください。";
+pub const PLAN_ML_ONLY: &str = "支援プランは重層的支援会議のケースで作成します。支援会議では役割分担と支援の方向性を記録してください。";
+pub const SUPPORT_RECORD_SM_ONLY: &str = "役割分担と支援の方向性の記録は支援会議のケースのものです。重層的支援会議では支援プランを記録してください。";
+pub const NOT_YET_AT_MEETING: &str =
+    "ケースがまだ会議にかけられていません。先に会議にかけてください。";
+pub const NO_PLAN_TO_MONITOR: &str =
+    "モニタリングする支援プランがありません。先にプランを記録してください。";
+pub const PLAN_STALE: &str =
+    "ほかの人がプランを更新しました。画面を開き直して、最新の版に記録してください。";
+pub const MONITORING_TITLE: &str = "モニタリング";
+pub const MONITORING_NONE: &str = "モニタリングの記録はまだありません。";
+pub const MONITORING_WRITE: &str = "モニタリングを記録する";
+pub const MONITORING_DATE: &str = "実施日";
+pub const MONITORING_PROGRESS: &str = "タスクの進み具合";
+pub const MONITORING_NOTE: &str = "メモ";
+pub const MONITORING_JUDGEMENT: &str = "全体の判断";
+pub const MONITORING_ASSESSMENT: &str = "全体の評価";
+pub const MONITORING_NEXT: &str = "次回の見直し日（終結に向ける場合は空欄可）";
+pub const DONE_MONITORING: &str = "モニタリングを記録しました。";
+pub const CLOSURE_TITLE: &str = "終結時の評価";
+pub const CLOSURE_WRITE: &str = "終結時の評価を記録する";
+pub const CLOSURE_OUTCOME: &str = "結果";
+pub const CLOSURE_REASON: &str = "終結の理由";
+pub const CLOSURE_CONTINUING: &str = "終結後も続く支援";
+pub const CLOSURE_WATCHED_BY: &str = "見守る機関";
+pub const CLOSURE_WATCHER: &str = "見守る担当者";
+pub const CLOSURE_DATE: &str = "評価日";
+pub const DONE_CLOSURE: &str = "終結時の評価を記録しました。ケースを終結にできます。";
+pub const SUPPORT_RECORD_TITLE: &str = "役割分担と支援の方向性（支援会議の記録）";
+pub const SUPPORT_RECORD_NONE: &str = "役割分担と支援の方向性はまだ記録されていません。";
+pub const SUPPORT_RECORD_WRITE: &str = "役割分担と支援の方向性を記録する";
+pub const SUPPORT_RECORD_LEAD: &str = "支援会議では支援プランを作りません。役割を担う機関の欄だけ入力してください。この記録は守秘義務の誓約をした構成員だけが閲覧できます。";
+pub const SUPPORT_RECORD_ROLE: &str = "この機関の役割";
+pub const SUPPORT_RECORD_DIRECTION: &str = "支援の方向性";
+pub const DONE_SUPPORT_RECORD: &str = "役割分担と支援の方向性を記録しました。";
+pub const RECORDED_BY: &str = "記録";
+
+// Meetings: scheduling and editing.
+pub const SCHEDULE_MEETING_TITLE: &str = "会議の予定を立てる";
+pub const MEETING_PLACE: &str = "場所";
+pub const MEETING_INVITEES: &str = "招集する構成員";
+pub const MEETING_SCHEDULE_BUTTON: &str = "予定を登録する";
+pub const DONE_SCHEDULED: &str = "会議の予定を登録しました。";
+pub const MEETING_SCHEDULED_BADGE: &str = "開催予定";
+pub const MEETING_RECORD_THIS: &str = "開催後に記録する";
+pub const MEETING_EDIT: &str = "編集";
+pub const MEETING_EDIT_TITLE: &str = "会議の記録の編集";
+pub const MEETING_HISTORY: &str = "この会議の履歴";
+pub const MEETING_VERSION: &str = "第";
+pub const DONE_MEETING_EDITED: &str = "会議の記録を更新しました。前の版も履歴に残っています。";
+pub const SCHEDULE_IN_PAST: &str =
+    "予定日が過去の日付です。今日以降の日付を選ぶか、開催済みの会議として記録してください。";
+pub const MEETING_NEEDS_INVITEE: &str = "招集する構成員を1人以上選んでください。";
+pub const INVITEE_NOT_ON_ROSTER: &str = "招集する方がこのケースの構成員ではありません。";
+pub const MEETING_ALREADY_HELD: &str = "開催済みの会議を予定に戻すことはできません。";
+pub const MEETING_CHANGED: &str =
+    "ほかの人がこの会議の記録を更新しました。画面を開き直してください。";
+pub const NEXT_MEETING: &str = "次回の会議";

@@ -1,20 +1,23 @@
 //! The 多機関協働 case queue: escalations from pushes (route by consent,
-//! one open case per person), the queue as each caller may see it
-//! (emergencies first), coordinators' moves and the meeting roster with
-//! confidentiality pledges, and the route following consent.
+//! one open case per person: a later escalation is folded into the open
+//! case, never refused), the queue as each caller may see it (emergencies
+//! first), coordinators' moves (the plan statuses need their record, 終結
+//! its evaluation), the route change when consent arrives later, and the
+//! route following withdrawn consent. The rules are `shared::case_rules`.
 //!
-//! Structured プラン and monitoring belong in a future `engine/plans.rs`
-//! beside this file.
+//! Beside it: [`super::roster`] (members and pledges), [`super::plans`]
+//! (the プラン, monitoring, closure evaluation, 支援会議 record),
+//! [`super::meetings`], [`super::referrals`] (agencies' referrals and
+//! find-requests) and [`super::board`] (the console's board and case page).
 
 use chrono::{DateTime, Utc};
-use outreach_shared::access::{Action, Actor, Resource, Role, decide};
+use outreach_shared::access::{Action, Actor, Resource, decide};
 use outreach_shared::case_rules;
 use outreach_shared::protocol::*;
 use outreach_shared::{
-    CaseId, CaseQueueItem, CaseStatus, ConsentRecord, Escalation, Hlc, Meeting, PersonId,
-    RosterMember, TeamId, UserId, ValidationContext, ValidationErrors, Violation,
+    CaseId, CaseQueueItem, CaseStatus, ConsentRecord, Escalation, Hlc, PersonId, Route, TeamId,
+    ValidationContext, ValidationErrors,
 };
-use std::collections::HashMap;
 
 use super::Error;
 use super::persons::person_for_write;
@@ -23,7 +26,9 @@ use super::{Caller, ServerClock, audit_console, deny_text};
 use crate::audit::{self, AuditEvent};
 use crate::store::*;
 
-/// `Escalate`: a worker passes a case to 多機関協働.
+/// `Escalate`: a worker passes a case to 多機関協働. A person with an
+/// open case gets the escalation folded into it (the tablet's answer is
+/// that case's status, naming this escalation in `followups`).
 pub(super) fn escalate(
     tx: &mut dyn Tx,
     caller: &Caller,
@@ -52,15 +57,19 @@ pub(super) fn escalate(
             "a case with this id already exists",
         ));
     }
-    if tx
-        .cases_of_person(e.person_id)?
-        .iter()
-        .any(|c| c.item.status.is_open())
-    {
-        return Err(reject(
-            RejectCode::StaleState,
-            "the person already has an open case in the queue",
-        ));
+    if let Some(open) = open_case(tx, e.person_id)? {
+        let seq = fold_followup(tx, caller, open, e.clone(), op.hlc, now)?;
+        audit::append(
+            tx,
+            caller.event(
+                "push.escalate_followup",
+                format!("case:{} person:{}", e.case_id, e.person_id),
+                caller.basis("own team caseload; folded into the open case"),
+                Some(op.hlc),
+            ),
+            now,
+        )?;
+        return Ok(seq);
     }
     let item = CaseQueueItem::received(e.clone(), now);
     let team = person.team;
@@ -87,6 +96,40 @@ pub(super) fn escalate(
     Ok(seq)
 }
 
+/// The person's open case, if any.
+pub(super) fn open_case(tx: &mut dyn Tx, person: PersonId) -> StoreResult<Option<CaseRow>> {
+    Ok(tx
+        .cases_of_person(person)?
+        .into_iter()
+        .find(|c| c.item.status.is_open()))
+}
+
+/// Folds a later escalation or referral into the open case `open`; returns
+/// the case's change number.
+pub(super) fn fold_followup(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    mut open: CaseRow,
+    e: Escalation,
+    hlc: Hlc,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    if !case_rules::fold_followup(&mut open.item, e, now) {
+        return Ok(open.seq);
+    }
+    let seq = save_case(tx, &open.item, open.team, hlc)?;
+    tx.insert_case_move(&CaseMove {
+        case_id: open.item.escalation.case_id,
+        from: Some(open.item.status),
+        to: open.item.status,
+        route: open.item.route,
+        cause: CaseMoveCause::FollowUp,
+        by: Some(caller.actor.user),
+        at: now,
+    })?;
+    Ok(seq)
+}
+
 /// Stores a case and its change; returns the change's sequence number.
 pub(super) fn save_case(
     tx: &mut dyn Tx,
@@ -110,6 +153,19 @@ pub(super) fn save_case(
     Ok(seq)
 }
 
+/// Saves a case again after one of its records changed (a plan, a
+/// monitoring, a scheduled meeting), so the tablets' view of its outcome
+/// and the feed follow.
+pub(super) fn touch_case(
+    tx: &mut dyn Tx,
+    clock: &ServerClock,
+    mut row: CaseRow,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    row.item.updated_at = now;
+    save_case(tx, &row.item, row.team, clock.now())
+}
+
 /// Withdrawn (or lost) consent moves open cases out of the 重層的支援会議.
 pub(super) fn follow_consent(
     tx: &mut dyn Tx,
@@ -120,11 +176,13 @@ pub(super) fn follow_consent(
 ) -> StoreResult<()> {
     for mut row in tx.cases_of_person(person)? {
         let from = row.item.status;
+        let before: Vec<_> = row.item.roster.iter().map(|m| m.user).collect();
         if row.item.follow_consent(consent, now) {
             let hlc = clock.now();
             save_case(tx, &row.item, row.team, hlc)?;
+            let id = row.item.escalation.case_id;
             tx.insert_case_move(&CaseMove {
-                case_id: row.item.escalation.case_id,
+                case_id: id,
                 from: Some(from),
                 to: row.item.status,
                 route: row.item.route,
@@ -134,24 +192,45 @@ pub(super) fn follow_consent(
             })?;
             audit::append(
                 tx,
-                AuditEvent {
-                    actor: "server".into(),
-                    device: None,
-                    device_hlc: None,
-                    action: "case.follow_consent".into(),
-                    entity: format!("case:{}", row.item.escalation.case_id),
-                    basis: "consent withdrawn: moved out of the multi-layered support meeting"
-                        .into(),
-                },
+                server_event(
+                    "case.follow_consent",
+                    format!("case:{id}"),
+                    "consent withdrawn: moved out of the multi-layered support meeting",
+                ),
                 now,
             )?;
+            for u in before
+                .iter()
+                .filter(|u| !row.item.roster.iter().any(|m| m.user == **u))
+            {
+                audit::append(
+                    tx,
+                    server_event(
+                        "case.roster_remove",
+                        format!("case:{id} member:{u}"),
+                        "consent withdrawn: a member without a confidentiality pledge leaves the roster; access ended",
+                    ),
+                    now,
+                )?;
+            }
         }
     }
     Ok(())
 }
 
+fn server_event(action: &str, entity: String, basis: &str) -> AuditEvent {
+    AuditEvent {
+        actor: "server".into(),
+        device: None,
+        device_hlc: None,
+        action: action.into(),
+        entity,
+        basis: basis.into(),
+    }
+}
+
 /// The consent on record of a case's person (none if the person is gone).
-fn consent_of(tx: &mut dyn Tx, item: &CaseQueueItem) -> StoreResult<ConsentRecord> {
+pub(super) fn consent_of(tx: &mut dyn Tx, item: &CaseQueueItem) -> StoreResult<ConsentRecord> {
     Ok(tx
         .person(item.escalation.person_id)?
         .map(|p| p.snapshot.person.consent)
@@ -177,17 +256,13 @@ pub fn list_cases(tx: &mut dyn Tx, caller: &Caller) -> Result<Vec<CaseQueueItem>
         .map(|r| r.item)
         .collect();
     // Open cases first, then by urgency (emergencies first), then oldest.
-    items.sort_by_key(|i| {
-        (
-            !i.status.is_open(),
-            i.escalation.urgency,
-            i.escalation.raised_at,
-        )
-    });
+    items.sort_by_key(|i| (!i.status.is_open(), i.urgency(), i.escalation.raised_at));
     Ok(items)
 }
 
-fn case_for(
+/// Case `id` if the caller may read it (and write it, for
+/// [`Action::Write`]). Not found and not visible are never told apart.
+pub(super) fn case_for(
     tx: &mut dyn Tx,
     caller: &Caller,
     id: CaseId,
@@ -216,10 +291,21 @@ fn case_for(
             },
         );
         if !d.is_allowed() {
-            return Err(Error::forbidden(format!("move case: {}", deny_text(d))));
+            return Err(Error::forbidden(format!("change case: {}", deny_text(d))));
         }
     }
     Ok(row)
+}
+
+/// A case's detail with its history.
+pub(super) fn detail_of(tx: &mut dyn Tx, item: CaseQueueItem, seq: u64) -> StoreResult<CaseDetail> {
+    let moves = tx.case_moves(item.escalation.case_id)?;
+    Ok(CaseDetail {
+        protocol: ProtocolVersion::CURRENT,
+        item,
+        moves,
+        seq,
+    })
 }
 
 /// One case with its history (audited as a read).
@@ -230,7 +316,6 @@ pub fn case_detail(
     now: DateTime<Utc>,
 ) -> Result<CaseDetail, Error> {
     let row = case_for(tx, caller, id, Action::Read)?;
-    let moves = tx.case_moves(id)?;
     audit::append(
         tx,
         caller.event(
@@ -241,12 +326,7 @@ pub fn case_detail(
         ),
         now,
     )?;
-    Ok(CaseDetail {
-        protocol: ProtocolVersion::CURRENT,
-        item: row.item,
-        moves,
-        seq: row.seq,
-    })
+    Ok(detail_of(tx, row.item, row.seq)?)
 }
 
 /// A coordinator moves a case through its lifecycle.
@@ -261,11 +341,13 @@ pub fn move_case(
     let mut row = case_for(tx, caller, id, Action::Write)?;
     let from = row.item.status;
     let consent = consent_of(tx, &row.item)?;
+    let on_record = super::plans::on_record(tx, &row.item)?;
     case_rules::apply_move(
         &mut row.item,
         req.to,
         req.return_reason.clone(),
         &consent,
+        on_record,
         now,
     )?;
     let seq = save_case(tx, &row.item, row.team, clock.now())?;
@@ -288,96 +370,80 @@ pub fn move_case(
         ),
         now,
     )?;
-    let moves = tx.case_moves(id)?;
-    Ok(CaseDetail {
-        protocol: ProtocolVersion::CURRENT,
-        item: row.item,
-        moves,
-        seq,
-    })
+    if !row.item.status.is_open() {
+        // Closing or returning the case ends every member's access.
+        for m in &row.item.roster {
+            audit::append(
+                tx,
+                caller.event(
+                    "case.access_ended",
+                    format!("case:{id} member:{}", m.user),
+                    caller.basis(&format!("case {}: roster access ended", req.to.code())),
+                    None,
+                ),
+                now,
+            )?;
+        }
+    }
+    Ok(detail_of(tx, row.item, seq)?)
 }
 
-/// A coordinator adds or updates a meeting member.
-pub fn set_roster(
+/// Consent given later: a coordinator moves a 支援会議 case to the
+/// 重層的支援会議, keeping the members named in `req.keep`; every other
+/// member's access ends (audited).
+pub fn change_route(
     tx: &mut dyn Tx,
     caller: &Caller,
     clock: &ServerClock,
     id: CaseId,
-    req: &RosterRequest,
+    req: &RouteChangeRequest,
     now: DateTime<Utc>,
 ) -> Result<CaseDetail, Error> {
+    if req.to != Route::MultiLayeredMeeting {
+        return Err(Error::bad_request(
+            "a coordinator moves a case only to the multi-layered support meeting; withdrawn consent moves it back by itself",
+        ));
+    }
     let mut row = case_for(tx, caller, id, Action::Write)?;
-    let member = tx.user(req.user)?.ok_or_else(|| {
-        let mut e = ValidationErrors::default();
-        e.push("user", Violation::Unknown);
-        Error::Invalid(e)
-    })?;
+    let from = row.item.status;
+    let before = row.item.roster.clone();
     let consent = consent_of(tx, &row.item)?;
-    case_rules::add_to_roster(
-        &mut row.item,
-        RosterMember {
-            user: req.user,
-            agency: req.agency.clone(),
-            pledge_recorded_at: req.pledge_recorded_at,
-        },
-        member.role,
-        member.agency.as_ref(),
-        &consent,
-        now,
-    )?;
+    case_rules::change_route(&mut row.item, &req.keep, &consent, now)?;
     let seq = save_case(tx, &row.item, row.team, clock.now())?;
     tx.insert_case_move(&CaseMove {
         case_id: id,
-        from: Some(row.item.status),
+        from: Some(from),
         to: row.item.status,
         route: row.item.route,
-        cause: CaseMoveCause::Roster,
+        cause: CaseMoveCause::RouteChanged,
         by: Some(caller.actor.user),
         at: now,
     })?;
     audit::append(
         tx,
         caller.event(
-            "case.roster",
-            format!("case:{id} member:{}", req.user),
-            caller.basis("coordinator"),
+            "case.route",
+            format!("case:{id}"),
+            caller.basis("consent on record: support meeting -> multi-layered support meeting"),
             None,
         ),
         now,
     )?;
-    let moves = tx.case_moves(id)?;
-    Ok(CaseDetail {
-        protocol: ProtocolVersion::CURRENT,
-        item: row.item,
-        moves,
-        seq,
-    })
-}
-
-/// A coordinator adds a user to a case's roster as a member of the user's
-/// own agency, with or without a pledge recorded now (the console's form).
-pub fn add_roster_member(
-    tx: &mut dyn Tx,
-    caller: &Caller,
-    clock: &ServerClock,
-    id: CaseId,
-    user: UserId,
-    pledged: bool,
-    now: DateTime<Utc>,
-) -> Result<CaseDetail, Error> {
-    let member = tx
-        .user(user)?
-        .ok_or_else(|| Error::field("user", Violation::Unknown))?;
-    let agency = member
-        .agency
-        .ok_or_else(|| Error::field("roster.agency", Violation::Unknown))?;
-    let req = RosterRequest {
-        protocol: ProtocolVersion::CURRENT,
-        user,
-        agency,
-        pledge_recorded_at: pledged.then_some(now),
-    };
-    set_roster(tx, caller, clock, id, &req, now)
+    for m in before.iter().filter(|m| !req.keep.contains(&m.user)) {
+        audit::append(
+            tx,
+            caller.event(
+                "case.roster_remove",
+                format!("case:{id} member:{}", m.user),
+                caller.basis(
+                    "roster re-confirmed for the multi-layered support meeting; access ended",
+                ),
+                None,
+            ),
+            now,
+        )?;
+    }
+    Ok(detail_of(tx, row.item, seq)?)
 }
 
 /// The alias and consent of a case's person, where the caller may read the
@@ -400,77 +466,6 @@ pub fn person_of_case(
         },
     );
     Ok(d.is_allowed().then_some((person.alias, person.consent)))
-}
-
-/// The console's case board: every case the caller may see, with the
-/// person's alias where the caller may read it (audited as a view).
-pub fn board(
-    tx: &mut dyn Tx,
-    caller: &Caller,
-    now: DateTime<Utc>,
-) -> Result<Vec<(CaseQueueItem, Option<String>)>, Error> {
-    let items = list_cases(tx, caller)?;
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let alias = person_of_case(tx, &caller.actor, &item)?.map(|(a, _)| a);
-        out.push((item, alias));
-    }
-    audit_console(
-        tx,
-        caller,
-        "console.view.cases",
-        format!("cases:{}", out.len()),
-        "visibility rule (shared::access)",
-        now,
-    )?;
-    Ok(out)
-}
-
-/// Everything the console's case page shows.
-pub struct CasePage {
-    pub detail: CaseDetail,
-    pub alias: Option<String>,
-    pub consent: Option<ConsentRecord>,
-    /// Display names of every user (for the history and the roster).
-    pub names: HashMap<UserId, String>,
-    /// Active agency members, who may be added to the roster.
-    pub members: Vec<(UserId, String)>,
-    pub meetings: Vec<Meeting>,
-}
-
-/// A case as its console page shows it (audited as a read). `Ok(None)`
-/// when the case exists but the caller may not see it: the refusal is
-/// audited, so the caller commits it.
-pub fn case_page(
-    tx: &mut dyn Tx,
-    caller: &Caller,
-    id: CaseId,
-    now: DateTime<Utc>,
-) -> Result<Option<CasePage>, Error> {
-    if !console_may_read(tx, caller, id, &format!("case:{id}"), now)? {
-        return Ok(None);
-    }
-    let detail = case_detail(tx, caller, id, now)?;
-    let (alias, consent) = person_of_case(tx, &caller.actor, &detail.item)?.unzip();
-    let users = tx.users()?;
-    let names = users
-        .iter()
-        .map(|u| (u.id, u.display_name.clone()))
-        .collect();
-    let members = users
-        .iter()
-        .filter(|u| u.role == Role::AgencyMember && u.active)
-        .map(|u| (u.id, u.display_name.clone()))
-        .collect();
-    let meetings = super::meetings::meetings_of(tx, id)?;
-    Ok(Some(CasePage {
-        detail,
-        alias,
-        consent,
-        names,
-        members,
-        meetings,
-    }))
 }
 
 /// Whether the caller may read case `id` in the console: `NotFound` if it

@@ -13,9 +13,14 @@
 //! - [`persons`]: persons from pushes, field merge by HLC, kept conflicts,
 //!   person reads;
 //! - [`pull`]: the visibility-filtered pull;
-//! - [`cases`]: the 多機関協働 case queue (escalation, moves, roster and
-//!   pledges, consent followed; the rules are `shared::case_rules`), and
-//!   [`meetings`]: meeting records and agendas;
+//! - [`cases`]: the 多機関協働 case queue (escalation with later ones
+//!   folded in, moves, the route change when consent arrives later,
+//!   consent followed; the rules are `shared::case_rules`), [`roster`]
+//!   (members and pledges; removal ends access), [`plans`] (the プラン,
+//!   monitoring, the closure evaluation, the 支援会議's record),
+//!   [`meetings`] (scheduled, recorded and edited meetings; agendas),
+//!   [`referrals`] (agencies' referrals, find-requests to outreach) and
+//!   [`board`] (the console's board and case page);
 //! - [`reviews`]: supervisors' reviews, and [`records`]: the team records,
 //!   review queue, team overview and report data the console reads;
 //! - [`feed`]: the LGWAN feed of case-queue items;
@@ -36,6 +41,7 @@ use crate::crypto;
 use crate::store::*;
 
 pub mod audit_log;
+pub mod board;
 pub mod cases;
 pub mod devices;
 pub mod enrolment;
@@ -43,15 +49,18 @@ pub mod error;
 pub mod feed;
 pub mod meetings;
 pub mod persons;
+pub mod plans;
 pub mod pull;
 pub mod push;
 pub mod records;
+pub mod referrals;
 pub mod reviews;
+pub mod roster;
 pub mod sessions;
 pub mod totp;
 pub mod users;
 
-pub use cases::{case_detail, list_cases, move_case, set_roster};
+pub use cases::{case_detail, change_route, list_cases, move_case};
 pub use enrolment::{enroll, issue_enrol_code};
 pub use error::{Error, Result};
 pub use feed::feed;
@@ -59,6 +68,7 @@ pub use persons::read_person;
 pub use pull::{BodyOut, ChangeOut, PullBody, PullPage, audit_pull, pull, status_view};
 pub use push::{PreparedOp, operation_hash, prepare_push, push, push_prepared};
 pub use reviews::review;
+pub use roster::{remove_roster_member, set_roster};
 pub use sessions::authenticate;
 
 /// The server's own hybrid logical clock, for changes it makes itself

@@ -21,7 +21,7 @@ use crate::audit;
 use crate::crypto;
 use crate::store::*;
 
-const FIELD_NAMES: [&str; 12] = [
+pub(super) const FIELD_NAMES: [&str; 12] = [
     "alias",
     "kana",
     "birth_year",
@@ -432,7 +432,7 @@ fn field_value<T: serde::Serialize>(v: &T) -> serde_json::Value {
     }
 }
 
-fn person_changed(tx: &mut dyn Tx, p: &Person, hlc: Hlc) -> StoreResult<u64> {
+pub(super) fn person_changed(tx: &mut dyn Tx, p: &Person, hlc: Hlc) -> StoreResult<u64> {
     tx.append_change(&NewChange {
         kind: EntityKind::Person,
         entity: p.id.0,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use outreach_shared::access::{Action, Resource, Role, decide};
 use outreach_shared::protocol::*;
-use outreach_shared::{CaseQueueItem, Hlc, PersonId, UserId};
+use outreach_shared::{CaseQueueItem, Hlc, PersonId, Route, UserId};
 use std::collections::{HashMap, HashSet};
 
 use super::{Caller, latest_case};
@@ -173,7 +173,7 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
                 {
                     continue;
                 }
-                (BodyOut::Case(status_view(&item)), false)
+                (BodyOut::Case(status_view(tx, &item)?), false)
             }
         };
         if reads_person && seen.insert(row.person) {
@@ -201,17 +201,45 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
     })
 }
 
-/// The worker-facing status of a case.
-pub fn status_view(item: &CaseQueueItem) -> CaseStatusView {
-    CaseStatusView {
-        case_id: item.escalation.case_id,
+/// The worker-facing outcome of a case: its route and status, the next
+/// scheduled meeting's date, the plan's tasks for the 社協 (while the case
+/// is open in the 重層的支援会議), the find-request and the escalations
+/// folded into it. Never a meeting's minutes, never another agency's
+/// tasks or notes.
+pub fn status_view(tx: &mut dyn Tx, item: &CaseQueueItem) -> StoreResult<CaseStatusView> {
+    let id = item.escalation.case_id;
+    let next_meeting = super::meetings::meetings_of(tx, id)?
+        .into_iter()
+        .filter(|m| m.state == outreach_shared::MeetingState::Scheduled)
+        .map(|m| m.held_on)
+        .min();
+    let outreach_tasks = if item.status.is_open() && item.route == Route::MultiLayeredMeeting {
+        match super::plans::latest_plan(tx, id)? {
+            Some(plan) => {
+                let monitoring = super::plans::monitoring_of(tx, id)?;
+                super::plans::outreach_tasks(&plan, &monitoring)
+            }
+            None => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    Ok(CaseStatusView {
+        case_id: id,
         person_id: item.escalation.person_id,
         status: item.status,
         route: item.route,
-        urgency: item.escalation.urgency,
+        urgency: item.urgency(),
         return_reason: item.return_reason.clone(),
         updated_at: item.updated_at,
-    }
+        next_meeting,
+        outreach_tasks,
+        find_request: item.find_request.as_ref().map(|f| FindRequestView {
+            request: f.request.clone(),
+            requested_at: f.requested_at,
+        }),
+        followups: item.followups.iter().map(|f| f.case_id).collect(),
+    })
 }
 
 /// Records the persons a pull carried to the caller.

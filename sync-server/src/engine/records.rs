@@ -1,18 +1,20 @@
 //! Read models for the console's supervisor and report pages: a team's
 //! current records as the change log holds them (the same source tablets
 //! pull from), the review queue, the team overview and the evaluation
-//! report's records. Each page view is audited here.
+//! report's records (with the case queue's structured records: plans,
+//! monitoring, closure evaluations). Each page view is audited here.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use outreach_shared::access::{Action, Resource, Role, decide};
 use outreach_shared::protocol::{EntityKind, PersonSnapshot};
 use outreach_shared::{
-    CaseQueueItem, ContactId, ContactLog, Meeting, Person, PersonId, Review, TeamId, UserId,
+    CaseId, CaseQueueItem, ClosureEvaluation, ContactId, ContactLog, Meeting, MonitoringEntry,
+    Person, PersonId, Plan, Review, SupportRecord, TeamId, UserId,
 };
 use std::collections::{HashMap, HashSet};
 
 use super::{Caller, Error, audit_console};
-use crate::store::{StoreResult, Tx};
+use crate::store::{CaseDocKind, StoreError, StoreResult, Tx};
 
 /// The current records of one team, read from the change log (the same
 /// source the tablets pull from).
@@ -170,8 +172,38 @@ pub fn team_overview(
     Ok((recs, workers))
 }
 
-/// The evaluation report's records: every team's, and the meetings held
-/// in `from..=to` (audited as `what`; the report itself is anonymised).
+/// What the evaluation report reads: every team's records, the meetings
+/// held in the period, and the case queue's structured records (the
+/// current プラン and 支援会議 record of each case, every monitoring, the
+/// latest closure evaluation of each case).
+#[derive(Debug, Default)]
+pub struct ReportRecords {
+    pub teams: Vec<TeamRecords>,
+    pub meetings: Vec<Meeting>,
+    pub plans: HashMap<CaseId, Plan>,
+    pub support_records: HashMap<CaseId, SupportRecord>,
+    pub monitoring: Vec<MonitoringEntry>,
+    pub closures: HashMap<CaseId, ClosureEvaluation>,
+}
+
+/// The latest version of each case's document of one kind.
+fn latest_docs<T: serde::de::DeserializeOwned>(
+    tx: &mut dyn Tx,
+    kind: CaseDocKind,
+) -> StoreResult<HashMap<CaseId, T>> {
+    let mut out: HashMap<CaseId, (u32, T)> = HashMap::new();
+    for d in tx.all_case_docs(kind)? {
+        let v: T = serde_json::from_str(&d.body)
+            .map_err(|e| StoreError::Corrupt(format!("case record: {e}")))?;
+        if out.get(&d.case).is_none_or(|(n, _)| *n <= d.version) {
+            out.insert(d.case, (d.version, v));
+        }
+    }
+    Ok(out.into_iter().map(|(k, (_, v))| (k, v)).collect())
+}
+
+/// The evaluation report's records (audited as `what`; the report itself
+/// is anonymised).
 pub fn report_records(
     tx: &mut dyn Tx,
     caller: &Caller,
@@ -179,7 +211,7 @@ pub fn report_records(
     from: NaiveDate,
     to: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<(Vec<TeamRecords>, Vec<Meeting>), Error> {
+) -> Result<ReportRecords, Error> {
     if !decide(&caller.actor, Action::Read, Resource::Report).is_allowed() {
         return Err(Error::forbidden("report: not allowed"));
     }
@@ -188,6 +220,17 @@ pub fn report_records(
         teams.push(TeamRecords::load(tx, t.id)?);
     }
     let meetings = super::meetings::meetings_between(tx, from, to)?;
+    let plans = latest_docs(tx, CaseDocKind::Plan)?;
+    let support_records = latest_docs(tx, CaseDocKind::SupportRecord)?;
+    let closures = latest_docs(tx, CaseDocKind::Closure)?;
+    let monitoring = tx
+        .all_case_docs(CaseDocKind::Monitoring)?
+        .iter()
+        .map(|d| {
+            serde_json::from_str(&d.body)
+                .map_err(|e| StoreError::Corrupt(format!("case record: {e}")))
+        })
+        .collect::<StoreResult<Vec<MonitoringEntry>>>()?;
     audit_console(
         tx,
         caller,
@@ -196,5 +239,12 @@ pub fn report_records(
         "evaluation report (shared::access)",
         now,
     )?;
-    Ok((teams, meetings))
+    Ok(ReportRecords {
+        teams,
+        meetings,
+        plans,
+        support_records,
+        monitoring,
+        closures,
+    })
 }

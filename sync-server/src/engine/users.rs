@@ -130,6 +130,11 @@ pub fn add_user(
         ),
         None => None,
     };
+    if team.is_some() && team == super::referrals::referral_team(tx)? {
+        return Err(Error::bad_request(
+            "that team holds referred persons no outreach team has yet; it takes no users",
+        ));
+    }
     let row = UserRow {
         id: crypto::new_id(UserId::new_v7),
         username: u.username.clone(),

@@ -26,7 +26,7 @@ pub mod sqlite;
 
 /// How many schema migrations each backend has. Adding a migration to one
 /// backend without the other fails to compile.
-pub const SCHEMA_STEPS: usize = 2;
+pub const SCHEMA_STEPS: usize = 3;
 
 /// The settings key holding the number of migrations applied.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -141,6 +141,37 @@ pub struct CaseRow {
     pub team: TeamId,
     /// The sequence number of its latest change.
     pub seq: u64,
+}
+
+/// The kind of a case's structured record (issue 13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseDocKind {
+    /// A version of the プラン (`outreach_shared::Plan`); the document is
+    /// the case.
+    Plan,
+    /// A monitoring (`MonitoringEntry`); one document per entry.
+    Monitoring,
+    /// The evaluation at closure (`ClosureEvaluation`); the document is the
+    /// case, a correction a new version.
+    Closure,
+    /// A version of the 支援会議's record (`SupportRecord`).
+    SupportRecord,
+    /// An earlier version of a meeting (`Meeting`), kept when it was
+    /// edited; the document is the meeting.
+    MeetingVersion,
+}
+
+/// One version of one of a case's structured records, as its JSON body.
+/// Documents are append-only: a version is never rewritten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseDoc {
+    pub case: CaseId,
+    pub kind: CaseDocKind,
+    pub doc: uuid::Uuid,
+    pub version: u32,
+    pub recorded_at: DateTime<Utc>,
+    pub body: String,
 }
 
 /// A stored operation id, for exactly-once delivery.
@@ -348,6 +379,27 @@ pub trait Tx {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> StoreResult<Vec<String>>;
+    /// One meeting's current version (JSON body).
+    fn meeting(&mut self, id: uuid::Uuid) -> StoreResult<Option<String>>;
+    /// Replaces a meeting's current version (the engine keeps the earlier
+    /// one as a [`CaseDocKind::MeetingVersion`] first); whether it existed.
+    fn update_meeting(
+        &mut self,
+        id: uuid::Uuid,
+        held_on: chrono::NaiveDate,
+        body: &str,
+    ) -> StoreResult<bool>;
+
+    // A case's structured records: plans, monitoring, closure evaluations,
+    // 支援会議 records, earlier meeting versions (append-only).
+    fn insert_case_doc(&mut self, doc: &CaseDoc) -> StoreResult<()>;
+    /// A case's documents of one kind, in the order they were written.
+    fn case_docs(&mut self, case: CaseId, kind: CaseDocKind) -> StoreResult<Vec<CaseDoc>>;
+    /// One document's versions, oldest first.
+    fn doc_versions(&mut self, kind: CaseDocKind, doc: uuid::Uuid) -> StoreResult<Vec<CaseDoc>>;
+    /// Every document of one kind, in the order written (the board's
+    /// overdue list, the evaluation report).
+    fn all_case_docs(&mut self, kind: CaseDocKind) -> StoreResult<Vec<CaseDoc>>;
 
     // Small server settings (server HLC node, feed signing key).
     fn meta(&mut self, key: &str) -> StoreResult<Option<String>>;

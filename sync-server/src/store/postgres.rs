@@ -194,6 +194,22 @@ CREATE TABLE IF NOT EXISTS pending_logins (
     failures INTEGER NOT NULL DEFAULT 0
 );
 "#,
+    // 3: a case's structured records (plans, monitoring, closure
+    // evaluations, 支援会議 records, earlier meeting versions; issue 13).
+    r#"
+CREATE TABLE IF NOT EXISTS case_docs (
+    ord BIGINT GENERATED ALWAYS AS IDENTITY,
+    kind TEXT NOT NULL,
+    doc_id UUID NOT NULL,
+    version INTEGER NOT NULL,
+    case_id UUID NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (kind, doc_id, version)
+);
+CREATE INDEX IF NOT EXISTS case_docs_case ON case_docs (case_id, kind, ord);
+CREATE INDEX IF NOT EXISTS case_docs_kind ON case_docs (kind, ord);
+"#,
 ];
 
 /// Runs a future to completion on the calling thread. The connection tasks
@@ -816,6 +832,19 @@ fn to_case(r: &Row) -> StoreResult<CaseRow> {
     })
 }
 
+fn to_doc(r: &Row) -> StoreResult<CaseDoc> {
+    let kind: String = get(r, 1)?;
+    let version: i32 = get(r, 3)?;
+    Ok(CaseDoc {
+        case: CaseId(get(r, 0)?),
+        kind: text_enum(&kind)?,
+        doc: get(r, 2)?,
+        version: u32::try_from(version).map_err(|_| StoreError::Corrupt("doc version".into()))?,
+        recorded_at: get(r, 4)?,
+        body: get(r, 5)?,
+    })
+}
+
 fn parse_hlc(s: &str, what: &str) -> StoreResult<Hlc> {
     s.parse()
         .map_err(|_| StoreError::Corrupt(format!("{what} hlc")))
@@ -835,6 +864,13 @@ macro_rules! select_user {
 macro_rules! select_device {
     () => {
         "SELECT id, user_id, label, platform, token_hash, enrolled_at, revoked_at FROM devices"
+    };
+}
+
+/// `SELECT` of a case document, in [`to_doc`]'s column order.
+macro_rules! select_doc {
+    () => {
+        "SELECT case_id, kind, doc_id, version, recorded_at, body FROM case_docs"
     };
 }
 
@@ -1271,7 +1307,7 @@ impl Tx for PgTx<'_> {
                 Box::new(e.case_id.0),
                 Box::new(e.person_id.0),
                 Box::new(row.team.0),
-                Box::new(urgency_rank(e.urgency)),
+                Box::new(urgency_rank(row.item.urgency())),
                 Box::new(e.raised_at),
                 Box::new(seq_param(row.seq)),
                 Box::new(json(&row.item)?),
@@ -1476,6 +1512,77 @@ impl Tx for PgTx<'_> {
         )?
         .iter()
         .map(|r| get(r, 0))
+        .collect()
+    }
+
+    fn meeting(&mut self, id: uuid::Uuid) -> StoreResult<Option<String>> {
+        let row = self.query_opt("SELECT body FROM meetings WHERE id = $1", &[&id])?;
+        row.map(|r| get(&r, 0)).transpose()
+    }
+
+    fn update_meeting(
+        &mut self,
+        id: uuid::Uuid,
+        held_on: chrono::NaiveDate,
+        body: &str,
+    ) -> StoreResult<bool> {
+        let n = self.exec(
+            "UPDATE meetings SET held_on = $2, body = $3 WHERE id = $1",
+            &[&id, &held_on, &body],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn insert_case_doc(&mut self, d: &CaseDoc) -> StoreResult<()> {
+        let version =
+            i32::try_from(d.version).map_err(|_| StoreError::Corrupt("doc version".into()))?;
+        self.defer(
+            "INSERT INTO case_docs (kind, doc_id, version, case_id, recorded_at, body)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                Box::new(enum_text(&d.kind)),
+                Box::new(d.doc),
+                Box::new(version),
+                Box::new(d.case.0),
+                Box::new(d.recorded_at),
+                Box::new(d.body.clone()),
+            ],
+        )
+    }
+
+    fn case_docs(&mut self, case: CaseId, kind: CaseDocKind) -> StoreResult<Vec<CaseDoc>> {
+        self.query(
+            concat!(
+                select_doc!(),
+                " WHERE case_id = $1 AND kind = $2 ORDER BY ord"
+            ),
+            &[&case.0, &enum_text(&kind)],
+        )?
+        .iter()
+        .map(to_doc)
+        .collect()
+    }
+
+    fn doc_versions(&mut self, kind: CaseDocKind, doc: uuid::Uuid) -> StoreResult<Vec<CaseDoc>> {
+        self.query(
+            concat!(
+                select_doc!(),
+                " WHERE kind = $1 AND doc_id = $2 ORDER BY version"
+            ),
+            &[&enum_text(&kind), &doc],
+        )?
+        .iter()
+        .map(to_doc)
+        .collect()
+    }
+
+    fn all_case_docs(&mut self, kind: CaseDocKind) -> StoreResult<Vec<CaseDoc>> {
+        self.query(
+            concat!(select_doc!(), " WHERE kind = $1 ORDER BY ord"),
+            &[&enum_text(&kind)],
+        )?
+        .iter()
+        .map(to_doc)
         .collect()
     }
 

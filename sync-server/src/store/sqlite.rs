@@ -147,6 +147,20 @@ CREATE TABLE IF NOT EXISTS pending_logins (
     failures INTEGER NOT NULL DEFAULT 0
 );
 "#,
+    // 3: a case's structured records (plans, monitoring, closure
+    // evaluations, 支援会議 records, earlier meeting versions; issue 13).
+    r#"
+CREATE TABLE IF NOT EXISTS case_docs (
+    kind TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    case_id TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (kind, doc_id, version)
+);
+CREATE INDEX IF NOT EXISTS case_docs_case ON case_docs (case_id, kind);
+"#,
 ];
 
 /// The SQLite store.
@@ -462,6 +476,33 @@ fn to_device(c: DeviceCols) -> StoreResult<DeviceRow> {
 }
 
 const DEVICE_COLS: &str = "id, user_id, label, platform, token_hash, enrolled_at, revoked_at";
+
+type DocCols = (String, String, String, i64, String, String);
+
+fn doc_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocCols> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn to_doc(c: DocCols) -> StoreResult<CaseDoc> {
+    let (case, kind, doc, version, at, body) = c;
+    Ok(CaseDoc {
+        case: CaseId(parse_uuid(&case)?),
+        kind: text_enum(&kind)?,
+        doc: parse_uuid(&doc)?,
+        version: u32::try_from(version).map_err(|_| StoreError::Corrupt("doc version".into()))?,
+        recorded_at: parse_ts(&at)?,
+        body,
+    })
+}
+
+const DOC_COLS: &str = "case_id, kind, doc_id, version, recorded_at, body";
 
 fn to_case(body: &str, team: &str, seq: i64) -> StoreResult<CaseRow> {
     Ok(CaseRow {
@@ -1044,7 +1085,7 @@ impl Tx for SqliteTx<'_> {
 
     fn put_case(&mut self, row: &CaseRow) -> StoreResult<()> {
         let e = &row.item.escalation;
-        let urgency = i64::from(urgency_rank(e.urgency));
+        let urgency = i64::from(urgency_rank(row.item.urgency()));
         self.tx
             .execute(
                 "INSERT INTO cases (id, person_id, team_id, urgency, received_at, seq, body)
@@ -1351,6 +1392,79 @@ impl Tx for SqliteTx<'_> {
             })
             .map_err(db)?;
         rows.map(|r| r.map_err(db)).collect()
+    }
+
+    fn meeting(&mut self, id: uuid::Uuid) -> StoreResult<Option<String>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM meetings WHERE id = ?1")
+            .map_err(db)?;
+        st.query_row([id.to_string()], |r| r.get(0))
+            .optional()
+            .map_err(db)
+    }
+
+    fn update_meeting(
+        &mut self,
+        id: uuid::Uuid,
+        held_on: chrono::NaiveDate,
+        body: &str,
+    ) -> StoreResult<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE meetings SET held_on = ?2, body = ?3 WHERE id = ?1",
+                params![id.to_string(), held_on.to_string(), body],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    fn insert_case_doc(&mut self, d: &CaseDoc) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO case_docs (kind, doc_id, version, case_id, recorded_at, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    enum_text(&d.kind),
+                    d.doc.to_string(),
+                    i64::from(d.version),
+                    d.case.to_string(),
+                    ts(d.recorded_at),
+                    d.body
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn case_docs(&mut self, case: CaseId, kind: CaseDocKind) -> StoreResult<Vec<CaseDoc>> {
+        let sql = format!(
+            "SELECT {DOC_COLS} FROM case_docs WHERE case_id = ?1 AND kind = ?2 ORDER BY rowid"
+        );
+        let mut st = self.tx.prepare_cached(&sql).map_err(db)?;
+        let rows = st
+            .query_map(params![case.to_string(), enum_text(&kind)], doc_row)
+            .map_err(db)?;
+        rows.map(|r| to_doc(r.map_err(db)?)).collect()
+    }
+
+    fn doc_versions(&mut self, kind: CaseDocKind, doc: uuid::Uuid) -> StoreResult<Vec<CaseDoc>> {
+        let sql = format!(
+            "SELECT {DOC_COLS} FROM case_docs WHERE kind = ?1 AND doc_id = ?2 ORDER BY version"
+        );
+        let mut st = self.tx.prepare_cached(&sql).map_err(db)?;
+        let rows = st
+            .query_map(params![enum_text(&kind), doc.to_string()], doc_row)
+            .map_err(db)?;
+        rows.map(|r| to_doc(r.map_err(db)?)).collect()
+    }
+
+    fn all_case_docs(&mut self, kind: CaseDocKind) -> StoreResult<Vec<CaseDoc>> {
+        let sql = format!("SELECT {DOC_COLS} FROM case_docs WHERE kind = ?1 ORDER BY rowid");
+        let mut st = self.tx.prepare_cached(&sql).map_err(db)?;
+        let rows = st.query_map([enum_text(&kind)], doc_row).map_err(db)?;
+        rows.map(|r| to_doc(r.map_err(db)?)).collect()
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {

@@ -1,0 +1,166 @@
+//! What the console's case pages read, each load audited: the board
+//! (every case the caller may see, with the person's alias where the
+//! caller may read it and, for coordinators, what is overdue in each
+//! plan) and one case's page (its detail, the records the caller may read,
+//! and the lists its forms offer).
+
+use chrono::{DateTime, Utc};
+use outreach_shared::access::{Action, Role};
+use outreach_shared::protocol::{CaseDetail, CaseRecords};
+use outreach_shared::{
+    AgencyId, CaseId, CaseQueueItem, ConsentRecord, Overdue, TeamId, UserId, ja,
+};
+use std::collections::HashMap;
+
+use super::cases::{case_detail, case_for, console_may_read, list_cases, person_of_case};
+use super::{Caller, Error, audit_console};
+use crate::store::Tx;
+
+/// One card of the board.
+pub struct BoardCase {
+    pub item: CaseQueueItem,
+    /// The person's alias, where the caller may read the person.
+    pub alias: Option<String>,
+    /// What is overdue in the case's plan (coordinators only).
+    pub overdue: Option<Overdue>,
+    /// The person consented since the case went to the 支援会議: the
+    /// coordinator may move it (coordinators only).
+    pub consent_arrived: bool,
+}
+
+/// The console's case board (audited as a view).
+pub fn board(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> Result<Vec<BoardCase>, Error> {
+    let items = list_cases(tx, caller)?;
+    let coordinator = caller.actor.role == Role::Coordinator;
+    let overdue = if coordinator {
+        let open: Vec<CaseId> = items
+            .iter()
+            .filter(|i| i.status.is_open())
+            .map(|i| i.escalation.case_id)
+            .collect();
+        super::plans::overdue_by_case(tx, &open, ja::local_date(now))?
+    } else {
+        HashMap::new()
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let person = person_of_case(tx, &caller.actor, &item)?;
+        let consent_arrived = coordinator
+            && item.status.is_open()
+            && item.route == outreach_shared::Route::SupportMeeting
+            && person
+                .as_ref()
+                .is_some_and(|(_, c)| c.allows_multi_layered_meeting());
+        out.push(BoardCase {
+            overdue: overdue.get(&item.escalation.case_id).cloned(),
+            alias: person.map(|(a, _)| a),
+            consent_arrived,
+            item,
+        });
+    }
+    audit_console(
+        tx,
+        caller,
+        "console.view.cases",
+        format!("cases:{}", out.len()),
+        "visibility rule (shared::access)",
+        now,
+    )?;
+    Ok(out)
+}
+
+/// A user the case page's forms may name.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub agency: Option<AgencyId>,
+}
+
+/// Everything the console's case page shows.
+pub struct CasePage {
+    pub detail: CaseDetail,
+    pub alias: Option<String>,
+    pub consent: Option<ConsentRecord>,
+    /// Display names of every user (for the history and the roster).
+    pub names: HashMap<UserId, String>,
+    /// Active agency members, who may be added to the roster.
+    pub members: Vec<(UserId, String)>,
+    /// Active agency members and outreach staff, who may own a task.
+    pub staff: Vec<Staff>,
+    /// The outreach teams a find-request may go to.
+    pub teams: Vec<(TeamId, String)>,
+    /// Whether the person is on an outreach team's caseload already.
+    pub on_caseload: bool,
+    /// The records the caller may read.
+    pub records: CaseRecords,
+    /// What is overdue in the plan today.
+    pub overdue: Overdue,
+}
+
+/// A case as its console page shows it (audited as a read). `Ok(None)`
+/// when the case exists but the caller may not see it: the refusal is
+/// audited, so the caller commits it.
+pub fn case_page(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    id: CaseId,
+    now: DateTime<Utc>,
+) -> Result<Option<CasePage>, Error> {
+    if !console_may_read(tx, caller, id, &format!("case:{id}"), now)? {
+        return Ok(None);
+    }
+    let detail = case_detail(tx, caller, id, now)?;
+    let (alias, consent) = person_of_case(tx, &caller.actor, &detail.item)?.unzip();
+    let row = case_for(tx, caller, id, Action::Read)?;
+    let records = super::plans::visible_records(tx, &caller.actor, &row)?;
+    let users = tx.users()?;
+    let names = users
+        .iter()
+        .map(|u| (u.id, u.display_name.clone()))
+        .collect();
+    let members = users
+        .iter()
+        .filter(|u| u.role == Role::AgencyMember && u.active)
+        .map(|u| (u.id, u.display_name.clone()))
+        .collect();
+    let staff = users
+        .iter()
+        .filter(|u| u.active && u.role != Role::Coordinator)
+        .map(|u| Staff {
+            id: u.id,
+            name: u.display_name.clone(),
+            role: u.role,
+            agency: u.agency.clone(),
+        })
+        .collect();
+    let referral = super::referrals::referral_team(tx)?;
+    let teams = tx
+        .teams()?
+        .into_iter()
+        .filter(|t| Some(t.id) != referral)
+        .map(|t| (t.id, t.name))
+        .collect();
+    let on_caseload = referral != Some(row.team);
+    let overdue = match records.plans.iter().max_by_key(|p| p.version) {
+        Some(p) => Overdue::of(p, &records.monitoring, ja::local_date(now)),
+        None => Overdue::default(),
+    };
+    Ok(Some(CasePage {
+        detail,
+        alias,
+        consent,
+        names,
+        members,
+        staff,
+        teams,
+        on_caseload,
+        records,
+        overdue,
+    }))
+}
