@@ -27,7 +27,7 @@ use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violati
 /// incompatible.
 pub const PROTOCOL_MAJOR: u16 = 1;
 /// The protocol minor version (additive changes only).
-pub const PROTOCOL_MINOR: u16 = 0;
+pub const PROTOCOL_MINOR: u16 = 1;
 
 /// Largest number of operations in one push.
 pub const MAX_BATCH_OPERATIONS: usize = 1000;
@@ -626,6 +626,11 @@ pub struct LoginRequest {
     pub protocol: ProtocolVersion,
     pub username: String,
     pub password: String,
+    /// The six-digit TOTP code of an account that requires one (protocol
+    /// 1.1); without it such an account is refused with a message naming
+    /// this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
 }
 
 /// The answer to a login. The token is shown once; the server keeps only

@@ -35,6 +35,8 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod feed;
+pub mod files;
+pub mod keys;
 pub mod openapi;
 pub mod state;
 pub mod store;

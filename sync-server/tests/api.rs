@@ -1415,8 +1415,17 @@ async fn lgwan_feed_api_and_signed_files() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("feed.jsonl");
     let mut out = std::fs::File::create(&file).unwrap();
-    let (n, next) = sync_server::feed::export(&*w.store, 0, &mut out).unwrap();
-    assert_eq!((n, next), (1, page.next_cursor));
+    let r = sync_server::feed::export(
+        &*w.store,
+        &w.state.keys.feed,
+        0,
+        &mut out,
+        "tester",
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let next = r.next;
+    assert_eq!((r.count, next), (1, page.next_cursor));
     let receiver = dir.path().join("city.db");
     let r1 = sync_server::feed::import(&key, &file, &receiver).unwrap();
     let r2 = sync_server::feed::import(&key, &file, &receiver).unwrap();
@@ -1432,8 +1441,15 @@ async fn lgwan_feed_api_and_signed_files() {
         .await;
     assert_eq!(s, StatusCode::OK);
     let file2 = dir.path().join("feed2.jsonl");
-    sync_server::feed::export(&*w.store, next, &mut std::fs::File::create(&file2).unwrap())
-        .unwrap();
+    sync_server::feed::export(
+        &*w.store,
+        &w.state.keys.feed,
+        next,
+        &mut std::fs::File::create(&file2).unwrap(),
+        "tester",
+        chrono::Utc::now(),
+    )
+    .unwrap();
     let r3 = sync_server::feed::import(&key, &file2, &receiver).unwrap();
     assert_eq!(r3.updated, 1);
     // A tampered file is refused.

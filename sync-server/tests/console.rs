@@ -912,7 +912,7 @@ async fn the_audit_viewer_filters_and_verifies_the_chain() {
 async fn totp_is_asked_when_an_administrator_requires_it() {
     let w = World::demo();
     let uid = w.user("coordinator").id;
-    let secret = store::write(&*w.store, |tx| totp::enrol(tx, uid)).unwrap();
+    let secret = store::write(&*w.store, |tx| totp::enrol(tx, &w.state.keys.totp, uid)).unwrap();
     // The secret is not stored in clear.
     let stored = store::read(&*w.store, |tx| tx.meta(&format!("console.totp:{uid}")))
         .unwrap()
@@ -946,11 +946,10 @@ async fn totp_is_asked_when_an_administrator_requires_it() {
     // ... so the code can go to another server instance on the same database (a
     // load balancer without sticky sessions): the pending login is in the
     // store, so that instance finishes it.
-    let other = sync_server::AppState::new(
-        w.db.open(&store::StoreOptions::default()).unwrap(),
-        sync_server::Limits::default(),
-    )
-    .unwrap();
+    let other_store = w.db.open(&store::StoreOptions::default()).unwrap();
+    let other_keys = w.db.keys(&*other_store).unwrap();
+    let other = sync_server::AppState::new(other_store, sync_server::Limits::default(), other_keys)
+        .unwrap();
     c.app = sync_server::app(other);
     let r = c
         .post("/console/login/totp", &[("csrf", &csrf), ("code", &code)])
@@ -1015,6 +1014,8 @@ async fn an_administrator_requires_totp_from_the_command_line() {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
             .arg("--database")
             .arg(&db)
+            .arg("--key-dir")
+            .arg(w.db.key_dir())
             .args(args)
             .output()
             .unwrap();

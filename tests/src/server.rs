@@ -112,6 +112,8 @@ impl ServerProcess {
         let child = Command::new(binary("sync-server"))
             .arg("--database")
             .arg(self.database_url())
+            .arg("--key-dir")
+            .arg(self.db.key_dir())
             .arg("--listen")
             .arg(self.addr.to_string())
             .args(&self.extra)
@@ -171,6 +173,8 @@ impl ServerProcess {
             .args(args)
             .arg("--database")
             .arg(self.database_url())
+            .arg("--key-dir")
+            .arg(self.db.key_dir())
             .output()
             .expect("run sync-server")
     }

@@ -1,15 +1,71 @@
-//! The LGWAN feed through the API: case-queue items changed after a cursor,
-//! for the city's coordinators and systems (each item audited). The signed
-//! JSON Lines files are [`crate::feed`].
+//! The LGWAN feed: what of a case may leave the building ([`project`]),
+//! the feed through the API (case-queue items changed after a cursor, for
+//! the city's coordinators; each item and each page audited), and the
+//! audit of a file export. The signed JSON Lines files are
+//! [`crate::feed`].
+//!
+//! **What leaves.** A case routed to a 支援会議 (no consent: the members
+//! share under a duty of confidentiality, 社会福祉法 第106条の6) leaves only
+//! as its status: the ids, status, route, urgency and times, with the
+//! reason, fields, tags, agencies involved, the return reason and the
+//! roster left out. A case under consent (重層的支援会議) leaves whole but
+//! for the roster (who sits on a meeting is the console's business).
 
 use chrono::{DateTime, Utc};
 use outreach_shared::access::{Action, Resource, Role, decide};
 use outreach_shared::protocol::*;
+use outreach_shared::{CaseQueueItem, Route};
 
 use super::Caller;
 use super::Error;
 use crate::audit;
 use crate::store::*;
+
+/// What of a case may leave the building in the feed (see the module
+/// doc).
+pub fn project(mut item: CaseQueueItem) -> CaseQueueItem {
+    item.roster.clear();
+    if item.route == Route::SupportMeeting || item.escalation.route == Route::SupportMeeting {
+        item.escalation.reason.clear();
+        item.escalation.fields.clear();
+        item.escalation.tags.clear();
+        item.escalation.agencies_involved.clear();
+        item.return_reason = None;
+    }
+    item
+}
+
+/// Audits a feed file written by `sync-server feed export`: the operator,
+/// the range and the count.
+pub fn audit_file_export(
+    tx: &mut dyn Tx,
+    operator: &str,
+    after: u64,
+    next: u64,
+    count: usize,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    audit::append(
+        tx,
+        audit::AuditEvent {
+            actor: "admin-cli".into(),
+            device: None,
+            device_hlc: None,
+            action: "feed.export".into(),
+            entity: format!("feed after:{after} next:{next} count:{count}"),
+            basis: format!(
+                "server administrator; operator {}; signed file",
+                operator
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || "._-@".contains(*c))
+                    .take(64)
+                    .collect::<String>()
+            ),
+        },
+        now,
+    )?;
+    Ok(())
+}
 
 /// The LGWAN feed: case-queue items changed after `cursor` (coordinators).
 pub fn feed(
@@ -54,10 +110,23 @@ pub fn feed(
             )?;
             items.push(FeedItem {
                 seq: r.seq,
-                item: r.item,
+                item: project(r.item),
             });
         }
     }
+    audit::append(
+        tx,
+        caller.event(
+            "feed.export",
+            format!(
+                "feed after:{cursor} next:{next_cursor} count:{}",
+                items.len()
+            ),
+            caller.basis("LGWAN feed through the API"),
+            None,
+        ),
+        now,
+    )?;
     Ok(FeedPage {
         protocol: ProtocolVersion::CURRENT,
         items,

@@ -216,6 +216,8 @@ pub trait Tx {
     fn user_by_name(&mut self, username: &str) -> StoreResult<Option<UserRow>>;
     fn users(&mut self) -> StoreResult<Vec<UserRow>>;
     fn set_password(&mut self, id: UserId, phc: &str) -> StoreResult<bool>;
+    /// Marks an account active or not; false if there is no such user.
+    fn set_user_active(&mut self, id: UserId, active: bool) -> StoreResult<bool>;
 
     // Enrolment codes, devices, sessions.
     fn insert_enrol_code(
@@ -231,6 +233,9 @@ pub trait Tx {
         code_hash: &[u8; 32],
         now: DateTime<Utc>,
     ) -> StoreResult<Option<UserId>>;
+    /// Whether a code exists, is unused and has not expired at `now`
+    /// (read only).
+    fn enrol_code_valid(&mut self, code_hash: &[u8; 32], now: DateTime<Utc>) -> StoreResult<bool>;
     fn insert_device(&mut self, device: &DeviceRow) -> StoreResult<()>;
     fn device_by_token(&mut self, token_hash: &[u8; 32]) -> StoreResult<Option<DeviceRow>>;
     fn devices(&mut self) -> StoreResult<Vec<DeviceRow>>;
@@ -247,6 +252,9 @@ pub trait Tx {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<UserId>>;
     fn delete_session(&mut self, token_hash: &[u8; 32]) -> StoreResult<()>;
+    /// Ends every session and every pending login of a user; returns how
+    /// many sessions there were.
+    fn delete_sessions_of(&mut self, user: UserId) -> StoreResult<u64>;
     /// Moves a session's expiry later (never earlier): the console's idle
     /// timeout slides with use.
     fn extend_session(

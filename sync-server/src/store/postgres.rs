@@ -935,6 +935,14 @@ impl Tx for PgTx<'_> {
         Ok(n == 1)
     }
 
+    fn set_user_active(&mut self, id: UserId, active: bool) -> StoreResult<bool> {
+        let n = self.exec(
+            "UPDATE users SET active = $2 WHERE id = $1",
+            &[&id.0, &active],
+        )?;
+        Ok(n == 1)
+    }
+
     fn insert_enrol_code(
         &mut self,
         code_hash: &[u8; 32],
@@ -960,6 +968,15 @@ impl Tx for PgTx<'_> {
             &[&&code_hash[..], &now],
         )?;
         row.map(|r| Ok(UserId(get(&r, 0)?))).transpose()
+    }
+
+    fn enrol_code_valid(&mut self, code_hash: &[u8; 32], now: DateTime<Utc>) -> StoreResult<bool> {
+        let row = self.query_opt(
+            "SELECT 1 FROM enrol_codes
+             WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            &[&&code_hash[..], &now],
+        )?;
+        Ok(row.is_some())
     }
 
     fn insert_device(&mut self, d: &DeviceRow) -> StoreResult<()> {
@@ -1035,6 +1052,12 @@ impl Tx for PgTx<'_> {
             &[&&token_hash[..]],
         )?;
         Ok(())
+    }
+
+    fn delete_sessions_of(&mut self, user: UserId) -> StoreResult<u64> {
+        let n = self.exec("DELETE FROM sessions WHERE user_id = $1", &[&user.0])?;
+        self.exec("DELETE FROM pending_logins WHERE user_id = $1", &[&user.0])?;
+        Ok(n)
     }
 
     fn extend_session(

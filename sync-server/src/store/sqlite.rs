@@ -244,13 +244,31 @@ fn start_checkpointer(writer: &mut Connection, path: &Path, sync_full: bool) -> 
 }
 
 impl SqliteStore {
-    /// Opens (and creates, with its parent folder) the database file.
+    /// Opens (and creates, with its parent folder) the database file. The
+    /// folder is made `0700` and the file `0600` (SQLite gives its `-wal`
+    /// and `-shm` files the database file's mode); an existing file that
+    /// other users may read is refused, a folder they may enter is warned
+    /// about (see [`crate::files`]).
     pub fn open(path: &Path, opts: &StoreOptions) -> StoreResult<Self> {
+        let refuse = |e: String| StoreError::Database(e);
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent)
+            crate::files::create_private_dir(parent)
                 .map_err(|e| StoreError::Database(format!("cannot create folder: {e}")))?;
+            if let Err(e) = crate::files::check_private(parent, "the database folder") {
+                tracing::warn!("{e}");
+            }
+        }
+        if !path.exists() {
+            crate::files::create_private_file(path)
+                .map_err(|e| StoreError::Database(format!("cannot create the database: {e}")))?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let f = PathBuf::from(format!("{}{suffix}", path.display()));
+            if f.exists() {
+                crate::files::check_private(&f, "the database file").map_err(refuse)?;
+            }
         }
         let mut conn = connect(path, opts.sync_full)?;
         migrate(&mut conn)?;
@@ -579,6 +597,17 @@ impl Tx for SqliteTx<'_> {
         Ok(n == 1)
     }
 
+    fn set_user_active(&mut self, id: UserId, active: bool) -> StoreResult<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE users SET active = ?2 WHERE id = ?1",
+                params![id.to_string(), active],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
     fn insert_enrol_code(
         &mut self,
         code_hash: &[u8; 32],
@@ -611,6 +640,19 @@ impl Tx for SqliteTx<'_> {
             .optional()
             .map_err(db)?;
         user.map(|u| parse_uuid(&u).map(UserId)).transpose()
+    }
+
+    fn enrol_code_valid(&mut self, code_hash: &[u8; 32], now: DateTime<Utc>) -> StoreResult<bool> {
+        let n: i64 = self
+            .tx
+            .query_row(
+                "SELECT count(*) FROM enrol_codes
+                 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+                params![&code_hash[..], now.timestamp()],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        Ok(n > 0)
     }
 
     fn insert_device(&mut self, d: &DeviceRow) -> StoreResult<()> {
@@ -708,6 +750,20 @@ impl Tx for SqliteTx<'_> {
             )
             .map_err(db)?;
         Ok(())
+    }
+
+    fn delete_sessions_of(&mut self, user: UserId) -> StoreResult<u64> {
+        let n = self
+            .tx
+            .execute("DELETE FROM sessions WHERE user_id = ?1", [user.to_string()])
+            .map_err(db)?;
+        self.tx
+            .execute(
+                "DELETE FROM pending_logins WHERE user_id = ?1",
+                [user.to_string()],
+            )
+            .map_err(db)?;
+        Ok(n as u64)
     }
 
     fn extend_session(

@@ -58,7 +58,8 @@ impl World {
                 ..StoreOptions::default()
             })
             .unwrap();
-        let state = AppState::new(store.clone(), limits).unwrap();
+        let keys = db.keys(&*store).unwrap();
+        let state = AppState::new(store.clone(), limits, keys).unwrap();
         let now = Utc::now();
         let team_a = admin::ensure_team(&*store, "班A（見本）", now).unwrap().id;
         let team_b = admin::ensure_team(&*store, "班B（見本）", now).unwrap().id;
