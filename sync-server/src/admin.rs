@@ -73,6 +73,25 @@ pub fn deactivate_user(
     })?)
 }
 
+/// Adds a service credential (scope: the case-queue feed); returns its
+/// token, shown once.
+pub fn add_service(
+    store: &dyn Store,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Zeroizing<String>, AdminError> {
+    Ok(store::write(store, |tx| {
+        engine::sessions::add_service(tx, name, now)
+    })?)
+}
+
+/// Revokes a service credential; false if there was none of that name.
+pub fn revoke_service(store: &dyn Store, name: &str, now: DateTime<Utc>) -> Result<bool, AdminError> {
+    Ok(store::write(store, |tx| {
+        engine::sessions::revoke_service(tx, name, now)
+    })?)
+}
+
 /// Forgets the failed logins that lock an account.
 pub fn unlock_user(store: &dyn Store, username: &str, now: DateTime<Utc>) -> Result<(), AdminError> {
     Ok(store::write(store, |tx| users::unlock_user(tx, username, now))?)

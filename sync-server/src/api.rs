@@ -212,6 +212,57 @@ fn office_only(c: &Caller) -> Result<(), ApiError> {
     }
 }
 
+/// Audits a read the engine refused (not found, not visible, not
+/// allowed) by an authenticated caller, then gives the refusal back: a
+/// denied read leaves a trace.
+async fn denied<T>(
+    st: &AppState,
+    c: &Caller,
+    action: &'static str,
+    entity: String,
+    r: Result<T, engine::Error>,
+) -> Result<T, ApiError> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(e @ (engine::Error::NotFound(_) | engine::Error::Forbidden(_))) => {
+            let (c, why, now) = (c.clone(), e.to_string(), Utc::now());
+            let logged = st
+                .write(move |tx| {
+                    engine::audit_log::audit_denied(tx, &c, action, entity, &why, now)
+                })
+                .await;
+            if logged.is_err() {
+                tracing::warn!("a refused read could not be audited");
+            }
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// [`office_only`], with the refusal audited.
+async fn office_read(
+    st: &AppState,
+    c: &Caller,
+    action: &'static str,
+    entity: impl FnOnce() -> String,
+) -> Result<(), ApiError> {
+    if c.device.is_some() {
+        denied(
+            st,
+            c,
+            action,
+            entity(),
+            Err::<(), _>(engine::Error::forbidden(
+                "this endpoint is for office sessions, not devices",
+            )),
+        )
+        .await
+    } else {
+        Ok(())
+    }
+}
+
 fn parse_id<T>(s: &str, parse: fn(&str) -> Result<T, uuid::Error>) -> Result<T, ApiError> {
     parse(s).map_err(|_| ApiError::invalid("the id in the path is not a UUID"))
 }
@@ -279,14 +330,8 @@ async fn login(
     ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    // Before any work: per address and per username, in memory.
-    st.guests
-        .login_client
-        .check(crate::state::hashed_key("login-client", &addr))?;
-    st.guests.login_user.check(crate::state::hashed_key(
-        "login-user",
-        &req.username.to_lowercase(),
-    ))?;
+    // Before any work: per address, in memory.
+    crate::state::check_client(&st.guests.login_client, "login-client", &addr)?;
     let client = engine::sessions::client_tag(&addr);
     // At most a few Argon2 runs at once (memory).
     let _slot = st
@@ -405,13 +450,14 @@ async fn get_person(
     Auth(c): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<PersonSnapshot>, ApiError> {
-    office_only(&c)?;
     let id = parse_id(&id, PersonId::parse)?;
+    office_read(&st, &c, "read.person", || format!("person:{id}")).await?;
     let now = Utc::now();
-    Ok(Json(
-        st.write(move |tx| engine::read_person(tx, &c, id, now))
-            .await?,
-    ))
+    let caller = c.clone();
+    let r = st
+        .write(move |tx| engine::read_person(tx, &caller, id, now))
+        .await;
+    Ok(Json(denied(&st, &c, "read.person", format!("person:{id}"), r).await?))
 }
 
 async fn post_review(
@@ -432,8 +478,25 @@ async fn post_review(
 }
 
 async fn list_cases(State(st): State<AppState>, Auth(c): Auth) -> Result<Json<CaseList>, ApiError> {
-    office_only(&c)?;
-    let items = st.read(move |tx| engine::list_cases(tx, &c)).await?;
+    office_read(&st, &c, "read.case_list", || "cases".into()).await?;
+    let caller = c.clone();
+    let r = st.read(move |tx| engine::list_cases(tx, &caller)).await;
+    let items = denied(&st, &c, "read.case_list", "cases".into(), r).await?;
+    // One entry per case (and its person) listed.
+    let shown: Vec<String> = items
+        .iter()
+        .map(|i| {
+            format!(
+                "case:{} person:{}",
+                i.escalation.case_id, i.escalation.person_id
+            )
+        })
+        .collect();
+    let now = Utc::now();
+    st.write(move |tx| {
+        engine::audit_log::audit_shown(tx, &c, "read.case_list", &shown, "API case list", now)
+    })
+    .await?;
     Ok(Json(CaseList {
         protocol: ProtocolVersion::CURRENT,
         items,
@@ -445,13 +508,14 @@ async fn get_case(
     Auth(c): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<CaseDetail>, ApiError> {
-    office_only(&c)?;
     let id = parse_id(&id, CaseId::parse)?;
+    office_read(&st, &c, "read.case", || format!("case:{id}")).await?;
     let now = Utc::now();
-    Ok(Json(
-        st.write(move |tx| engine::case_detail(tx, &c, id, now))
-            .await?,
-    ))
+    let caller = c.clone();
+    let r = st
+        .write(move |tx| engine::case_detail(tx, &caller, id, now))
+        .await;
+    Ok(Json(denied(&st, &c, "read.case", format!("case:{id}"), r).await?))
 }
 
 async fn move_case(
@@ -503,10 +567,24 @@ fn query_u64(q: &Option<String>, key: &str, default: u64) -> Result<u64, ApiErro
 
 async fn feed_cases(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    headers: axum::http::HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Json<FeedPage>, ApiError> {
-    office_only(&c)?;
+    // A coordinator's session or a service credential (scope: the feed).
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| zeroize::Zeroizing::new(t.trim().to_owned()))
+        .filter(|t| !t.is_empty() && t.len() <= 200)
+        .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+    let now = Utc::now();
+    let reader = st
+        .read(move |tx| engine::sessions::authenticate_feed_reader(tx, &token, now))
+        .await?;
+    if let engine::feed::FeedReader::Office(c) = &reader {
+        office_read(&st, c, "read.feed", || "feed".into()).await?;
+    }
     let after = query_u64(&q, "after", 0)?;
     let limit = query_u64(&q, "limit", 500)?;
     if limit == 0 || limit > u64::from(MAX_PULL_LIMIT) {
@@ -514,11 +592,16 @@ async fn feed_cases(
             "limit must be between 1 and {MAX_PULL_LIMIT}"
         )));
     }
-    let now = Utc::now();
-    Ok(Json(
-        st.write(move |tx| engine::feed(tx, &c, after, limit as u32, now))
-            .await?,
-    ))
+    let r2 = reader.clone();
+    let r = st
+        .write(move |tx| engine::feed(tx, &r2, after, limit as u32, now))
+        .await;
+    match &reader {
+        engine::feed::FeedReader::Office(c) => {
+            Ok(Json(denied(&st, c, "read.feed", format!("feed after:{after}"), r).await?))
+        }
+        engine::feed::FeedReader::Service(_) => Ok(Json(r?)),
+    }
 }
 
 async fn feed_key(State(st): State<AppState>) -> Json<serde_json::Value> {

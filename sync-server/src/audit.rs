@@ -373,3 +373,69 @@ fn check_head(tx: &mut dyn Tx, last: u64, last_hash: &str) -> Result<(), AuditBr
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreOptions;
+    use crate::store::sqlite::SqliteStore;
+
+    fn ev(n: u32) -> AuditEvent {
+        AuditEvent {
+            actor: "admin-cli".into(),
+            device: None,
+            device_hlc: None,
+            action: format!("test.{n}"),
+            entity: "x".into(),
+            basis: "test".into(),
+        }
+    }
+
+    #[test]
+    fn verification_goes_on_from_a_checkpoint_and_anchors_catch_a_rewrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(&dir.path().join("o.db"), &StoreOptions::default()).unwrap();
+        let now = Utc::now();
+        crate::store::write(&s, |tx| {
+            for n in 0..5 {
+                append(tx, ev(n), now)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        let cp = verify_from(&s, &Checkpoint::default()).unwrap();
+        assert_eq!(cp.seq, 5);
+        let key = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+        let a = anchor(&s, &key, now).unwrap().unwrap();
+        let line = serde_json::to_string(&a).unwrap();
+        assert_eq!(verify_anchors(&s, &key.verifying_key(), &line), Ok(1));
+        crate::store::write(&s, |tx| {
+            append(tx, ev(5), now)?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        // From the checkpoint, only entry 6 is read: an edit before it is
+        // for the full walk (and the anchors) to find.
+        s.execute_raw("UPDATE audit SET action = 'edited' WHERE seq = 2")
+            .unwrap();
+        assert_eq!(verify_from(&s, &cp).unwrap().seq, 6);
+        assert_eq!(verify(&s), Err(AuditBreak::Edited { seq: 2 }));
+        // An entry after the checkpoint is checked.
+        s.execute_raw("UPDATE audit SET action = 'edited' WHERE seq = 6")
+            .unwrap();
+        assert_eq!(verify_from(&s, &cp), Err(AuditBreak::Edited { seq: 6 }));
+        // A whole rewrite of entry 5 (hash recomputed) breaks the anchor.
+        s.execute_raw("UPDATE audit SET hash = 'x' WHERE seq = 5")
+            .unwrap();
+        assert!(matches!(
+            verify_anchors(&s, &key.verifying_key(), &line),
+            Err(AnchorBreak::Rewritten { seq: 5, .. })
+        ));
+        // Another key's anchor is refused.
+        let other = ed25519_dalek::SigningKey::from_bytes(&[8u8; 32]);
+        assert!(matches!(
+            verify_anchors(&s, &other.verifying_key(), &line),
+            Err(AnchorBreak::OtherKey { .. })
+        ));
+    }
+}

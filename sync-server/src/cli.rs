@@ -238,6 +238,18 @@ pub enum AdminCmd {
         #[arg(long)]
         username: String,
     },
+    /// Add a credential for one of the city's systems (e.g. the LGWAN side reading the feed):
+    /// its only scope is GET /api/v1/feed/cases. Prints its bearer token once.
+    AddService {
+        /// A name for the audit log, e.g. city-lgwan.
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a service credential at once.
+    RevokeService {
+        #[arg(long)]
+        name: String,
+    },
     /// Issue a one-time enrolment code for an outreach worker's tablet.
     IssueCode {
         #[arg(long)]
@@ -623,6 +635,19 @@ fn run_admin(g: &GlobalArgs, cmd: AdminCmd) -> Result<ExitCode, String> {
             println!(
                 "{username} deactivated: {n} session(s) ended; its tablets are told to wipe at their next request"
             );
+        }
+        AdminCmd::AddService { name } => {
+            let token = admin::add_service(&*store, &name, now).map_err(e)?;
+            println!(
+                "service {name} added (scope: the case-queue feed). Its bearer token, shown once:"
+            );
+            println!("  token: {}", token.as_str());
+        }
+        AdminCmd::RevokeService { name } => {
+            if !admin::revoke_service(&*store, &name, now).map_err(e)? {
+                return Err(format!("no service named {name:?}"));
+            }
+            println!("service {name} revoked");
         }
         AdminCmd::UnlockUser { username } => {
             admin::unlock_user(&*store, &username, now).map_err(e)?;

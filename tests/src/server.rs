@@ -93,6 +93,16 @@ impl ServerProcess {
         self.db.is_postgres()
     }
 
+    /// The folder of the server's key files (`--key-dir`).
+    pub fn key_dir(&self) -> &Path {
+        self.db.key_dir()
+    }
+
+    /// Runs raw SQL on the server's database (tests that tamper with it).
+    pub fn execute_raw(&self, sql: &str) -> u64 {
+        self.db.execute_raw(sql).expect("raw SQL")
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }

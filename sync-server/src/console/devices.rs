@@ -33,8 +33,12 @@ pub async fn list(
         users,
         devices,
         last_seen: seen,
-    } = st
-        .write(move |tx| devices::team_devices(tx, &caller, team, now))
+    } = {
+        let c = caller.clone();
+        st.read(move |tx| devices::team_devices(tx, &c, team))
+            .await?
+    };
+    st.write(move |tx| devices::audit_team_devices(tx, &caller, team, now))
         .await?;
     let name = |u: UserId| {
         users

@@ -17,7 +17,7 @@ use super::{PageError, PageResult, layout, same, see_other, text};
 use crate::crypto;
 use crate::engine::sessions::{self, Channel, ConsoleTotp, Credentials, LoginOutcome};
 use crate::engine::{Caller, actor_of};
-use crate::state::{AppState, hashed_key};
+use crate::state::{AppState, check_client};
 use crate::store::UserRow;
 
 /// The session cookie (its name on plain HTTP on loopback; over HTTPS it
@@ -316,17 +316,9 @@ pub async fn login(
     }
     let username = form.get("username").unwrap_or_default().trim().to_owned();
     let password = zeroize::Zeroizing::new(form.get("password").unwrap_or_default().to_owned());
-    // Before any work: per address and per username, in memory.
+    // Before any work: per address, in memory.
     let addr = st.client_addr(&headers, &ext);
-    let limited = st
-        .guests
-        .login_client
-        .check(hashed_key("login-client", &addr))
-        .and_then(|_| {
-            st.guests
-                .login_user
-                .check(hashed_key("login-user", &username.to_lowercase()))
-        });
+    let limited = check_client(&st.guests.login_client, "login-client", &addr);
     if limited.is_err() {
         return Ok(render_login(
             &headers,
@@ -433,12 +425,7 @@ pub async fn totp_submit(
     let hash = crypto::token_hash(&ticket);
     let code = form.get("code").unwrap_or_default().trim().to_owned();
     let addr = st.client_addr(&headers, &ext);
-    if st
-        .guests
-        .login_client
-        .check(hashed_key("login-client", &addr))
-        .is_err()
-    {
+    if check_client(&st.guests.login_client, "login-client", &addr).is_err() {
         let mut r = layout::totp_page(&csrf, Some(text::LOGIN_LOCKED));
         *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         return Ok(r);

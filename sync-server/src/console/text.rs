@@ -262,6 +262,11 @@ pub const M_CASELOAD_MEDIAN: &str = "担当ケース数（中央値）";
 pub const M_CONTACTS: &str = "接触記録の件数";
 pub const M_LONE: &str = "訪問のうち単独訪問";
 pub const M_STRAIN: &str = "負担のサイン（負担感4以上・相談したい）";
+pub const STRAIN_PERIOD_TOO_SHORT: &str = "非表示（期間が28日未満のため）";
+/// A suppressed small count ("fewer than k").
+pub fn fewer_than(k: usize) -> String {
+    format!("{k}未満")
+}
 pub const M_FEEDBACK: &str = "SVの確認までの日数（中央値）";
 pub const M_INTERVAL: &str = "接触の間隔（中央値）";
 pub const M_TO_ACCEPT: &str = "初回接触から支援受入までの日数（中央値）";

@@ -33,8 +33,24 @@ pub const PENDING_MINUTES: i64 = 5;
 /// Wrong codes allowed per pending login.
 pub const PENDING_TRIES: u32 = 3;
 
+/// The settings key of a service credential (by its token's hash).
+fn service_key(token_hash: &[u8; 32]) -> String {
+    format!("service:{}", crypto::hex(token_hash))
+}
+
+/// The settings key of a service credential's token hash (by its name).
+fn service_name_key(name: &str) -> String {
+    format!("service.name:{name}")
+}
+
+/// The name of the service credential `token` is, if any.
+fn service_of(tx: &mut dyn Tx, hash: &[u8; 32]) -> Result<Option<String>, Error> {
+    Ok(tx.meta(&service_key(hash))?.filter(|n| !n.is_empty()))
+}
+
 /// Resolves a bearer token to a caller: an enrolled device (revoked ones
-/// are told to wipe) or an office session.
+/// are told to wipe) or an office session. A service credential is refused
+/// here: it reads the feed only ([`authenticate_feed_reader`]).
 pub fn authenticate(tx: &mut dyn Tx, token: &str, now: DateTime<Utc>) -> Result<Caller, Error> {
     let hash = crypto::token_hash(token);
     let bad = || Error::unauthorized("missing, unknown or expired bearer token");
@@ -61,7 +77,96 @@ pub fn authenticate(tx: &mut dyn Tx, token: &str, now: DateTime<Utc>) -> Result<
             device: None,
         });
     }
+    if service_of(tx, &hash)?.is_some() {
+        return Err(Error::forbidden(
+            "a service credential reads only the case-queue feed (GET /api/v1/feed/cases)",
+        ));
+    }
     Err(bad())
+}
+
+/// Resolves a bearer token for the feed: a service credential, or an
+/// office session (see [`authenticate`]).
+pub fn authenticate_feed_reader(
+    tx: &mut dyn Tx,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<super::feed::FeedReader, Error> {
+    let hash = crypto::token_hash(token);
+    if let Some(name) = service_of(tx, &hash)? {
+        return Ok(super::feed::FeedReader::Service(name));
+    }
+    authenticate(tx, token, now).map(super::feed::FeedReader::Office)
+}
+
+/// `sync-server admin add-service`: a credential for one of the city's
+/// systems, whose only scope is reading the case-queue feed; returns its
+/// token (shown once; kept hashed).
+pub fn add_service(
+    tx: &mut dyn Tx,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Zeroizing<String>, Error> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(Error::bad_request(
+            "service name: 1-64 ASCII letters, digits, '.', '_' or '-'",
+        ));
+    }
+    if tx
+        .meta(&service_name_key(name))?
+        .is_some_and(|h| !h.is_empty())
+    {
+        return Err(Error::Conflict(format!(
+            "a service named {name:?} exists; revoke it first"
+        )));
+    }
+    let (token, hash) = crypto::new_token();
+    tx.set_meta(&service_key(&hash), name)?;
+    tx.set_meta(&service_name_key(name), &crypto::hex(&hash))?;
+    audit::append(
+        tx,
+        AuditEvent {
+            actor: "admin-cli".into(),
+            device: None,
+            device_hlc: None,
+            action: "admin.add_service".into(),
+            entity: format!("service:{name} scope:feed"),
+            basis: "server administrator".into(),
+        },
+        now,
+    )?;
+    Ok(token)
+}
+
+/// `sync-server admin revoke-service`: the credential stops working at
+/// once; false if there was none of that name.
+pub fn revoke_service(tx: &mut dyn Tx, name: &str, now: DateTime<Utc>) -> Result<bool, Error> {
+    let Some(hash) = tx
+        .meta(&service_name_key(name))?
+        .filter(|h| !h.is_empty())
+    else {
+        return Ok(false);
+    };
+    tx.set_meta(&format!("service:{hash}"), "")?;
+    tx.set_meta(&service_name_key(name), "")?;
+    audit::append(
+        tx,
+        AuditEvent {
+            actor: "admin-cli".into(),
+            device: None,
+            device_hlc: None,
+            action: "admin.revoke_service".into(),
+            entity: format!("service:{name}"),
+            basis: "server administrator".into(),
+        },
+        now,
+    )?;
+    Ok(true)
 }
 
 // ---------------------------------------------------------------------------
@@ -552,4 +657,68 @@ pub fn api_login(
 /// `POST /api/v1/logout`: ends the office session of `token_hash`.
 pub fn api_logout(tx: &mut dyn Tx, token_hash: &[u8; 32]) -> Result<(), Error> {
     Ok(tx.delete_session(token_hash)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::ServerKeys;
+    use crate::store::StoreOptions;
+    use std::sync::atomic::Ordering;
+
+    #[test]
+    fn an_unknown_name_costs_the_same_argon2_work_as_a_wrong_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let url: store::DatabaseUrl = format!("sqlite://{}", dir.path().join("o.db").display())
+            .parse()
+            .unwrap();
+        let s = store::open(&url, &StoreOptions::default()).unwrap();
+        let keys = ServerKeys::ephemeral();
+        let creds = Credentials {
+            username: "nobody-at-all",
+            password: "some-guess-123",
+            totp: None,
+        };
+        let before = crypto::PASSWORD_CHECKS.load(Ordering::Relaxed);
+        let out = login(
+            &*s,
+            &keys.totp,
+            Channel::Api,
+            &creds,
+            "c",
+            Duration::hours(1),
+            Utc::now(),
+        )
+        .unwrap();
+        assert!(matches!(out, LoginOutcome::Failed { locked: false }));
+        assert!(crypto::PASSWORD_CHECKS.load(Ordering::Relaxed) > before);
+        // And the failure is audited, without the name typed.
+        let entries = store::read(&*s, |tx| tx.audit_entries(0, 10)).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].action, "api.login_failed");
+        assert!(!entries[0].entity.contains("nobody"));
+        assert!(!entries[0].basis.contains("nobody"));
+    }
+
+    #[test]
+    fn failures_are_counted_per_client_and_per_account() {
+        let now = Utc::now();
+        let mut f: Vec<(i64, String)> = Vec::new();
+        for _ in 0..LOCKOUT_FAILURES {
+            f.push((now.timestamp(), "a".into()));
+        }
+        assert!(is_locked(&f, "a"));
+        assert!(!is_locked(&f, "b"));
+        while f.len() < ACCOUNT_LOCKOUT_FAILURES {
+            f.push((now.timestamp(), format!("c{}", f.len())));
+        }
+        assert!(is_locked(&f, "b"), "every client, once the account has many");
+        // Stored and read back; old ones fall out of the window.
+        let text = failures_text(&f);
+        assert_eq!(recent_failures(Some(text.clone()), now).len(), f.len());
+        let later = now + Duration::minutes(LOCKOUT_MINUTES + 1);
+        assert!(recent_failures(Some(text), later).is_empty());
+        // The format of older servers (times only) still counts.
+        assert_eq!(recent_failures(Some(format!("{}", now.timestamp())), now).len(), 1);
+    }
 }

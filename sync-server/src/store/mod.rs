@@ -26,7 +26,7 @@ pub mod sqlite;
 
 /// How many schema migrations each backend has. Adding a migration to one
 /// backend without the other fails to compile.
-pub const SCHEMA_STEPS: usize = 2;
+pub const SCHEMA_STEPS: usize = 3;
 
 /// The settings key holding the number of migrations applied.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -204,6 +204,17 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// What an indexed audit search looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditTag {
+    /// Entries whose entity's first `person:` is this person.
+    Person(PersonId),
+    /// Entries whose entity's first `case:` is this case.
+    Case(CaseId),
+    /// Entries of this actor (a user id, `admin-cli`, …).
+    Actor(String),
+}
+
 /// One transaction's view of the store. Every method is one small,
 /// indexed statement; none of them decides anything.
 pub trait Tx {
@@ -338,6 +349,11 @@ pub trait Tx {
     /// [`AUDIT_HEAD_KEY`], so a cut tail is detectable.
     fn append_audit(&mut self, entry: &AuditRow) -> StoreResult<()>;
     fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>>;
+    /// Entries before `before` that `tag` names, newest first, at most
+    /// `limit` (indexed: the first `person:` and `case:` of an entity, and
+    /// the actor).
+    fn audit_tagged(&mut self, tag: &AuditTag, before: u64, limit: u32)
+    -> StoreResult<Vec<AuditRow>>;
 
     // Meetings of the case queue (the console's records; never synced to
     // tablets). The body is the console's JSON of one meeting.

@@ -147,6 +147,16 @@ CREATE TABLE IF NOT EXISTS pending_logins (
     failures INTEGER NOT NULL DEFAULT 0
 );
 "#,
+    // 3: who saw person P, what did user U do: the audit viewer's searches
+    // by index (expressions shared with `audit_tagged`); ending a user's
+    // sessions by index.
+    r#"
+CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, seq);
+CREATE INDEX IF NOT EXISTS audit_person ON audit ((CASE WHEN instr(entity, 'person:') > 0 THEN substr(entity, instr(entity, 'person:') + 7, 36) END), seq);
+CREATE INDEX IF NOT EXISTS audit_case ON audit ((CASE WHEN instr(entity, 'case:') > 0 THEN substr(entity, instr(entity, 'case:') + 5, 36) END), seq);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+CREATE INDEX IF NOT EXISTS pending_logins_user ON pending_logins (user_id);
+"#,
 ];
 
 /// The SQLite store.
@@ -367,6 +377,65 @@ struct SqliteTx<'a> {
 }
 
 impl SqliteTx<'_> {
+    /// Audit rows of a query whose columns are those of `audit_entries`.
+    fn audit_rows(&mut self, sql: &str, p: impl rusqlite::Params) -> StoreResult<Vec<AuditRow>> {
+        let mut st = self.tx.prepare_cached(sql).map_err(db)?;
+        type Cols = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
+        let rows = st
+            .query_map(
+                p,
+                |r| -> rusqlite::Result<Cols> {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                },
+            )
+            .map_err(db)?;
+        rows.map(|r| {
+            let c = r.map_err(db)?;
+            Ok(AuditRow {
+                seq: c.0 as u64,
+                at: parse_ts(&c.1)?,
+                actor: c.2,
+                device: c.3.as_deref().map(parse_uuid).transpose()?.map(DeviceId),
+                device_hlc: c
+                    .4
+                    .map(|h| {
+                        h.parse()
+                            .map_err(|_| StoreError::Corrupt("audit hlc".into()))
+                    })
+                    .transpose()?,
+                action: c.5,
+                entity: c.6,
+                basis: c.7,
+                prev_hash: c.8,
+                hash: c.9,
+            })
+        })
+        .collect()
+    }
+    }
+
     fn new<'a>(tx: &'a Transaction<'a>) -> SqliteTx<'a> {
         SqliteTx {
             tx,
@@ -1293,66 +1362,41 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>> {
-        let mut st = self
-            .tx
-            .prepare_cached(
+        self.audit_rows(
+            "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+             FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            params![after as i64, limit],
+        )
+    }
+
+    fn audit_tagged(
+        &mut self,
+        tag: &AuditTag,
+        before: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRow>> {
+        let before = before.min(i64::MAX as u64) as i64;
+        match tag {
+            AuditTag::Person(p) => self.audit_rows(
                 "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
-                 FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
-            .map_err(db)?;
-        type Cols = (
-            i64,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-            String,
-            String,
-            String,
-        );
-        let rows = st
-            .query_map(
-                params![after as i64, limit],
-                |r| -> rusqlite::Result<Cols> {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                    ))
-                },
-            )
-            .map_err(db)?;
-        rows.map(|r| {
-            let c = r.map_err(db)?;
-            Ok(AuditRow {
-                seq: c.0 as u64,
-                at: parse_ts(&c.1)?,
-                actor: c.2,
-                device: c.3.as_deref().map(parse_uuid).transpose()?.map(DeviceId),
-                device_hlc: c
-                    .4
-                    .map(|h| {
-                        h.parse()
-                            .map_err(|_| StoreError::Corrupt("audit hlc".into()))
-                    })
-                    .transpose()?,
-                action: c.5,
-                entity: c.6,
-                basis: c.7,
-                prev_hash: c.8,
-                hash: c.9,
-            })
-        })
-        .collect()
+                 FROM audit
+                 WHERE (CASE WHEN instr(entity, 'person:') > 0 THEN substr(entity, instr(entity, 'person:') + 7, 36) END) = ?1
+                   AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                params![p.to_string(), before, limit],
+            ),
+            AuditTag::Case(c) => self.audit_rows(
+                "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+                 FROM audit
+                 WHERE (CASE WHEN instr(entity, 'case:') > 0 THEN substr(entity, instr(entity, 'case:') + 5, 36) END) = ?1
+                   AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                params![c.to_string(), before, limit],
+            ),
+            AuditTag::Actor(a) => self.audit_rows(
+                "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+                 FROM audit WHERE actor = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                params![a, before, limit],
+            ),
+        }
     }
 
     fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {
