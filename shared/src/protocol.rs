@@ -26,7 +26,8 @@ use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violati
 /// The protocol major version this build speaks. A different major is
 /// incompatible.
 pub const PROTOCOL_MAJOR: u16 = 1;
-/// The protocol minor version (additive changes only).
+/// The protocol minor version (additive changes only). 1.1: the office
+/// login's optional `totp` code.
 pub const PROTOCOL_MINOR: u16 = 1;
 
 /// Largest number of operations in one push.
@@ -616,7 +617,8 @@ impl ErrorBody {
 
 // ---------------------------------------------------------------------------
 // The office API: supervisors, coordinators, agency members and the city's
-// own systems (LGWAN feed). Additive to protocol 1.0.
+// own systems (LGWAN feed). Additive to protocol 1.0 (1.1: the login's
+// `totp`).
 // ---------------------------------------------------------------------------
 
 /// `POST /api/v1/login`: an office user starts an API session.
@@ -765,7 +767,7 @@ mod tests {
         assert!("one".parse::<ProtocolVersion>().is_err());
         assert_eq!(
             serde_json::to_string(&ProtocolVersion::CURRENT).unwrap(),
-            "\"1.0\""
+            "\"1.1\""
         );
         let e = ErrorBody::unsupported(v2);
         assert_eq!(e.action, Some(ClientAction::UpdateApp));

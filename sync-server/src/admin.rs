@@ -86,15 +86,25 @@ pub fn add_service(
 }
 
 /// Revokes a service credential; false if there was none of that name.
-pub fn revoke_service(store: &dyn Store, name: &str, now: DateTime<Utc>) -> Result<bool, AdminError> {
+pub fn revoke_service(
+    store: &dyn Store,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AdminError> {
     Ok(store::write(store, |tx| {
         engine::sessions::revoke_service(tx, name, now)
     })?)
 }
 
 /// Forgets the failed logins that lock an account.
-pub fn unlock_user(store: &dyn Store, username: &str, now: DateTime<Utc>) -> Result<(), AdminError> {
-    Ok(store::write(store, |tx| users::unlock_user(tx, username, now))?)
+pub fn unlock_user(
+    store: &dyn Store,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AdminError> {
+    Ok(store::write(store, |tx| {
+        users::unlock_user(tx, username, now)
+    })?)
 }
 
 /// Issues a one-time enrolment code for a worker.

@@ -227,9 +227,7 @@ async fn denied<T>(
         Err(e @ (engine::Error::NotFound(_) | engine::Error::Forbidden(_))) => {
             let (c, why, now) = (c.clone(), e.to_string(), Utc::now());
             let logged = st
-                .write(move |tx| {
-                    engine::audit_log::audit_denied(tx, &c, action, entity, &why, now)
-                })
+                .write(move |tx| engine::audit_log::audit_denied(tx, &c, action, entity, &why, now))
                 .await;
             if logged.is_err() {
                 tracing::warn!("a refused read could not be audited");
@@ -292,7 +290,9 @@ impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
-        Ok(ClientAddr(st.client_addr(&parts.headers, &parts.extensions)))
+        Ok(ClientAddr(
+            st.client_addr(&parts.headers, &parts.extensions),
+        ))
     }
 }
 
@@ -434,7 +434,7 @@ async fn pull(
     }
     let caller = c.clone();
     let page = st
-        .read(move |tx| engine::pull(tx, &caller, req.cursor, req.limit))
+        .read(move |tx| Ok(engine::pull(tx, &caller, req.cursor, req.limit)?))
         .await?;
     if !page.persons_read.is_empty() {
         let persons = page.persons_read.clone();
@@ -457,7 +457,9 @@ async fn get_person(
     let r = st
         .write(move |tx| engine::read_person(tx, &caller, id, now))
         .await;
-    Ok(Json(denied(&st, &c, "read.person", format!("person:{id}"), r).await?))
+    Ok(Json(
+        denied(&st, &c, "read.person", format!("person:{id}"), r).await?,
+    ))
 }
 
 async fn post_review(
@@ -515,7 +517,9 @@ async fn get_case(
     let r = st
         .write(move |tx| engine::case_detail(tx, &caller, id, now))
         .await;
-    Ok(Json(denied(&st, &c, "read.case", format!("case:{id}"), r).await?))
+    Ok(Json(
+        denied(&st, &c, "read.case", format!("case:{id}"), r).await?,
+    ))
 }
 
 async fn move_case(
@@ -597,9 +601,9 @@ async fn feed_cases(
         .write(move |tx| engine::feed(tx, &r2, after, limit as u32, now))
         .await;
     match &reader {
-        engine::feed::FeedReader::Office(c) => {
-            Ok(Json(denied(&st, c, "read.feed", format!("feed after:{after}"), r).await?))
-        }
+        engine::feed::FeedReader::Office(c) => Ok(Json(
+            denied(&st, c, "read.feed", format!("feed after:{after}"), r).await?,
+        )),
         engine::feed::FeedReader::Service(_) => Ok(Json(r?)),
     }
 }

@@ -196,7 +196,12 @@ pub fn export_anchor(
     };
     let last = std::fs::read_to_string(file)
         .ok()
-        .and_then(|t| t.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_owned))
+        .and_then(|t| {
+            t.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+        })
         .and_then(|l| serde_json::from_str::<Anchor>(&l).ok());
     if last.is_some_and(|l| l.seq == a.seq && l.hash == a.hash) {
         return Ok(None);
@@ -279,7 +284,11 @@ pub fn verify_anchors(
         key.verify(Anchor::signed_text(a.seq, &a.hash, a.at).as_bytes(), &sig)
             .map_err(|_| AnchorBreak::BadSignature { line })?;
         let entry = crate::store::read(store, |tx| {
-            Ok::<_, StoreError>(tx.audit_entries(a.seq.saturating_sub(1), 1)?.into_iter().next())
+            Ok::<_, StoreError>(
+                tx.audit_entries(a.seq.saturating_sub(1), 1)?
+                    .into_iter()
+                    .next(),
+            )
         })?;
         match entry {
             Some(e) if e.seq == a.seq && e.hash == a.hash => {}

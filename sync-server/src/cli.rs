@@ -498,14 +498,17 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let anchor_file = a.audit_anchor_file.clone().or_else(|| match g.database.parse() {
-        Ok(DatabaseUrl::Sqlite(p)) => Some(
-            p.parent()
-                .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
-                .join("audit-anchors.jsonl"),
-        ),
-        _ => None,
-    });
+    let anchor_file =
+        a.audit_anchor_file
+            .clone()
+            .or_else(|| match g.database.parse::<DatabaseUrl>() {
+                Ok(DatabaseUrl::Sqlite(p)) => Some(
+                    p.parent()
+                        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
+                        .join("audit-anchors.jsonl"),
+                ),
+                _ => None,
+            });
     let anchor_every = std::time::Duration::from_secs(a.audit_anchor_minutes.max(1) * 60);
     rt.block_on(async move {
         if let Some(file) = anchor_file {
@@ -807,10 +810,7 @@ fn run_feed(g: &GlobalArgs, cmd: FeedCmd) -> Result<ExitCode, String> {
             let vk = crate::feed::parse_verifying_key(&key).map_err(e)?;
             let f = std::fs::File::open(&file).map_err(|e| format!("cannot open the file: {e}"))?;
             match crate::feed::verify(&vk, &mut std::io::BufReader::new(f)) {
-                Ok(items) => println!(
-                    "feed file verified: {} items, trailer matches",
-                    items.len()
-                ),
+                Ok(items) => println!("feed file verified: {} items, trailer matches", items.len()),
                 Err(err) => {
                     println!("FEED FILE REJECTED: {err}");
                     return Ok(ExitCode::from(1));

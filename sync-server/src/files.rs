@@ -67,8 +67,12 @@ pub fn set_private(path: &Path) -> io::Result<()> {
 pub fn check_private(path: &Path, what: &str) -> Result<(), String> {
     #[cfg(unix)]
     {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| format!("cannot read the permissions of {what} {}: {e}", path.display()))?;
+        let meta = std::fs::metadata(path).map_err(|e| {
+            format!(
+                "cannot read the permissions of {what} {}: {e}",
+                path.display()
+            )
+        })?;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             let fix = if meta.is_dir() { "700" } else { "600" };

@@ -110,7 +110,9 @@ const TOTP_META: &str = "console.totp_seal_key";
 /// of the key under a purpose (AES), hex.
 fn id_of(purpose: &str, key: &[u8; 32]) -> String {
     match purpose {
-        "feed" | "anchor" => hex(&sha256(SigningKey::from_bytes(key).verifying_key().as_bytes())[..8]),
+        "feed" | "anchor" => {
+            hex(&sha256(SigningKey::from_bytes(key).verifying_key().as_bytes())[..8])
+        }
         _ => {
             let mut d = format!("hamura-key-id\n{purpose}\n").into_bytes();
             d.extend_from_slice(key);
@@ -219,7 +221,8 @@ fn load_one(
             ));
         }
         // Moved out: erase it from the settings.
-        tx.set_meta(legacy_meta.unwrap_or_default(), "").map_err(e)?;
+        tx.set_meta(legacy_meta.unwrap_or_default(), "")
+            .map_err(e)?;
     }
     if recorded.is_none() {
         tx.set_meta(&id_key, &id).map_err(e)?;
@@ -231,8 +234,20 @@ impl ServerKeys {
     /// Loads (or makes, or moves out of an older database) the three keys.
     pub fn load(store: &dyn Store, files: &KeyFiles) -> Result<Self, String> {
         store::write(store, |tx| {
-            let feed = load_one(tx, "feed", &files.feed, Some(FEED_META), "the feed signing key")?;
-            let totp = load_one(tx, "totp", &files.totp, Some(TOTP_META), "the TOTP seal key")?;
+            let feed = load_one(
+                tx,
+                "feed",
+                &files.feed,
+                Some(FEED_META),
+                "the feed signing key",
+            )?;
+            let totp = load_one(
+                tx,
+                "totp",
+                &files.totp,
+                Some(TOTP_META),
+                "the TOTP seal key",
+            )?;
             let anchor = load_one(tx, "anchor", &files.anchor, None, "the audit anchor key")?;
             Ok::<_, LoadError>(ServerKeys {
                 feed: SigningKey::from_bytes(&feed),

@@ -326,7 +326,11 @@ impl AppState {
     /// entry with [`Self::forwarded_for`], else the TCP peer (IPv6 by its
     /// /64, as one household or office has one). "unknown" without either
     /// (in-process tests).
-    pub fn client_addr(&self, headers: &axum::http::HeaderMap, ext: &axum::http::Extensions) -> String {
+    pub fn client_addr(
+        &self,
+        headers: &axum::http::HeaderMap,
+        ext: &axum::http::Extensions,
+    ) -> String {
         let forwarded = || {
             headers
                 .get_all("x-forwarded-for")
@@ -350,7 +354,10 @@ impl AppState {
                 let s = v6.segments();
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
             }
-            Some(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+            Some(std::net::IpAddr::V6(v6)) => v6
+                .to_ipv4_mapped()
+                .map(|v4| v4.to_string())
+                .unwrap_or_default(),
             Some(ip) => ip.to_string(),
             None => "unknown".into(),
         }

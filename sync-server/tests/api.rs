@@ -83,7 +83,13 @@ async fn guessing_enrolment_codes_is_limited_per_address_and_a_valid_code_passes
     let mut limited = None;
     for n in 0..40 {
         let (s, v) = w
-            .call_from("127.0.0.2:5000", "POST", "/api/v1/enroll", None, Some(guess(n)))
+            .call_from(
+                "127.0.0.2:5000",
+                "POST",
+                "/api/v1/enroll",
+                None,
+                Some(guess(n)),
+            )
             .await;
         match s {
             StatusCode::UNAUTHORIZED => wrong += 1,
@@ -95,11 +101,20 @@ async fn guessing_enrolment_codes_is_limited_per_address_and_a_valid_code_passes
             other => panic!("{other}: {v}"),
         }
     }
-    assert_eq!(wrong, 10, "10 wrong codes at once from one address are answered");
+    assert_eq!(
+        wrong, 10,
+        "10 wrong codes at once from one address are answered"
+    );
     assert_eq!(limited, Some(10), "then that address waits");
     // Another address is not held up by it.
     let (s, _) = w
-        .call_from("127.0.0.3:5000", "POST", "/api/v1/enroll", None, Some(guess(99)))
+        .call_from(
+            "127.0.0.3:5000",
+            "POST",
+            "/api/v1/enroll",
+            None,
+            Some(guess(99)),
+        )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // And a valid code passes even from the limited address.
@@ -1444,7 +1459,7 @@ async fn lgwan_feed_api_and_signed_files() {
         0,
         &mut out,
         "tester",
-        chrono::Utc::now(),
+        Utc::now(),
     )
     .unwrap();
     let next = r.next;
@@ -1470,7 +1485,7 @@ async fn lgwan_feed_api_and_signed_files() {
         next,
         &mut std::fs::File::create(&file2).unwrap(),
         "tester",
-        chrono::Utc::now(),
+        Utc::now(),
     )
     .unwrap();
     let r3 = sync_server::feed::import(&key, &file2, &receiver).unwrap();
@@ -1685,7 +1700,11 @@ async fn the_case_list_and_refused_reads_are_audited() {
         .filter(|e| e.action == "read.case_list")
         .collect::<Vec<_>>();
     assert_eq!(listed.len(), 1, "one entry per case listed");
-    assert!(listed[0].entity.contains(&format!("case:{case_id} person:{p}")));
+    assert!(
+        listed[0]
+            .entity
+            .contains(&format!("case:{case_id} person:{p}"))
+    );
     // A tablet's token on an office endpoint, and a person the coordinator
     // may not see: refused, and the refusal is in the log.
     let (s, _) = w
@@ -1702,8 +1721,14 @@ async fn the_case_list_and_refused_reads_are_audited() {
         .filter(|e| e.action == "api.denied")
         .collect();
     assert_eq!(denied.len(), 2, "{denied:?}");
-    assert!(denied.iter().any(|e| e.actor == d.user.to_string()
-        && e.entity == format!("person:{p}")));
-    assert!(denied.iter().any(|e| e.entity == format!("person:{nobody}")
-        && e.basis.contains("read.person")));
+    assert!(
+        denied
+            .iter()
+            .any(|e| e.actor == d.user.to_string() && e.entity == format!("person:{p}"))
+    );
+    assert!(
+        denied
+            .iter()
+            .any(|e| e.entity == format!("person:{nobody}") && e.basis.contains("read.person"))
+    );
 }

@@ -1342,8 +1342,9 @@ async fn the_review_queue_audits_each_person_whose_notes_it_shows() {
         })
         .unwrap();
         assert!(
-            entries.iter().any(|e| e.action == "console.view.review_queue"
-                && e.actor == sup.id.to_string()),
+            entries
+                .iter()
+                .any(|e| e.action == "console.view.review_queue" && e.actor == sup.id.to_string()),
             "{p}: {entries:?}"
         );
     }
@@ -1366,11 +1367,7 @@ async fn a_supervisor_sees_only_their_own_teams_audit_entries() {
     // offered in the user list.
     assert!(!r.body.contains(&other), "another team's entries are shown");
     let (entries, users) = store::read(&*w.store, |tx| {
-        sync_server::engine::audit_log::search(
-            tx,
-            &w.caller("supervisor1"),
-            &Default::default(),
-        )
+        sync_server::engine::audit_log::search(tx, &w.caller("supervisor1"), &Default::default())
     })
     .unwrap();
     assert!(entries.iter().any(|e| e.actor == mine));

@@ -193,7 +193,12 @@ pub fn totp_enrol(server: &ServerProcess, username: &str) -> String {
     );
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let i = text.find("secret: ").expect("the secret is printed") + "secret: ".len();
-    text[i..].lines().next().unwrap_or_default().trim().to_owned()
+    text[i..]
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 /// The TOTP code of a base32 secret now.

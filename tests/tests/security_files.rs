@@ -89,7 +89,14 @@ async fn a_feed_file_is_private_audited_and_a_deleted_line_is_found() {
     let f = file.display().to_string();
     let (ok, out, err) = run(
         &s,
-        &["feed", "export", "--out", &f, "--operator", "kakuu-operator"],
+        &[
+            "feed",
+            "export",
+            "--out",
+            &f,
+            "--operator",
+            "kakuu-operator",
+        ],
     );
     assert!(ok, "{err}");
     assert!(out.contains("2 items"), "{out}");
@@ -153,11 +160,18 @@ async fn a_service_credential_reads_the_feed_and_nothing_else() {
     assert_eq!(r.status(), 200);
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["items"].as_array().unwrap().len(), 2);
-    for path in ["/api/v1/cases", "/api/v1/persons/0190aaaa-0000-7000-8000-000000000000"] {
+    for path in [
+        "/api/v1/cases",
+        "/api/v1/persons/0190aaaa-0000-7000-8000-000000000000",
+    ] {
         assert_eq!(get(path).await.unwrap().status(), 403, "{path}");
     }
     let audit = audit_entries(&s);
-    assert!(audit.iter().any(|e| e.0 == "service:city-lgwan" && e.1 == "read.feed"));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.0 == "service:city-lgwan" && e.1 == "read.feed")
+    );
     let (ok, _, _) = run(&s, &["admin", "revoke-service", "--name", "city-lgwan"]);
     assert!(ok);
     assert_eq!(get("/api/v1/feed/cases").await.unwrap().status(), 401);
@@ -209,7 +223,10 @@ async fn a_rewritten_audit_chain_passes_its_own_check_but_not_the_anchors() {
     assert_eq!(mode(&anchors), 0o600);
     let (_, key, _) = run(&s, &["audit", "anchor-key"]);
     let key = key.trim().to_owned();
-    let (ok, out, _) = run(&s, &["audit", "verify", "--anchors", &a, "--anchor-key", &key]);
+    let (ok, out, _) = run(
+        &s,
+        &["audit", "verify", "--anchors", &a, "--anchor-key", &key],
+    );
     assert!(ok, "{out}");
     // An insider with write access rewrites entry 2 and every hash after
     // it, and the recorded head: the chain is consistent again.
@@ -235,7 +252,10 @@ async fn a_rewritten_audit_chain_passes_its_own_check_but_not_the_anchors() {
     .unwrap();
     let (ok, out, _) = run(&s, &["audit", "verify"]);
     assert!(ok, "the rewritten chain verifies on its own: {out}");
-    let (ok, out, _) = run(&s, &["audit", "verify", "--anchors", &a, "--anchor-key", &key]);
+    let (ok, out, _) = run(
+        &s,
+        &["audit", "verify", "--anchors", &a, "--anchor-key", &key],
+    );
     assert!(!ok);
     assert!(out.contains("BROKEN") && out.contains("rewritten"), "{out}");
 }
@@ -250,7 +270,10 @@ async fn the_server_writes_anchors_on_its_own() {
     // At start (and every --audit-anchor-minutes) the head is anchored.
     s.restart();
     let started = std::time::Instant::now();
-    while std::fs::read_to_string(&anchors).unwrap_or_default().is_empty() {
+    while std::fs::read_to_string(&anchors)
+        .unwrap_or_default()
+        .is_empty()
+    {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(20),
             "no anchor written; log:\n{}",
@@ -263,7 +286,14 @@ async fn the_server_writes_anchors_on_its_own() {
     let (_, key, _) = run(&s, &["audit", "anchor-key"]);
     let (ok, out, _) = run(
         &s,
-        &["audit", "verify", "--anchors", &a, "--anchor-key", key.trim()],
+        &[
+            "audit",
+            "verify",
+            "--anchors",
+            &a,
+            "--anchor-key",
+            key.trim(),
+        ],
     );
     assert!(ok, "{out}");
     assert!(out.contains("1 anchors match"), "{out}");

@@ -69,9 +69,16 @@ async fn parallel_guesses_get_no_more_than_the_lockout_allows() {
         let url = url.clone();
         api.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
-            api_login(&http, &url, "worker-a2", "wrong-password", None, Some("127.0.9.9"))
-                .await
-                .0
+            api_login(
+                &http,
+                &url,
+                "worker-a2",
+                "wrong-password",
+                None,
+                Some("127.0.9.9"),
+            )
+            .await
+            .0
         }));
     }
     let mut console = Vec::new();
@@ -110,7 +117,10 @@ async fn a_locked_account_opens_for_its_owner_elsewhere_or_by_unlock() {
     let url = s.url();
     let mut guesser = Console::new(&url).from_addr("127.0.5.5");
     for _ in 0..LOCKOUT_FAILURES {
-        assert_eq!(guesser.login("supervisor-a", "wrong-password").await.status, 401);
+        assert_eq!(
+            guesser.login("supervisor-a", "wrong-password").await.status,
+            401
+        );
     }
     // Locked for the guessing address, even with the right password.
     assert_eq!(guesser.login("supervisor-a", PASSWORD).await.status, 429);
@@ -139,7 +149,10 @@ async fn totp_failures_count_and_only_the_second_factor_resets_the_count() {
         let page = c.get("/console/login/totp").await;
         let csrf = csrf_of(&page.body).unwrap();
         let r = c
-            .post("/console/login/totp", &[("csrf", &csrf), ("code", "000000")])
+            .post(
+                "/console/login/totp",
+                &[("csrf", &csrf), ("code", "000000")],
+            )
             .await;
         assert_eq!(r.status, 401);
         failures += 1;
@@ -302,8 +315,7 @@ async fn the_console_cookies_are_host_prefixed_over_https() {
     let s = server();
     let mut c = Console::new(&s.url());
     // Behind the city's TLS proxy.
-    c.headers
-        .push(("x-forwarded-proto".into(), "https".into()));
+    c.headers.push(("x-forwarded-proto".into(), "https".into()));
     let r = c.login("supervisor-a", PASSWORD).await;
     assert_eq!(r.status, 303);
     let session = r

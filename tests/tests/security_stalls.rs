@@ -67,7 +67,11 @@ async fn wrong_enrolment_codes_are_limited_per_address_and_a_valid_code_passes()
     for n in 0..15 {
         statuses.push(enrol(format!("AAAA-BBBB-{n:04}"), "127.0.3.3").await);
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 10, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        10,
+        "{statuses:?}"
+    );
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
     // Someone else's tablet is not held up by that address…
     assert_eq!(enrol("AAAA-BBBB-9999".into(), "127.0.3.4").await, 401);

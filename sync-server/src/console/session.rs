@@ -336,7 +336,15 @@ pub async fn login(
             password: &password,
             totp: None,
         };
-        sessions::login(&*store, &keys.totp, Channel::Console, &creds, &client, ttl, now)
+        sessions::login(
+            &*store,
+            &keys.totp,
+            Channel::Console,
+            &creds,
+            &client,
+            ttl,
+            now,
+        )
     })
     .await
     .map_err(|_| PageError::from(crate::error::ApiError::internal()))??;

@@ -32,9 +32,7 @@ pub async fn overview(State(st): State<AppState>, session: Session) -> PageResul
     let team = session.user.team.ok_or_else(PageError::forbidden)?;
     let caller = session.caller.clone();
     let now = Utc::now();
-    let (recs, workers) = st
-        .read(move |tx| records::team_overview(tx, team))
-        .await?;
+    let (recs, workers) = st.read(move |tx| records::team_overview(tx, team)).await?;
     let actor = &session.caller.actor;
     let today = ja::local_date(now);
     let since = now - Duration::days(90);

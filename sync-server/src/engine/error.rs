@@ -39,7 +39,9 @@ pub enum Error {
     Unauthorized(String),
     /// Too many failed logins: the account is locked for this client for
     /// up to this many seconds.
-    #[error("too many failed logins: this account is locked for a while; try again later or ask the administrator to unlock it")]
+    #[error(
+        "too many failed logins: this account is locked for a while; try again later or ask the administrator to unlock it"
+    )]
     Locked(u64),
     /// The device was revoked (or its worker deactivated): it must wipe.
     #[error("this device was revoked: erase its keys and data")]

@@ -283,7 +283,10 @@ mod tests {
         for n in 1..MIN_CELL {
             assert_eq!(disclose_strain(n, from, to), Disclosed::FewerThan(MIN_CELL));
         }
-        assert_eq!(disclose_strain(MIN_CELL, from, to), Disclosed::Count(MIN_CELL));
+        assert_eq!(
+            disclose_strain(MIN_CELL, from, to),
+            Disclosed::Count(MIN_CELL)
+        );
         let day = d("2026-05-01");
         assert_eq!(disclose_strain(7, day, day), Disclosed::PeriodTooShort);
         assert_eq!(

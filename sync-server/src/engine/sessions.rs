@@ -146,10 +146,7 @@ pub fn add_service(
 /// `sync-server admin revoke-service`: the credential stops working at
 /// once; false if there was none of that name.
 pub fn revoke_service(tx: &mut dyn Tx, name: &str, now: DateTime<Utc>) -> Result<bool, Error> {
-    let Some(hash) = tx
-        .meta(&service_name_key(name))?
-        .filter(|h| !h.is_empty())
-    else {
+    let Some(hash) = tx.meta(&service_name_key(name))?.filter(|h| !h.is_empty()) else {
         return Ok(false);
     };
     tx.set_meta(&format!("service:{hash}"), "")?;
@@ -712,13 +709,19 @@ mod tests {
         while f.len() < ACCOUNT_LOCKOUT_FAILURES {
             f.push((now.timestamp(), format!("c{}", f.len())));
         }
-        assert!(is_locked(&f, "b"), "every client, once the account has many");
+        assert!(
+            is_locked(&f, "b"),
+            "every client, once the account has many"
+        );
         // Stored and read back; old ones fall out of the window.
         let text = failures_text(&f);
         assert_eq!(recent_failures(Some(text.clone()), now).len(), f.len());
         let later = now + Duration::minutes(LOCKOUT_MINUTES + 1);
         assert!(recent_failures(Some(text), later).is_empty());
         // The format of older servers (times only) still counts.
-        assert_eq!(recent_failures(Some(format!("{}", now.timestamp())), now).len(), 1);
+        assert_eq!(
+            recent_failures(Some(format!("{}", now.timestamp())), now).len(),
+            1
+        );
     }
 }

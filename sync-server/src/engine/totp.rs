@@ -110,7 +110,11 @@ pub fn is_enrolled(tx: &mut dyn Tx, user: UserId) -> StoreResult<bool> {
     Ok(tx.meta(&secret_key(user))?.is_some_and(|v| !v.is_empty()))
 }
 
-fn secret(tx: &mut dyn Tx, seal: &TotpSeal, user: UserId) -> StoreResult<Option<Zeroizing<Vec<u8>>>> {
+fn secret(
+    tx: &mut dyn Tx,
+    seal: &TotpSeal,
+    user: UserId,
+) -> StoreResult<Option<Zeroizing<Vec<u8>>>> {
     let Some(v) = tx.meta(&secret_key(user))?.filter(|v| !v.is_empty()) else {
         return Ok(None);
     };

@@ -262,7 +262,10 @@ pub fn deactivate_by_supervisor(
             &u,
             &caller.actor.user.to_string(),
             "user.deactivate",
-            format!("{}; console; supervisor of the team", role_name(caller.actor.role)),
+            format!(
+                "{}; console; supervisor of the team",
+                role_name(caller.actor.role)
+            ),
             now,
         )?;
     }

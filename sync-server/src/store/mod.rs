@@ -352,8 +352,12 @@ pub trait Tx {
     /// Entries before `before` that `tag` names, newest first, at most
     /// `limit` (indexed: the first `person:` and `case:` of an entity, and
     /// the actor).
-    fn audit_tagged(&mut self, tag: &AuditTag, before: u64, limit: u32)
-    -> StoreResult<Vec<AuditRow>>;
+    fn audit_tagged(
+        &mut self,
+        tag: &AuditTag,
+        before: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRow>>;
 
     // Meetings of the case queue (the console's records; never synced to
     // tablets). The body is the console's JSON of one meeting.

@@ -1627,4 +1627,3 @@ mod tests {
         assert!(!msg.contains("secret"), "{msg}");
     }
 }
-

@@ -77,9 +77,10 @@ impl ScratchDb {
             url,
             postgres: true,
             dir: None,
-            keys: Some(tempfile::tempdir().map_err(|e| {
-                super::StoreError::Database(format!("temporary folder: {e}"))
-            })?),
+            keys: Some(
+                tempfile::tempdir()
+                    .map_err(|e| super::StoreError::Database(format!("temporary folder: {e}")))?,
+            ),
         })
     }
 
@@ -108,7 +109,7 @@ impl ScratchDb {
     }
 
     /// The server's keys for this database (made on first use).
-    pub fn keys(&self, store: &dyn super::Store) -> Result<crate::keys::ServerKeys, String> {
+    pub fn keys(&self, store: &dyn Store) -> Result<crate::keys::ServerKeys, String> {
         crate::keys::ServerKeys::load(store, &crate::keys::KeyFiles::in_dir(self.key_dir()))
     }
 

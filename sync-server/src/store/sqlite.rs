@@ -393,23 +393,20 @@ impl SqliteTx<'_> {
             String,
         );
         let rows = st
-            .query_map(
-                p,
-                |r| -> rusqlite::Result<Cols> {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                    ))
-                },
-            )
+            .query_map(p, |r| -> rusqlite::Result<Cols> {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                ))
+            })
             .map_err(db)?;
         rows.map(|r| {
             let c = r.map_err(db)?;
@@ -433,7 +430,6 @@ impl SqliteTx<'_> {
             })
         })
         .collect()
-    }
     }
 
     fn new<'a>(tx: &'a Transaction<'a>) -> SqliteTx<'a> {
@@ -824,7 +820,10 @@ impl Tx for SqliteTx<'_> {
     fn delete_sessions_of(&mut self, user: UserId) -> StoreResult<u64> {
         let n = self
             .tx
-            .execute("DELETE FROM sessions WHERE user_id = ?1", [user.to_string()])
+            .execute(
+                "DELETE FROM sessions WHERE user_id = ?1",
+                [user.to_string()],
+            )
             .map_err(db)?;
         self.tx
             .execute(

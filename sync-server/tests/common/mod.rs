@@ -154,8 +154,7 @@ impl World {
         }
         let mut req = req.body(Body::from(body)).unwrap();
         if let Some(a) = addr {
-            req.extensions_mut()
-                .insert(axum::extract::ConnectInfo(a));
+            req.extensions_mut().insert(axum::extract::ConnectInfo(a));
         }
         let resp = self.app.clone().oneshot(req).await.unwrap();
         let status = resp.status();
