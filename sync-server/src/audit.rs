@@ -322,8 +322,9 @@ pub struct Checkpoint {
     pub hash: String,
 }
 
-/// Verifies the entries after `from` (the whole chain from a default
-/// checkpoint) and the recorded head; returns the new checkpoint.
+/// Verifies the checkpoint's entry, the entries after it (the whole chain
+/// from a default checkpoint) and the recorded head; returns the new
+/// checkpoint.
 pub fn verify_from(store: &dyn Store, from: &Checkpoint) -> Result<Checkpoint, AuditBreak> {
     crate::store::read(store, |tx| {
         let mut prev_seq = from.seq;
@@ -332,6 +333,18 @@ pub fn verify_from(store: &dyn Store, from: &Checkpoint) -> Result<Checkpoint, A
         } else {
             from.hash.clone()
         };
+        // The checkpoint's own entry is read again (one row): still there,
+        // same hash, same content.
+        if from.seq > 0 {
+            match tx.audit_entries(from.seq - 1, 1)?.into_iter().next() {
+                Some(row) if row.seq == from.seq && row.hash == from.hash => {
+                    if entry_hash(&row) != row.hash {
+                        return Err(AuditBreak::Edited { seq: row.seq });
+                    }
+                }
+                _ => return Err(AuditBreak::Chain { seq: from.seq }),
+            }
+        }
         loop {
             let page = tx.audit_entries(prev_seq, 2000)?;
             if page.is_empty() {
