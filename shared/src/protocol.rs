@@ -706,7 +706,8 @@ impl ErrorBody {
 
 // ---------------------------------------------------------------------------
 // The office API: supervisors, coordinators, agency members and the city's
-// own systems (LGWAN feed). Part of the protocol since 1.0.
+// own systems (LGWAN feed). Part of the protocol since 1.0; 2.0 adds the
+// login's optional `totp`.
 // ---------------------------------------------------------------------------
 
 /// `POST /api/v1/login`: an office user starts an API session.
@@ -716,6 +717,11 @@ pub struct LoginRequest {
     pub protocol: ProtocolVersion,
     pub username: String,
     pub password: String,
+    /// The six-digit TOTP code of an account that requires one (protocol
+    /// 2.0); without it such an account is refused with a message naming
+    /// this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<String>,
 }
 
 /// The answer to a login. The token is shown once; the server keeps only

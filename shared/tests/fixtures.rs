@@ -452,6 +452,7 @@ pub fn login_request() -> LoginRequest {
         protocol: ProtocolVersion::CURRENT,
         username: "kakuu-supervisor".into(),
         password: "FAKE-PASSWORD-FOR-GOLDEN-FILE".into(),
+        totp: Some("123456".into()),
     }
 }
 

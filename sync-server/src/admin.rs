@@ -61,6 +61,52 @@ pub fn reset_password(
     })?)
 }
 
+/// Ends an account, its sessions and pending logins at once; returns how
+/// many sessions ended.
+pub fn deactivate_user(
+    store: &dyn Store,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, AdminError> {
+    Ok(store::write(store, |tx| {
+        users::deactivate_user(tx, username, now)
+    })?)
+}
+
+/// Adds a service credential (scope: the case-queue feed); returns its
+/// token, shown once.
+pub fn add_service(
+    store: &dyn Store,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Zeroizing<String>, AdminError> {
+    Ok(store::write(store, |tx| {
+        engine::sessions::add_service(tx, name, now)
+    })?)
+}
+
+/// Revokes a service credential; false if there was none of that name.
+pub fn revoke_service(
+    store: &dyn Store,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AdminError> {
+    Ok(store::write(store, |tx| {
+        engine::sessions::revoke_service(tx, name, now)
+    })?)
+}
+
+/// Forgets the failed logins that lock an account.
+pub fn unlock_user(
+    store: &dyn Store,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AdminError> {
+    Ok(store::write(store, |tx| {
+        users::unlock_user(tx, username, now)
+    })?)
+}
+
 /// Issues a one-time enrolment code for a worker.
 pub fn issue_code(
     store: &dyn Store,
@@ -98,11 +144,12 @@ pub fn list_users(store: &dyn Store) -> Result<Vec<UserRow>, AdminError> {
 /// `otpauth://` URI to show once.
 pub fn totp_enrol(
     store: &dyn Store,
+    seal: &crate::keys::TotpSeal,
     username: &str,
     now: DateTime<Utc>,
 ) -> Result<(Zeroizing<String>, Zeroizing<String>), AdminError> {
     Ok(store::write(store, |tx| {
-        totp::enrol_user(tx, username, now)
+        totp::enrol_user(tx, seal, username, now)
     })?)
 }
 

@@ -44,6 +44,12 @@ impl From<engine::Error> for ApiError {
             E::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
             E::Unauthorized(m) => ApiError::unauthorized(m),
             E::DeviceRevoked => ApiError::revoked(),
+            E::Locked(secs) => {
+                let mut a = ApiError::new(ErrorCode::RateLimited, e.to_string())
+                    .with_action(ClientAction::RetryLater);
+                a.retry_after = Some(secs);
+                a
+            }
             E::EnrolmentCodeInvalid => {
                 ApiError::new(ErrorCode::EnrollmentCodeInvalid, e.to_string())
                     .with_action(ClientAction::Reenroll)
@@ -89,21 +95,35 @@ has_protocol!(
 /// with an `ErrorBody`.
 pub struct ApiJson<T>(pub T);
 
-impl<S, T> FromRequest<S> for ApiJson<T>
+impl<T> FromRequest<AppState> for ApiJson<T>
 where
-    S: Send + Sync,
     T: DeserializeOwned + HasProtocol,
 {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
-            } else {
-                ApiError::invalid("the request body could not be read")
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        // A body sent slowly holds a slot: it gets `body_timeout`, well
+        // under the whole request's timeout.
+        let read = Bytes::from_request(req, state);
+        let bytes = match tokio::time::timeout(state.limits.body_timeout, read).await {
+            Ok(r) => r.map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
+                } else {
+                    ApiError::invalid("the request body could not be read")
+                }
+            })?,
+            Err(_) => {
+                tracing::info!("request body not received in time");
+                let mut e = ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the request body was not received in time; try again",
+                )
+                .with_action(ClientAction::RetryLater);
+                e.retry_after = Some(5);
+                return Err(e);
             }
-        })?;
+        };
         parse_body(&bytes).map(ApiJson)
     }
 }
@@ -151,13 +171,19 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(parts)?;
-        let now = Utc::now();
-        let caller = state
-            .read(move |tx| engine::authenticate(tx, &token, now))
-            .await?;
+        let caller = match parts.extensions.get::<Authenticated>() {
+            // Already resolved before the sync slot was taken.
+            Some(Authenticated(c)) => c.clone(),
+            None => {
+                let token = bearer_token(parts)?;
+                let now = Utc::now();
+                state
+                    .read(move |tx| engine::authenticate(tx, &token, now))
+                    .await?
+            }
+        };
         if let Some(d) = caller.device {
-            state.rate.check(d, &state.limits)?;
+            state.rate.check(crate::state::device_key(d))?;
         }
         Ok(Auth(caller))
     }
@@ -180,24 +206,65 @@ fn bearer_token(parts: &Parts) -> Result<zeroize::Zeroizing<String>, ApiError> {
     Ok(token)
 }
 
-/// A bearer token the handler checks itself, in the same read transaction
-/// as its work (one blocking task per request instead of two: the pull,
-/// which every tablet sends on every sync).
-pub struct Bearer(zeroize::Zeroizing<String>);
-
-impl FromRequestParts<AppState> for Bearer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
-        bearer_token(parts).map(Bearer)
-    }
-}
+/// The caller resolved by [`sync_slot`] before it took a slot (a request
+/// extension that [`Auth`] reuses).
+#[derive(Clone)]
+struct Authenticated(Caller);
 
 fn office_only(c: &Caller) -> Result<(), ApiError> {
     if c.device.is_some() {
         Err(ApiError::forbidden(
             "this endpoint is for office sessions, not devices",
         ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Audits a read the engine refused (not found, not visible, not
+/// allowed) by an authenticated caller, then gives the refusal back: a
+/// denied read leaves a trace.
+async fn denied<T>(
+    st: &AppState,
+    c: &Caller,
+    action: &'static str,
+    entity: String,
+    r: Result<T, engine::Error>,
+) -> Result<T, ApiError> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(e @ (engine::Error::NotFound(_) | engine::Error::Forbidden(_))) => {
+            let (c, why, now) = (c.clone(), e.to_string(), Utc::now());
+            let logged = st
+                .write(move |tx| engine::audit_log::audit_denied(tx, &c, action, entity, &why, now))
+                .await;
+            if logged.is_err() {
+                tracing::warn!("a refused read could not be audited");
+            }
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// [`office_only`], with the refusal audited.
+async fn office_read(
+    st: &AppState,
+    c: &Caller,
+    action: &'static str,
+    entity: impl FnOnce() -> String,
+) -> Result<(), ApiError> {
+    if c.device.is_some() {
+        denied(
+            st,
+            c,
+            action,
+            entity(),
+            Err::<(), _>(engine::Error::forbidden(
+                "this endpoint is for office sessions, not devices",
+            )),
+        )
+        .await
     } else {
         Ok(())
     }
@@ -223,56 +290,77 @@ async fn healthz(State(st): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// The client's address (see [`AppState::client_addr`]), for the limits of
+/// unauthenticated requests. Never logged, never stored (the login's audit
+/// keeps a short hash of it).
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        Ok(ClientAddr(
+            st.client_addr(&parts.headers, &parts.extensions),
+        ))
+    }
+}
+
 async fn enroll(
     State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
-    // Guessing codes (about 59 bits each) is hopeless, but every attempt is
-    // a durable write: wrong codes are limited server-wide, 30 a minute.
-    // While the limit holds, enrolment answers 429 with a wait time.
-    let limits = crate::state::Limits {
-        rate_per_minute: 30,
-        burst: 30,
-        ..crate::state::Limits::default()
-    };
-    let key = outreach_shared::DeviceId(uuid::Uuid::from_u128(ENROL_FAILURES));
-    st.rate.peek(key, &limits)?;
+    // Guessing codes (about 59 bits each) is hopeless, but every attempt
+    // takes the writer: wrong codes are limited per client address. A
+    // limited client's valid code still passes (checked on a reader first),
+    // and no client can use up anyone else's budget.
+    let key = crate::state::hashed_key("enrol-client", &addr);
     let now = Utc::now();
+    if let Err(limited) = st.guests.enrol_client.peek(key) {
+        let code = req.code.clone();
+        let valid = st
+            .read(move |tx| engine::enrolment::code_is_valid(tx, &code, now))
+            .await?;
+        if !valid {
+            return Err(limited);
+        }
+    }
     let resp = st.write(move |tx| engine::enroll(tx, &req, now)).await;
     if matches!(&resp, Err(engine::Error::EnrolmentCodeInvalid)) {
-        let _ = st.rate.check(key, &limits);
+        let _ = st.guests.enrol_client.check(key);
     }
     let resp = resp?;
     tracing::info!(device = %resp.device_id, "device enrolled");
     Ok(Json(resp))
 }
 
-/// The rate limiter's key for failed enrolments (no device has it: device
-/// ids are UUIDv7).
-const ENROL_FAILURES: u128 = 0xe4e0_1000_0000_0000_0000_0000_0000_0001;
-
 async fn login(
     State(st): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    // Password guessing: at most 10 attempts per username per minute.
-    let digest = crate::crypto::sha256(format!("login:{}", req.username).as_bytes());
-    let mut key = [0u8; 16];
-    key.copy_from_slice(&digest[..16]);
-    let login_limits = crate::state::Limits {
-        rate_per_minute: 10,
-        burst: 10,
-        ..crate::state::Limits::default()
-    };
-    st.rate.check(
-        outreach_shared::DeviceId(uuid::Uuid::from_bytes(key)),
-        &login_limits,
-    )?;
+    // Before any work: per address, in memory.
+    crate::state::check_client(&st.guests.login_client, "login-client", &addr)?;
+    let client = engine::sessions::client_tag(&addr);
+    // At most a few Argon2 runs at once (memory).
+    let _slot = st
+        .argon2_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal())?;
     let ttl = st.limits.session_ttl;
-    let store = st.store.clone();
+    let (store, keys) = (st.store.clone(), st.keys.clone());
     let now = Utc::now();
+    let password = zeroize::Zeroizing::new(req.password);
+    let (username, code) = (req.username, req.totp);
     let res = tokio::task::spawn_blocking(move || {
-        engine::sessions::api_login(&*store, &req.username, &req.password, ttl, now)
+        let creds = engine::sessions::Credentials {
+            username: &username,
+            password: &password,
+            totp: code.as_deref(),
+        };
+        engine::sessions::api_login(&*store, &keys.totp, &creds, &client, ttl, now)
     })
     .await
     .map_err(|_| ApiError::internal())??;
@@ -345,7 +433,7 @@ async fn push(
 
 async fn pull(
     State(st): State<AppState>,
-    Bearer(token): Bearer,
+    Auth(c): Auth,
     ApiJson(req): ApiJson<PullRequest>,
 ) -> Result<Json<engine::PullBody>, ApiError> {
     if req.limit == 0 || req.limit > MAX_PULL_LIMIT {
@@ -353,20 +441,10 @@ async fn pull(
             "limit must be between 1 and {MAX_PULL_LIMIT}"
         )));
     }
-    let (rate, limits) = (st.rate.clone(), st.limits.clone());
-    let now = Utc::now();
-    let (c, page) = st
-        .read(move |tx| {
-            let caller = engine::authenticate(tx, &token, now)?;
-            if let Some(d) = caller.device
-                && let Err(limited) = rate.check(d, &limits)
-            {
-                return Ok(Err(limited));
-            }
-            let page = engine::pull(tx, &caller, req.cursor, req.limit)?;
-            Ok(Ok((caller, page)))
-        })
-        .await??;
+    let caller = c.clone();
+    let page = st
+        .read(move |tx| Ok(engine::pull(tx, &caller, req.cursor, req.limit)?))
+        .await?;
     if !page.persons_read.is_empty() {
         let persons = page.persons_read.clone();
         let now = Utc::now();
@@ -381,12 +459,15 @@ async fn get_person(
     Auth(c): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<PersonSnapshot>, ApiError> {
-    office_only(&c)?;
     let id = parse_id(&id, PersonId::parse)?;
+    office_read(&st, &c, "read.person", || format!("person:{id}")).await?;
     let now = Utc::now();
+    let caller = c.clone();
+    let r = st
+        .write(move |tx| engine::read_person(tx, &caller, id, now))
+        .await;
     Ok(Json(
-        st.write(move |tx| engine::read_person(tx, &c, id, now))
-            .await?,
+        denied(&st, &c, "read.person", format!("person:{id}"), r).await?,
     ))
 }
 
@@ -408,8 +489,25 @@ async fn post_review(
 }
 
 async fn list_cases(State(st): State<AppState>, Auth(c): Auth) -> Result<Json<CaseList>, ApiError> {
-    office_only(&c)?;
-    let items = st.read(move |tx| engine::list_cases(tx, &c)).await?;
+    office_read(&st, &c, "read.case_list", || "cases".into()).await?;
+    let caller = c.clone();
+    let r = st.read(move |tx| engine::list_cases(tx, &caller)).await;
+    let items = denied(&st, &c, "read.case_list", "cases".into(), r).await?;
+    // One entry per case (and its person) listed.
+    let shown: Vec<String> = items
+        .iter()
+        .map(|i| {
+            format!(
+                "case:{} person:{}",
+                i.escalation.case_id, i.escalation.person_id
+            )
+        })
+        .collect();
+    let now = Utc::now();
+    st.write(move |tx| {
+        engine::audit_log::audit_shown(tx, &c, "read.case_list", &shown, "API case list", now)
+    })
+    .await?;
     Ok(Json(CaseList {
         protocol: ProtocolVersion::CURRENT,
         items,
@@ -421,12 +519,15 @@ async fn get_case(
     Auth(c): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<CaseDetail>, ApiError> {
-    office_only(&c)?;
     let id = parse_id(&id, CaseId::parse)?;
+    office_read(&st, &c, "read.case", || format!("case:{id}")).await?;
     let now = Utc::now();
+    let caller = c.clone();
+    let r = st
+        .write(move |tx| engine::case_detail(tx, &caller, id, now))
+        .await;
     Ok(Json(
-        st.write(move |tx| engine::case_detail(tx, &c, id, now))
-            .await?,
+        denied(&st, &c, "read.case", format!("case:{id}"), r).await?,
     ))
 }
 
@@ -682,10 +783,24 @@ fn query_u64(q: &Option<String>, key: &str, default: u64) -> Result<u64, ApiErro
 
 async fn feed_cases(
     State(st): State<AppState>,
-    Auth(c): Auth,
+    headers: axum::http::HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Json<FeedPage>, ApiError> {
-    office_only(&c)?;
+    // A coordinator's session or a service credential (scope: the feed).
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| zeroize::Zeroizing::new(t.trim().to_owned()))
+        .filter(|t| !t.is_empty() && t.len() <= 200)
+        .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+    let now = Utc::now();
+    let reader = st
+        .read(move |tx| engine::sessions::authenticate_feed_reader(tx, &token, now))
+        .await?;
+    if let engine::feed::FeedReader::Office(c) = &reader {
+        office_read(&st, c, "read.feed", || "feed".into()).await?;
+    }
     let after = query_u64(&q, "after", 0)?;
     let limit = query_u64(&q, "limit", 500)?;
     if limit == 0 || limit > u64::from(MAX_PULL_LIMIT) {
@@ -693,19 +808,24 @@ async fn feed_cases(
             "limit must be between 1 and {MAX_PULL_LIMIT}"
         )));
     }
-    let now = Utc::now();
-    Ok(Json(
-        st.write(move |tx| engine::feed(tx, &c, after, limit as u32, now))
-            .await?,
-    ))
+    let r2 = reader.clone();
+    let r = st
+        .write(move |tx| engine::feed(tx, &r2, after, limit as u32, now))
+        .await;
+    match &reader {
+        engine::feed::FeedReader::Office(c) => Ok(Json(
+            denied(&st, c, "read.feed", format!("feed after:{after}"), r).await?,
+        )),
+        engine::feed::FeedReader::Service(_) => Ok(Json(r?)),
+    }
 }
 
 async fn feed_key(State(st): State<AppState>) -> Json<serde_json::Value> {
-    let key = crate::feed::parse_verifying_key(&st.feed_key).ok();
+    let key = st.keys.feed.verifying_key();
     Json(serde_json::json!({
         "algorithm": "ed25519",
-        "key": st.feed_key.as_str(),
-        "key_id": key.map(|k| crate::feed::key_id(&k)),
+        "key": crate::feed::verifying_key_b64(&key),
+        "key_id": crate::feed::key_id(&key),
     }))
 }
 
@@ -746,9 +866,26 @@ async fn log_requests(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Waits for a sync slot before the body is read (bounds memory under a
-/// burst of tablets).
+/// Authenticates the bearer token, then waits for a sync slot before the
+/// body is read (bounds memory under a burst of tablets). Without a valid
+/// token no slot is taken: requests from nobody cannot queue up in front
+/// of the tablets.
 async fn sync_slot(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let token = match bearer_token(&parts) {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let now = Utc::now();
+    let caller = match st
+        .read(move |tx| engine::authenticate(tx, &token, now))
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    parts.extensions.insert(Authenticated(caller));
+    let req = Request::from_parts(parts, body);
     match st.sync_slots.clone().acquire_owned().await {
         Ok(_permit) => next.run(req).await,
         Err(_) => ApiError::internal().into_response(),

@@ -61,6 +61,21 @@ pub struct GlobalArgs {
     /// Without it, `sslmode=require` in the URL is refused and connections are plain.
     #[arg(long, env = "OUTREACH_PG_CA_FILE", global = true)]
     pub pg_ca_file: Option<PathBuf>,
+    /// Private folder (0700) of the server's key files (each 0600): feed-signing.key,
+    /// totp-seal.key, audit-anchor.key. Default: the SQLite database's folder. Required with
+    /// PostgreSQL (every instance needs the same files). Keep a backup apart from the database's.
+    #[arg(long, env = "OUTREACH_KEY_DIR", global = true)]
+    pub key_dir: Option<PathBuf>,
+    /// The feed's ed25519 signing key file (default: feed-signing.key in --key-dir).
+    #[arg(long, env = "OUTREACH_FEED_KEY_FILE", global = true)]
+    pub feed_key_file: Option<PathBuf>,
+    /// The key file that seals office users' TOTP secrets (default: totp-seal.key in --key-dir).
+    #[arg(long, env = "OUTREACH_TOTP_KEY_FILE", global = true)]
+    pub totp_key_file: Option<PathBuf>,
+    /// The ed25519 key file that signs the audit chain's anchors (default: audit-anchor.key in
+    /// --key-dir).
+    #[arg(long, env = "OUTREACH_AUDIT_ANCHOR_KEY_FILE", global = true)]
+    pub audit_anchor_key_file: Option<PathBuf>,
 }
 
 /// SQLite's `synchronous` setting.
@@ -95,9 +110,17 @@ pub struct ServeArgs {
     /// Allow plain HTTP on a non-loopback address (only behind a trusted TLS proxy).
     #[arg(long, env = "OUTREACH_ALLOW_INSECURE_HTTP")]
     pub allow_insecure_http: bool,
-    /// Seed the demo data first if the database has no users.
+    /// Seed the demo data first if the database has no users (its accounts
+    /// share one published password, so only on a loopback address).
     #[arg(long, env = "OUTREACH_DEMO")]
     pub demo: bool,
+    /// Take each client's address from the last X-Forwarded-For entry, for
+    /// the per-address limits of logins and enrolment codes. Only behind
+    /// your own reverse proxy, which must set that header (otherwise every
+    /// client seems to come from the proxy, or a client could claim any
+    /// address).
+    #[arg(long, env = "OUTREACH_FORWARDED_FOR")]
+    pub forwarded_for: bool,
     /// Largest request body in bytes (after decompression).
     #[arg(long, env = "OUTREACH_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -113,6 +136,14 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "OUTREACH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Append a signed anchor of the audit chain's head to this file (0600) at start and every
+    /// --audit-anchor-minutes; copy it off the server (see docs/deploy.md). Default with SQLite:
+    /// audit-anchors.jsonl beside the database.
+    #[arg(long, env = "OUTREACH_AUDIT_ANCHOR_FILE")]
+    pub audit_anchor_file: Option<PathBuf>,
+    /// Minutes between two anchors of the audit chain.
+    #[arg(long, env = "OUTREACH_AUDIT_ANCHOR_MINUTES", default_value_t = 60)]
+    pub audit_anchor_minutes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -164,7 +195,8 @@ pub enum AdminCmd {
         /// The team's name.
         name: String,
     },
-    /// Add a user. The password is read from OUTREACH_PASSWORD or set later with reset-password.
+    /// Add a user. The password (at least 12 characters) is read from OUTREACH_PASSWORD or set
+    /// later with reset-password.
     AddUser {
         /// Login name (ASCII).
         #[arg(long)]
@@ -186,12 +218,37 @@ pub enum AdminCmd {
     },
     /// List users.
     ListUsers,
-    /// Set a new password (Argon2id), from OUTREACH_PASSWORD or --password.
+    /// Set a new password (Argon2id, at least 12 characters), from OUTREACH_PASSWORD or
+    /// --password. Every session of the account ends.
     ResetPassword {
         #[arg(long)]
         username: String,
         #[arg(long, env = "OUTREACH_PASSWORD", hide_env_values = true)]
         password: String,
+    },
+    /// End an account at once: no new login, every console and API session and pending
+    /// login ended, its tablets told to wipe at their next request.
+    DeactivateUser {
+        #[arg(long)]
+        username: String,
+    },
+    /// Lift the lock-out of an account after failed logins (it also ends on its own 15 minutes
+    /// after the failures, and with reset-password).
+    UnlockUser {
+        #[arg(long)]
+        username: String,
+    },
+    /// Add a credential for one of the city's systems (e.g. the LGWAN side reading the feed):
+    /// its only scope is GET /api/v1/feed/cases. Prints its bearer token once.
+    AddService {
+        /// A name for the audit log, e.g. city-lgwan.
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a service credential at once.
+    RevokeService {
+        #[arg(long)]
+        name: String,
     },
     /// Issue a one-time enrolment code for an outreach worker's tablet.
     IssueCode {
@@ -222,8 +279,26 @@ pub enum AdminCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCmd {
-    /// Walk the hash chain; exit 1 if any entry was edited, deleted or reordered.
-    Verify,
+    /// Walk the hash chain; exit 1 if any entry was edited, deleted or reordered. With
+    /// --anchors, also check the log against an anchor file kept off the server (a log
+    /// rewritten as a whole, or cut, is found).
+    Verify {
+        /// A copy of the anchor file (JSON Lines), kept apart from the server.
+        #[arg(long, requires = "anchor_key")]
+        anchors: Option<PathBuf>,
+        /// The published anchor key (base64; `sync-server audit anchor-key`).
+        #[arg(long, env = "OUTREACH_AUDIT_ANCHOR_KEY")]
+        anchor_key: Option<String>,
+    },
+    /// Sign the chain's current head and append it to an anchor file (for a cron job; the
+    /// server also does it on its own with --audit-anchor-file).
+    Anchor {
+        /// The anchor file (created 0600).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the base64 public key that verifies the anchors (to keep with their copies).
+    AnchorKey,
 }
 
 #[derive(Debug, Subcommand)]
@@ -235,11 +310,15 @@ pub enum FeedCmd {
         /// Sequence number already exported (0 for everything).
         #[arg(long, default_value_t = 0)]
         after: u64,
-        /// Output file.
+        /// Output file (created 0600).
         #[arg(long)]
         out: PathBuf,
+        /// Who exports, for the audit log (default: $USER).
+        #[arg(long, env = "OUTREACH_OPERATOR")]
+        operator: Option<String>,
     },
-    /// Verify a feed file with a published key.
+    /// Verify a feed file with a published key: every line's signature and the signed trailer
+    /// (a deleted, added or changed line is refused).
     Verify {
         /// The base64 verifying key.
         #[arg(long, env = "OUTREACH_FEED_KEY")]
@@ -255,6 +334,22 @@ pub enum FeedCmd {
         into: PathBuf,
         file: PathBuf,
     },
+}
+
+/// The server's keys, from the files the flags name ([`crate::keys`]).
+fn load_keys(g: &GlobalArgs, store: &dyn Store) -> Result<crate::keys::ServerKeys, String> {
+    let url: DatabaseUrl = g
+        .database
+        .parse()
+        .map_err(|e: store::StoreError| e.to_string())?;
+    let files = crate::keys::KeyFiles::resolve(
+        &url,
+        g.key_dir.as_deref(),
+        g.feed_key_file.as_deref(),
+        g.totp_key_file.as_deref(),
+        g.audit_anchor_key_file.as_deref(),
+    )?;
+    crate::keys::ServerKeys::load(store, &files)
 }
 
 fn open_store(g: &GlobalArgs) -> Result<Arc<dyn Store>, String> {
@@ -303,7 +398,7 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Admin(cmd)) => run_admin(&cli.global, cmd),
         Some(Command::Demo) => run_demo(&cli.global),
-        Some(Command::Audit(AuditCmd::Verify)) => run_audit_verify(&cli.global),
+        Some(Command::Audit(cmd)) => run_audit(&cli.global, cmd),
         Some(Command::Feed(cmd)) => run_feed(&cli.global, cmd),
     };
     match result {
@@ -351,6 +446,13 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
             a.listen
         ));
     }
+    if a.demo && !a.listen.ip().is_loopback() {
+        return Err(format!(
+            "refusing --demo on {}: the demo accounts share a published password; \
+             serve the demo on a loopback address (127.0.0.1) only",
+            a.listen
+        ));
+    }
     let store = open_store(g)?;
     let limits = Limits {
         max_body_bytes: a.max_body_bytes,
@@ -374,9 +476,11 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
         pins,
         tls: tls.is_some(),
     };
-    let state = AppState::new(store.clone(), limits)
+    let keys = load_keys(g, &*store)?;
+    let state = AppState::new(store.clone(), limits, keys)
         .map_err(|e| e.to_string())?
-        .with_enrolment(enrolment);
+        .with_enrolment(enrolment)
+        .with_forwarded_for(a.forwarded_for);
     if a.demo
         && admin::list_users(&*store)
             .map_err(|e| e.to_string())?
@@ -394,7 +498,22 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let anchor_file =
+        a.audit_anchor_file
+            .clone()
+            .or_else(|| match g.database.parse::<DatabaseUrl>() {
+                Ok(DatabaseUrl::Sqlite(p)) => Some(
+                    p.parent()
+                        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
+                        .join("audit-anchors.jsonl"),
+                ),
+                _ => None,
+            });
+    let anchor_every = std::time::Duration::from_secs(a.audit_anchor_minutes.max(1) * 60);
     rt.block_on(async move {
+        if let Some(file) = anchor_file {
+            tokio::spawn(anchor_on_schedule(state.clone(), file, anchor_every));
+        }
         let app = crate::app(state);
         match tls {
             Some((cert, key)) => crate::tls::serve_tls(a.listen, &cert, &key, app).await,
@@ -403,8 +522,11 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
                     .await
                     .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
                 tracing::info!(addr = %a.listen, backend = store.backend(), "listening (plain HTTP)");
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown_signal())
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(shutdown_signal())
                     .await
                     .map_err(|e| format!("server error: {e}"))
             }
@@ -412,6 +534,27 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
     })?;
     tracing::info!("stopped; every acknowledged operation was committed");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Appends a signed anchor of the audit chain's head to `file` now and
+/// every `every` (only when the head moved). A failure is logged loudly and
+/// tried again next time.
+async fn anchor_on_schedule(state: AppState, file: PathBuf, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let (store, keys, f) = (state.store.clone(), state.keys.clone(), file.clone());
+        let r = tokio::task::spawn_blocking(move || {
+            crate::audit::export_anchor(&*store, &keys.anchor, &f, Utc::now())
+        })
+        .await;
+        match r {
+            Ok(Ok(Some(a))) => tracing::info!(seq = a.seq, "audit chain anchored"),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::error!("audit anchor not written: {e}"),
+            Err(_) => tracing::error!("audit anchor task failed"),
+        }
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.
@@ -490,6 +633,29 @@ fn run_admin(g: &GlobalArgs, cmd: AdminCmd) -> Result<ExitCode, String> {
             admin::reset_password(&*store, &username, &password, now).map_err(e)?;
             println!("password set for {username}");
         }
+        AdminCmd::DeactivateUser { username } => {
+            let n = admin::deactivate_user(&*store, &username, now).map_err(e)?;
+            println!(
+                "{username} deactivated: {n} session(s) ended; its tablets are told to wipe at their next request"
+            );
+        }
+        AdminCmd::AddService { name } => {
+            let token = admin::add_service(&*store, &name, now).map_err(e)?;
+            println!(
+                "service {name} added (scope: the case-queue feed). Its bearer token, shown once:"
+            );
+            println!("  token: {}", token.as_str());
+        }
+        AdminCmd::RevokeService { name } => {
+            if !admin::revoke_service(&*store, &name, now).map_err(e)? {
+                return Err(format!("no service named {name:?}"));
+            }
+            println!("service {name} revoked");
+        }
+        AdminCmd::UnlockUser { username } => {
+            admin::unlock_user(&*store, &username, now).map_err(e)?;
+            println!("{username} unlocked");
+        }
         AdminCmd::IssueCode { username, minutes } => {
             if !(1..=24 * 60).contains(&minutes) {
                 return Err("--minutes must be between 1 and 1440".into());
@@ -520,7 +686,9 @@ fn run_admin(g: &GlobalArgs, cmd: AdminCmd) -> Result<ExitCode, String> {
             }
         }
         AdminCmd::TotpEnrol { username } => {
-            let (secret, uri) = admin::totp_enrol(&*store, &username, now).map_err(e)?;
+            let keys = load_keys(g, &*store)?;
+            let (secret, uri) =
+                admin::totp_enrol(&*store, &keys.totp, &username, now).map_err(e)?;
             println!(
                 "TOTP now required for {username}. Enter this secret in the authenticator app (shown once):"
             );
@@ -562,18 +730,49 @@ fn run_demo(g: &GlobalArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_audit_verify(g: &GlobalArgs) -> Result<ExitCode, String> {
+fn run_audit(g: &GlobalArgs, cmd: AuditCmd) -> Result<ExitCode, String> {
     let store = open_store(g)?;
-    match crate::audit::verify(&*store) {
-        Ok(n) => {
-            println!("audit log intact: {n} entries verified");
-            Ok(ExitCode::SUCCESS)
+    match cmd {
+        AuditCmd::Verify {
+            anchors,
+            anchor_key,
+        } => {
+            match crate::audit::verify(&*store) {
+                Ok(n) => println!("audit log intact: {n} entries verified"),
+                Err(e) => {
+                    println!("AUDIT LOG BROKEN: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+            if let (Some(file), Some(key)) = (anchors, anchor_key) {
+                let vk = crate::feed::parse_verifying_key(&key)
+                    .map_err(|_| "the anchor key is not a base64 ed25519 key".to_string())?;
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|e| format!("cannot read the anchor file: {e}"))?;
+                match crate::audit::verify_anchors(&*store, &vk, &text) {
+                    Ok(n) => println!("{n} anchors match the log"),
+                    Err(e) => {
+                        println!("AUDIT LOG BROKEN: {e}");
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+            }
         }
-        Err(e) => {
-            println!("AUDIT LOG BROKEN: {e}");
-            Ok(ExitCode::from(1))
+        AuditCmd::Anchor { out } => {
+            let keys = load_keys(g, &*store)?;
+            match crate::audit::export_anchor(&*store, &keys.anchor, &out, Utc::now())? {
+                Some(a) => println!("anchored entry {} in {}", a.seq, out.display()),
+                None => println!("nothing new to anchor"),
+            }
+        }
+        AuditCmd::AnchorKey => {
+            let keys = load_keys(g, &*store)?;
+            let vk = keys.anchor.verifying_key();
+            println!("{}", crate::feed::verifying_key_b64(&vk));
+            eprintln!("key id {}", crate::audit::anchor_key_id(&vk));
         }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_feed(g: &GlobalArgs, cmd: FeedCmd) -> Result<ExitCode, String> {
@@ -581,24 +780,37 @@ fn run_feed(g: &GlobalArgs, cmd: FeedCmd) -> Result<ExitCode, String> {
     match cmd {
         FeedCmd::Key => {
             let store = open_store(g)?;
-            let key = crate::feed::signing_key(&*store).map_err(|e| e.to_string())?;
-            let vk = key.verifying_key();
+            let keys = load_keys(g, &*store)?;
+            let vk = keys.feed.verifying_key();
             println!("{}", crate::feed::verifying_key_b64(&vk));
             eprintln!("key id {}", crate::feed::key_id(&vk));
         }
-        FeedCmd::Export { after, out } => {
+        FeedCmd::Export {
+            after,
+            out,
+            operator,
+        } => {
             let store = open_store(g)?;
+            let keys = load_keys(g, &*store)?;
+            let operator = operator
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "unknown".into());
             let mut f = std::io::BufWriter::new(
-                std::fs::File::create(&out).map_err(|e| format!("cannot create the file: {e}"))?,
+                crate::files::create_or_truncate_private(&out)
+                    .map_err(|e| format!("cannot create the file: {e}"))?,
             );
-            let (n, next) = crate::feed::export(&*store, after, &mut f).map_err(e)?;
-            println!("{n} items written; next export: --after {next}");
+            let r = crate::feed::export(&*store, &keys.feed, after, &mut f, &operator, Utc::now())
+                .map_err(e)?;
+            println!(
+                "{} items written (with a signed trailer); next export: --after {}",
+                r.count, r.next
+            );
         }
         FeedCmd::Verify { key, file } => {
             let vk = crate::feed::parse_verifying_key(&key).map_err(e)?;
             let f = std::fs::File::open(&file).map_err(|e| format!("cannot open the file: {e}"))?;
             match crate::feed::verify(&vk, &mut std::io::BufReader::new(f)) {
-                Ok(items) => println!("feed file verified: {} items", items.len()),
+                Ok(items) => println!("feed file verified: {} items, trailer matches", items.len()),
                 Err(err) => {
                     println!("FEED FILE REJECTED: {err}");
                     return Ok(ExitCode::from(1));

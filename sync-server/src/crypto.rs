@@ -90,14 +90,33 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
         .to_string())
 }
 
+/// How many Argon2 verifications this process has run (tests check that
+/// an unknown username costs the same work as a known one).
+pub static PASSWORD_CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Whether the password matches the stored hash.
 pub fn verify_password(password: &str, phc: &str) -> bool {
+    PASSWORD_CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     match PasswordHash::new(phc) {
         Ok(h) => argon2::Argon2::default()
             .verify_password(password.as_bytes(), &h)
             .is_ok(),
         Err(_) => false,
     }
+}
+
+/// Runs the same Argon2id verification as [`verify_password`] against a
+/// hash of a random password made once per process, and returns false: a
+/// login for an unknown name (or an account without a password, or an
+/// inactive one) costs the same time as a wrong password for a real one.
+pub fn verify_password_decoy(password: &str) -> bool {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let phc = DECOY.get_or_init(|| {
+        let pw: [u8; 16] = random();
+        hash_password(&hex(&pw)).unwrap_or_default()
+    });
+    let _ = verify_password(password, phc);
+    false
 }
 
 /// Constant-time comparison of two short strings (tokens, codes).

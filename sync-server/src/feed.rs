@@ -5,9 +5,18 @@
 //!
 //! File format, one JSON object per line:
 //! `{"key_id":"<hex>","sig":"<base64 ed25519 signature>","body":<FeedItem>}`,
-//! where the signature covers the exact bytes of `body` as written. The
-//! import keeps, per case, the item with the highest `seq`; importing the
-//! same file twice changes nothing.
+//! where the signature covers the exact bytes of `body` as written, and a
+//! last line, the signed trailer:
+//! `{"key_id":…,"sig":…,"trailer":{"after":A,"next":N,"count":C,"lines_sha256":"<hex>"}}`
+//! with the range exported, the number of item lines and the SHA-256 of
+//! those lines exactly as written (each with its newline). [`verify`]
+//! refuses a file without its trailer, or whose lines were deleted, added,
+//! changed or reordered. The import keeps, per case, the item with the
+//! highest `seq`; importing the same file twice changes nothing.
+//!
+//! What leaves the building is [`crate::engine::feed::project`]: a
+//! 支援会議 case (no consent) only as its status. Every export is audited
+//! (operator, range, count) and the file is created `0600`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -15,38 +24,12 @@ use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use outreach_shared::protocol::FeedItem;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 use std::io::{BufRead, Write};
 use std::path::Path;
-use zeroize::Zeroizing;
 
-use crate::crypto::{hex, random, sha256};
-use crate::store::{self, Store, StoreError, StoreResult};
-
-const KEY_META: &str = "feed_signing_key";
-
-/// The feed's signing key, made on first use and kept in the store's
-/// settings.
-pub fn signing_key(store: &dyn Store) -> StoreResult<SigningKey> {
-    store::write(store, |tx| {
-        if let Some(b64) = tx.meta(KEY_META)? {
-            let raw = Zeroizing::new(
-                STANDARD
-                    .decode(b64.as_bytes())
-                    .map_err(|_| StoreError::Corrupt("feed key".into()))?,
-            );
-            let seed: &[u8; 32] = raw
-                .as_slice()
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("feed key length".into()))?;
-            return Ok(SigningKey::from_bytes(seed));
-        }
-        let seed = Zeroizing::new(random::<32>());
-        let key = SigningKey::from_bytes(&seed);
-        let b64 = Zeroizing::new(STANDARD.encode(*seed));
-        tx.set_meta(KEY_META, &b64)?;
-        Ok(key)
-    })
-}
+use crate::crypto::{hex, sha256};
+use crate::store::{self, Store, StoreError};
 
 /// The verifying key as base64, as published.
 pub fn verifying_key_b64(key: &VerifyingKey) -> String {
@@ -78,6 +61,14 @@ pub enum FeedError {
     BadSignature { line: usize },
     #[error("line {line}: signed by another key ({key_id})")]
     OtherKey { line: usize, key_id: String },
+    #[error(
+        "the file has no signed trailer: it was cut short, or it comes from an older server; export it again"
+    )]
+    NoTrailer,
+    #[error("line {line}: a line after the trailer")]
+    AfterTrailer { line: usize },
+    #[error("the trailer does not match the file ({0}): lines were deleted, added or changed")]
+    TrailerMismatch(&'static str),
     #[error("file: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -90,28 +81,78 @@ pub enum FeedError {
 struct LineOut<'a> {
     key_id: &'a str,
     sig: String,
-    body: &'a RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trailer: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LineIn<'a> {
     key_id: String,
     sig: String,
-    #[serde(borrow)]
-    body: &'a RawValue,
+    #[serde(borrow, default)]
+    body: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    trailer: Option<&'a RawValue>,
 }
 
-/// Writes the case-queue items changed after `cursor` as signed JSON Lines.
-/// Returns (items written, next cursor).
+/// The signed last line of a feed file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trailer {
+    /// The cursor the export started after.
+    pub after: u64,
+    /// The cursor of the next export (`--after` next time).
+    pub next: u64,
+    /// How many item lines precede the trailer.
+    pub count: usize,
+    /// Hex SHA-256 of those lines as written, each with its newline.
+    pub lines_sha256: String,
+}
+
+fn signed_line(
+    key: &SigningKey,
+    kid: &str,
+    body: String,
+    trailer: bool,
+) -> Result<Vec<u8>, FeedError> {
+    let sig = key.sign(body.as_bytes());
+    let raw = RawValue::from_string(body).map_err(|_| FeedError::Malformed { line: 0 })?;
+    let line = LineOut {
+        key_id: kid,
+        sig: STANDARD.encode(sig.to_bytes()),
+        body: (!trailer).then_some(&*raw),
+        trailer: trailer.then_some(&*raw),
+    };
+    let mut out = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportReport {
+    pub count: usize,
+    pub next: u64,
+}
+
+/// Writes the case-queue items changed after `cursor` as signed JSON Lines
+/// (each item as [`crate::engine::feed::project`] lets it leave), then the
+/// signed trailer, and audits the export as `operator`'s.
 pub fn export(
     store: &dyn Store,
+    key: &SigningKey,
     cursor: u64,
     out: &mut dyn Write,
-) -> Result<(usize, u64), FeedError> {
-    let key = signing_key(store)?;
+    operator: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ExportReport, FeedError> {
     let kid = key_id(&key.verifying_key());
     let mut next = cursor;
     let mut count = 0;
+    let mut lines = Sha256::new();
     loop {
         let rows = store::read(store, |tx| tx.cases_after(next, 500))?;
         if rows.is_empty() {
@@ -121,39 +162,62 @@ pub fn export(
             next = r.seq;
             let item = FeedItem {
                 seq: r.seq,
-                item: r.item,
+                item: crate::engine::feed::project(r.item),
             };
             let body = serde_json::to_string(&item)
                 .map_err(|_| FeedError::Malformed { line: count + 1 })?;
-            let sig = key.sign(body.as_bytes());
-            let raw = RawValue::from_string(body)
-                .map_err(|_| FeedError::Malformed { line: count + 1 })?;
-            let line = LineOut {
-                key_id: &kid,
-                sig: STANDARD.encode(sig.to_bytes()),
-                body: &raw,
-            };
-            serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::other)?;
-            out.write_all(b"\n")?;
+            let line = signed_line(key, &kid, body, false)?;
+            lines.update(&line);
+            out.write_all(&line)?;
             count += 1;
         }
     }
+    let trailer = Trailer {
+        after: cursor,
+        next,
+        count,
+        lines_sha256: hex(&lines.finalize()),
+    };
+    let body = serde_json::to_string(&trailer).map_err(std::io::Error::other)?;
+    out.write_all(&signed_line(key, &kid, body, true)?)?;
     out.flush()?;
-    Ok((count, next))
+    store::write(store, |tx| {
+        crate::engine::feed::audit_file_export(tx, operator, cursor, next, count, now)
+    })
+    .map_err(|e| match e {
+        crate::engine::Error::Store(s) => FeedError::Store(s),
+        other => FeedError::Store(StoreError::Database(other.to_string())),
+    })?;
+    Ok(ExportReport { count, next })
 }
 
-/// Verifies every line of a feed file; returns its items in order.
-pub fn verify(key: &VerifyingKey, input: &mut dyn BufRead) -> Result<Vec<FeedItem>, FeedError> {
+/// Verifies every line of a feed file and its trailer; returns its items in
+/// order and the trailer.
+pub fn verify_file(
+    key: &VerifyingKey,
+    input: &mut dyn BufRead,
+) -> Result<(Vec<FeedItem>, Trailer), FeedError> {
     let kid = key_id(key);
     let mut items = Vec::new();
-    for (i, line) in input.lines().enumerate() {
-        let n = i + 1;
-        let line = line?;
-        if line.trim().is_empty() {
+    let mut lines = Sha256::new();
+    let mut trailer: Option<Trailer> = None;
+    let mut n = 0;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        n += 1;
+        let text = std::str::from_utf8(&buf).map_err(|_| FeedError::Malformed { line: n })?;
+        if text.trim().is_empty() {
             continue;
         }
+        if trailer.is_some() {
+            return Err(FeedError::AfterTrailer { line: n });
+        }
         let parsed: LineIn<'_> =
-            serde_json::from_str(&line).map_err(|_| FeedError::Malformed { line: n })?;
+            serde_json::from_str(text.trim_end()).map_err(|_| FeedError::Malformed { line: n })?;
         if parsed.key_id != kid {
             return Err(FeedError::OtherKey {
                 line: n,
@@ -165,13 +229,42 @@ pub fn verify(key: &VerifyingKey, input: &mut dyn BufRead) -> Result<Vec<FeedIte
             .map_err(|_| FeedError::Malformed { line: n })?;
         let sig =
             Signature::from_slice(&sig_bytes).map_err(|_| FeedError::Malformed { line: n })?;
-        key.verify(parsed.body.get().as_bytes(), &sig)
+        let signed = match (parsed.body, parsed.trailer) {
+            (Some(b), None) | (None, Some(b)) => b,
+            _ => return Err(FeedError::Malformed { line: n }),
+        };
+        key.verify(signed.get().as_bytes(), &sig)
             .map_err(|_| FeedError::BadSignature { line: n })?;
-        let item: FeedItem = serde_json::from_str(parsed.body.get())
-            .map_err(|_| FeedError::Malformed { line: n })?;
+        if parsed.trailer.is_some() {
+            trailer = Some(
+                serde_json::from_str(signed.get()).map_err(|_| FeedError::Malformed { line: n })?,
+            );
+            continue;
+        }
+        lines.update(&buf);
+        if !buf.ends_with(b"\n") {
+            lines.update(b"\n");
+        }
+        let item: FeedItem =
+            serde_json::from_str(signed.get()).map_err(|_| FeedError::Malformed { line: n })?;
         items.push(item);
     }
-    Ok(items)
+    let t = trailer.ok_or(FeedError::NoTrailer)?;
+    if t.count != items.len() {
+        return Err(FeedError::TrailerMismatch("count"));
+    }
+    if t.lines_sha256 != hex(&lines.finalize()) {
+        return Err(FeedError::TrailerMismatch("hash of the lines"));
+    }
+    if items.iter().any(|i| i.seq <= t.after || i.seq > t.next) {
+        return Err(FeedError::TrailerMismatch("range"));
+    }
+    Ok((items, t))
+}
+
+/// Verifies every line of a feed file; returns its items in order.
+pub fn verify(key: &VerifyingKey, input: &mut dyn BufRead) -> Result<Vec<FeedItem>, FeedError> {
+    verify_file(key, input).map(|(items, _)| items)
 }
 
 /// What an import did.

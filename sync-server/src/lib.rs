@@ -18,7 +18,8 @@
 //! - the append-only, hash-chained audit log ([`audit`]);
 //! - office logins and sessions ([`engine::sessions`]), administration and
 //!   demo data ([`admin`], [`demo`]);
-//! - storage behind a trait, SQLite by default ([`store`]).
+//! - storage behind a trait, SQLite by default ([`store`]);
+//! - its keys in private files outside the database ([`keys`], [`files`]).
 //!
 //! It must never: log personal data (names, notes, tokens — logs carry ids,
 //! counts and route templates only); answer client input with a 500 or
@@ -35,6 +36,8 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod feed;
+pub mod files;
+pub mod keys;
 pub mod openapi;
 pub mod state;
 pub mod store;

@@ -11,7 +11,8 @@ pub struct RouteDoc {
     /// axum path syntax (`{id}`), same as OpenAPI's.
     pub path: &'static str,
     pub summary: &'static str,
-    /// `device`, `office`, `any` (device or office) or `none`.
+    /// `device`, `office`, `any` (device or office), `office_or_service`
+    /// (an office session or a service credential: the feed) or `none`.
     pub auth: &'static str,
     pub request: Option<&'static str>,
     pub response: &'static str,
@@ -46,7 +47,7 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "post",
         path: "/api/v1/login",
-        summary: "Office login (username and password)",
+        summary: "Office login (username, password, and the TOTP code of an account that requires one); locked after repeated failures",
         auth: "none",
         request: Some("LoginRequest"),
         response: "LoginResponse",
@@ -214,8 +215,8 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "get",
         path: "/api/v1/feed/cases",
-        summary: "LGWAN feed: case-queue items changed after ?after=SEQ (coordinators)",
-        auth: "office",
+        summary: "LGWAN feed: case-queue items changed after ?after=SEQ (coordinators, or a service credential); a 支援会議 case as its status only",
+        auth: "office_or_service",
         request: None,
         response: "FeedPage",
     },

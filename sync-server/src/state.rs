@@ -31,6 +31,10 @@ pub struct Limits {
     /// its answer; then it gets `503` with "retry later". A push cut off
     /// this way may still commit: its retry is then a duplicate.
     pub request_timeout: Duration,
+    /// Longest the body of an API request may take to arrive once its
+    /// handler reads it (well under `request_timeout`); then `503` with
+    /// "retry later", and the sync slot is free again.
+    pub body_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -43,40 +47,130 @@ impl Default for Limits {
             session_ttl: chrono::Duration::hours(12),
             sync_in_flight: 32,
             request_timeout: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(15),
         }
     }
 }
 
-/// A token bucket per device.
-#[derive(Debug, Default)]
+/// A limiter's key: a device id, or a hash of a client address, username
+/// or the like (16 bytes).
+pub type RateKey = [u8; 16];
+
+/// The key of a device.
+pub fn device_key(d: DeviceId) -> RateKey {
+    *d.0.as_bytes()
+}
+
+/// The key of anything else (a client address, a username): its hash,
+/// with a purpose so keys of different limiters never meet.
+pub fn hashed_key(purpose: &str, value: &str) -> RateKey {
+    let d = crate::crypto::sha256(format!("{purpose}\n{value}").as_bytes());
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&d[..16]);
+    k
+}
+
+/// Token buckets by key, with a bounded number of keys: at its capacity,
+/// idle buckets (those that have refilled) are dropped, at most once a
+/// second; if it is still full, a new key is refused (the caller answers
+/// 429) rather than the map growing. A known key never waits on a scan:
+/// the scan runs only when a new key meets a full map.
+#[derive(Debug)]
 pub struct RateLimiter {
-    buckets: Mutex<HashMap<DeviceId, (f64, Instant)>>,
+    buckets: Mutex<Buckets>,
+    capacity: usize,
+    /// Sustained rate per minute and burst.
+    rate_per_minute: u32,
+    burst: u32,
+    /// What a refusal says.
+    message: &'static str,
+}
+
+#[derive(Debug, Default)]
+struct Buckets {
+    map: HashMap<RateKey, (f64, Instant)>,
+    last_prune: Option<Instant>,
 }
 
 impl RateLimiter {
-    /// Takes one token for `device`, or says how long to wait.
-    pub fn check(&self, device: DeviceId, limits: &Limits) -> Result<(), ApiError> {
-        self.take(device, limits, 1.0)
+    /// A limiter of `rate_per_minute` sustained and `burst` at once per key,
+    /// for at most `capacity` keys.
+    pub fn new(rate_per_minute: u32, burst: u32, capacity: usize, message: &'static str) -> Self {
+        Self {
+            buckets: Mutex::new(Buckets::default()),
+            capacity: capacity.max(1),
+            rate_per_minute,
+            burst: burst.max(1),
+            message,
+        }
     }
 
-    /// Says how long to wait if `device` has no token left, without taking
+    /// The per-device limiter of sync and API requests.
+    pub fn devices(limits: &Limits) -> Self {
+        Self::new(
+            limits.rate_per_minute,
+            limits.burst,
+            100_000,
+            "too many requests from this device; slow down",
+        )
+    }
+
+    /// Takes one token for `key`, or says how long to wait.
+    pub fn check(&self, key: RateKey) -> Result<(), ApiError> {
+        self.take(key, 1.0)
+    }
+
+    /// Says how long to wait if `key` has no token left, without taking
     /// one (for limits that count only failures).
-    pub fn peek(&self, device: DeviceId, limits: &Limits) -> Result<(), ApiError> {
-        self.take(device, limits, 0.0)
+    pub fn peek(&self, key: RateKey) -> Result<(), ApiError> {
+        self.take(key, 0.0)
     }
 
-    fn take(&self, device: DeviceId, limits: &Limits, cost: f64) -> Result<(), ApiError> {
-        let now = Instant::now();
-        let rate = f64::from(limits.rate_per_minute) / 60.0;
-        let burst = f64::from(limits.burst.max(1));
-        let mut map = match self.buckets.lock() {
+    /// How many keys are held (tests).
+    pub fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Buckets> {
+        match self.buckets.lock() {
             Ok(m) => m,
             Err(p) => p.into_inner(),
-        };
-        if map.len() > 100_000 {
-            map.retain(|_, (_, t)| now.duration_since(*t) < Duration::from_secs(600));
         }
-        let (tokens, last) = map.entry(device).or_insert((burst, now));
+    }
+
+    fn refused(&self, wait: u64) -> ApiError {
+        let mut e = ApiError::new(ErrorCode::RateLimited, self.message)
+            .with_action(ClientAction::RetryLater);
+        e.retry_after = Some(wait.max(1));
+        e
+    }
+
+    fn take(&self, key: RateKey, cost: f64) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let rate = f64::from(self.rate_per_minute) / 60.0;
+        let burst = f64::from(self.burst);
+        // Seconds after which an untouched bucket is full again.
+        let refill = if rate > 0.0 { burst / rate } else { 3600.0 };
+        let mut b = self.lock();
+        if !b.map.contains_key(&key) && b.map.len() >= self.capacity {
+            let due = b
+                .last_prune
+                .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1));
+            if due {
+                b.last_prune = Some(now);
+                b.map
+                    .retain(|_, (_, t)| now.duration_since(*t).as_secs_f64() < refill);
+            }
+            if b.map.len() >= self.capacity {
+                return Err(self.refused(1));
+            }
+        }
+        let (tokens, last) = b.map.entry(key).or_insert((burst, now));
         *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(burst);
         *last = now;
         if *tokens >= 1.0 {
@@ -88,16 +182,54 @@ impl RateLimiter {
             } else {
                 60
             };
-            let mut e = ApiError::new(
-                ErrorCode::RateLimited,
-                "too many requests from this device; slow down",
-            )
-            .with_action(ClientAction::RetryLater);
-            e.retry_after = Some(wait.max(1));
-            Err(e)
+            Err(self.refused(wait))
         }
     }
 }
+
+/// Takes one token for a client address from `limiter` (an unknown
+/// address, only seen in-process without a socket, is not limited).
+pub fn check_client(limiter: &RateLimiter, purpose: &str, addr: &str) -> Result<(), ApiError> {
+    if addr == "unknown" {
+        return Ok(());
+    }
+    limiter.check(hashed_key(purpose, addr))
+}
+
+/// The limiters of unauthenticated requests, each apart from the devices'
+/// (so a flood of logins never slows a tablet's sync, and a full login map
+/// never refuses a device). Per address only: a per-username limit in
+/// memory would let anyone lock a known account out for free; accounts are
+/// protected by the durable lockout of `engine::sessions` instead.
+#[derive(Debug)]
+pub struct GuestLimits {
+    /// Login attempts per client address.
+    pub login_client: RateLimiter,
+    /// Wrong enrolment codes per client address.
+    pub enrol_client: RateLimiter,
+}
+
+impl Default for GuestLimits {
+    fn default() -> Self {
+        Self {
+            login_client: RateLimiter::new(
+                20,
+                10,
+                50_000,
+                "too many login attempts from this address; wait and try again",
+            ),
+            enrol_client: RateLimiter::new(
+                10,
+                10,
+                50_000,
+                "too many wrong enrolment codes from this address; wait and try again",
+            ),
+        }
+    }
+}
+
+/// Argon2id verifications run at once (each holds about 19 MiB).
+pub const ARGON2_SLOTS: usize = 4;
 
 /// Everything a handler needs.
 #[derive(Clone)]
@@ -106,9 +238,17 @@ pub struct AppState {
     pub clock: Arc<ServerClock>,
     pub limits: Arc<Limits>,
     pub rate: Arc<RateLimiter>,
-    /// The feed's ed25519 verifying key (base64), published at
-    /// `/api/v1/feed/key`.
-    pub feed_key: Arc<String>,
+    /// The limiters of logins and enrolments (see [`GuestLimits`]).
+    pub guests: Arc<GuestLimits>,
+    /// Bounds concurrent Argon2id runs (about 19 MiB each): logins wait
+    /// for a slot.
+    pub argon2_slots: Arc<tokio::sync::Semaphore>,
+    /// Take the client's address from the last `X-Forwarded-For` entry
+    /// (only behind the operator's own proxy: `--forwarded-for`).
+    pub forwarded_for: bool,
+    /// The server's keys (kept in files outside the database:
+    /// [`crate::keys`]).
+    pub keys: Arc<crate::keys::ServerKeys>,
     /// The single writer thread (group commit).
     pub writer: crate::writer::Writer,
     /// Bounds concurrent read transactions (and so reader connections and
@@ -118,6 +258,9 @@ pub struct AppState {
     pub sync_slots: Arc<tokio::sync::Semaphore>,
     /// What the enrolment QR tells a tablet about this server.
     pub enrolment: Arc<EnrolmentInfo>,
+    /// How far this process has verified the audit chain (the console
+    /// goes on from there).
+    pub audit_checkpoint: Arc<Mutex<crate::audit::Checkpoint>>,
 }
 
 /// The server's side of the enrolment QR (`shared::enrolment`): the address
@@ -136,8 +279,12 @@ pub struct EnrolmentInfo {
 
 impl AppState {
     /// Builds the state over an open store (loads or makes the server's HLC
-    /// node and the feed key).
-    pub fn new(store: Arc<dyn Store>, limits: Limits) -> Result<Self, store::StoreError> {
+    /// node) with the server's keys.
+    pub fn new(
+        store: Arc<dyn Store>,
+        limits: Limits,
+        keys: crate::keys::ServerKeys,
+    ) -> Result<Self, store::StoreError> {
         // The clock's node tells apart the HLCs of different writers. One
         // SQLite server keeps its node; instances sharing a PostgreSQL
         // database each take their own at start-up.
@@ -146,23 +293,74 @@ impl AppState {
         } else {
             crate::crypto::new_id(DeviceId::new_v7)
         };
-        let key = crate::feed::signing_key(&*store)?;
-        let feed_key = crate::feed::verifying_key_b64(&key.verifying_key());
         let store_for_writer = store.clone();
         let slots = limits.sync_in_flight.max(1);
+        let rate = RateLimiter::devices(&limits);
         Ok(Self {
             store,
             clock: Arc::new(ServerClock::new(node)),
             limits: Arc::new(limits),
-            rate: Arc::new(RateLimiter::default()),
-            feed_key: Arc::new(feed_key),
+            rate: Arc::new(rate),
+            guests: Arc::new(GuestLimits::default()),
+            argon2_slots: Arc::new(tokio::sync::Semaphore::new(ARGON2_SLOTS)),
+            forwarded_for: false,
+            keys: Arc::new(keys),
             writer: crate::writer::Writer::start(store_for_writer).map_err(|e| {
                 store::StoreError::Database(format!("cannot start the writer thread: {e}"))
             })?,
             readers: Arc::new(tokio::sync::Semaphore::new(8)),
             sync_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
             enrolment: Arc::new(EnrolmentInfo::default()),
+            audit_checkpoint: Arc::new(Mutex::new(crate::audit::Checkpoint::default())),
         })
+    }
+
+    /// Takes client addresses from `X-Forwarded-For` (behind the
+    /// operator's own proxy only).
+    pub fn with_forwarded_for(mut self, on: bool) -> Self {
+        self.forwarded_for = on;
+        self
+    }
+
+    /// The client's address of a request: the last `X-Forwarded-For`
+    /// entry with [`Self::forwarded_for`], else the TCP peer (IPv6 by its
+    /// /64, as one household or office has one). "unknown" without either
+    /// (in-process tests).
+    pub fn client_addr(
+        &self,
+        headers: &axum::http::HeaderMap,
+        ext: &axum::http::Extensions,
+    ) -> String {
+        let forwarded = || {
+            headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .next_back()
+                .and_then(|ip| ip.trim().parse::<std::net::IpAddr>().ok())
+        };
+        let peer = || {
+            ext.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip())
+        };
+        let ip = if self.forwarded_for {
+            forwarded().or_else(peer)
+        } else {
+            peer()
+        };
+        match ip {
+            Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Some(std::net::IpAddr::V6(v6)) => v6
+                .to_ipv4_mapped()
+                .map(|v4| v4.to_string())
+                .unwrap_or_default(),
+            Some(ip) => ip.to_string(),
+            None => "unknown".into(),
+        }
     }
 
     /// Sets what the enrolment QR says about this server.
@@ -194,5 +392,44 @@ impl AppState {
         tokio::task::spawn_blocking(move || store::read(&*store, f))
             .await
             .map_err(|_| failed())?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limiter_holds_at_most_its_capacity_and_known_keys_go_on() {
+        let l = RateLimiter::new(60, 5, 100, "slow down");
+        let known = hashed_key("t", "device");
+        l.check(known).unwrap();
+        // A flood of new keys (random usernames, addresses): the map stays
+        // bounded and new keys are refused once it is full of live ones.
+        let mut refused = 0;
+        for i in 0..10_000 {
+            if l.check(hashed_key("t", &i.to_string())).is_err() {
+                refused += 1;
+            }
+        }
+        assert!(l.len() <= 100, "{}", l.len());
+        assert!(refused >= 10_000 - 100);
+        // A key already held is never refused for the map being full.
+        for _ in 0..4 {
+            l.check(known).unwrap();
+        }
+    }
+
+    #[test]
+    fn idle_buckets_make_room() {
+        // 6000 a minute with a burst of 1: a bucket is full again after
+        // 10 ms, so after a pause every old key may be dropped.
+        let l = RateLimiter::new(6000, 1, 10, "slow down");
+        for i in 0..10 {
+            l.check(hashed_key("t", &i.to_string())).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(1100));
+        l.check(hashed_key("t", "new")).unwrap();
+        assert!(l.len() <= 10);
     }
 }

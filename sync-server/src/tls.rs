@@ -65,7 +65,7 @@ pub async fn serve_tls_until(
     tracing::info!(addr = %addr, "listening (HTTPS)");
     axum_server::bind_rustls(addr, cfg)
         .handle(handle)
-        .serve(app.into_make_service())
+        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
         .await
         .map_err(|e| format!("server error: {e}"))
 }

@@ -77,13 +77,21 @@ async fn unknown_routes_and_methods_get_error_bodies() {
 }
 
 #[tokio::test]
-async fn guessing_enrolment_codes_is_limited() {
+async fn guessing_enrolment_codes_is_limited_per_address_and_a_valid_code_passes() {
     let w = World::new();
     let guess = |n: usize| json!({"protocol":"2.0","code":format!("AAAA-BBBB-{n:04}"),"device_label":"架空","platform":"linux"});
     let mut wrong = 0;
     let mut limited = None;
     for n in 0..40 {
-        let (s, v) = w.call("POST", "/api/v1/enroll", None, Some(guess(n))).await;
+        let (s, v) = w
+            .call_from(
+                "127.0.0.2:5000",
+                "POST",
+                "/api/v1/enroll",
+                None,
+                Some(guess(n)),
+            )
+            .await;
         match s {
             StatusCode::UNAUTHORIZED => wrong += 1,
             StatusCode::TOO_MANY_REQUESTS => {
@@ -94,8 +102,38 @@ async fn guessing_enrolment_codes_is_limited() {
             other => panic!("{other}: {v}"),
         }
     }
-    assert_eq!(wrong, 30, "30 wrong codes a minute are answered");
-    assert_eq!(limited, Some(30), "then enrolment waits");
+    assert_eq!(
+        wrong, 10,
+        "10 wrong codes at once from one address are answered"
+    );
+    assert_eq!(limited, Some(10), "then that address waits");
+    // Another address is not held up by it.
+    let (s, _) = w
+        .call_from(
+            "127.0.0.3:5000",
+            "POST",
+            "/api/v1/enroll",
+            None,
+            Some(guess(99)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // And a valid code passes even from the limited address.
+    let user = w.user("w-enrol", Role::OutreachWorker, Some("班A（見本）"), None);
+    let code =
+        sync_server::admin::issue_code(&*w.store, "w-enrol", Duration::minutes(15), Utc::now())
+            .unwrap();
+    let (s, v) = w
+        .call_from(
+            "127.0.0.2:5000",
+            "POST",
+            "/api/v1/enroll",
+            None,
+            Some(json!({"protocol":"1.0","code": code.as_str(),"device_label":"架空","platform":"linux"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["user_id"], user.to_string());
 }
 
 #[tokio::test]
@@ -1442,8 +1480,17 @@ async fn lgwan_feed_api_and_signed_files() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("feed.jsonl");
     let mut out = std::fs::File::create(&file).unwrap();
-    let (n, next) = sync_server::feed::export(&*w.store, 0, &mut out).unwrap();
-    assert_eq!((n, next), (1, page.next_cursor));
+    let r = sync_server::feed::export(
+        &*w.store,
+        &w.state.keys.feed,
+        0,
+        &mut out,
+        "tester",
+        Utc::now(),
+    )
+    .unwrap();
+    let next = r.next;
+    assert_eq!((r.count, next), (1, page.next_cursor));
     let receiver = dir.path().join("city.db");
     let r1 = sync_server::feed::import(&key, &file, &receiver).unwrap();
     let r2 = sync_server::feed::import(&key, &file, &receiver).unwrap();
@@ -1459,8 +1506,15 @@ async fn lgwan_feed_api_and_signed_files() {
         .await;
     assert_eq!(s, StatusCode::OK);
     let file2 = dir.path().join("feed2.jsonl");
-    sync_server::feed::export(&*w.store, next, &mut std::fs::File::create(&file2).unwrap())
-        .unwrap();
+    sync_server::feed::export(
+        &*w.store,
+        &w.state.keys.feed,
+        next,
+        &mut std::fs::File::create(&file2).unwrap(),
+        "tester",
+        Utc::now(),
+    )
+    .unwrap();
     let r3 = sync_server::feed::import(&key, &file2, &receiver).unwrap();
     assert_eq!(r3.updated, 1);
     // A tampered file is refused.
@@ -1645,4 +1699,63 @@ async fn gzip_bodies_are_accepted_and_limited_after_decompression() {
     // Not gzip at all, but labelled so.
     let (s, _) = send(b"not gzip".to_vec()).await;
     assert!(s.is_client_error(), "{s}");
+}
+
+#[tokio::test]
+async fn the_case_list_and_refused_reads_are_audited() {
+    let w = World::new();
+    let mut d = w.worker_device("w-audit", "班A（見本）").await;
+    w.user("co-audit", Role::Coordinator, None, None);
+    let (p, create) = d.create_person("架空 一郎");
+    let esc = escalation(
+        p,
+        d.user,
+        Route::SupportMeeting,
+        Urgency::Normal,
+        Utc::now() - Duration::minutes(1),
+    );
+    let case_id = esc.case_id;
+    let op = d.op(EntityRef::case(case_id), Payload::Escalate(esc));
+    let r = w.push_ok(&d, &[create, op]).await;
+    assert!(r.iter().all(|x| x.outcome.is_acknowledged()), "{r:?}");
+    let t = w.login("co-audit").await;
+    let (s, v) = w.call("GET", "/api/v1/cases", Some(&t), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let entries = || store::read(&*w.store, |tx: &mut dyn Tx| tx.audit_entries(0, 10_000)).unwrap();
+    let listed = entries()
+        .into_iter()
+        .filter(|e| e.action == "read.case_list")
+        .collect::<Vec<_>>();
+    assert_eq!(listed.len(), 1, "one entry per case listed");
+    assert!(
+        listed[0]
+            .entity
+            .contains(&format!("case:{case_id} person:{p}"))
+    );
+    // A tablet's token on an office endpoint, and a person the coordinator
+    // may not see: refused, and the refusal is in the log.
+    let (s, _) = w
+        .call("GET", &format!("/api/v1/persons/{p}"), Some(&d.token), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let nobody = PersonId::new_v7(now_ms(), rnd());
+    let (s, _) = w
+        .call("GET", &format!("/api/v1/persons/{nobody}"), Some(&t), None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let denied: Vec<_> = entries()
+        .into_iter()
+        .filter(|e| e.action == "api.denied")
+        .collect();
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    assert!(
+        denied
+            .iter()
+            .any(|e| e.actor == d.user.to_string() && e.entity == format!("person:{p}"))
+    );
+    assert!(
+        denied
+            .iter()
+            .any(|e| e.entity == format!("person:{nobody}") && e.basis.contains("read.person"))
+    );
 }

@@ -98,13 +98,18 @@ async fn the_cookie_is_secure_when_served_over_tls() {
     c.host = "outreach.city.hamura.example".into();
     let r = c.login("coordinator", DEMO_PASSWORD).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(
-        r.set_cookies()
-            .iter()
-            .any(|c| c.starts_with(session::SESSION_COOKIE) && c.contains("; Secure")),
-        "{:?}",
-        r.set_cookies()
-    );
+    // Over HTTPS the cookie is `__Host-` prefixed: Secure, Path=/, no
+    // Domain, so no other host of the city's domain can plant or shadow it.
+    let name = session::cookie_name(session::SESSION_COOKIE, true);
+    assert!(name.starts_with("__Host-"));
+    let cookie = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("{:?}", r.set_cookies()));
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("Path=/;"), "{cookie}");
+    assert!(!cookie.contains("Domain"), "{cookie}");
 }
 
 #[tokio::test]
@@ -901,9 +906,17 @@ async fn the_audit_viewer_filters_and_verifies_the_chain() {
     let r = c.get("/console/audit?from=yesterday").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains(text::BAD_DATE));
-    // A broken chain is shown.
-    w.db.execute_raw("UPDATE audit SET action = 'edited' WHERE seq = 3")
-        .unwrap();
+    // A broken chain is shown: an entry after where this server's
+    // verification got to (the console verifies incrementally; the full
+    // walk is `sync-server audit verify`).
+    let head = store::read(&*w.store, |tx| tx.audit_head())
+        .unwrap()
+        .unwrap()
+        .0;
+    w.db.execute_raw(&format!(
+        "UPDATE audit SET action = 'edited' WHERE seq = {head}"
+    ))
+    .unwrap();
     let r = c.get("/console/audit").await;
     assert!(r.body.contains(text::CHAIN_BROKEN));
 }
@@ -912,7 +925,7 @@ async fn the_audit_viewer_filters_and_verifies_the_chain() {
 async fn totp_is_asked_when_an_administrator_requires_it() {
     let w = World::demo();
     let uid = w.user("coordinator").id;
-    let secret = store::write(&*w.store, |tx| totp::enrol(tx, uid)).unwrap();
+    let secret = store::write(&*w.store, |tx| totp::enrol(tx, &w.state.keys.totp, uid)).unwrap();
     // The secret is not stored in clear.
     let stored = store::read(&*w.store, |tx| tx.meta(&format!("console.totp:{uid}")))
         .unwrap()
@@ -946,11 +959,10 @@ async fn totp_is_asked_when_an_administrator_requires_it() {
     // ... so the code can go to another server instance on the same database (a
     // load balancer without sticky sessions): the pending login is in the
     // store, so that instance finishes it.
-    let other = sync_server::AppState::new(
-        w.db.open(&store::StoreOptions::default()).unwrap(),
-        sync_server::Limits::default(),
-    )
-    .unwrap();
+    let other_store = w.db.open(&store::StoreOptions::default()).unwrap();
+    let other_keys = w.db.keys(&*other_store).unwrap();
+    let other = sync_server::AppState::new(other_store, sync_server::Limits::default(), other_keys)
+        .unwrap();
     c.app = sync_server::app(other);
     let r = c
         .post("/console/login/totp", &[("csrf", &csrf), ("code", &code)])
@@ -1015,6 +1027,8 @@ async fn an_administrator_requires_totp_from_the_command_line() {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
             .arg("--database")
             .arg(&db)
+            .arg("--key-dir")
+            .arg(w.db.key_dir())
             .args(args)
             .output()
             .unwrap();
@@ -1307,4 +1321,102 @@ async fn every_form_refuses_a_post_without_its_csrf_token() {
     );
     // The sessions still work (logout was refused too).
     assert_eq!(sv.get("/console/team").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_review_queue_audits_each_person_whose_notes_it_shows() {
+    let w = World::demo();
+    let mut c = w.login("supervisor1").await;
+    let r = c.get("/console/reviews").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let sup = w.user("supervisor1");
+    let team = sup.team.unwrap();
+    let (_, pending) = store::read(&*w.store, |tx| {
+        sync_server::engine::records::review_queue(tx, &w.caller("supervisor1"), team)
+    })
+    .unwrap();
+    let persons: std::collections::BTreeSet<_> = pending.iter().map(|c| c.person_id).collect();
+    assert!(!persons.is_empty());
+    // "Who saw person P" finds the supervisor's view of P's notes.
+    for p in persons {
+        let (entries, _) = store::read(&*w.store, |tx| {
+            sync_server::engine::audit_log::search(
+                tx,
+                &w.caller("coordinator"),
+                &sync_server::engine::audit_log::AuditFilter {
+                    person: Some(p),
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.action == "console.view.review_queue" && e.actor == sup.id.to_string()),
+            "{p}: {entries:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_supervisor_sees_only_their_own_teams_audit_entries() {
+    let w = World::demo();
+    // Both supervisors look at their review queues.
+    let mut a = w.login("supervisor1").await;
+    assert_eq!(a.get("/console/reviews").await.status, StatusCode::OK);
+    let mut b = w.login("supervisor2").await;
+    assert_eq!(b.get("/console/reviews").await.status, StatusCode::OK);
+    let other = w.user("supervisor2").id.to_string();
+    let mine = w.user("supervisor1").id.to_string();
+    let r = a.get("/console/audit").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(&w.user("supervisor1").display_name));
+    // supervisor2's entries (their team's persons) are not shown, nor
+    // offered in the user list.
+    assert!(!r.body.contains(&other), "another team's entries are shown");
+    let (entries, users) = store::read(&*w.store, |tx| {
+        sync_server::engine::audit_log::search(tx, &w.caller("supervisor1"), &Default::default())
+    })
+    .unwrap();
+    assert!(entries.iter().any(|e| e.actor == mine));
+    assert!(entries.iter().all(|e| e.actor != other));
+    assert!(!users.contains_key(&other));
+    // A coordinator sees everyone's.
+    let (entries, _) = store::read(&*w.store, |tx| {
+        sync_server::engine::audit_log::search(tx, &w.caller("coordinator"), &Default::default())
+    })
+    .unwrap();
+    assert!(entries.iter().any(|e| e.actor == other));
+}
+
+#[tokio::test]
+async fn the_report_hides_strain_over_a_short_period_and_small_counts() {
+    let w = World::demo();
+    let mut c = w.login("coordinator").await;
+    let today = outreach_shared::ja::local_date(Utc::now());
+    let r = c
+        .get(&format!("/console/report?from={today}&to={today}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(text::STRAIN_PERIOD_TOO_SHORT), "{}", r.body);
+    let csv = c
+        .get(&format!("/console/report.csv?from={today}&to={today}"))
+        .await;
+    assert!(csv.body.contains(text::STRAIN_PERIOD_TOO_SHORT));
+    // Over the year, a count under 5 is shown as such, never exactly.
+    let r = c.get("/console/report").await;
+    let strain_row = r
+        .body
+        .split(text::M_STRAIN)
+        .nth(1)
+        .and_then(|t| t.split("</tr>").next())
+        .unwrap_or_default()
+        .to_owned();
+    for n in 1..sync_server::engine::records::MIN_CELL {
+        assert!(
+            !strain_row.contains(&format!(">{n}<")),
+            "{n} shown exactly: {strain_row}"
+        );
+    }
 }

@@ -221,6 +221,8 @@ fn sigterm_stops_the_server_gracefully() {
         .args([
             "--database",
             db.url(),
+            "--key-dir",
+            &db.key_dir().display().to_string(),
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])
@@ -284,6 +286,8 @@ async fn logs_carry_no_personal_data_and_no_secrets() {
         .args([
             "--database",
             db.url(),
+            "--key-dir",
+            &db.key_dir().display().to_string(),
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])

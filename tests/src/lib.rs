@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 pub mod ca;
+pub mod office;
 pub mod proxy;
 pub mod server;
 pub mod world;

@@ -93,6 +93,16 @@ impl ServerProcess {
         self.db.is_postgres()
     }
 
+    /// The folder of the server's key files (`--key-dir`).
+    pub fn key_dir(&self) -> &Path {
+        self.db.key_dir()
+    }
+
+    /// Runs raw SQL on the server's database (tests that tamper with it).
+    pub fn execute_raw(&self, sql: &str) -> u64 {
+        self.db.execute_raw(sql).expect("raw SQL")
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
@@ -112,6 +122,8 @@ impl ServerProcess {
         let child = Command::new(binary("sync-server"))
             .arg("--database")
             .arg(self.database_url())
+            .arg("--key-dir")
+            .arg(self.db.key_dir())
             .arg("--listen")
             .arg(self.addr.to_string())
             .args(&self.extra)
@@ -171,6 +183,8 @@ impl ServerProcess {
             .args(args)
             .arg("--database")
             .arg(self.database_url())
+            .arg("--key-dir")
+            .arg(self.db.key_dir())
             .output()
             .expect("run sync-server")
     }

@@ -345,6 +345,7 @@ impl Office {
                 protocol: ProtocolVersion::CURRENT,
                 username: login.into(),
                 password: PASSWORD.into(),
+                totp: None,
             },
         )
         .await

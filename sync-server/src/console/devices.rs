@@ -33,8 +33,12 @@ pub async fn list(
         users,
         devices,
         last_seen: seen,
-    } = st
-        .write(move |tx| devices::team_devices(tx, &caller, team, now))
+    } = {
+        let c = caller.clone();
+        st.read(move |tx| devices::team_devices(tx, &c, team))
+            .await?
+    };
+    st.write(move |tx| devices::audit_team_devices(tx, &caller, team, now))
         .await?;
     let name = |u: UserId| {
         users
@@ -49,6 +53,7 @@ pub async fn list(
         .collect();
     let flash = match query(&q).get("done") {
         Some("revoked") => Some(text::DONE_REVOKED),
+        Some("deactivated") => Some(text::DONE_DEACTIVATED),
         _ => None,
     };
     let body = html! {
@@ -63,6 +68,23 @@ pub async fn list(
                         @for w in &workers { option value=(w.id) { (w.display_name) } }
                     }
                     button.primary #issue type="submit" { (text::ISSUE_CODE) }
+                }
+            }
+        }
+        section.card #accounts {
+            h2 { (text::ACCOUNTS) }
+            p.small { (text::DEACTIVATE_LEAD) }
+            @if workers.is_empty() { p.empty { (text::NO_WORKERS) } } @else {
+                ul {
+                    @for w in &workers {
+                        li id=(format!("u-{}", w.id)) {
+                            (w.display_name) " "
+                            form.inline method="post" action=(format!("/console/users/{}/deactivate", w.id)) {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                button.danger type="submit" title=(text::DEACTIVATE_CONFIRM) { (text::DEACTIVATE) }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -242,6 +264,49 @@ pub async fn revoke(
         .ok_or_else(PageError::forbidden)?;
     tracing::info!(device = %id, "device revoked from the console");
     Ok(see_other("/console/devices?done=revoked"))
+}
+
+/// `POST /console/users/{id}/deactivate`: a supervisor ends the account of
+/// a worker of the team (asked once more first, without JavaScript).
+pub async fn deactivate_user(
+    State(st): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    session.require(&[Role::Supervisor])?;
+    let form = session.form(&body)?;
+    let id = parse_id(&id, UserId::parse)?;
+    if form.get("confirm") != Some("1") {
+        let body = html! {
+            section.card {
+                p.notice { (text::DEACTIVATE_CONFIRM) }
+                div.actions {
+                    form method="post" action=(format!("/console/users/{id}/deactivate")) {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        input type="hidden" name="confirm" value="1";
+                        button.danger #confirm-deactivate type="submit" { (text::DEACTIVATE) }
+                    }
+                    a href="/console/devices" { (text::CANCEL) }
+                }
+            }
+        };
+        return Ok(layout::page(
+            &session,
+            text::DEACTIVATE_TITLE,
+            "devices",
+            None,
+            body,
+        ));
+    }
+    let caller = session.caller.clone();
+    let now = Utc::now();
+    st.write(move |tx| crate::engine::users::deactivate_by_supervisor(tx, &caller, id, now))
+        .await?
+        .then_some(())
+        .ok_or_else(PageError::forbidden)?;
+    tracing::info!("account deactivated from the console");
+    Ok(see_other("/console/devices?done=deactivated"))
 }
 
 #[cfg(test)]

@@ -71,6 +71,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/devices", get(devices::list))
         .route("/console/devices/code", post(devices::issue_code))
         .route("/console/devices/{id}/revoke", post(devices::revoke))
+        .route(
+            "/console/users/{id}/deactivate",
+            post(devices::deactivate_user),
+        )
         .route("/console/cases", get(cases::board))
         .route("/console/cases/{id}", get(cases::detail))
         .route("/console/cases/{id}/move", post(cases::move_case))
@@ -299,6 +303,11 @@ impl From<engine::Error> for PageError {
                 StatusCode::CONFLICT,
                 text::SERVER_ERROR_TITLE,
                 text::MEETING_CHANGED,
+            ),
+            E::Locked(_) => PageError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                text::LOGIN_TITLE,
+                text::LOGIN_LOCKED,
             ),
             E::Conflict(_) => PageError::new(
                 StatusCode::CONFLICT,

@@ -11,6 +11,9 @@
 //!
 //! No person is identifiable: only counts and medians; workers are shown as
 //! 支援員A, B… ordered by caseload (not by name or id); no alias, no id.
+//! Figures drawn from workers' reflections (strain) follow
+//! [`records::disclose_strain`]: counts under 5 are shown as "5未満", and
+//! none over a period shorter than 28 days.
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
@@ -246,7 +249,15 @@ pub fn compute(data: &ReportRecords, from: NaiveDate, to: NaiveDate) -> Report {
     );
     push(text::VP3, text::M_CONTACTS, contacts.len().to_string());
     push(text::VP3, text::M_LONE, pct(alone, in_person.len()));
-    push(text::VP3, text::M_STRAIN, strain.to_string());
+    push(
+        text::VP3,
+        text::M_STRAIN,
+        match records::disclose_strain(strain, from, to) {
+            records::Disclosed::Count(n) => n.to_string(),
+            records::Disclosed::FewerThan(k) => text::fewer_than(k),
+            records::Disclosed::PeriodTooShort => text::STRAIN_PERIOD_TOO_SHORT.to_owned(),
+        },
+    );
     push(text::VP3, text::M_FEEDBACK, fmt_days(median(feedback)));
     // Visits per month.
     let mut months: Vec<(i32, u32)> = Vec::new();
@@ -479,8 +490,11 @@ async fn load(
     let now = Utc::now();
     let (from, to) = period(&query(q), now)?;
     let caller = session.caller.clone();
+    let c = caller.clone();
     let data = st
-        .write(move |tx| records::report_records(tx, &caller, what, from, to, now))
+        .read(move |tx| records::report_records(tx, &c, from, to))
+        .await?;
+    st.write(move |tx| records::audit_report(tx, &caller, what, from, to, now))
         .await?;
     Ok(compute(&data, from, to))
 }

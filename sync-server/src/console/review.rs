@@ -36,8 +36,12 @@ pub async fn queue(
     let team = session.user.team.ok_or_else(PageError::forbidden)?;
     let caller = session.caller.clone();
     let now = Utc::now();
+    let c = caller.clone();
     let (recs, pending) = st
-        .write(move |tx| records::review_queue(tx, &caller, team, now))
+        .read(move |tx| records::review_queue(tx, &c, team))
+        .await?;
+    let shown = pending.clone();
+    st.write(move |tx| records::audit_review_queue(tx, &caller, team, &shown, now))
         .await?;
     let reflections_visible = |c: &ContactLog| {
         decide(

@@ -15,13 +15,20 @@ use std::sync::{Mutex, OnceLock};
 
 use super::{PageError, PageResult, layout, same, see_other, text};
 use crate::crypto;
-use crate::engine::sessions::{self, ConsoleLogin, ConsoleTotp};
+use crate::engine::sessions::{self, Channel, ConsoleTotp, Credentials, LoginOutcome};
 use crate::engine::{Caller, actor_of};
-use crate::state::AppState;
+use crate::state::{AppState, check_client};
 use crate::store::UserRow;
 
-/// The session cookie.
+/// The session cookie (its name on plain HTTP on loopback; over HTTPS it
+/// is [`SECURE_PREFIX`] + this: see [`cookie_name`]).
 pub const SESSION_COOKIE: &str = "hamura_console";
+/// The prefix of every console cookie over HTTPS: the browser then takes
+/// the cookie only with `Secure`, `Path=/` and no `Domain`, so no other
+/// host of the city's domain (a sibling subdomain) can plant or shadow it.
+/// (Browsers refuse `Secure` cookies on plain HTTP, so the loopback
+/// development server uses the bare names.)
+pub const SECURE_PREFIX: &str = "__Host-";
 /// The login form's CSRF cookie (double submit, before a session exists).
 pub const LOGIN_COOKIE: &str = "hamura_login";
 /// The cookie of a login waiting for its TOTP code.
@@ -163,9 +170,25 @@ pub fn is_secure(headers: &HeaderMap) -> bool {
         || name.starts_with("127."))
 }
 
+/// A console cookie's name for a request over HTTPS (`secure`) or not.
+pub fn cookie_name(base: &str, secure: bool) -> String {
+    if secure {
+        format!("{SECURE_PREFIX}{base}")
+    } else {
+        base.to_owned()
+    }
+}
+
+/// The value of the console cookie `base` under the name this request's
+/// scheme uses.
+fn console_cookie(headers: &HeaderMap, base: &str) -> Option<String> {
+    cookie(headers, &cookie_name(base, is_secure(headers)))
+}
+
 fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let s = format!(
-        "{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        cookie_name(name, secure),
         if secure { "; Secure" } else { "" }
     );
     HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("x=; Max-Age=0"))
@@ -185,7 +208,8 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Response> {
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(zeroize::Zeroizing::new)
+        let Some(token) =
+            console_cookie(&parts.headers, SESSION_COOKIE).map(zeroize::Zeroizing::new)
         else {
             return Err(login_redirect("login"));
         };
@@ -258,7 +282,7 @@ pub async fn login_page(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
 
 fn render_login(headers: &HeaderMap, message: Option<&str>, status: StatusCode) -> Response {
     let secure = is_secure(headers);
-    let (secret, fresh) = match cookie(headers, LOGIN_COOKIE) {
+    let (secret, fresh) = match console_cookie(headers, LOGIN_COOKIE) {
         Some(s) => (zeroize::Zeroizing::new(s), false),
         None => (crypto::new_token().0, true),
     };
@@ -275,9 +299,14 @@ fn render_login(headers: &HeaderMap, message: Option<&str>, status: StatusCode) 
 }
 
 /// `POST /console/login`.
-pub async fn login(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ext: axum::http::Extensions,
+    body: Bytes,
+) -> PageResult {
     let form = Form::parse(&body)?;
-    let ok_csrf = match (cookie(&headers, LOGIN_COOKIE), form.get("csrf")) {
+    let ok_csrf = match (console_cookie(&headers, LOGIN_COOKIE), form.get("csrf")) {
         (Some(secret), Some(t)) => same(t, &csrf_of(&secret, "login")),
         _ => false,
     };
@@ -287,19 +316,45 @@ pub async fn login(State(st): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
     let username = form.get("username").unwrap_or_default().trim().to_owned();
     let password = zeroize::Zeroizing::new(form.get("password").unwrap_or_default().to_owned());
-    let (store, ttl, now) = (st.store.clone(), st.limits.session_ttl, Utc::now());
+    // Before any work: per address, in memory.
+    let addr = st.client_addr(&headers, &ext);
+    let limited = check_client(&st.guests.login_client, "login-client", &addr);
+    if limited.is_err() {
+        return Ok(render_login(
+            &headers,
+            Some(text::LOGIN_LOCKED),
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let client = sessions::client_tag(&addr);
+    let _slot = argon2_slot(&st).await?;
+    let (store, keys) = (st.store.clone(), st.keys.clone());
+    let (ttl, now) = (st.limits.session_ttl, Utc::now());
     let outcome = tokio::task::spawn_blocking(move || {
-        sessions::console_login(&*store, &username, &password, ttl, now)
+        let creds = Credentials {
+            username: &username,
+            password: &password,
+            totp: None,
+        };
+        sessions::login(
+            &*store,
+            &keys.totp,
+            Channel::Console,
+            &creds,
+            &client,
+            ttl,
+            now,
+        )
     })
     .await
     .map_err(|_| PageError::from(crate::error::ApiError::internal()))??;
     match outcome {
-        ConsoleLogin::Locked => Ok(render_login(
+        LoginOutcome::Locked => Ok(render_login(
             &headers,
             Some(text::LOGIN_LOCKED),
             StatusCode::TOO_MANY_REQUESTS,
         )),
-        ConsoleLogin::Failed { locked } => Ok(render_login(
+        LoginOutcome::Failed { locked } => Ok(render_login(
             &headers,
             Some(if locked {
                 text::LOGIN_LOCKED
@@ -308,7 +363,8 @@ pub async fn login(State(st): State<AppState>, headers: HeaderMap, body: Bytes) 
             }),
             StatusCode::UNAUTHORIZED,
         )),
-        ConsoleLogin::NeedsTotp(ticket) => {
+        LoginOutcome::NeedsTotp(ticket) => {
+            let ticket = ticket.unwrap_or_default();
             let mut r = see_other("/console/login/totp");
             r.headers_mut().append(
                 header::SET_COOKIE,
@@ -316,8 +372,17 @@ pub async fn login(State(st): State<AppState>, headers: HeaderMap, body: Bytes) 
             );
             Ok(r)
         }
-        ConsoleLogin::Session(token) => Ok(session_started(&headers, &token, ttl)),
+        LoginOutcome::Session { token, .. } => Ok(session_started(&headers, &token, ttl)),
     }
+}
+
+/// A slot among the few Argon2 runs allowed at once.
+async fn argon2_slot(st: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, PageError> {
+    st.argon2_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| PageError::from(crate::error::ApiError::internal()))
 }
 
 /// The answer to a finished login: the session cookie, and the TOTP
@@ -336,7 +401,7 @@ fn session_started(headers: &HeaderMap, token: &str, ttl: Duration) -> Response 
 
 /// `GET /console/login/totp`.
 pub async fn totp_page(State(st): State<AppState>, headers: HeaderMap) -> PageResult {
-    let Some(ticket) = cookie(&headers, TOTP_COOKIE) else {
+    let Some(ticket) = console_cookie(&headers, TOTP_COOKIE) else {
         return Ok(login_redirect("totp"));
     };
     let (hash, now) = (crypto::token_hash(&ticket), Utc::now());
@@ -354,9 +419,10 @@ pub async fn totp_page(State(st): State<AppState>, headers: HeaderMap) -> PageRe
 pub async fn totp_submit(
     State(st): State<AppState>,
     headers: HeaderMap,
+    ext: axum::http::Extensions,
     body: Bytes,
 ) -> PageResult {
-    let Some(ticket) = cookie(&headers, TOTP_COOKIE) else {
+    let Some(ticket) = console_cookie(&headers, TOTP_COOKIE) else {
         return Ok(login_redirect("totp"));
     };
     let form = Form::parse(&body)?;
@@ -366,9 +432,17 @@ pub async fn totp_submit(
     }
     let hash = crypto::token_hash(&ticket);
     let code = form.get("code").unwrap_or_default().trim().to_owned();
-    let (store, ttl, now) = (st.store.clone(), st.limits.session_ttl, Utc::now());
+    let addr = st.client_addr(&headers, &ext);
+    if check_client(&st.guests.login_client, "login-client", &addr).is_err() {
+        let mut r = layout::totp_page(&csrf, Some(text::LOGIN_LOCKED));
+        *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(r);
+    }
+    let client = sessions::client_tag(&addr);
+    let (store, keys) = (st.store.clone(), st.keys.clone());
+    let (ttl, now) = (st.limits.session_ttl, Utc::now());
     let outcome = tokio::task::spawn_blocking(move || {
-        sessions::console_totp(&*store, &hash, &code, ttl, now)
+        sessions::console_totp(&*store, &keys.totp, &hash, &code, &client, ttl, now)
     })
     .await
     .map_err(|_| PageError::from(crate::error::ApiError::internal()))??;

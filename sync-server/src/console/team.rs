@@ -32,9 +32,7 @@ pub async fn overview(State(st): State<AppState>, session: Session) -> PageResul
     let team = session.user.team.ok_or_else(PageError::forbidden)?;
     let caller = session.caller.clone();
     let now = Utc::now();
-    let (recs, workers) = st
-        .write(move |tx| records::team_overview(tx, &caller, team, now))
-        .await?;
+    let (recs, workers) = st.read(move |tx| records::team_overview(tx, team)).await?;
     let actor = &session.caller.actor;
     let today = ja::local_date(now);
     let since = now - Duration::days(90);
@@ -105,6 +103,25 @@ pub async fn overview(State(st): State<AppState>, session: Session) -> PageResul
     }
     strain.sort_by_key(|c| std::cmp::Reverse(c.occurred_at));
     danger.sort_by_key(|c| std::cmp::Reverse(c.occurred_at));
+    // The audit: the page, and each person whose logs it shows.
+    let shown: Vec<ContactLog> = overdue
+        .iter()
+        .chain(&strain)
+        .chain(&danger)
+        .map(|c| (*c).clone())
+        .collect();
+    st.write(move |tx| {
+        crate::engine::audit_console(
+            tx,
+            &caller,
+            "console.view.team",
+            format!("team:{team}"),
+            "supervisor of the team (shared::access)",
+            now,
+        )?;
+        records::audit_persons_shown(tx, &caller, "console.view.team", team, &shown, now)
+    })
+    .await?;
     let body = html! {
         p.lead { (text::TEAM_LEAD) }
         table.data #workers {

@@ -13,7 +13,7 @@ pub const PASSWORD: &str = "パスワード";
 pub const LOGIN_BUTTON: &str = "ログインする";
 pub const LOGOUT: &str = "ログアウト";
 pub const LOGIN_FAILED: &str = "ユーザー名またはパスワードが違います。";
-pub const LOGIN_LOCKED: &str = "ログインに続けて失敗したため、このアカウントは15分間ロックされています。時間をおいてやり直すか、管理者に連絡してください。";
+pub const LOGIN_LOCKED: &str = "ログインに続けて失敗したため、このアカウントは最長15分間ロックされています。時間をおいてやり直すか、管理者にロックの解除を依頼してください。";
 pub const LOGGED_OUT: &str = "ログアウトしました。";
 pub const SESSION_EXPIRED: &str =
     "セッションの有効期限が切れました。もう一度ログインしてください。";
@@ -124,6 +124,12 @@ pub const REVOKE: &str = "停止する";
 pub const REVOKE_CONFIRM: &str = "この端末を停止します。よろしいですか。";
 pub const DONE_REVOKED: &str = "端末を停止しました。次の通信でデータが消去されます。";
 pub const NO_DEVICES: &str = "登録された端末はありません。";
+pub const ACCOUNTS: &str = "班のアカウント";
+pub const DEACTIVATE_LEAD: &str = "退職や異動のときは、アカウントを停止します。ログイン中の画面はすぐに使えなくなり、その人の端末は次の通信でデータが消去されます。";
+pub const DEACTIVATE: &str = "アカウントを停止";
+pub const DEACTIVATE_TITLE: &str = "アカウントの停止の確認";
+pub const DEACTIVATE_CONFIRM: &str = "このアカウントを停止します。ログイン中のセッションはすべて終わり、端末は次の通信でデータが消去されます。よろしいですか。";
+pub const DONE_DEACTIVATED: &str = "アカウントを停止しました。";
 pub const NEVER: &str = "未同期";
 pub const NO_WORKERS: &str = "登録コードを発行できる支援員がいません。";
 
@@ -256,6 +262,11 @@ pub const M_CASELOAD_MEDIAN: &str = "担当ケース数（中央値）";
 pub const M_CONTACTS: &str = "接触記録の件数";
 pub const M_LONE: &str = "訪問のうち単独訪問";
 pub const M_STRAIN: &str = "負担のサイン（負担感4以上・相談したい）";
+pub const STRAIN_PERIOD_TOO_SHORT: &str = "非表示（期間が28日未満のため）";
+/// A suppressed small count ("fewer than k").
+pub fn fewer_than(k: usize) -> String {
+    format!("{k}未満")
+}
 pub const M_FEEDBACK: &str = "SVの確認までの日数（中央値）";
 pub const M_INTERVAL: &str = "接触の間隔（中央値）";
 pub const M_TO_ACCEPT: &str = "初回接触から支援受入までの日数（中央値）";
@@ -282,8 +293,10 @@ pub fn audit_action(code: &str) -> &'static str {
     match code {
         "session.login" => "ログイン",
         "session.logout" => "ログアウト",
-        "console.login_failed" => "ログイン失敗",
-        "console.totp_failed" => "確認コード誤り",
+        "console.login_failed" | "api.login_failed" => "ログイン失敗",
+        "console.totp_failed" | "api.totp_failed" => "確認コード誤り",
+        "console.login_locked" | "api.login_locked" => "ロック中のログイン",
+        "user.deactivate" | "admin.deactivate_user" => "アカウントの停止",
         "console.denied" => "閲覧拒否",
         "review" => "記録の確認・差し戻し",
         "case.move" => "ケースの状況変更",

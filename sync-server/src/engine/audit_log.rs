@@ -1,15 +1,18 @@
 //! The audit viewer's search: entries filtered by person (their own
-//! entries and their cases'), user and local date, newest first, walking
-//! back from the head so a long log is not read whole. The search itself
-//! is audited. (The chain and `audit verify` are [`crate::audit`].)
+//! entries and their cases', by index), user (by index) and local date,
+//! newest first; a supervisor sees only what concerns their own team. The
+//! search reads on a reader; the caller audits it in a short write. Also
+//! the audit of what a page or answer showed, person by person, and of
+//! refused API reads. (The chain and `audit verify` are [`crate::audit`].)
 
 use chrono::{DateTime, NaiveDate, Utc};
-use outreach_shared::access::{Action, Resource, decide};
-use outreach_shared::{PersonId, UserId, ja};
-use std::collections::HashMap;
+use outreach_shared::access::{Action, Resource, Role, decide};
+use outreach_shared::{PersonId, TeamId, UserId, ja};
+use std::collections::{HashMap, HashSet};
 
 use super::{Caller, Error, audit_console};
-use crate::store::{AuditRow, Tx};
+use crate::audit::{self, AuditEvent};
+use crate::store::{AuditRow, AuditTag, Tx};
 
 /// Most entries one search returns.
 pub const LIMIT: usize = 500;
@@ -24,54 +27,146 @@ pub struct AuditFilter {
     pub to: Option<NaiveDate>,
 }
 
-/// The entries matching `f` (at most [`LIMIT`], newest first) and every
-/// user's display name by id.
+/// Whether a supervisor may see an entry: their team's own users did it,
+/// or it names their team, one of its persons or one of its cases.
+struct TeamScope {
+    members: HashSet<String>,
+    persons: HashSet<String>,
+    cases: HashSet<String>,
+    team_tag: String,
+}
+
+impl TeamScope {
+    fn load(tx: &mut dyn Tx, team: TeamId) -> Result<Self, Error> {
+        let recs = super::records::TeamRecords::load(tx, team)?;
+        Ok(Self {
+            members: tx
+                .users()?
+                .into_iter()
+                .filter(|u| u.team == Some(team))
+                .map(|u| u.id.to_string())
+                .collect(),
+            persons: recs.persons.keys().map(|p| p.to_string()).collect(),
+            cases: recs
+                .cases
+                .iter()
+                .map(|c| c.escalation.case_id.to_string())
+                .collect(),
+            team_tag: format!("team:{team}"),
+        })
+    }
+
+    fn allows(&self, e: &AuditRow) -> bool {
+        let named = |prefix: &str, set: &HashSet<String>| {
+            e.entity
+                .split_whitespace()
+                .filter_map(|w| w.strip_prefix(prefix))
+                .any(|id| set.contains(id))
+        };
+        self.members.contains(&e.actor)
+            || e.entity.split_whitespace().any(|w| w == self.team_tag)
+            || named("person:", &self.persons)
+            || named("case:", &self.cases)
+    }
+}
+
+/// The entries matching `f` (at most [`LIMIT`], newest first) and the
+/// display names of the users the caller may pick. A supervisor sees only
+/// what concerns their own team (see [`TeamScope`]); a coordinator, all.
+/// Read only: the caller audits the search with [`audit_search`].
 pub fn search(
     tx: &mut dyn Tx,
     caller: &Caller,
     f: &AuditFilter,
-    now: DateTime<Utc>,
 ) -> Result<(Vec<AuditRow>, HashMap<String, String>), Error> {
     if !decide(&caller.actor, Action::Read, Resource::Audit).is_allowed() {
         return Err(Error::forbidden("audit: not allowed"));
     }
-    // A person's entries name the person or one of their cases.
-    let mut tags: Vec<String> = Vec::new();
-    if let Some(p) = f.person {
-        tags.push(format!("person:{p}"));
-        for c in tx.cases_of_person(p)? {
-            tags.push(format!("case:{}", c.item.escalation.case_id));
-        }
-    }
+    let scope = match (caller.actor.role, caller.actor.team) {
+        (Role::Coordinator, _) => None,
+        (_, Some(team)) => Some(TeamScope::load(tx, team)?),
+        (_, None) => return Err(Error::forbidden("audit: not allowed")),
+    };
     let user_tag = f.user.map(|u| u.to_string());
-    // Newest first: walk back from the head in pages, and stop at
-    // the limit or before the start date (entries are appended in
-    // time order), so a long log is not read whole.
+    let keep = |e: &AuditRow| {
+        let day = ja::local_date(e.at);
+        user_tag.as_ref().is_none_or(|u| &e.actor == u)
+            && f.to.is_none_or(|t| day <= t)
+            && f.from.is_none_or(|d| day >= d)
+            && scope.as_ref().is_none_or(|s| s.allows(e))
+    };
+    // By index: a person's entries name the person or one of their cases;
+    // a user's are theirs.
+    let mut tags: Vec<AuditTag> = Vec::new();
+    if let Some(p) = f.person {
+        tags.push(AuditTag::Person(p));
+        for c in tx.cases_of_person(p)? {
+            tags.push(AuditTag::Case(c.item.escalation.case_id));
+        }
+    } else if let Some(u) = &user_tag {
+        tags.push(AuditTag::Actor(u.clone()));
+    }
     let mut out: Vec<AuditRow> = Vec::new();
-    let mut hi = tx.audit_head()?.map(|(s, _)| s).unwrap_or(0);
-    'walk: while hi > 0 && out.len() < LIMIT {
-        let lo = hi.saturating_sub(PAGE);
-        let page = tx.audit_entries(lo, (hi - lo) as u32)?;
-        hi = lo;
-        for e in page.into_iter().rev() {
-            let day = ja::local_date(e.at);
-            if f.from.is_some_and(|d| day < d) {
-                break 'walk;
-            }
-            if (tags.is_empty() || tags.iter().any(|t| e.entity.contains(t.as_str())))
-                && user_tag.as_ref().is_none_or(|u| &e.actor == u)
-                && f.to.is_none_or(|t| day <= t)
-            {
-                out.push(e);
-                if out.len() >= LIMIT {
+    if tags.is_empty() {
+        // Newest first: walk back from the head in pages, and stop at the
+        // limit or before the start date (entries are appended in time
+        // order), so a long log is not read whole.
+        let mut hi = tx.audit_head()?.map(|(s, _)| s).unwrap_or(0);
+        'walk: while hi > 0 && out.len() < LIMIT {
+            let lo = hi.saturating_sub(PAGE);
+            let page = tx.audit_entries(lo, (hi - lo) as u32)?;
+            hi = lo;
+            for e in page.into_iter().rev() {
+                if f.from.is_some_and(|d| ja::local_date(e.at) < d) {
                     break 'walk;
+                }
+                if keep(&e) {
+                    out.push(e);
+                    if out.len() >= LIMIT {
+                        break 'walk;
+                    }
                 }
             }
         }
+    } else {
+        // Each tag's newest matching entries, then merged.
+        for tag in &tags {
+            let mut before = u64::MAX;
+            let mut found = 0;
+            'tag: loop {
+                let page = tx.audit_tagged(tag, before, PAGE as u32)?;
+                let Some(last) = page.last() else { break };
+                before = last.seq;
+                let short = page.len() < PAGE as usize;
+                for e in page {
+                    if f.from.is_some_and(|d| ja::local_date(e.at) < d) {
+                        break 'tag;
+                    }
+                    if keep(&e) {
+                        out.push(e);
+                        found += 1;
+                        if found >= LIMIT {
+                            break 'tag;
+                        }
+                    }
+                }
+                if short {
+                    break;
+                }
+            }
+        }
+        out.sort_by(|a, b| b.seq.cmp(&a.seq));
+        out.dedup_by_key(|e| e.seq);
+        out.truncate(LIMIT);
     }
     let users: HashMap<String, String> = tx
         .users()?
         .into_iter()
+        .filter(|u| {
+            scope
+                .as_ref()
+                .is_none_or(|s| s.members.contains(&u.id.to_string()))
+        })
         .map(|u| {
             (
                 u.id.to_string(),
@@ -79,6 +174,16 @@ pub fn search(
             )
         })
         .collect();
+    Ok((out, users))
+}
+
+/// Audits an audit search (the person searched for, if any).
+pub fn audit_search(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    f: &AuditFilter,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     audit_console(
         tx,
         caller,
@@ -90,5 +195,60 @@ pub fn search(
         "audit viewer (shared::access)",
         now,
     )?;
-    Ok((out, users))
+    Ok(())
+}
+
+/// Audits what a page or an answer showed: one entry per person (or case)
+/// shown, so that "who saw person P" finds it.
+pub fn audit_shown(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    action: &str,
+    entities: &[String],
+    basis: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    for e in entities {
+        audit::append(
+            tx,
+            AuditEvent {
+                actor: caller.actor.user.to_string(),
+                device: caller.device,
+                device_hlc: None,
+                action: action.to_owned(),
+                entity: e.clone(),
+                basis: format!("{}; {basis}", super::role_name(caller.actor.role)),
+            },
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Audits a refused read (the API answered 403 or 404): who asked for what,
+/// and why it was refused.
+pub fn audit_denied(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    action: &str,
+    entity: String,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    audit::append(
+        tx,
+        AuditEvent {
+            actor: caller.actor.user.to_string(),
+            device: caller.device,
+            device_hlc: None,
+            action: "api.denied".into(),
+            entity,
+            basis: format!(
+                "{}; {action}; refused: {why}",
+                super::role_name(caller.actor.role)
+            ),
+        },
+        now,
+    )?;
+    Ok(())
 }

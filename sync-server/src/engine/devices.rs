@@ -52,13 +52,9 @@ pub struct TeamDevices {
     pub last_seen: HashMap<DeviceId, DateTime<Utc>>,
 }
 
-/// The devices page of a supervisor's team (audited as a view).
-pub fn team_devices(
-    tx: &mut dyn Tx,
-    caller: &Caller,
-    team: TeamId,
-    now: DateTime<Utc>,
-) -> Result<TeamDevices, Error> {
+/// The devices page of a supervisor's team. Read only (on a reader); the
+/// page audits the view with [`audit_team_devices`].
+pub fn team_devices(tx: &mut dyn Tx, caller: &Caller, team: TeamId) -> Result<TeamDevices, Error> {
     if !decide(&caller.actor, Action::Read, Resource::Device { team }).is_allowed() {
         return Err(Error::forbidden("devices: other team"));
     }
@@ -74,6 +70,20 @@ pub fn team_devices(
         .collect();
     let ids: Vec<DeviceId> = devices.iter().map(|d| d.id).collect();
     let last_seen = last_seen(tx, &ids)?;
+    Ok(TeamDevices {
+        users,
+        devices,
+        last_seen,
+    })
+}
+
+/// Audits a view of the devices page.
+pub fn audit_team_devices(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    team: TeamId,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     audit_console(
         tx,
         caller,
@@ -82,11 +92,7 @@ pub fn team_devices(
         "supervisor of the team (shared::access)",
         now,
     )?;
-    Ok(TeamDevices {
-        users,
-        devices,
-        last_seen,
-    })
+    Ok(())
 }
 
 /// A supervisor issues a one-time code for a worker of their team; returns

@@ -46,6 +46,12 @@ pub fn issue_enrol_code(
     Ok(code)
 }
 
+/// Whether an enrolment code would be accepted now (read only: lets a
+/// valid code through while its client is rate-limited for wrong ones).
+pub fn code_is_valid(tx: &mut dyn Tx, code: &str, now: DateTime<Utc>) -> Result<bool, Error> {
+    Ok(tx.enrol_code_valid(&crypto::enrol_code_hash(code), now)?)
+}
+
 /// Enrols a device with a one-time code.
 pub fn enroll(
     tx: &mut dyn Tx,

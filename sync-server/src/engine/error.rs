@@ -37,6 +37,12 @@ pub enum Error {
     /// No valid credentials.
     #[error("{0}")]
     Unauthorized(String),
+    /// Too many failed logins: the account is locked for this client for
+    /// up to this many seconds.
+    #[error(
+        "too many failed logins: this account is locked for a while; try again later or ask the administrator to unlock it"
+    )]
+    Locked(u64),
     /// The device was revoked (or its worker deactivated): it must wipe.
     #[error("this device was revoked: erase its keys and data")]
     DeviceRevoked,

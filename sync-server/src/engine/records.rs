@@ -107,13 +107,13 @@ impl TeamRecords {
 }
 
 /// A supervisor's review queue: the team's current contact logs with no
-/// review yet that the caller may read, safety concerns first, then oldest
-/// (audited as a view).
+/// review yet that the caller may read, safety concerns first, then oldest.
+/// Read only (on a reader); the page audits each person shown with
+/// [`audit_review_queue`].
 pub fn review_queue(
     tx: &mut dyn Tx,
     caller: &Caller,
     team: TeamId,
-    now: DateTime<Utc>,
 ) -> Result<(TeamRecords, Vec<ContactLog>), Error> {
     let recs = TeamRecords::load(tx, team)?;
     let mut pending: Vec<ContactLog> = recs
@@ -135,24 +135,62 @@ pub fn review_queue(
         .cloned()
         .collect();
     pending.sort_by_key(|c| (!c.has_safety_concern(), c.occurred_at));
+    Ok((recs, pending))
+}
+
+/// Audits a review queue as shown: one entry per person whose notes it
+/// showed (so "who saw person P" finds it), and one for the page.
+pub fn audit_review_queue(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    team: TeamId,
+    shown: &[ContactLog],
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     audit_console(
         tx,
         caller,
         "console.view.review_queue",
-        format!("team:{team} contacts:{}", pending.len()),
+        format!("team:{team} contacts:{}", shown.len()),
         "supervisor of the team (shared::access)",
         now,
     )?;
-    Ok((recs, pending))
+    audit_persons_shown(tx, caller, "console.view.review_queue", team, shown, now)
+}
+
+/// One audit entry per person among `shown` (with how many of their
+/// contact logs were shown).
+pub fn audit_persons_shown(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    action: &str,
+    team: TeamId,
+    shown: &[ContactLog],
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let mut per: std::collections::BTreeMap<PersonId, usize> = Default::default();
+    for c in shown {
+        *per.entry(c.person_id).or_default() += 1;
+    }
+    let entities: Vec<String> = per
+        .into_iter()
+        .map(|(p, n)| format!("person:{p} team:{team} contacts:{n}"))
+        .collect();
+    super::audit_log::audit_shown(
+        tx,
+        caller,
+        action,
+        &entities,
+        "console; supervisor of the team (shared::access)",
+        now,
+    )
 }
 
 /// A supervisor's team overview: the team's records and its active
-/// workers (audited as a view).
+/// workers. Read only (on a reader); the page audits what it showed.
 pub fn team_overview(
     tx: &mut dyn Tx,
-    caller: &Caller,
     team: TeamId,
-    now: DateTime<Utc>,
 ) -> Result<(TeamRecords, Vec<(UserId, String)>), Error> {
     let recs = TeamRecords::load(tx, team)?;
     let workers: Vec<(UserId, String)> = tx
@@ -161,14 +199,6 @@ pub fn team_overview(
         .filter(|u| u.role == Role::OutreachWorker && u.team == Some(team) && u.active)
         .map(|u| (u.id, u.display_name))
         .collect();
-    audit_console(
-        tx,
-        caller,
-        "console.view.team",
-        format!("team:{team}"),
-        "supervisor of the team (shared::access)",
-        now,
-    )?;
     Ok((recs, workers))
 }
 
@@ -202,15 +232,15 @@ fn latest_docs<T: serde::de::DeserializeOwned>(
     Ok(out.into_iter().map(|(k, (_, v))| (k, v)).collect())
 }
 
-/// The evaluation report's records (audited as `what`; the report itself
-/// is anonymised).
+/// The evaluation report's records: every team's, the meetings held in
+/// `from..=to` and the case queue's structured records. Read only (on a
+/// reader: the heaviest read of the console); the page audits it with
+/// [`audit_report`].
 pub fn report_records(
     tx: &mut dyn Tx,
     caller: &Caller,
-    what: &str,
     from: NaiveDate,
     to: NaiveDate,
-    now: DateTime<Utc>,
 ) -> Result<ReportRecords, Error> {
     if !decide(&caller.actor, Action::Read, Resource::Report).is_allowed() {
         return Err(Error::forbidden("report: not allowed"));
@@ -231,14 +261,6 @@ pub fn report_records(
                 .map_err(|e| StoreError::Corrupt(format!("case record: {e}")))
         })
         .collect::<StoreResult<Vec<MonitoringEntry>>>()?;
-    audit_console(
-        tx,
-        caller,
-        what,
-        format!("report {from}..{to} (anonymised)"),
-        "evaluation report (shared::access)",
-        now,
-    )?;
     Ok(ReportRecords {
         teams,
         meetings,
@@ -247,4 +269,80 @@ pub fn report_records(
         monitoring,
         closures,
     })
+}
+
+/// The smallest count of reflection-based figures (strain) the report
+/// shows: fewer is shown as "fewer than 5", so one worker's one hard day
+/// cannot be read off it.
+pub const MIN_CELL: usize = 5;
+/// The shortest period (days) over which the report shows strain figures
+/// at all (a one-day period would name the worker who visited that day).
+pub const MIN_STRAIN_PERIOD_DAYS: i64 = 28;
+
+/// How a count drawn from workers' reflections may be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disclosed {
+    /// The count itself (zero, or at least [`MIN_CELL`]).
+    Count(usize),
+    /// Between 1 and [`MIN_CELL`] − 1: suppressed.
+    FewerThan(usize),
+    /// The period is shorter than [`MIN_STRAIN_PERIOD_DAYS`]: not shown.
+    PeriodTooShort,
+}
+
+/// The rule for reflection-based counts in the evaluation report (every
+/// front end that shows them: the report page and its CSV).
+pub fn disclose_strain(count: usize, from: NaiveDate, to: NaiveDate) -> Disclosed {
+    if (to - from).num_days() + 1 < MIN_STRAIN_PERIOD_DAYS {
+        Disclosed::PeriodTooShort
+    } else if count > 0 && count < MIN_CELL {
+        Disclosed::FewerThan(MIN_CELL)
+    } else {
+        Disclosed::Count(count)
+    }
+}
+
+/// Audits a report as `what` (the page or its CSV).
+pub fn audit_report(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    what: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    audit_console(
+        tx,
+        caller,
+        what,
+        format!("report {from}..{to} (anonymised)"),
+        "evaluation report (shared::access)",
+        now,
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_strain_counts_and_short_periods_are_not_shown() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let (from, to) = (d("2026-04-01"), d("2026-06-30"));
+        assert_eq!(disclose_strain(0, from, to), Disclosed::Count(0));
+        for n in 1..MIN_CELL {
+            assert_eq!(disclose_strain(n, from, to), Disclosed::FewerThan(MIN_CELL));
+        }
+        assert_eq!(
+            disclose_strain(MIN_CELL, from, to),
+            Disclosed::Count(MIN_CELL)
+        );
+        let day = d("2026-05-01");
+        assert_eq!(disclose_strain(7, day, day), Disclosed::PeriodTooShort);
+        assert_eq!(
+            disclose_strain(7, day, day + chrono::Duration::days(27)),
+            Disclosed::Count(7)
+        );
+    }
 }

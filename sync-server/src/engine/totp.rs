@@ -4,9 +4,9 @@
 //!
 //! The secret is kept sealed (AES-256-GCM, bound to the user's id) in the
 //! store's settings; a used time step is remembered so a code cannot be
-//! replayed. Limitation: the sealing key is itself kept in the store's
-//! settings, so the seal protects against a leaked row or log, not against
-//! a full copy of the database file.
+//! replayed. The sealing key is in a key file outside the database
+//! ([`crate::keys`]), so a copy of the database alone does not open the
+//! secrets.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -20,11 +20,11 @@ use zeroize::Zeroizing;
 use super::Error;
 use crate::audit::{self, AuditEvent};
 use crate::crypto;
+use crate::keys::TotpSeal;
 use crate::store::{StoreError, StoreResult, Tx};
 
 const STEP: i64 = 30;
 const DIGITS: u32 = 6;
-const SEAL_KEY: &str = "console.totp_seal_key";
 
 fn secret_key(user: UserId) -> String {
     format!("console.totp:{user}")
@@ -73,27 +73,15 @@ pub fn base32(data: &[u8]) -> String {
     out
 }
 
-fn cipher(tx: &mut dyn Tx) -> StoreResult<Aes256Gcm> {
-    let key: Zeroizing<Vec<u8>> = match tx.meta(SEAL_KEY)? {
-        Some(k) => Zeroizing::new(
-            STANDARD
-                .decode(k)
-                .map_err(|_| StoreError::Corrupt("TOTP seal key".into()))?,
-        ),
-        None => {
-            let k: [u8; 32] = crypto::random();
-            tx.set_meta(SEAL_KEY, &STANDARD.encode(k))?;
-            Zeroizing::new(k.to_vec())
-        }
-    };
-    Aes256Gcm::new_from_slice(&key).map_err(|_| StoreError::Corrupt("TOTP seal key".into()))
+fn cipher(seal: &TotpSeal) -> StoreResult<Aes256Gcm> {
+    Aes256Gcm::new_from_slice(&seal.0[..]).map_err(|_| StoreError::Corrupt("TOTP seal key".into()))
 }
 
 /// Requires TOTP for `user` with a fresh secret; returns the secret
 /// (base32, shown once to enrol the authenticator app).
-pub fn enrol(tx: &mut dyn Tx, user: UserId) -> StoreResult<Zeroizing<String>> {
+pub fn enrol(tx: &mut dyn Tx, seal: &TotpSeal, user: UserId) -> StoreResult<Zeroizing<String>> {
     let secret: Zeroizing<[u8; 20]> = Zeroizing::new(crypto::random());
-    let c = cipher(tx)?;
+    let c = cipher(seal)?;
     let nonce: [u8; 12] = crypto::random();
     let aad = user.to_string();
     let sealed = c
@@ -122,7 +110,11 @@ pub fn is_enrolled(tx: &mut dyn Tx, user: UserId) -> StoreResult<bool> {
     Ok(tx.meta(&secret_key(user))?.is_some_and(|v| !v.is_empty()))
 }
 
-fn secret(tx: &mut dyn Tx, user: UserId) -> StoreResult<Option<Zeroizing<Vec<u8>>>> {
+fn secret(
+    tx: &mut dyn Tx,
+    seal: &TotpSeal,
+    user: UserId,
+) -> StoreResult<Option<Zeroizing<Vec<u8>>>> {
     let Some(v) = tx.meta(&secret_key(user))?.filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -132,7 +124,7 @@ fn secret(tx: &mut dyn Tx, user: UserId) -> StoreResult<Option<Zeroizing<Vec<u8>
     if raw.len() < 12 {
         return Err(StoreError::Corrupt("TOTP secret".into()));
     }
-    let c = cipher(tx)?;
+    let c = cipher(seal)?;
     let aad = user.to_string();
     c.decrypt(
         Nonce::from_slice(&raw[..12]),
@@ -147,11 +139,17 @@ fn secret(tx: &mut dyn Tx, user: UserId) -> StoreResult<Option<Zeroizing<Vec<u8>
 
 /// Checks a code at `now` (one step either way) and remembers the step
 /// used, so the same code is not accepted twice.
-pub fn check(tx: &mut dyn Tx, user: UserId, code: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+pub fn check(
+    tx: &mut dyn Tx,
+    seal: &TotpSeal,
+    user: UserId,
+    code: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
     if code.len() != DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(false);
     }
-    let Some(secret) = secret(tx, user)? else {
+    let Some(secret) = secret(tx, seal, user)? else {
         return Ok(false);
     };
     let last: i64 = tx
@@ -172,13 +170,14 @@ pub fn check(tx: &mut dyn Tx, user: UserId, code: &str, now: DateTime<Utc>) -> S
 /// secret (base32) and the `otpauth://` URI to show once.
 pub fn enrol_user(
     tx: &mut dyn Tx,
+    seal: &TotpSeal,
     username: &str,
     now: DateTime<Utc>,
 ) -> Result<(Zeroizing<String>, Zeroizing<String>), Error> {
     let u = tx
         .user_by_name(username)?
         .ok_or_else(|| Error::not_found(format!("no user named {username:?}")))?;
-    let secret = enrol(tx, u.id)?;
+    let secret = enrol(tx, seal, u.id)?;
     audit::append(tx, admin_event("admin.totp_enrol", u.id), now)?;
     let uri = Zeroizing::new(format!(
         "otpauth://totp/Hamura%20Outreach:{}?secret={}&issuer=Hamura%20Outreach&algorithm=SHA1&digits=6&period=30",

@@ -68,6 +68,9 @@ pub fn check_new_user(u: &NewUser) -> Result<Option<AgencyId>, Error> {
             "username: 1-64 ASCII letters, digits, '.', '_' or '-'",
         ));
     }
+    if let Some(p) = &u.password {
+        check_new_password(p)?;
+    }
     let needs_team = matches!(u.role, Role::OutreachWorker | Role::Supervisor);
     if needs_team != u.team.is_some() {
         return Err(Error::bad_request(
@@ -164,7 +167,9 @@ pub fn user_named(tx: &mut dyn Tx, username: &str) -> Result<UserRow, Error> {
         .ok_or_else(|| Error::not_found(format!("no user named {username:?}")))
 }
 
-/// Sets a user's password, hashed by [`hash_password`].
+/// Sets a user's password, hashed by [`hash_password`]: every session and
+/// pending login of the account ends (whoever knew the old password is
+/// out), and its failed logins are forgotten.
 pub fn set_password(
     tx: &mut dyn Tx,
     username: &str,
@@ -173,9 +178,113 @@ pub fn set_password(
 ) -> Result<(), Error> {
     let u = user_named(tx, username)?;
     tx.set_password(u.id, phc)?;
+    let ended = tx.delete_sessions_of(u.id)?;
+    super::sessions::clear_failures(tx, &u.username)?;
     audit::append(
         tx,
-        admin_event("admin.reset_password", format!("user:{}", u.id)),
+        admin_event(
+            "admin.reset_password",
+            format!("user:{} sessions_ended:{ended}", u.id),
+        ),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Ends an account at once: inactive, every session and pending login
+/// deleted (its tablets are told to wipe at their next request, as for a
+/// revoked device). `actor` and `basis` are the audit's.
+pub fn deactivate(
+    tx: &mut dyn Tx,
+    user: &UserRow,
+    actor: &str,
+    action: &str,
+    basis: String,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    tx.set_user_active(user.id, false)?;
+    let ended = tx.delete_sessions_of(user.id)?;
+    audit::append(
+        tx,
+        AuditEvent {
+            actor: actor.to_owned(),
+            device: None,
+            device_hlc: None,
+            action: action.to_owned(),
+            entity: format!("user:{} sessions_ended:{ended}", user.id),
+            basis,
+        },
+        now,
+    )?;
+    Ok(ended)
+}
+
+/// `sync-server admin deactivate-user`: ends the account named `username`
+/// (see [`deactivate`]); returns how many sessions ended.
+pub fn deactivate_user(tx: &mut dyn Tx, username: &str, now: DateTime<Utc>) -> Result<u64, Error> {
+    let u = user_named(tx, username)?;
+    deactivate(
+        tx,
+        &u,
+        "admin-cli",
+        "admin.deactivate_user",
+        "server administrator".into(),
+        now,
+    )
+}
+
+/// A supervisor ends the account of an outreach worker of their own team
+/// from the console (see [`deactivate`]). Anyone else, or another team's
+/// worker, is refused and the refusal audited: `Ok(false)` (the caller
+/// commits it).
+pub fn deactivate_by_supervisor(
+    tx: &mut dyn Tx,
+    caller: &super::Caller,
+    target: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let u = tx
+        .user(target)?
+        .ok_or_else(|| Error::not_found("no such user"))?;
+    let allowed = caller.actor.role == Role::Supervisor
+        && u.role == Role::OutreachWorker
+        && u.team.is_some()
+        && u.team == caller.actor.team;
+    if !allowed {
+        super::audit_console(
+            tx,
+            caller,
+            "console.denied",
+            format!("user:{target}"),
+            "not allowed (only a supervisor, for a worker of the team)",
+            now,
+        )?;
+        return Ok(false);
+    }
+    if u.active {
+        deactivate(
+            tx,
+            &u,
+            &caller.actor.user.to_string(),
+            "user.deactivate",
+            format!(
+                "{}; console; supervisor of the team",
+                role_name(caller.actor.role)
+            ),
+            now,
+        )?;
+    }
+    Ok(true)
+}
+
+/// `sync-server admin unlock-user`: forgets the failed logins that lock an
+/// account.
+pub fn unlock_user(tx: &mut dyn Tx, username: &str, now: DateTime<Utc>) -> Result<(), Error> {
+    let u = user_named(tx, username)?;
+    super::sessions::clear_failures(tx, &u.username)?;
+    audit::append(
+        tx,
+        admin_event("admin.unlock_user", format!("user:{}", u.id)),
         now,
     )?;
     Ok(())

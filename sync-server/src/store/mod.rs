@@ -26,7 +26,7 @@ pub mod sqlite;
 
 /// How many schema migrations each backend has. Adding a migration to one
 /// backend without the other fails to compile.
-pub const SCHEMA_STEPS: usize = 3;
+pub const SCHEMA_STEPS: usize = 4;
 
 /// The settings key holding the number of migrations applied.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -235,6 +235,17 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// What an indexed audit search looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditTag {
+    /// Entries whose entity's first `person:` is this person.
+    Person(PersonId),
+    /// Entries whose entity's first `case:` is this case.
+    Case(CaseId),
+    /// Entries of this actor (a user id, `admin-cli`, …).
+    Actor(String),
+}
+
 /// One transaction's view of the store. Every method is one small,
 /// indexed statement; none of them decides anything.
 pub trait Tx {
@@ -247,6 +258,8 @@ pub trait Tx {
     fn user_by_name(&mut self, username: &str) -> StoreResult<Option<UserRow>>;
     fn users(&mut self) -> StoreResult<Vec<UserRow>>;
     fn set_password(&mut self, id: UserId, phc: &str) -> StoreResult<bool>;
+    /// Marks an account active or not; false if there is no such user.
+    fn set_user_active(&mut self, id: UserId, active: bool) -> StoreResult<bool>;
 
     // Enrolment codes, devices, sessions.
     fn insert_enrol_code(
@@ -262,6 +275,9 @@ pub trait Tx {
         code_hash: &[u8; 32],
         now: DateTime<Utc>,
     ) -> StoreResult<Option<UserId>>;
+    /// Whether a code exists, is unused and has not expired at `now`
+    /// (read only).
+    fn enrol_code_valid(&mut self, code_hash: &[u8; 32], now: DateTime<Utc>) -> StoreResult<bool>;
     fn insert_device(&mut self, device: &DeviceRow) -> StoreResult<()>;
     fn device_by_token(&mut self, token_hash: &[u8; 32]) -> StoreResult<Option<DeviceRow>>;
     fn devices(&mut self) -> StoreResult<Vec<DeviceRow>>;
@@ -278,6 +294,9 @@ pub trait Tx {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<UserId>>;
     fn delete_session(&mut self, token_hash: &[u8; 32]) -> StoreResult<()>;
+    /// Ends every session and every pending login of a user; returns how
+    /// many sessions there were.
+    fn delete_sessions_of(&mut self, user: UserId) -> StoreResult<u64>;
     /// Moves a session's expiry later (never earlier): the console's idle
     /// timeout slides with use.
     fn extend_session(
@@ -361,6 +380,15 @@ pub trait Tx {
     /// [`AUDIT_HEAD_KEY`], so a cut tail is detectable.
     fn append_audit(&mut self, entry: &AuditRow) -> StoreResult<()>;
     fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>>;
+    /// Entries before `before` that `tag` names, newest first, at most
+    /// `limit` (indexed: the first `person:` and `case:` of an entity, and
+    /// the actor).
+    fn audit_tagged(
+        &mut self,
+        tag: &AuditTag,
+        before: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRow>>;
 
     // Meetings of the case queue (the console's records; never synced to
     // tablets). The body is the console's JSON of one meeting.

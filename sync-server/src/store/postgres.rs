@@ -210,6 +210,16 @@ CREATE TABLE IF NOT EXISTS case_docs (
 CREATE INDEX IF NOT EXISTS case_docs_case ON case_docs (case_id, kind, ord);
 CREATE INDEX IF NOT EXISTS case_docs_kind ON case_docs (kind, ord);
 "#,
+    // 4: who saw person P, what did user U do: the audit viewer's searches
+    // by index (expressions shared with `audit_tagged`); ending a user's
+    // sessions by index.
+    r#"
+CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, seq);
+CREATE INDEX IF NOT EXISTS audit_person ON audit ((substring(entity from 'person:([0-9a-f-]{36})')), seq);
+CREATE INDEX IF NOT EXISTS audit_case ON audit ((substring(entity from 'case:([0-9a-f-]{36})')), seq);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+CREATE INDEX IF NOT EXISTS pending_logins_user ON pending_logins (user_id);
+"#,
 ];
 
 /// Runs a future to completion on the calling thread. The connection tasks
@@ -971,6 +981,14 @@ impl Tx for PgTx<'_> {
         Ok(n == 1)
     }
 
+    fn set_user_active(&mut self, id: UserId, active: bool) -> StoreResult<bool> {
+        let n = self.exec(
+            "UPDATE users SET active = $2 WHERE id = $1",
+            &[&id.0, &active],
+        )?;
+        Ok(n == 1)
+    }
+
     fn insert_enrol_code(
         &mut self,
         code_hash: &[u8; 32],
@@ -996,6 +1014,15 @@ impl Tx for PgTx<'_> {
             &[&&code_hash[..], &now],
         )?;
         row.map(|r| Ok(UserId(get(&r, 0)?))).transpose()
+    }
+
+    fn enrol_code_valid(&mut self, code_hash: &[u8; 32], now: DateTime<Utc>) -> StoreResult<bool> {
+        let row = self.query_opt(
+            "SELECT 1 FROM enrol_codes
+             WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            &[&&code_hash[..], &now],
+        )?;
+        Ok(row.is_some())
     }
 
     fn insert_device(&mut self, d: &DeviceRow) -> StoreResult<()> {
@@ -1071,6 +1098,12 @@ impl Tx for PgTx<'_> {
             &[&&token_hash[..]],
         )?;
         Ok(())
+    }
+
+    fn delete_sessions_of(&mut self, user: UserId) -> StoreResult<u64> {
+        let n = self.exec("DELETE FROM sessions WHERE user_id = $1", &[&user.0])?;
+        self.exec("DELETE FROM pending_logins WHERE user_id = $1", &[&user.0])?;
+        Ok(n)
     }
 
     fn extend_session(
@@ -1450,31 +1483,42 @@ impl Tx for PgTx<'_> {
     }
 
     fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>> {
-        self.query(
+        let rows = self.query(
             "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
              FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2",
             &[&seq_param(after), &i64::from(limit)],
-        )?
-        .iter()
-        .map(|r| {
-            let device_hlc: Option<String> = get(r, 4)?;
-            Ok(AuditRow {
-                seq: seq_of(get(r, 0)?),
-                at: get(r, 1)?,
-                actor: get(r, 2)?,
-                device: get::<Option<uuid::Uuid>>(r, 3)?.map(DeviceId),
-                device_hlc: device_hlc
-                    .as_deref()
-                    .map(|h| parse_hlc(h, "audit"))
-                    .transpose()?,
-                action: get(r, 5)?,
-                entity: get(r, 6)?,
-                basis: get(r, 7)?,
-                prev_hash: get(r, 8)?,
-                hash: get(r, 9)?,
-            })
-        })
-        .collect()
+        )?;
+        audit_rows(&rows)
+    }
+
+    fn audit_tagged(
+        &mut self,
+        tag: &AuditTag,
+        before: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRow>> {
+        let before = seq_param(before.min(i64::MAX as u64));
+        let limit = i64::from(limit);
+        let rows = match tag {
+            AuditTag::Person(p) => self.query(
+                "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+                 FROM audit WHERE substring(entity from 'person:([0-9a-f-]{36})') = $1
+                   AND seq < $2 ORDER BY seq DESC LIMIT $3",
+                &[&p.to_string(), &before, &limit],
+            )?,
+            AuditTag::Case(c) => self.query(
+                "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+                 FROM audit WHERE substring(entity from 'case:([0-9a-f-]{36})') = $1
+                   AND seq < $2 ORDER BY seq DESC LIMIT $3",
+                &[&c.to_string(), &before, &limit],
+            )?,
+            AuditTag::Actor(a) => self.query(
+                "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+                 FROM audit WHERE actor = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+                &[a, &before, &limit],
+            )?,
+        };
+        audit_rows(&rows)
     }
 
     fn insert_meeting(
@@ -1627,6 +1671,30 @@ impl Tx for PgTx<'_> {
         self.savepoints = self.savepoints.saturating_sub(1);
         Ok(())
     }
+}
+
+/// Audit rows of a query whose columns are those of `audit_entries`.
+fn audit_rows(rows: &[Row]) -> StoreResult<Vec<AuditRow>> {
+    rows.iter()
+        .map(|r| {
+            let device_hlc: Option<String> = get(r, 4)?;
+            Ok(AuditRow {
+                seq: seq_of(get(r, 0)?),
+                at: get(r, 1)?,
+                actor: get(r, 2)?,
+                device: get::<Option<uuid::Uuid>>(r, 3)?.map(DeviceId),
+                device_hlc: device_hlc
+                    .as_deref()
+                    .map(|h| parse_hlc(h, "audit"))
+                    .transpose()?,
+                action: get(r, 5)?,
+                entity: get(r, 6)?,
+                basis: get(r, 7)?,
+                prev_hash: get(r, 8)?,
+                hash: get(r, 9)?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

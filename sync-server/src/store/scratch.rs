@@ -29,6 +29,8 @@ pub struct ScratchDb {
     url: String,
     postgres: bool,
     dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: a private folder for the server's key files.
+    keys: Option<tempfile::TempDir>,
 }
 
 fn random_name(prefix: &str) -> String {
@@ -63,6 +65,7 @@ impl ScratchDb {
             url,
             postgres: false,
             dir: Some(dir),
+            keys: None,
         }
     }
 
@@ -74,6 +77,10 @@ impl ScratchDb {
             url,
             postgres: true,
             dir: None,
+            keys: Some(
+                tempfile::tempdir()
+                    .map_err(|e| super::StoreError::Database(format!("temporary folder: {e}")))?,
+            ),
         })
     }
 
@@ -89,6 +96,21 @@ impl ScratchDb {
     /// The SQLite file's folder (none for PostgreSQL).
     pub fn dir(&self) -> Option<&std::path::Path> {
         self.dir.as_ref().map(|d| d.path())
+    }
+
+    /// The folder of the server's key files (`--key-dir`): the SQLite
+    /// file's folder (the default), or a folder of its own for PostgreSQL.
+    pub fn key_dir(&self) -> &std::path::Path {
+        self.dir
+            .as_ref()
+            .or(self.keys.as_ref())
+            .map(|d| d.path())
+            .unwrap_or_else(|| std::path::Path::new("."))
+    }
+
+    /// The server's keys for this database (made on first use).
+    pub fn keys(&self, store: &dyn Store) -> Result<crate::keys::ServerKeys, String> {
+        crate::keys::ServerKeys::load(store, &crate::keys::KeyFiles::in_dir(self.key_dir()))
     }
 
     /// Opens the store (a second `open` is a second handle on the same data,

@@ -161,6 +161,16 @@ CREATE TABLE IF NOT EXISTS case_docs (
 );
 CREATE INDEX IF NOT EXISTS case_docs_case ON case_docs (case_id, kind);
 "#,
+    // 4: who saw person P, what did user U do: the audit viewer's searches
+    // by index (expressions shared with `audit_tagged`); ending a user's
+    // sessions by index.
+    r#"
+CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, seq);
+CREATE INDEX IF NOT EXISTS audit_person ON audit ((CASE WHEN instr(entity, 'person:') > 0 THEN substr(entity, instr(entity, 'person:') + 7, 36) END), seq);
+CREATE INDEX IF NOT EXISTS audit_case ON audit ((CASE WHEN instr(entity, 'case:') > 0 THEN substr(entity, instr(entity, 'case:') + 5, 36) END), seq);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+CREATE INDEX IF NOT EXISTS pending_logins_user ON pending_logins (user_id);
+"#,
 ];
 
 /// The SQLite store.
@@ -258,13 +268,31 @@ fn start_checkpointer(writer: &mut Connection, path: &Path, sync_full: bool) -> 
 }
 
 impl SqliteStore {
-    /// Opens (and creates, with its parent folder) the database file.
+    /// Opens (and creates, with its parent folder) the database file. The
+    /// folder is made `0700` and the file `0600` (SQLite gives its `-wal`
+    /// and `-shm` files the database file's mode); an existing file that
+    /// other users may read is refused, a folder they may enter is warned
+    /// about (see [`crate::files`]).
     pub fn open(path: &Path, opts: &StoreOptions) -> StoreResult<Self> {
+        let refuse = |e: String| StoreError::Database(e);
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent)
+            crate::files::create_private_dir(parent)
                 .map_err(|e| StoreError::Database(format!("cannot create folder: {e}")))?;
+            if let Err(e) = crate::files::check_private(parent, "the database folder") {
+                tracing::warn!("{e}");
+            }
+        }
+        if !path.exists() {
+            crate::files::create_private_file(path)
+                .map_err(|e| StoreError::Database(format!("cannot create the database: {e}")))?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let f = PathBuf::from(format!("{}{suffix}", path.display()));
+            if f.exists() {
+                crate::files::check_private(&f, "the database file").map_err(refuse)?;
+            }
         }
         let mut conn = connect(path, opts.sync_full)?;
         migrate(&mut conn)?;
@@ -363,6 +391,61 @@ struct SqliteTx<'a> {
 }
 
 impl SqliteTx<'_> {
+    /// Audit rows of a query whose columns are those of `audit_entries`.
+    fn audit_rows(&mut self, sql: &str, p: impl rusqlite::Params) -> StoreResult<Vec<AuditRow>> {
+        let mut st = self.tx.prepare_cached(sql).map_err(db)?;
+        type Cols = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
+        let rows = st
+            .query_map(p, |r| -> rusqlite::Result<Cols> {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                ))
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            let c = r.map_err(db)?;
+            Ok(AuditRow {
+                seq: c.0 as u64,
+                at: parse_ts(&c.1)?,
+                actor: c.2,
+                device: c.3.as_deref().map(parse_uuid).transpose()?.map(DeviceId),
+                device_hlc: c
+                    .4
+                    .map(|h| {
+                        h.parse()
+                            .map_err(|_| StoreError::Corrupt("audit hlc".into()))
+                    })
+                    .transpose()?,
+                action: c.5,
+                entity: c.6,
+                basis: c.7,
+                prev_hash: c.8,
+                hash: c.9,
+            })
+        })
+        .collect()
+    }
+
     fn new<'a>(tx: &'a Transaction<'a>) -> SqliteTx<'a> {
         SqliteTx {
             tx,
@@ -620,6 +703,17 @@ impl Tx for SqliteTx<'_> {
         Ok(n == 1)
     }
 
+    fn set_user_active(&mut self, id: UserId, active: bool) -> StoreResult<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE users SET active = ?2 WHERE id = ?1",
+                params![id.to_string(), active],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
     fn insert_enrol_code(
         &mut self,
         code_hash: &[u8; 32],
@@ -652,6 +746,19 @@ impl Tx for SqliteTx<'_> {
             .optional()
             .map_err(db)?;
         user.map(|u| parse_uuid(&u).map(UserId)).transpose()
+    }
+
+    fn enrol_code_valid(&mut self, code_hash: &[u8; 32], now: DateTime<Utc>) -> StoreResult<bool> {
+        let n: i64 = self
+            .tx
+            .query_row(
+                "SELECT count(*) FROM enrol_codes
+                 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+                params![&code_hash[..], now.timestamp()],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        Ok(n > 0)
     }
 
     fn insert_device(&mut self, d: &DeviceRow) -> StoreResult<()> {
@@ -749,6 +856,23 @@ impl Tx for SqliteTx<'_> {
             )
             .map_err(db)?;
         Ok(())
+    }
+
+    fn delete_sessions_of(&mut self, user: UserId) -> StoreResult<u64> {
+        let n = self
+            .tx
+            .execute(
+                "DELETE FROM sessions WHERE user_id = ?1",
+                [user.to_string()],
+            )
+            .map_err(db)?;
+        self.tx
+            .execute(
+                "DELETE FROM pending_logins WHERE user_id = ?1",
+                [user.to_string()],
+            )
+            .map_err(db)?;
+        Ok(n as u64)
     }
 
     fn extend_session(
@@ -1278,66 +1402,41 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn audit_entries(&mut self, after: u64, limit: u32) -> StoreResult<Vec<AuditRow>> {
-        let mut st = self
-            .tx
-            .prepare_cached(
+        self.audit_rows(
+            "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+             FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            params![after as i64, limit],
+        )
+    }
+
+    fn audit_tagged(
+        &mut self,
+        tag: &AuditTag,
+        before: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRow>> {
+        let before = before.min(i64::MAX as u64) as i64;
+        match tag {
+            AuditTag::Person(p) => self.audit_rows(
                 "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
-                 FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
-            .map_err(db)?;
-        type Cols = (
-            i64,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-            String,
-            String,
-            String,
-        );
-        let rows = st
-            .query_map(
-                params![after as i64, limit],
-                |r| -> rusqlite::Result<Cols> {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                    ))
-                },
-            )
-            .map_err(db)?;
-        rows.map(|r| {
-            let c = r.map_err(db)?;
-            Ok(AuditRow {
-                seq: c.0 as u64,
-                at: parse_ts(&c.1)?,
-                actor: c.2,
-                device: c.3.as_deref().map(parse_uuid).transpose()?.map(DeviceId),
-                device_hlc: c
-                    .4
-                    .map(|h| {
-                        h.parse()
-                            .map_err(|_| StoreError::Corrupt("audit hlc".into()))
-                    })
-                    .transpose()?,
-                action: c.5,
-                entity: c.6,
-                basis: c.7,
-                prev_hash: c.8,
-                hash: c.9,
-            })
-        })
-        .collect()
+                 FROM audit
+                 WHERE (CASE WHEN instr(entity, 'person:') > 0 THEN substr(entity, instr(entity, 'person:') + 7, 36) END) = ?1
+                   AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                params![p.to_string(), before, limit],
+            ),
+            AuditTag::Case(c) => self.audit_rows(
+                "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+                 FROM audit
+                 WHERE (CASE WHEN instr(entity, 'case:') > 0 THEN substr(entity, instr(entity, 'case:') + 5, 36) END) = ?1
+                   AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                params![c.to_string(), before, limit],
+            ),
+            AuditTag::Actor(a) => self.audit_rows(
+                "SELECT seq, at, actor, device_id, device_hlc, action, entity, basis, prev_hash, hash
+                 FROM audit WHERE actor = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                params![a, before, limit],
+            ),
+        }
     }
 
     fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {

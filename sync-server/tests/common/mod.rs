@@ -58,7 +58,8 @@ impl World {
                 ..StoreOptions::default()
             })
             .unwrap();
-        let state = AppState::new(store.clone(), limits).unwrap();
+        let keys = db.keys(&*store).unwrap();
+        let state = AppState::new(store.clone(), limits, keys).unwrap();
         let now = Utc::now();
         let team_a = admin::ensure_team(&*store, "班A（見本）", now).unwrap().id;
         let team_b = admin::ensure_team(&*store, "班B（見本）", now).unwrap().id;
@@ -116,6 +117,34 @@ impl World {
         token: Option<&str>,
         body: Vec<u8>,
     ) -> (StatusCode, Value) {
+        self.call_raw_from(None, method, uri, token, body).await
+    }
+
+    /// [`World::call`] from a client address (as the real listener gives
+    /// it to the per-address limits).
+    pub async fn call_from(
+        &self,
+        addr: &str,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let bytes = body
+            .map(|b| serde_json::to_vec(&b).unwrap())
+            .unwrap_or_default();
+        self.call_raw_from(Some(addr.parse().unwrap()), method, uri, token, bytes)
+            .await
+    }
+
+    async fn call_raw_from(
+        &self,
+        addr: Option<std::net::SocketAddr>,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
         let mut req = Request::builder()
             .method(method)
             .uri(uri)
@@ -123,12 +152,11 @@ impl World {
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
-        let resp = self
-            .app
-            .clone()
-            .oneshot(req.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
+        let mut req = req.body(Body::from(body)).unwrap();
+        if let Some(a) = addr {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(a));
+        }
+        let resp = self.app.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let v = if bytes.is_empty() {

@@ -132,7 +132,8 @@ impl World {
                 ..StoreOptions::default()
             })
             .unwrap();
-        let state = AppState::new(store.clone(), Limits::default()).unwrap();
+        let keys = db.keys(&*store).unwrap();
+        let state = AppState::new(store.clone(), Limits::default(), keys).unwrap();
         let app = sync_server::app(state.clone());
         World {
             db,
