@@ -79,7 +79,7 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "get",
         path: "/api/v1/persons/{id}",
-        summary: "Read one person's record (audited)",
+        summary: "Read one person's record (audited); an agency member gets the alias and consent only",
         auth: "office",
         request: None,
         response: "PersonSnapshot",
@@ -95,7 +95,7 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "get",
         path: "/api/v1/cases",
-        summary: "The 多機関協働 case queue, emergencies first",
+        summary: "The 多機関協働 case queue, emergencies first (coordinators and roster members; workers and supervisors follow statuses only and are refused)",
         auth: "office",
         request: None,
         response: "CaseList",
@@ -103,10 +103,18 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "get",
         path: "/api/v1/cases/{id}",
-        summary: "One case with every recorded move (audited)",
+        summary: "One case with every recorded move (audited; coordinators and roster members)",
         auth: "office",
         request: None,
         response: "CaseDetail",
+    },
+    RouteDoc {
+        method: "get",
+        path: "/api/v1/cases/{id}/status",
+        summary: "A case's status as the escalating team follows it (audited): route, status, next meeting date, the 社協's tasks",
+        auth: "office",
+        request: None,
+        response: "CaseStatusView",
     },
     RouteDoc {
         method: "post",
