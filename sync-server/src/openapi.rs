@@ -247,13 +247,20 @@ pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
     let mut names: Vec<&str> = vec!["ErrorBody"];
     for r in ROUTES {
+        let ok = if r.response == "NoContent" {
+            json!({ "204": { "description": "No content" } })
+        } else {
+            json!({ "200": { "description": "OK", "content": { "application/json": { "schema": schema_ref(r.response) } } } })
+        };
         let mut op = json!({
             "summary": r.summary,
             "responses": {
-                "200": { "description": "OK", "content": { "application/json": { "schema": schema_ref(r.response) } } },
                 "4XX": { "description": "Client error", "content": { "application/json": { "schema": schema_ref("ErrorBody") } } }
             }
         });
+        if let (Some(responses), Some(ok)) = (op["responses"].as_object_mut(), ok.as_object()) {
+            responses.extend(ok.clone());
+        }
         if r.auth != "none" {
             op["security"] = json!([{ "bearer": [] }]);
             op["x-auth"] = json!(r.auth);
@@ -270,7 +277,9 @@ pub fn document() -> Value {
         if !params.is_empty() {
             op["parameters"] = Value::Array(params);
         }
-        names.push(r.response);
+        if r.response != "NoContent" {
+            names.push(r.response);
+        }
         let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
         entry[r.method] = op;
     }
