@@ -13,14 +13,22 @@
 //!   after the case moves to the 重層的支援会議, unless the person's consent
 //!   covers sharing it;
 //! - coordinators and agency members file referrals; outreach workers and
-//!   supervisors never read a meeting's records (the tablet sees only the
-//!   case's outcome, built by the server).
+//!   supervisors never read a meeting's records;
+//! - the escalating team (its workers and supervisors) follows its cases'
+//!   **status only** ([`Resource::CaseStatus`], the server's
+//!   `CaseStatusView`): never the roster, the minutes, the agenda, the
+//!   referral or other escalations folded in ([`case_view`]);
+//! - an agency member who may read a person reads the alias and the
+//!   consent only ([`person_view`]): the household, summary, area, tags
+//!   and the rest of the record stay with outreach and the coordinator.
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::agency::AgencyId;
 use crate::domain::case_queue::{CaseQueueItem, Route};
+use crate::domain::person::{Household, Person};
 use crate::ids::{TeamId, UserId};
+use crate::protocol::PersonSnapshot;
 
 /// What a user does in the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,6 +51,12 @@ impl Role {
         Role::Coordinator,
         Role::AgencyMember,
     ];
+
+    /// Whether the role reads a case's status only, never the case itself
+    /// (its roster, reason, referral, meetings): the escalating team.
+    pub fn reads_case_status_only(self) -> bool {
+        matches!(self, Role::OutreachWorker | Role::Supervisor)
+    }
 }
 
 /// The user asking.
@@ -81,8 +95,15 @@ pub enum Resource<'a> {
     Reflection { team: TeamId, author: UserId },
     /// A supervisor's review of a team's contact log.
     Review { team: TeamId },
-    /// A case-queue item; `team` is the team of the person's caseload.
+    /// A case-queue item as a whole (its reason, roster, referral,
+    /// history); `team` is the team of the person's caseload.
     Case {
+        item: &'a CaseQueueItem,
+        team: TeamId,
+    },
+    /// A case's status only (route, status, next meeting date, the 社協's
+    /// tasks, the find-request): what the escalating team follows.
+    CaseStatus {
         item: &'a CaseQueueItem,
         team: TeamId,
     },
@@ -123,6 +144,8 @@ pub enum DenyReason {
     PrivateReflection,
     /// What a 支援会議 decided is for its pledged members only.
     Confidential,
+    /// The escalating team follows a case's status only.
+    StatusOnly,
 }
 
 /// The answer.
@@ -206,14 +229,24 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
         // The case queue.
         (Coordinator, Resource::Case { .. }) => Decision::Allow,
         (OutreachWorker | Supervisor, Resource::Case { team, .. }) => match action {
-            // The escalating team follows the status of its cases.
-            Read => Decision::from_bool(own_team(team), DenyReason::OtherTeam),
+            // The escalating team follows the status of its cases only.
+            Read if own_team(team) => Deny(DenyReason::StatusOnly),
+            Read => Deny(DenyReason::OtherTeam),
             Write => Deny(DenyReason::Role),
         },
         (AgencyMember, Resource::Case { item, .. }) => match action {
             Read => Decision::from_bool(on_roster(item), DenyReason::NotOnRoster),
             Write => Deny(DenyReason::Role),
         },
+        // A case's status: whoever reads the case, and the escalating team.
+        (_, Resource::CaseStatus { .. }) if action == Write => Deny(DenyReason::Role),
+        (Coordinator, Resource::CaseStatus { .. }) => Decision::Allow,
+        (OutreachWorker | Supervisor, Resource::CaseStatus { team, .. }) => {
+            Decision::from_bool(own_team(team), DenyReason::OtherTeam)
+        }
+        (AgencyMember, Resource::CaseStatus { item, .. }) => {
+            Decision::from_bool(on_roster(item), DenyReason::NotOnRoster)
+        }
 
         // A case's meeting records: coordinators; roster members read them
         // while the case is open, a 支援会議's only with their pledge (or
@@ -259,6 +292,90 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
             Decision::from_bool(action == Read, DenyReason::Role)
         }
         (_, Resource::Report | Resource::Audit) => Deny(DenyReason::Role),
+    }
+}
+
+/// How much of a case a reader sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseView {
+    /// The case as a whole (coordinators; roster members while it is open).
+    Full,
+    /// Its status only (the escalating team).
+    Status,
+}
+
+/// What of case `item` (of `team`'s caseload) `actor` may read: the case
+/// as a whole, its status only, or nothing (with the reason). Every read
+/// path of the server asks this (or [`decide`] with the same resources).
+pub fn case_view(
+    actor: &Actor,
+    item: &CaseQueueItem,
+    team: TeamId,
+) -> Result<CaseView, DenyReason> {
+    match decide(actor, Action::Read, Resource::Case { item, team }) {
+        Decision::Allow => Ok(CaseView::Full),
+        Decision::Deny(_) => match decide(actor, Action::Read, Resource::CaseStatus { item, team })
+        {
+            Decision::Allow => Ok(CaseView::Status),
+            Decision::Deny(r) => Err(r),
+        },
+    }
+}
+
+/// Whether [`person_view`] withholds part of a person's record from
+/// `actor`: agency members read the alias and the consent only.
+pub fn person_withheld(actor: &Actor) -> bool {
+    actor.role == Role::AgencyMember
+}
+
+/// A person's record as `actor` reads it, once [`decide`] let it read the
+/// person: whole for the team and the coordinator; for an agency member
+/// only the alias and the consent (with the id, team, stage and creation
+/// time a record cannot lack). Kana, birth year, sex, area, how the person
+/// was noticed, the summary, the household, fields, tags, the scheme gap,
+/// the stage note and the worker in charge are left out (empty).
+pub fn person_view(actor: &Actor, person: Person) -> Person {
+    if !person_withheld(actor) {
+        return person;
+    }
+    Person {
+        id: person.id,
+        alias: person.alias,
+        kana: None,
+        birth_year: None,
+        sex: None,
+        area: None,
+        noticed_by: None,
+        summary: None,
+        household: Household::default(),
+        fields: Default::default(),
+        tags: Default::default(),
+        scheme_gap: None,
+        stage: person.stage,
+        stage_note: None,
+        consent: person.consent,
+        team: person.team,
+        assigned_worker: None,
+        created_at: person.created_at,
+    }
+}
+
+/// The fields of a person's record an agency member reads ([`person_view`]).
+pub const AGENCY_PERSON_FIELDS: [&str; 3] = ["alias", "consent", "stage"];
+
+/// [`person_view`] of a snapshot: the field versions of what is left out
+/// go too.
+pub fn person_snapshot_view(actor: &Actor, snap: PersonSnapshot) -> PersonSnapshot {
+    if !person_withheld(actor) {
+        return snap;
+    }
+    PersonSnapshot {
+        person: person_view(actor, snap.person),
+        versions: snap
+            .versions
+            .into_iter()
+            .filter(|(k, _)| AGENCY_PERSON_FIELDS.contains(&k.as_str()))
+            .collect(),
     }
 }
 
@@ -567,5 +684,122 @@ mod tests {
         assert!(!decide(&c, Action::Write, Resource::Audit).is_allowed());
         assert!(!decide(&w, Action::Read, Resource::Report).is_allowed());
         assert!(!decide(&m, Action::Read, Resource::Audit).is_allowed());
+    }
+
+    #[test]
+    fn the_escalating_team_reads_the_status_only() {
+        let item = case(Route::SupportMeeting, &[(7, true)]);
+        let w = actor(Role::OutreachWorker, 1, Some(1));
+        let s = actor(Role::Supervisor, 3, Some(1));
+        let other = actor(Role::Supervisor, 4, Some(2));
+        let c = actor(Role::Coordinator, 5, None);
+        let on = actor(Role::AgencyMember, 7, None);
+        let off = actor(Role::AgencyMember, 8, None);
+        for a in [&w, &s] {
+            assert_eq!(
+                decide(
+                    a,
+                    Action::Read,
+                    Resource::Case {
+                        item: &item,
+                        team: team(1)
+                    }
+                ),
+                Decision::Deny(DenyReason::StatusOnly)
+            );
+            assert_eq!(case_view(a, &item, team(1)), Ok(CaseView::Status));
+            assert!(
+                !decide(
+                    a,
+                    Action::Write,
+                    Resource::CaseStatus {
+                        item: &item,
+                        team: team(1)
+                    }
+                )
+                .is_allowed()
+            );
+        }
+        assert_eq!(
+            case_view(&other, &item, team(1)),
+            Err(DenyReason::OtherTeam)
+        );
+        assert_eq!(case_view(&c, &item, team(1)), Ok(CaseView::Full));
+        assert_eq!(case_view(&on, &item, team(1)), Ok(CaseView::Full));
+        assert_eq!(
+            case_view(&off, &item, team(1)),
+            Err(DenyReason::NotOnRoster)
+        );
+        assert!(Role::OutreachWorker.reads_case_status_only());
+        assert!(Role::Supervisor.reads_case_status_only());
+        assert!(!Role::Coordinator.reads_case_status_only());
+        assert!(!Role::AgencyMember.reads_case_status_only());
+    }
+
+    #[test]
+    fn agency_members_read_alias_and_consent_only() {
+        use crate::domain::person::*;
+        let p = Person {
+            id: PersonId::new_v7(1, [1; 10]),
+            alias: "架空 一郎".into(),
+            kana: Some("カクウ イチロウ".into()),
+            birth_year: None,
+            sex: None,
+            area: "sakaecho-2".parse().ok(),
+            noticed_by: None,
+            summary: Some("架空の概要".into()),
+            household: Household {
+                members: vec![HouseholdMember {
+                    id: crate::ids::HouseholdMemberId::new_v7(1, [9; 10]),
+                    relation: Relation::Parent,
+                    alias: Some("母".into()),
+                    birth_year: None,
+                    lives_together: true,
+                    note: None,
+                }],
+            },
+            fields: [crate::LifeField::Elderly].into(),
+            tags: [crate::CrossTag::Hikikomori].into(),
+            scheme_gap: None,
+            stage: crate::Stage::Identified,
+            stage_note: None,
+            consent: crate::ConsentRecord::none(),
+            team: team(1),
+            assigned_worker: Some(user(1)),
+            created_at: Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap(),
+        };
+        let m = actor(Role::AgencyMember, 7, None);
+        let seen = person_view(&m, p.clone());
+        assert_eq!(seen.alias, p.alias);
+        assert_eq!(seen.consent, p.consent);
+        assert_eq!(seen.summary, None);
+        assert!(seen.household.members.is_empty());
+        assert_eq!(seen.area, None);
+        assert!(seen.tags.is_empty() && seen.fields.is_empty());
+        assert_eq!((seen.kana, seen.assigned_worker), (None, None));
+        for a in [
+            actor(Role::OutreachWorker, 1, Some(2)),
+            actor(Role::Supervisor, 3, Some(2)),
+            actor(Role::Coordinator, 5, None),
+        ] {
+            assert_eq!(person_view(&a, p.clone()), p);
+        }
+        let hlc = crate::Hlc {
+            wall_ms: 1,
+            counter: 0,
+            node: crate::DeviceId::new_v7(1, [3; 10]),
+        };
+        let snap = PersonSnapshot {
+            person: p.clone(),
+            versions: ["alias", "consent", "household/x", "summary", "area"]
+                .into_iter()
+                .map(|k| (k.to_owned(), hlc))
+                .collect(),
+        };
+        let seen = person_snapshot_view(&m, snap);
+        assert_eq!(
+            seen.versions.keys().map(String::as_str).collect::<Vec<_>>(),
+            vec!["alias", "consent"]
+        );
     }
 }

@@ -531,6 +531,23 @@ async fn get_case(
     ))
 }
 
+async fn get_case_status(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<CaseStatusView>, ApiError> {
+    let id = parse_id(&id, CaseId::parse)?;
+    office_read(&st, &c, "read.case_status", || format!("case:{id}")).await?;
+    let now = Utc::now();
+    let caller = c.clone();
+    let r = st
+        .write(move |tx| engine::cases::case_status(tx, &caller, id, now))
+        .await;
+    Ok(Json(
+        denied(&st, &c, "read.case_status", format!("case:{id}"), r).await?,
+    ))
+}
+
 async fn move_case(
     State(st): State<AppState>,
     Auth(c): Auth,
@@ -631,12 +648,15 @@ async fn case_records(
     Auth(c): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<CaseRecords>, ApiError> {
-    office_only(&c)?;
     let id = parse_id(&id, CaseId::parse)?;
+    office_read(&st, &c, "read.case_records", || format!("case:{id}")).await?;
     let now = Utc::now();
+    let caller = c.clone();
+    let r = st
+        .write(move |tx| engine::plans::case_records(tx, &caller, id, now))
+        .await;
     Ok(Json(
-        st.write(move |tx| engine::plans::case_records(tx, &c, id, now))
-            .await?,
+        denied(&st, &c, "read.case_records", format!("case:{id}"), r).await?,
     ))
 }
 
@@ -929,6 +949,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/reviews", post(post_review))
         .route("/api/v1/cases", get(list_cases))
         .route("/api/v1/cases/{id}", get(get_case))
+        .route("/api/v1/cases/{id}/status", get(get_case_status))
         .route("/api/v1/cases/{id}/move", post(move_case))
         .route("/api/v1/cases/{id}/roster", post(roster))
         .route("/api/v1/cases/{id}/roster/remove", post(roster_remove))
@@ -955,5 +976,9 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(RequestDecompressionLayer::new())
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::drain::drain_unread,
+        ))
         .with_state(state)
 }

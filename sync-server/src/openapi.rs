@@ -79,7 +79,7 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "get",
         path: "/api/v1/persons/{id}",
-        summary: "Read one person's record (audited)",
+        summary: "Read one person's record (audited); an agency member gets the alias and consent only",
         auth: "office",
         request: None,
         response: "PersonSnapshot",
@@ -95,7 +95,7 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "get",
         path: "/api/v1/cases",
-        summary: "The 多機関協働 case queue, emergencies first",
+        summary: "The 多機関協働 case queue, emergencies first (coordinators and roster members; workers and supervisors follow statuses only and are refused)",
         auth: "office",
         request: None,
         response: "CaseList",
@@ -103,10 +103,18 @@ pub const ROUTES: &[RouteDoc] = &[
     RouteDoc {
         method: "get",
         path: "/api/v1/cases/{id}",
-        summary: "One case with every recorded move (audited)",
+        summary: "One case with every recorded move (audited; coordinators and roster members)",
         auth: "office",
         request: None,
         response: "CaseDetail",
+    },
+    RouteDoc {
+        method: "get",
+        path: "/api/v1/cases/{id}/status",
+        summary: "A case's status as the escalating team follows it (audited): route, status, next meeting date, the 社協's tasks",
+        auth: "office",
+        request: None,
+        response: "CaseStatusView",
     },
     RouteDoc {
         method: "post",
@@ -239,13 +247,20 @@ pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
     let mut names: Vec<&str> = vec!["ErrorBody"];
     for r in ROUTES {
+        let ok = if r.response == "NoContent" {
+            json!({ "204": { "description": "No content" } })
+        } else {
+            json!({ "200": { "description": "OK", "content": { "application/json": { "schema": schema_ref(r.response) } } } })
+        };
         let mut op = json!({
             "summary": r.summary,
             "responses": {
-                "200": { "description": "OK", "content": { "application/json": { "schema": schema_ref(r.response) } } },
                 "4XX": { "description": "Client error", "content": { "application/json": { "schema": schema_ref("ErrorBody") } } }
             }
         });
+        if let (Some(responses), Some(ok)) = (op["responses"].as_object_mut(), ok.as_object()) {
+            responses.extend(ok.clone());
+        }
         if r.auth != "none" {
             op["security"] = json!([{ "bearer": [] }]);
             op["x-auth"] = json!(r.auth);
@@ -262,7 +277,9 @@ pub fn document() -> Value {
         if !params.is_empty() {
             op["parameters"] = Value::Array(params);
         }
-        names.push(r.response);
+        if r.response != "NoContent" {
+            names.push(r.response);
+        }
         let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
         entry[r.method] = op;
     }

@@ -408,6 +408,16 @@ async fn console_in_a_real_browser() {
     d.go(&format!("{site}/console/audit")).await;
     d.wait_text("#chain", text::CHAIN_OK).await;
     d.shot("audit").await;
+    // The team's cases: their status only (no roster, minutes or agenda).
+    d.go(&format!("{site}/console/cases")).await;
+    d.wait_text("p.lead", text::CASES_TEAM_LEAD).await;
+    d.shot("case-board-team").await;
+    d.click("div.board a.case").await;
+    d.find("#case-status-only").await;
+    let page = d.source().await;
+    assert!(!page.contains("id=\"roster\""), "no roster for the team");
+    assert!(!page.contains("/agenda"), "no agenda for the team");
+    d.shot("case-status-team").await;
     d.logout(&site).await;
 
     // The coordinator: the board, triage with and without consent.

@@ -1,7 +1,10 @@
 //! Issue 14, items 11 and 13, against the real server over TCP: nothing
 //! unauthenticated stalls the tablets. Requests with a made-up token take
 //! no sync slot; wrong enrolment codes are limited per client address, and
-//! a valid code still passes.
+//! a valid code still passes. A large body refused before it was read
+//! still gets its answer (the server drains it first, `src/drain.rs`),
+//! so a tablet with a revoked token learns it instead of seeing a
+//! connection reset.
 
 use outreach_tests::ServerProcess;
 use outreach_tests::world::{Device, issue_code, seed_users};
@@ -80,4 +83,37 @@ async fn wrong_enrolment_codes_are_limited_per_address_and_a_valid_code_passes()
     // …and a valid code passes even from the limited address.
     let code = issue_code(&s, "worker-a3");
     assert_eq!(enrol(code, "127.0.3.3").await, 200);
+}
+
+#[tokio::test]
+async fn a_large_body_refused_before_it_is_read_still_gets_its_answer() {
+    let s = ServerProcess::start();
+    let http = reqwest::Client::new();
+    // 1 MiB of a push from a tablet whose token the server does not know
+    // (revoked, or made up): the bearer is refused before the body is
+    // read. Over one kept-alive connection, every answer arrives.
+    let body = format!(
+        "{{\"protocol\":\"2.0\",\"device_id\":\"{}\",\"pad\":\"{}\"}}",
+        "0195f3a0-0000-7000-8000-00000000d001",
+        "x".repeat(1 << 20)
+    );
+    for path in ["/api/v1/sync/push", "/api/v1/reviews", "/api/v1/referrals"] {
+        for i in 0..10 {
+            let r = http
+                .post(format!("{}{path}", s.url()))
+                .bearer_auth(format!("revoked-token-{i}"))
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{path} #{i}: no answer: {e:?}"));
+            assert_eq!(r.status().as_u16(), 401, "{path}");
+            let e: outreach_shared::protocol::ErrorBody = r.json().await.unwrap();
+            assert_eq!(
+                serde_json::to_value(e.code).unwrap(),
+                "unauthorized",
+                "{path}"
+            );
+        }
+    }
 }

@@ -7,7 +7,9 @@
 //! and removed), the find-request to outreach, and the case's records
 //! ([`super::plans`], [`super::meetings`]). Agency members see only the
 //! open cases on whose roster they are; any other case, even typed by
-//! hand, is a 403 page and an audit entry.
+//! hand, is a 403 page and an audit entry. Supervisors (the escalating
+//! team) see their team's cases as their status only: no roster, reason,
+//! referral, minutes or agenda (`shared::access::case_view`).
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -23,7 +25,7 @@ use outreach_shared::{CaseId, CaseQueueItem, CaseStatus, Route, TeamId, Urgency,
 use super::layout::{self, short_id, when};
 use super::session::{Session, query};
 use super::{PageError, PageResult, parse_id, see_other, text};
-use crate::engine::board::{self, BoardCase, CasePage};
+use crate::engine::board::{self, BoardCase, BoardItem, CasePage, CaseScreen, StatusPage};
 use crate::engine::{self, referrals, roster};
 use crate::state::AppState;
 
@@ -44,16 +46,22 @@ pub(super) fn urgency_class(u: Urgency) -> &'static str {
 }
 
 fn card(c: &BoardCase) -> Markup {
-    let e = &c.item.escalation;
-    let u = c.item.urgency();
+    let u = c.urgency();
     html! {
-        a class=(format!("case {}", urgency_class(u))) href=(format!("/console/cases/{}", e.case_id)) {
+        a class=(format!("case {}", urgency_class(u))) href=(format!("/console/cases/{}", c.case_id())) {
             span class=(format!("badge {}", urgency_class(u))) { (u.ja()) }
             strong { (c.alias.as_deref().unwrap_or("—")) }
-            span.small { (when(e.raised_at)) }
-            span.small {
-                @for f in &e.fields { (f.ja()) " " }
-                @for t in &e.tags { (t.ja()) " " }
+            @match &c.item {
+                BoardItem::Full(item) => {
+                    span.small { (when(item.escalation.raised_at)) }
+                    span.small {
+                        @for f in &item.escalation.fields { (f.ja()) " " }
+                        @for t in &item.escalation.tags { (t.ja()) " " }
+                    }
+                }
+                BoardItem::Status(v) => {
+                    span.small { (text::UPDATED_AT) " " (when(v.updated_at)) }
+                }
             }
             @if c.consent_arrived { span.badge.ok { (text::CONSENT_ARRIVED) } }
             @if let Some(o) = &c.overdue {
@@ -71,15 +79,15 @@ pub async fn board(State(st): State<AppState>, session: Session) -> PageResult {
     let cases = st.write(move |tx| board::board(tx, &caller, now)).await?;
     let emergencies: Vec<&BoardCase> = cases
         .iter()
-        .filter(|c| c.item.status.is_open() && c.item.urgency() == Urgency::Emergency)
+        .filter(|c| c.status().is_open() && c.urgency() == Urgency::Emergency)
         .collect();
     let overdue: Vec<&BoardCase> = cases.iter().filter(|c| c.overdue.is_some()).collect();
-    let closed: Vec<&BoardCase> = cases.iter().filter(|c| !c.item.status.is_open()).collect();
+    let closed: Vec<&BoardCase> = cases.iter().filter(|c| !c.status().is_open()).collect();
     let coordinator = session.role() == Role::Coordinator;
-    let lead = if session.role() == Role::AgencyMember {
-        text::CASES_AGENCY_LEAD
-    } else {
-        text::CASES_LEAD
+    let lead = match session.role() {
+        Role::AgencyMember => text::CASES_AGENCY_LEAD,
+        r if r.reads_case_status_only() => text::CASES_TEAM_LEAD,
+        _ => text::CASES_LEAD,
     };
     let body = html! {
         p.lead { (lead) }
@@ -105,7 +113,7 @@ pub async fn board(State(st): State<AppState>, session: Session) -> PageResult {
                 h2 { (route.ja()) }
                 div.board {
                     @for status in BOARD {
-                        @let cell: Vec<&BoardCase> = cases.iter().filter(|c| c.item.route == route && c.item.status == status).collect();
+                        @let cell: Vec<&BoardCase> = cases.iter().filter(|c| c.route() == route && c.status() == status).collect();
                         div.column {
                             h3 { (status.ja()) span.count { (cell.len()) } }
                             @for c in cell { (card(c)) }
@@ -140,10 +148,22 @@ pub async fn detail(
     let id = parse_id(&id, CaseId::parse)?;
     let caller = session.caller.clone();
     let now = Utc::now();
-    let d = st
+    let screen = st
         .write(move |tx| board::case_page(tx, &caller, id, now))
         .await?
         .ok_or_else(PageError::forbidden)?;
+    let d = match screen {
+        CaseScreen::Full(d) => d,
+        CaseScreen::Status(p) => {
+            return Ok(layout::page(
+                &session,
+                text::CASE_TITLE,
+                "cases",
+                None,
+                status_body(&p),
+            ));
+        }
+    };
     let flash = match query(&q).get("done") {
         Some("moved") => Some(text::DONE_MOVED),
         Some("roster") => Some(text::DONE_ROSTER),
@@ -167,6 +187,48 @@ pub async fn detail(
         flash,
         body,
     ))
+}
+
+/// The escalating team's case page: the status only, as the tablet shows
+/// it.
+fn status_body(p: &StatusPage) -> Markup {
+    let v = &p.status;
+    html! {
+        section.card.case-head #case-status-only {
+            h2 {
+                span class=(format!("badge {}", urgency_class(v.urgency))) { (v.urgency.ja()) } " "
+                (p.alias.as_deref().unwrap_or("—"))
+                span.small { " " (text::CASE_NO) " " (short_id(&v.case_id)) }
+            }
+            dl.grid {
+                dt { (text::STATUS) } dd #case-status { strong { (v.status.ja()) } }
+                dt { (text::ROUTE) } dd #case-route { (v.route.ja()) }
+                dt { (text::UPDATED_AT) } dd { (when(v.updated_at)) }
+                @if let Some(d) = v.next_meeting {
+                    dt { (text::NEXT_MEETING) } dd #next-meeting { (layout::day(d)) }
+                }
+                @if let Some(r) = &v.return_reason {
+                    dt { (text::RETURN_REASON) } dd { (r) }
+                }
+                @if let Some(f) = &v.find_request {
+                    dt { (text::FIND_SHOWN) } dd #find-shown { (f.request) span.small { "（" (when(f.requested_at)) "）" } }
+                }
+                @if !v.followups.is_empty() {
+                    dt { (text::FOLLOWUPS) } dd { (v.followups.len()) (text::COUNT_SUFFIX) }
+                }
+            }
+            @if !v.outreach_tasks.is_empty() {
+                h3 { (text::OUTREACH_TASKS) }
+                table.data #outreach-tasks {
+                    thead { tr { th { (text::PLAN_TASK_WHAT) } th { (text::PLAN_TASK_DUE) } th { (text::PLAN_TASK_STATUS) } } }
+                    tbody { @for t in &v.outreach_tasks {
+                        tr { td { (t.what) } td { (layout::day(t.due)) } td { (t.status.ja()) } }
+                    } }
+                }
+            }
+            p.rule { (text::STATUS_ONLY_RULE) }
+        }
+    }
 }
 
 fn name_of(d: &CasePage, u: &UserId) -> String {

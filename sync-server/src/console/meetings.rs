@@ -243,7 +243,7 @@ pub async fn edit_form(
     let (caller, now) = (session.caller.clone(), Utc::now());
     let (page, history) = st
         .write(move |tx| {
-            let page = board::case_page(tx, &caller, id, now)?;
+            let page = board::full_page(tx, &caller, id, now)?;
             let history = match &page {
                 Some(_) => meetings::meeting_history(tx, &caller, id, mid, now)?,
                 None => Vec::new(),

@@ -202,7 +202,7 @@ async fn load(st: &AppState, session: &Session, id: &str) -> Result<CasePage, Pa
     let id = parse_id(id, CaseId::parse)?;
     let caller = session.caller.clone();
     let now = Utc::now();
-    st.write(move |tx| board::case_page(tx, &caller, id, now))
+    st.write(move |tx| board::full_page(tx, &caller, id, now))
         .await?
         .ok_or_else(PageError::forbidden)
 }

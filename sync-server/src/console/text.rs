@@ -138,6 +138,11 @@ pub const CASES_TITLE: &str = "多機関協働 ケース一覧";
 pub const CASES_LEAD: &str =
     "会議の種類（経路）と状況ごとの一覧です。緊急のケースを先頭に表示します。";
 pub const CASES_AGENCY_LEAD: &str = "あなたが構成員となっている会議のケースです。";
+pub const CASES_TEAM_LEAD: &str =
+    "あなたのチームがつないだケースの状況です。会議の構成員・記録・次第は表示されません。";
+pub const UPDATED_AT: &str = "更新";
+pub const OUTREACH_TASKS: &str = "社協（アウトリーチ）の役割";
+pub const STATUS_ONLY_RULE: &str = "つないだチームには、ケースの状況（会議の種類・状態・次回の日付・社協の役割）だけを表示します。会議の構成員や記録は、会議の構成員とコーディネーターだけが見られます。";
 pub const EMERGENCIES: &str = "緊急のケース";
 pub const NO_CASES: &str = "ケースはありません。";
 pub const CLOSED_CASES: &str = "終結・差し戻し済のケース";

@@ -2,23 +2,35 @@
 //! (every case the caller may see, with the person's alias where the
 //! caller may read it and, for coordinators, what is overdue in each
 //! plan) and one case's page (its detail, the records the caller may read,
-//! and the lists its forms offer).
+//! and the lists its forms offer). The escalating team (workers and
+//! supervisors) gets each case's status only (`CaseStatusView`, as the
+//! tablet does): `shared::access::case_view` decides.
 
 use chrono::{DateTime, Utc};
-use outreach_shared::access::{Action, Role};
-use outreach_shared::protocol::{CaseDetail, CaseRecords};
+use outreach_shared::access::{Action, CaseView, Role};
+use outreach_shared::protocol::{CaseDetail, CaseRecords, CaseStatusView};
 use outreach_shared::{
-    AgencyId, CaseId, CaseQueueItem, ConsentRecord, Overdue, TeamId, UserId, ja,
+    AgencyId, CaseId, CaseQueueItem, CaseStatus, ConsentRecord, Overdue, Route, TeamId, Urgency,
+    UserId, ja,
 };
 use std::collections::HashMap;
 
-use super::cases::{case_detail, case_for, console_may_read, list_cases, person_of_case};
+use super::cases::{
+    case_detail, case_for, case_status, console_may_read, list_cases, person_of_case, status_rows,
+    view_of,
+};
 use super::{Caller, Error, audit_console};
 use crate::store::Tx;
 
+/// A case on the board: whole, or its status only.
+pub enum BoardItem {
+    Full(Box<CaseQueueItem>),
+    Status(Box<CaseStatusView>),
+}
+
 /// One card of the board.
 pub struct BoardCase {
-    pub item: CaseQueueItem,
+    pub item: BoardItem,
     /// The person's alias, where the caller may read the person.
     pub alias: Option<String>,
     /// What is overdue in the case's plan (coordinators only).
@@ -28,12 +40,42 @@ pub struct BoardCase {
     pub consent_arrived: bool,
 }
 
+impl BoardCase {
+    pub fn case_id(&self) -> CaseId {
+        match &self.item {
+            BoardItem::Full(i) => i.escalation.case_id,
+            BoardItem::Status(v) => v.case_id,
+        }
+    }
+    pub fn status(&self) -> CaseStatus {
+        match &self.item {
+            BoardItem::Full(i) => i.status,
+            BoardItem::Status(v) => v.status,
+        }
+    }
+    pub fn route(&self) -> Route {
+        match &self.item {
+            BoardItem::Full(i) => i.route,
+            BoardItem::Status(v) => v.route,
+        }
+    }
+    pub fn urgency(&self) -> Urgency {
+        match &self.item {
+            BoardItem::Full(i) => i.urgency(),
+            BoardItem::Status(v) => v.urgency,
+        }
+    }
+}
+
 /// The console's case board (audited as a view).
 pub fn board(
     tx: &mut dyn Tx,
     caller: &Caller,
     now: DateTime<Utc>,
 ) -> Result<Vec<BoardCase>, Error> {
+    if caller.actor.role.reads_case_status_only() {
+        return status_board(tx, caller, now);
+    }
     let items = list_cases(tx, caller)?;
     let coordinator = caller.actor.role == Role::Coordinator;
     let overdue = if coordinator {
@@ -51,7 +93,7 @@ pub fn board(
         let person = person_of_case(tx, &caller.actor, &item)?;
         let consent_arrived = coordinator
             && item.status.is_open()
-            && item.route == outreach_shared::Route::SupportMeeting
+            && item.route == Route::SupportMeeting
             && person
                 .as_ref()
                 .is_some_and(|(_, c)| c.allows_multi_layered_meeting());
@@ -59,7 +101,7 @@ pub fn board(
             overdue: overdue.get(&item.escalation.case_id).cloned(),
             alias: person.map(|(a, _)| a),
             consent_arrived,
-            item,
+            item: BoardItem::Full(Box::new(item)),
         });
     }
     audit_console(
@@ -68,6 +110,33 @@ pub fn board(
         "console.view.cases",
         format!("cases:{}", out.len()),
         "visibility rule (shared::access)",
+        now,
+    )?;
+    Ok(out)
+}
+
+/// The escalating team's board: each case's status only.
+fn status_board(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> Result<Vec<BoardCase>, Error> {
+    let mut out = Vec::new();
+    for (item, view) in status_rows(tx, caller)? {
+        let alias = person_of_case(tx, &caller.actor, &item)?.map(|(a, _)| a);
+        out.push(BoardCase {
+            item: BoardItem::Status(Box::new(view)),
+            alias,
+            overdue: None,
+            consent_arrived: false,
+        });
+    }
+    audit_console(
+        tx,
+        caller,
+        "console.view.cases",
+        format!("case statuses:{}", out.len()),
+        "visibility rule (shared::access): status",
         now,
     )?;
     Ok(out)
@@ -103,10 +172,50 @@ pub struct CasePage {
     pub overdue: Overdue,
 }
 
-/// A case as its console page shows it (audited as a read). `Ok(None)`
+/// What the escalating team's case page shows: the status and the
+/// person's alias.
+pub struct StatusPage {
+    pub status: CaseStatusView,
+    pub alias: Option<String>,
+}
+
+/// A case page: whole, or the status only.
+pub enum CaseScreen {
+    Full(Box<CasePage>),
+    Status(StatusPage),
+}
+
+/// A case as its console page shows it (audited as a read): whole for
+/// those who read the case, its status for the escalating team. `Ok(None)`
 /// when the case exists but the caller may not see it: the refusal is
 /// audited, so the caller commits it.
 pub fn case_page(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    id: CaseId,
+    now: DateTime<Utc>,
+) -> Result<Option<CaseScreen>, Error> {
+    let row = tx
+        .case(id)?
+        .ok_or_else(|| Error::not_found("no such case, or not visible to you"))?;
+    match view_of(caller, &row) {
+        None => {
+            console_may_read(tx, caller, id, &format!("case:{id}"), now)?;
+            Ok(None)
+        }
+        Some(CaseView::Status) => {
+            let status = case_status(tx, caller, id, now)?;
+            let alias = person_of_case(tx, &caller.actor, &row.item)?.map(|(a, _)| a);
+            Ok(Some(CaseScreen::Status(StatusPage { status, alias })))
+        }
+        Some(CaseView::Full) => {
+            Ok(full_page(tx, caller, id, now)?.map(|p| CaseScreen::Full(Box::new(p))))
+        }
+    }
+}
+
+/// The whole case page ([`case_page`]); `Ok(None)` when not visible.
+pub fn full_page(
     tx: &mut dyn Tx,
     caller: &Caller,
     id: CaseId,

@@ -11,7 +11,8 @@
 //! find-requests) and [`super::board`] (the console's board and case page).
 
 use chrono::{DateTime, Utc};
-use outreach_shared::access::{Action, Actor, Resource, decide};
+use outreach_shared::access::Decision;
+use outreach_shared::access::{Action, Actor, CaseView, DenyReason, Resource, case_view, decide};
 use outreach_shared::case_rules;
 use outreach_shared::protocol::*;
 use outreach_shared::{
@@ -237,8 +238,17 @@ pub(super) fn consent_of(tx: &mut dyn Tx, item: &CaseQueueItem) -> StoreResult<C
         .unwrap_or_default())
 }
 
-/// The queue as the caller may see it, emergencies first.
+/// What the escalating team is told when it asks for more than a case's
+/// status.
+pub const STATUS_ONLY: &str = "outreach workers and supervisors see a case's status only (GET /api/v1/cases/{id}/status, or the pull)";
+
+/// The queue as the caller may see it, emergencies first: the cases the
+/// caller reads as a whole. The escalating team reads statuses only
+/// ([`case_statuses`]) and is refused.
 pub fn list_cases(tx: &mut dyn Tx, caller: &Caller) -> Result<Vec<CaseQueueItem>, Error> {
+    if caller.actor.role.reads_case_status_only() {
+        return Err(Error::forbidden(STATUS_ONLY));
+    }
     let mut items: Vec<CaseQueueItem> = tx
         .cases()?
         .into_iter()
@@ -278,8 +288,10 @@ pub(super) fn case_for(
             team: row.team,
         },
     );
-    if !read.is_allowed() {
-        return Err(hidden());
+    match read {
+        Decision::Allow => {}
+        Decision::Deny(DenyReason::StatusOnly) => return Err(Error::forbidden(STATUS_ONLY)),
+        Decision::Deny(_) => return Err(hidden()),
     }
     if action == Action::Write {
         let d = decide(
@@ -327,6 +339,74 @@ pub fn case_detail(
         now,
     )?;
     Ok(detail_of(tx, row.item, row.seq)?)
+}
+
+/// The status of every case the caller may follow (the cases it reads as
+/// a whole too), emergencies first, with the row's team: what the
+/// escalating team's board shows.
+pub fn case_statuses(tx: &mut dyn Tx, caller: &Caller) -> Result<Vec<CaseStatusView>, Error> {
+    Ok(status_rows(tx, caller)?
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect())
+}
+
+/// [`case_statuses`], each with its case (for the engine's own use: the
+/// person's alias on the board).
+pub(super) fn status_rows(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+) -> Result<Vec<(CaseQueueItem, CaseStatusView)>, Error> {
+    let mut rows: Vec<CaseRow> = tx
+        .cases()?
+        .into_iter()
+        .filter(|r| case_view(&caller.actor, &r.item, r.team).is_ok())
+        .collect();
+    rows.sort_by_key(|r| {
+        (
+            !r.item.status.is_open(),
+            r.item.urgency(),
+            r.item.escalation.raised_at,
+        )
+    });
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let v = super::pull::status_view(tx, &r.item)?;
+        out.push((r.item, v));
+    }
+    Ok(out)
+}
+
+/// A case's status as the escalating team follows it (audited as a read):
+/// `shared::protocol::CaseStatusView`, as the tablet gets it. Anyone who
+/// reads the case as a whole reads its status too.
+pub fn case_status(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    id: CaseId,
+    now: DateTime<Utc>,
+) -> Result<CaseStatusView, Error> {
+    let hidden = || Error::not_found("no such case, or not visible to you");
+    let row = tx.case(id)?.ok_or_else(hidden)?;
+    if case_view(&caller.actor, &row.item, row.team).is_err() {
+        return Err(hidden());
+    }
+    audit::append(
+        tx,
+        caller.event(
+            "read.case_status",
+            format!("case:{id} person:{}", row.item.escalation.person_id),
+            caller.basis("visibility rule (shared::access): status"),
+            None,
+        ),
+        now,
+    )?;
+    Ok(super::pull::status_view(tx, &row.item)?)
+}
+
+/// How much of case `row` the caller reads (`shared::access::case_view`).
+pub(super) fn view_of(caller: &Caller, row: &CaseRow) -> Option<CaseView> {
+    case_view(&caller.actor, &row.item, row.team).ok()
 }
 
 /// A coordinator moves a case through its lifecycle.
@@ -447,7 +527,8 @@ pub fn change_route(
 }
 
 /// The alias and consent of a case's person, where the caller may read the
-/// person (`shared::access`); `None` otherwise.
+/// person (`shared::access`, through its projection `person_view`);
+/// `None` otherwise.
 pub fn person_of_case(
     tx: &mut dyn Tx,
     actor: &Actor,
@@ -456,16 +537,19 @@ pub fn person_of_case(
     let Some(p) = tx.person(item.escalation.person_id)? else {
         return Ok(None);
     };
-    let person = p.snapshot.person;
     let d = decide(
         actor,
         Action::Read,
         Resource::Person {
-            team: person.team,
+            team: p.snapshot.person.team,
             case: Some(item),
         },
     );
-    Ok(d.is_allowed().then_some((person.alias, person.consent)))
+    if !d.is_allowed() {
+        return Ok(None);
+    }
+    let person = outreach_shared::access::person_view(actor, p.snapshot.person);
+    Ok(Some((person.alias, person.consent)))
 }
 
 /// Whether the caller may read case `id` in the console: `NotFound` if it

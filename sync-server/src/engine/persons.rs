@@ -497,7 +497,9 @@ fn finish_person(
     Ok(seq)
 }
 
-/// One person's record, if the caller may read it (audited).
+/// One person's record, if the caller may read it (audited), as the
+/// caller may read it (`shared::access::person_snapshot_view`: an agency
+/// member gets the alias and the consent only).
 pub fn read_person(
     tx: &mut dyn Tx,
     caller: &Caller,
@@ -528,5 +530,8 @@ pub fn read_person(
         ),
         now,
     )?;
-    Ok(row.snapshot)
+    Ok(outreach_shared::access::person_snapshot_view(
+        &caller.actor,
+        row.snapshot,
+    ))
 }

@@ -1,9 +1,14 @@
 //! The pull: changes after a cursor that the caller may see, filtered by
 //! `shared::access::decide`, stored JSON passed through unchanged where
-//! nothing is removed; and the audit of the persons a pull carried.
+//! nothing is removed; a person as the caller may read it
+//! (`shared::access::person_snapshot_view`: agency members get the alias
+//! and the consent, and no kept conflicts); a case as its status
+//! (`Resource::CaseStatus`); and the audit of the persons a pull carried.
 
 use chrono::{DateTime, Utc};
-use outreach_shared::access::{Action, Resource, Role, decide};
+use outreach_shared::access::{
+    Action, Resource, Role, decide, person_snapshot_view, person_withheld,
+};
 use outreach_shared::protocol::*;
 use outreach_shared::{CaseQueueItem, Hlc, PersonId, Route, UserId};
 use std::collections::{HashMap, HashSet};
@@ -47,6 +52,9 @@ pub struct ChangeOut {
 pub enum BodyOut {
     /// A `PersonSnapshot` as stored.
     Person(Box<serde_json::value::RawValue>),
+    /// A `PersonSnapshot` with what the caller may not read left out.
+    #[serde(rename = "person")]
+    PersonProjected(Box<PersonSnapshot>),
     /// A `ContactLog` as stored (nothing removed).
     Contact(Box<serde_json::value::RawValue>),
     /// A contact log with its reflection removed for this caller.
@@ -119,10 +127,18 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
                 if !decide(actor, Action::Read, person_res).is_allowed() {
                     continue;
                 }
-                (BodyOut::Person(raw(body)?), true)
+                if person_withheld(actor) {
+                    let snap: PersonSnapshot = serde_json::from_str(body).map_err(corrupt)?;
+                    let seen = person_snapshot_view(actor, snap);
+                    (BodyOut::PersonProjected(Box::new(seen)), true)
+                } else {
+                    (BodyOut::Person(raw(body)?), true)
+                }
             }
             EntityKind::Conflict => {
-                if !decide(actor, Action::Read, person_res).is_allowed() {
+                // A kept conflict holds field values: only for those who
+                // read the whole record.
+                if !decide(actor, Action::Read, person_res).is_allowed() || person_withheld(actor) {
                     continue;
                 }
                 (BodyOut::Conflict(raw(body)?), true)
@@ -164,7 +180,7 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
                 if !decide(
                     actor,
                     Action::Read,
-                    Resource::Case {
+                    Resource::CaseStatus {
                         item: &item,
                         team: row.team,
                     },
