@@ -133,6 +133,21 @@ pub struct ServeArgs {
     /// Burst of requests a device may make at once.
     #[arg(long, env = "OUTREACH_RATE_BURST", default_value_t = 60)]
     pub rate_burst: u32,
+    /// Longest a request may take from its arrival to its answer, in
+    /// seconds; then `503` with "retry later".
+    #[arg(long, env = "OUTREACH_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    pub request_timeout_secs: u64,
+    /// Longest an API request's body may take to arrive once it is read, in
+    /// seconds (less than --request-timeout-secs); then `503`.
+    #[arg(long, env = "OUTREACH_BODY_TIMEOUT_SECS", default_value_t = 15)]
+    pub body_timeout_secs: u64,
+    /// Sync requests processed at once; more wait with their bodies unread
+    /// (bounds memory under a burst of tablets).
+    #[arg(long, env = "OUTREACH_SYNC_IN_FLIGHT", default_value_t = 32)]
+    pub sync_in_flight: usize,
+    /// How long an office user's console or API session lasts, in hours.
+    #[arg(long, env = "OUTREACH_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u32,
     /// Log format.
     #[arg(long, env = "OUTREACH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -144,6 +159,41 @@ pub struct ServeArgs {
     /// Minutes between two anchors of the audit chain.
     #[arg(long, env = "OUTREACH_AUDIT_ANCHOR_MINUTES", default_value_t = 60)]
     pub audit_anchor_minutes: u64,
+}
+
+/// The server's limits from its flags, refused with a message naming the
+/// flag when they cannot work together.
+pub fn limits(a: &ServeArgs) -> Result<Limits, String> {
+    if a.request_timeout_secs == 0 || a.body_timeout_secs == 0 {
+        return Err("--request-timeout-secs and --body-timeout-secs must be at least 1".into());
+    }
+    if a.body_timeout_secs >= a.request_timeout_secs {
+        return Err(format!(
+            "--body-timeout-secs ({}) must be less than --request-timeout-secs ({})",
+            a.body_timeout_secs, a.request_timeout_secs
+        ));
+    }
+    if a.sync_in_flight == 0 {
+        return Err("--sync-in-flight must be at least 1".into());
+    }
+    if !(1..=24).contains(&a.session_hours) {
+        return Err(format!(
+            "--session-hours must be between 1 and 24, not {}",
+            a.session_hours
+        ));
+    }
+    Ok(Limits {
+        max_body_bytes: a.max_body_bytes,
+        max_batch: a
+            .max_batch
+            .min(outreach_shared::protocol::MAX_BATCH_OPERATIONS),
+        rate_per_minute: a.rate_per_minute,
+        burst: a.rate_burst,
+        session_ttl: chrono::Duration::hours(i64::from(a.session_hours)),
+        sync_in_flight: a.sync_in_flight,
+        request_timeout: std::time::Duration::from_secs(a.request_timeout_secs),
+        body_timeout: std::time::Duration::from_secs(a.body_timeout_secs),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -454,15 +504,7 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
         ));
     }
     let store = open_store(g)?;
-    let limits = Limits {
-        max_body_bytes: a.max_body_bytes,
-        max_batch: a
-            .max_batch
-            .min(outreach_shared::protocol::MAX_BATCH_OPERATIONS),
-        rate_per_minute: a.rate_per_minute,
-        burst: a.rate_burst,
-        ..Limits::default()
-    };
+    let limits = limits(a)?;
     let mut pins = match &tls {
         Some((cert, _)) => crate::tls::certificate_pins(cert)?,
         None => Vec::new(),

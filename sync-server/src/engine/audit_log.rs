@@ -155,11 +155,7 @@ pub fn search(
                 }
             }
         }
-<<<<<<< HEAD
         out.sort_by_key(|b| std::cmp::Reverse(b.seq));
-=======
-        out.sort_by_key(|e| std::cmp::Reverse(e.seq));
->>>>>>> server-sec
         out.dedup_by_key(|e| e.seq);
         out.truncate(LIMIT);
     }
