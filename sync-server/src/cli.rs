@@ -503,8 +503,8 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
             a.listen
         ));
     }
-    let store = open_store(g)?;
     let limits = limits(a)?;
+    let store = open_store(g)?;
     let mut pins = match &tls {
         Some((cert, _)) => crate::tls::certificate_pins(cert)?,
         None => Vec::new(),
