@@ -266,8 +266,11 @@ pub enum AdminCmd {
         #[arg(long, env = "OUTREACH_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
-    /// List users.
-    ListUsers,
+    /// List users (tab-separated; --json: one JSON array for scripts).
+    ListUsers {
+        #[arg(long)]
+        json: bool,
+    },
     /// Set a new password (Argon2id, at least 12 characters), from OUTREACH_PASSWORD or
     /// --password. Every session of the account ends.
     ResetPassword {
@@ -307,9 +310,15 @@ pub enum AdminCmd {
         /// Minutes the code stays valid.
         #[arg(long, default_value_t = 15)]
         minutes: i64,
+        /// Print one JSON object (username, code, expires_at) for scripts.
+        #[arg(long)]
+        json: bool,
     },
-    /// List enrolled devices.
-    ListDevices,
+    /// List enrolled devices (tab-separated; --json: one JSON array for scripts).
+    ListDevices {
+        #[arg(long)]
+        json: bool,
+    },
     /// Revoke a device: its next request is refused and told to wipe.
     RevokeDevice {
         /// The device id (UUID).
@@ -659,7 +668,24 @@ fn run_admin(g: &GlobalArgs, cmd: AdminCmd) -> Result<ExitCode, String> {
                 crate::engine::role_name(u.role)
             );
         }
-        AdminCmd::ListUsers => {
+        AdminCmd::ListUsers { json: true } => {
+            let users: Vec<_> = admin::list_users(&*store)
+                .map_err(e)?
+                .into_iter()
+                .map(|u| {
+                    serde_json::json!({
+                        "id": u.id,
+                        "username": u.username,
+                        "role": crate::engine::role_name(u.role),
+                        "team": u.team,
+                        "agency": u.agency,
+                        "active": u.active,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::Value::Array(users));
+        }
+        AdminCmd::ListUsers { json: false } => {
             for u in admin::list_users(&*store).map_err(e)? {
                 println!(
                     "{}\t{}\t{}\t{}",
@@ -698,19 +724,49 @@ fn run_admin(g: &GlobalArgs, cmd: AdminCmd) -> Result<ExitCode, String> {
             admin::unlock_user(&*store, &username, now).map_err(e)?;
             println!("{username} unlocked");
         }
-        AdminCmd::IssueCode { username, minutes } => {
+        AdminCmd::IssueCode {
+            username,
+            minutes,
+            json,
+        } => {
             if !(1..=24 * 60).contains(&minutes) {
                 return Err("--minutes must be between 1 and 1440".into());
             }
             let code =
                 admin::issue_code(&*store, &username, chrono::Duration::minutes(minutes), now)
                     .map_err(e)?;
-            println!(
-                "enrolment code for {username} (valid {minutes} minutes, single use): {}",
-                code.as_str()
-            );
+            if json {
+                let v = serde_json::json!({
+                    "username": username,
+                    "code": code.as_str(),
+                    "expires_at": now + chrono::Duration::minutes(minutes),
+                });
+                println!("{v}");
+            } else {
+                println!(
+                    "enrolment code for {username} (valid {minutes} minutes, single use): {}",
+                    code.as_str()
+                );
+            }
         }
-        AdminCmd::ListDevices => {
+        AdminCmd::ListDevices { json: true } => {
+            let devices: Vec<_> = admin::list_devices(&*store)
+                .map_err(e)?
+                .into_iter()
+                .map(|(d, user)| {
+                    serde_json::json!({
+                        "id": d.id,
+                        "user": user,
+                        "label": d.label,
+                        "platform": d.platform,
+                        "enrolled_at": d.enrolled_at,
+                        "revoked_at": d.revoked_at,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::Value::Array(devices));
+        }
+        AdminCmd::ListDevices { json: false } => {
             for (d, user) in admin::list_devices(&*store).map_err(e)? {
                 let state = match d.revoked_at {
                     Some(t) => format!("revoked {}", t.to_rfc3339()),

@@ -49,3 +49,64 @@ fn the_server_refuses_limits_that_cannot_work_together() {
         );
     }
 }
+
+/// The admin commands scripts call answer JSON with `--json`, and the exit
+/// codes are the documented ones: 0 done, 1 refused, 2 a usage error.
+#[test]
+fn admin_commands_answer_json_for_scripts_with_documented_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/x.db", dir.path().display());
+    let run = |args: &[&str]| {
+        Command::new(binary("sync-server"))
+            .args(["--database", &db])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["demo"]).status.success());
+    let out = run(&["admin", "list-users", "--json"]);
+    assert!(out.status.success());
+    let users: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let worker = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "worker1")
+        .expect("the demo worker");
+    assert_eq!(worker["active"], true);
+    assert!(worker["id"].as_str().unwrap().len() == 36);
+    let out = run(&["admin", "issue-code", "--username", "worker1", "--json"]);
+    assert!(out.status.success());
+    let code: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(code["username"], "worker1");
+    assert!(code["code"].as_str().unwrap().len() >= 8);
+    assert!(
+        code["expires_at"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            > chrono::Utc::now()
+    );
+    let out = run(&["admin", "list-devices", "--json"]);
+    assert!(out.status.success());
+    let devices: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(devices.is_array());
+    // Refused: an account that does not exist.
+    let out = run(&[
+        "admin",
+        "issue-code",
+        "--username",
+        "no-such-user",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+    // A usage error.
+    assert_eq!(
+        run(&["admin", "list-users", "--no-such-flag"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
