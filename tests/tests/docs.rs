@@ -215,8 +215,25 @@ fn every_flag_the_documents_give_is_accepted_by_its_binary() {
             // Lines about another tool (cargo, dx, curl, nginx, psql, npm…)
             // give that tool's flags.
             let other_tool = [
-                "cargo ", "dx ", "curl ", "psql", "npm ", "node ", "systemd", "rustup ", "apt",
-                "git ", "openssl ", "pg_", "initdb", "docker ", "podman ", "chromium",
+                "cargo ",
+                "dx ",
+                "curl ",
+                "psql",
+                "npm ",
+                "node ",
+                "systemd",
+                "rustup ",
+                "apt",
+                "git ",
+                "openssl ",
+                "pg_",
+                "initdb",
+                "docker ",
+                "podman ",
+                "chromium",
+                "systemctl",
+                "install ",
+                "journalctl",
             ]
             .iter()
             .any(|t| line.contains(t));
