@@ -423,6 +423,11 @@ async fn push(
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Applied { .. }))
         .count();
+    let duplicates = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Duplicate { .. }))
+        .count();
+    crate::metrics::metrics().push(applied, duplicates, n - applied - duplicates);
     tracing::info!(device = %device, operations = n, applied, "push committed");
     Ok(Json(PushResponse {
         protocol: ProtocolVersion::CURRENT,
@@ -451,6 +456,7 @@ async fn pull(
         st.write(move |tx| Ok(engine::audit_pull(tx, &c, &persons, now)?))
             .await?;
     }
+    crate::metrics::metrics().pull(page.response.changes.len());
     Ok(Json(page.response))
 }
 
@@ -865,9 +871,28 @@ async fn method_not_allowed() -> Response {
     (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
+/// The request's id: the client's `X-Request-Id` when it is a short token
+/// of letters, digits and dashes (a proxy's or the tablet's), else a new
+/// random one.
+fn request_id(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| crate::crypto::hex(&crate::crypto::random::<8>()))
+}
+
 /// Logs each request by its route template (never the URL's ids, never a
-/// body, never a token).
+/// body, never a token), under a span with the request's id so that every
+/// log line of the request carries it; echoes the id in `X-Request-Id`;
+/// counts the request in the metrics.
 async fn log_requests(req: Request, next: Next) -> Response {
+    use tracing::Instrument;
     let started = Instant::now();
     let method = req.method().clone();
     let route = req
@@ -875,15 +900,27 @@ async fn log_requests(req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".into());
-    let resp = next.run(req).await;
-    tracing::info!(
-        %method,
-        route,
-        status = resp.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
-    resp
+    let id = request_id(req.headers());
+    let span = tracing::info_span!("request", id = %id);
+    async move {
+        let mut resp = next.run(req).await;
+        let status = resp.status().as_u16();
+        let took = started.elapsed();
+        tracing::info!(
+            %method,
+            route,
+            status,
+            ms = took.as_millis() as u64,
+            "request"
+        );
+        crate::metrics::metrics().request(&route, method.as_str(), status, took);
+        if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        resp
+    }
+    .instrument(span)
+    .await
 }
 
 /// Authenticates the bearer token, then waits for a sync slot before the
@@ -904,6 +941,9 @@ async fn sync_slot(State(st): State<AppState>, req: Request, next: Next) -> Resp
         Ok(c) => c,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    if let Some(d) = caller.device {
+        crate::metrics::metrics().device_seen(crate::state::hashed_key("metrics", &d.to_string()));
+    }
     parts.extensions.insert(Authenticated(caller));
     let req = Request::from_parts(parts, body);
     match st.sync_slots.clone().acquire_owned().await {

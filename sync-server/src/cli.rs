@@ -148,6 +148,11 @@ pub struct ServeArgs {
     /// How long an office user's console or API session lasts, in hours.
     #[arg(long, env = "OUTREACH_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u32,
+    /// Serve the metrics (Prometheus text format, `GET /metrics`) on this
+    /// address, plain HTTP: counts and timings only, never ids or names.
+    /// Keep it on loopback or an operations network. Off by default.
+    #[arg(long, env = "OUTREACH_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Log format.
     #[arg(long, env = "OUTREACH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -564,6 +569,17 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
     rt.block_on(async move {
         if let Some(file) = anchor_file {
             tokio::spawn(anchor_on_schedule(state.clone(), file, anchor_every));
+        }
+        if let Some(addr) = a.metrics_listen {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr} (--metrics-listen): {e}"))?;
+            tracing::info!(%addr, "metrics listening (plain HTTP)");
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, crate::metrics::app()).await {
+                    tracing::error!("metrics listener stopped: {e}");
+                }
+            });
         }
         let app = crate::app(state);
         match tls {

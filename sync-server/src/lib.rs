@@ -39,6 +39,7 @@ pub mod error;
 pub mod feed;
 pub mod files;
 pub mod keys;
+pub mod metrics;
 pub mod openapi;
 pub mod state;
 pub mod store;

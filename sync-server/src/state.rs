@@ -376,7 +376,16 @@ impl AppState {
         R: Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<R, engine::Error> + Send + 'static,
     {
-        self.writer.run(f).await
+        let m = crate::metrics::metrics();
+        let started = Instant::now();
+        m.writer_queue.inc();
+        let r = self.writer.run(f).await;
+        m.writer_queue.dec();
+        m.write_seconds.observe(started.elapsed().as_secs_f64());
+        if let Err(engine::Error::Store(_)) = &r {
+            m.db_errors.inc();
+        }
+        r
     }
 
     /// Runs `f` in a read transaction on a blocking thread.
@@ -389,9 +398,13 @@ impl AppState {
             || engine::Error::Store(store::StoreError::Database("a read job failed".into()));
         let _permit = self.readers.acquire().await.map_err(|_| failed())?;
         let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store::read(&*store, f))
+        let r = tokio::task::spawn_blocking(move || store::read(&*store, f))
             .await
-            .map_err(|_| failed())?
+            .map_err(|_| failed())?;
+        if let Err(engine::Error::Store(_)) = &r {
+            crate::metrics::metrics().db_errors.inc();
+        }
+        r
     }
 }
 
