@@ -133,6 +133,10 @@ pub struct ServeArgs {
     /// Burst of requests a device may make at once.
     #[arg(long, env = "OUTREACH_RATE_BURST", default_value_t = 60)]
     pub rate_burst: u32,
+    /// Minutes after a visit's expected end before the supervisors' team page shows it as
+    /// 帰着未確認 (the lone-worker check), until the worker finishes it.
+    #[arg(long, env = "OUTREACH_VISIT_GRACE_MINUTES", default_value_t = outreach_shared::domain::visit::DEFAULT_GRACE_MINUTES)]
+    pub visit_grace_minutes: u32,
     /// Log format.
     #[arg(long, env = "OUTREACH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -461,6 +465,7 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
             .min(outreach_shared::protocol::MAX_BATCH_OPERATIONS),
         rate_per_minute: a.rate_per_minute,
         burst: a.rate_burst,
+        visit_grace: chrono::Duration::minutes(i64::from(a.visit_grace_minutes)),
         ..Limits::default()
     };
     let mut pins = match &tls {

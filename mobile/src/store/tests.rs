@@ -633,10 +633,7 @@ fn a_pulled_page_applies_in_one_transaction_and_keeps_newer_local_fields() {
             change(
                 1,
                 EntityRef::person(p.id),
-                ChangeBody::Person(PersonSnapshot {
-                    person: server_person,
-                    versions,
-                }),
+                ChangeBody::Person(PersonSnapshot::new(server_person, versions)),
             ),
             change(
                 2,

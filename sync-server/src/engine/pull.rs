@@ -121,6 +121,8 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
                 }
                 (BodyOut::Person(raw(body)?), true)
             }
+            // Visits are never in the change log (pushed only).
+            EntityKind::Visit => continue,
             EntityKind::Conflict => {
                 if !decide(actor, Action::Read, person_res).is_allowed() {
                     continue;

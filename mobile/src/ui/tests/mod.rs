@@ -148,6 +148,7 @@ pub(crate) fn entry(p: Person, overdue: bool, next_due_days: i64, safety: bool) 
         overdue,
         safety_concern: safety,
         open_cases: Vec::new(),
+        mine: true,
         person: p,
     }
 }
@@ -230,6 +231,7 @@ pub(crate) fn on_person(p: &Person, entries: Vec<TimelineEntry>) -> AppState {
         cases: Vec::new(),
         conflicts: Vec::new(),
         damaged: Vec::new(),
+        assignment: Default::default(),
     };
     update(&mut s, Msg::TimelineLoaded(Ok(Box::new(tl))), now());
     s

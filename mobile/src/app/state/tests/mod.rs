@@ -48,6 +48,7 @@ pub(crate) fn timeline(p: &Person) -> Timeline {
         cases: Vec::new(),
         conflicts: Vec::new(),
         damaged: Vec::new(),
+        assignment: Default::default(),
     }
 }
 
@@ -230,7 +231,7 @@ fn unlocking_opens_the_caseload_and_loads_it() {
     assert_eq!(s.screen, Screen::Caseload);
     assert!(matches!(
         fx.as_slice(),
-        [Effect::LoadCaseload, Effect::LoadStatus]
+        [Effect::LoadCaseload, Effect::LoadStatus, Effect::LoadVisit]
     ));
 }
 
@@ -243,6 +244,7 @@ pub(crate) fn entry(p: Person, overdue: bool) -> CaseloadEntry {
         overdue,
         safety_concern: false,
         open_cases: Vec::new(),
+        mine: true,
     }
 }
 
