@@ -1013,3 +1013,4 @@ fn a_folded_escalation_gets_the_case_outcome_and_it_stays_sealed() {
 }
 
 mod field;
+mod visits;

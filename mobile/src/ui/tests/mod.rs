@@ -10,6 +10,7 @@ use crate::app::state::*;
 mod fixes;
 mod forms;
 mod person;
+mod visit;
 
 use crate::app::text as t;
 use crate::model::*;

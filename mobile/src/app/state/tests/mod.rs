@@ -12,6 +12,7 @@ mod idle;
 mod register;
 mod stage;
 mod taps;
+mod visit;
 
 pub(crate) fn now() -> DateTime<Utc> {
     // 10:30 in Tokyo on 令和8年6月1日.
