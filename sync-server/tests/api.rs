@@ -129,7 +129,7 @@ async fn guessing_enrolment_codes_is_limited_per_address_and_a_valid_code_passes
             "POST",
             "/api/v1/enroll",
             None,
-            Some(json!({"protocol":"1.0","code": code.as_str(),"device_label":"架空","platform":"linux"})),
+            Some(json!({"protocol":"2.0","code": code.as_str(),"device_label":"架空","platform":"linux"})),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");

@@ -203,7 +203,7 @@ async fn keys_live_in_private_files_and_the_database_is_private() {
             assert_eq!(mode(&db), 0o600);
             // This test's folder was made by the test harness with the
             // umask: the server warns about it loudly.
-            if mode(&keys) & 0o077 != 0 {
+            if mode(keys) & 0o077 != 0 {
                 assert!(
                     s.log().contains("the database folder"),
                     "no warning in the log:\n{}",

@@ -310,7 +310,7 @@ pub const VISIT_ELSEWHERE: &str = "ほかの人の訪問中です。先にその
 pub const VISIT_SOMEONE: &str = "訪問先";
 
 pub fn visit_minutes(m: u32) -> String {
-    if m % 60 == 0 {
+    if m.is_multiple_of(60) {
         format!("{}時間", m / 60)
     } else if m > 60 {
         format!("{}時間{}分", m / 60, m % 60)

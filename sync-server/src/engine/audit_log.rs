@@ -155,7 +155,7 @@ pub fn search(
                 }
             }
         }
-        out.sort_by(|a, b| b.seq.cmp(&a.seq));
+        out.sort_by_key(|b| std::cmp::Reverse(b.seq));
         out.dedup_by_key(|e| e.seq);
         out.truncate(LIMIT);
     }
