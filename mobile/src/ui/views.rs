@@ -445,6 +445,11 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
                 button { onclick: move |_| on.call(Msg::StartStageConsent), "{t::CHANGE_STAGE_CONSENT}" }
                 button { class: "danger", onclick: move |_| on.call(Msg::StartEscalation), "{t::ESCALATE}" }
             }
+            if finished_here {
+                div { class: "card visit-done",
+                    button { class: "primary", onclick: move |_| on.call(Msg::LogFinishedVisit), "{t::VISIT_LOG_IT}" }
+                }
+            }
             div { class: "actions visit",
                 if visiting_here {
                     button { class: "primary", disabled: visit_busy, onclick: move |_| on.call(Msg::FinishVisit), "{t::VISIT_FINISH}" }
@@ -456,9 +461,6 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
                             button { class: if m == minutes { "on" } else { "" }, onclick: move |_| on.call(Msg::VisitMinutes(m)), "{t::visit_minutes(m)}" }
                         }
                     }
-                }
-                if finished_here {
-                    button { class: "primary", onclick: move |_| on.call(Msg::LogFinishedVisit), "{t::VISIT_LOG_IT}" }
                 }
             }
             if let Some(n) = &p.stage_note {
