@@ -51,7 +51,7 @@ async fn wrong_enrolment_codes_are_limited_per_address_and_a_valid_code_passes()
             http.post(url)
                 .header("x-forwarded-for", addr)
                 .json(&serde_json::json!({
-                    "protocol": "1.0",
+                    "protocol": "2.0",
                     "code": code,
                     "device_label": "架空タブレット",
                     "platform": "linux",
