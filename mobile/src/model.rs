@@ -162,6 +162,10 @@ pub struct CaseloadEntry {
     pub safety_concern: bool,
     /// Open cases in 多機関協働 with their status, when known.
     pub open_cases: Vec<CaseRecord>,
+    /// On this worker's own caseload: assigned to them (担当), or to nobody
+    /// yet. The caseload shows these unless the whole team is asked for.
+    #[serde(default)]
+    pub mine: bool,
 }
 
 /// The caseload: the active and paused persons on this device, overdue
@@ -194,6 +198,20 @@ pub struct Timeline {
     pub cases: Vec<CaseRecord>,
     pub conflicts: Vec<ConflictRecord>,
     pub damaged: Vec<DamagedRecord>,
+    /// Who the 担当 is, and the latest hand-over to them.
+    #[serde(default)]
+    pub assignment: Assignment,
+}
+
+/// The person's 担当 as the person page shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// Assigned to the worker of this tablet.
+    pub to_me: bool,
+    /// The 担当's display name, as the server sent it.
+    pub name: Option<String>,
+    /// The hand-over that made the current 担当 (with its note).
+    pub handover: Option<HandOver>,
 }
 
 /// What waits to be pushed. Needs no key.

@@ -376,6 +376,10 @@ pub fn person_snapshot_view(actor: &Actor, snap: PersonSnapshot) -> PersonSnapsh
             .into_iter()
             .filter(|(k, _)| AGENCY_PERSON_FIELDS.contains(&k.as_str()))
             .collect(),
+        // Who in the 社協 is in charge, and the hand-over note (which
+        // speaks of the person): neither is for an agency member.
+        assigned_name: None,
+        handover: None,
     }
 }
 
@@ -795,8 +799,20 @@ mod tests {
                 .into_iter()
                 .map(|k| (k.to_owned(), hlc))
                 .collect(),
+            assigned_name: Some("架空 担当".into()),
+            handover: Some(crate::domain::handover::HandOver {
+                from: None,
+                from_name: None,
+                to: user(9),
+                to_name: "架空 担当".into(),
+                note: "（架空）母親の通院日に合わせて訪問".into(),
+                by: user(8),
+                at: Utc.with_ymd_and_hms(2026, 5, 1, 9, 0, 0).unwrap(),
+            }),
         };
         let seen = person_snapshot_view(&m, snap);
+        assert_eq!(seen.assigned_name, None, "who is in charge is withheld");
+        assert_eq!(seen.handover, None, "the hand-over note is withheld");
         assert_eq!(
             seen.versions.keys().map(String::as_str).collect::<Vec<_>>(),
             vec!["alias", "consent"]

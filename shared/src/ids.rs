@@ -89,6 +89,10 @@ id_type!(
     /// A meeting of the 重層的支援会議 or the 支援会議.
     MeetingId
 );
+id_type!(
+    /// A field visit of the lone-worker check (訪問開始 to 訪問終了).
+    VisitId
+);
 
 #[cfg(test)]
 mod tests {

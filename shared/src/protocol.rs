@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::domain::*;
 use crate::hlc::Hlc;
 use crate::ids::{
-    CaseId, ContactId, DeviceId, HouseholdMemberId, OperationId, PersonId, TeamId, UserId,
+    CaseId, ContactId, DeviceId, HouseholdMemberId, OperationId, PersonId, TeamId, UserId, VisitId,
 };
 use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violation};
 
@@ -36,7 +36,7 @@ use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violati
 /// incompatible.
 pub const PROTOCOL_MAJOR: u16 = 2;
 /// The protocol minor version (additive changes only).
-pub const PROTOCOL_MINOR: u16 = 0;
+pub const PROTOCOL_MINOR: u16 = 1;
 
 /// Largest number of operations in one push.
 pub const MAX_BATCH_OPERATIONS: usize = 1000;
@@ -110,6 +110,9 @@ pub enum EntityKind {
     Case,
     Review,
     Conflict,
+    /// A field visit of the lone-worker check (protocol 2.1; pushed only,
+    /// never pulled).
+    Visit,
 }
 
 /// The record an operation or change is about.
@@ -135,6 +138,12 @@ impl EntityRef {
     pub fn case(id: CaseId) -> Self {
         Self {
             kind: EntityKind::Case,
+            id: id.0,
+        }
+    }
+    pub fn visit(id: VisitId) -> Self {
+        Self {
+            kind: EntityKind::Visit,
             id: id.0,
         }
     }
@@ -283,6 +292,14 @@ pub enum Payload {
     LogContact(ContactLog),
     /// An escalation to 多機関協働.
     Escalate(Escalation),
+    /// 訪問開始 (protocol 2.1): the lone-worker check's start and expected
+    /// end. Only ids and times, never a note.
+    StartVisit(VisitStart),
+    /// 訪問終了 (protocol 2.1), addressed to the visit.
+    FinishVisit {
+        person_id: PersonId,
+        ended_at: DateTime<Utc>,
+    },
 }
 
 impl Payload {
@@ -300,6 +317,13 @@ impl Payload {
             }
             Payload::LogContact(c) => EntityRef::contact(c.id),
             Payload::Escalate(e) => EntityRef::case(e.case_id),
+            Payload::StartVisit(v) => EntityRef::visit(v.id),
+            Payload::FinishVisit { .. } => {
+                if addressed.kind != EntityKind::Visit {
+                    return None;
+                }
+                *addressed
+            }
         })
     }
 
@@ -309,6 +333,8 @@ impl Payload {
             Payload::CreatePerson(p) => p.id,
             Payload::LogContact(c) => c.person_id,
             Payload::Escalate(e) => e.person_id,
+            Payload::StartVisit(v) => v.person_id,
+            Payload::FinishVisit { person_id, .. } => *person_id,
             _ => PersonId(entity.id),
         }
     }
@@ -321,6 +347,8 @@ impl Payload {
             Payload::RecordConsent { .. } => "record_consent",
             Payload::LogContact(_) => "log_contact",
             Payload::Escalate(_) => "escalate",
+            Payload::StartVisit(_) => "start_visit",
+            Payload::FinishVisit { .. } => "finish_visit",
         }
     }
 }
@@ -396,6 +424,9 @@ impl Operation {
             }
             Payload::LogContact(c) => e.nest("payload", c.validate(ctx)),
             Payload::Escalate(_) => {} // needs the consent on record: checked by the applier
+            Payload::StartVisit(v) => e.nest("payload", v.validate(ctx)),
+            // Checked against the visit's start by the applier.
+            Payload::FinishVisit { .. } => {}
         }
         e.finish()
     }
@@ -495,6 +526,26 @@ pub struct PersonSnapshot {
     pub person: Person,
     /// Field name → HLC of the change that set it (`stage`, `consent` included).
     pub versions: std::collections::BTreeMap<String, Hlc>,
+    /// The display name of the 担当 worker (protocol 2.1), so a tablet
+    /// shows it without a roster of the team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_name: Option<String>,
+    /// The latest hand-over (担当の引き継ぎ) with its note for the new
+    /// worker (protocol 2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handover: Option<HandOver>,
+}
+
+impl PersonSnapshot {
+    /// A snapshot without a 担当 name or hand-over.
+    pub fn new(person: Person, versions: std::collections::BTreeMap<String, Hlc>) -> Self {
+        Self {
+            person,
+            versions,
+            assigned_name: None,
+            handover: None,
+        }
+    }
 }
 
 /// The case-queue status of an escalation, as its worker's device sees it:
@@ -597,6 +648,17 @@ pub struct PullResponse {
     /// Whether more pages follow.
     pub has_more: bool,
     pub server_time: DateTime<Utc>,
+}
+
+/// `POST /api/v1/persons/{id}/handover` (protocol 2.1): a supervisor gives
+/// the person to another outreach worker of the team, with a note for
+/// them. The answer is the [`HandOver`] recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandOverRequest {
+    pub protocol: ProtocolVersion,
+    pub worker: UserId,
+    pub note: String,
 }
 
 /// `POST /api/v1/enroll`: a tablet enrols with a one-time code.
@@ -1080,7 +1142,7 @@ mod tests {
         assert!("one".parse::<ProtocolVersion>().is_err());
         assert_eq!(
             serde_json::to_string(&ProtocolVersion::CURRENT).unwrap(),
-            "\"2.0\""
+            "\"2.1\""
         );
         let old: ProtocolVersion = "1.0".parse().unwrap();
         assert!(!old.is_supported(), "protocol 1 tablets must update");

@@ -255,6 +255,26 @@ pub fn push_request() -> PushRequest {
                 EntityRef::case(case_id()),
                 Payload::Escalate(escalation()),
             ),
+            op(
+                7,
+                1_778_630_500_000,
+                EntityRef::visit(visit_id()),
+                Payload::StartVisit(VisitStart {
+                    id: visit_id(),
+                    person_id: person_id(),
+                    started_at: at(2026, 5, 13, 1, 0),
+                    expected_end: at(2026, 5, 13, 2, 0),
+                }),
+            ),
+            op(
+                8,
+                1_778_634_000_000,
+                EntityRef::visit(visit_id()),
+                Payload::FinishVisit {
+                    person_id: person_id(),
+                    ended_at: at(2026, 5, 13, 1, 55),
+                },
+            ),
         ],
     }
 }
@@ -314,8 +334,9 @@ pub fn pull_response() -> PullResponse {
                 hlc: hlc(1_778_563_900_000, 0),
                 entity: EntityRef::person(person_id()),
                 body: ChangeBody::Person(PersonSnapshot {
-                    person: person(),
-                    versions,
+                    assigned_name: Some("架空 支援員".into()),
+                    handover: Some(handover()),
+                    ..PersonSnapshot::new(person(), versions)
                 }),
             },
             Change {
@@ -850,5 +871,29 @@ pub fn case_records() -> CaseRecords {
             recorded_by: coordinator(),
             recorded_at: at(2026, 5, 20, 4, 0),
         }],
+    }
+}
+
+pub fn visit_id() -> VisitId {
+    VisitId::parse("0195f3a0-0000-7000-8000-0000000000e1").unwrap()
+}
+
+pub fn handover() -> HandOver {
+    HandOver {
+        from: Some(supervisor()),
+        from_name: Some("架空 前任".into()),
+        to: worker(),
+        to_name: "架空 支援員".into(),
+        note: "母の通院の付き添いを続けてください（架空）。".into(),
+        by: supervisor(),
+        at: at(2026, 5, 12, 0, 30),
+    }
+}
+
+pub fn handover_request() -> HandOverRequest {
+    HandOverRequest {
+        protocol: ProtocolVersion::CURRENT,
+        worker: worker(),
+        note: "母の通院の付き添いを続けてください（架空）。".into(),
     }
 }

@@ -87,7 +87,7 @@ fn every_payload_and_change_kind_is_in_the_golden_files() {
         .iter()
         .map(|o| o.payload.type_name())
         .collect();
-    assert_eq!(kinds.len(), 6, "one operation of every payload type");
+    assert_eq!(kinds.len(), 8, "one operation of every payload type");
     let bodies: std::collections::HashSet<_> = fixtures::pull_response()
         .changes
         .iter()
@@ -113,6 +113,32 @@ fn office_api_messages() {
     golden("case_detail", &fixtures::case_detail());
     golden("case_list", &fixtures::case_list());
     golden("feed_page", &fixtures::feed_page());
+    golden("handover_request", &fixtures::handover_request());
+}
+
+/// A tablet of protocol 2.0 reads a person snapshot of 2.1 (with the 担当's
+/// name and a hand-over) and ignores what it does not know: additive.
+#[test]
+fn an_older_tablet_reads_a_person_with_a_handover() {
+    #[allow(dead_code)]
+    #[derive(serde::Deserialize)]
+    struct SnapshotBefore {
+        person: outreach_shared::Person,
+        versions: std::collections::BTreeMap<String, outreach_shared::Hlc>,
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/pull_response.json");
+    let page: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let snap = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["body"]["type"] == "person")
+        .unwrap()["body"]["data"]
+        .clone();
+    assert!(snap.get("handover").is_some(), "the golden file carries it");
+    let old: SnapshotBefore = serde_json::from_value(snap).unwrap();
+    assert_eq!(old.person.id, fixtures::person_id());
 }
 
 #[test]

@@ -351,6 +351,18 @@ fn payload() -> impl Strategy<Value = Payload> {
             .prop_map(|(consent, base)| Payload::RecordConsent { consent, base }),
         contact().prop_map(Payload::LogContact),
         escalation().prop_map(Payload::Escalate),
+        (uuid(), uuid(), instant(), instant()).prop_map(|(v, p, s, e)| {
+            Payload::StartVisit(VisitStart {
+                id: VisitId(v),
+                person_id: PersonId(p),
+                started_at: s,
+                expected_end: e,
+            })
+        }),
+        (uuid(), instant()).prop_map(|(p, ended_at)| Payload::FinishVisit {
+            person_id: PersonId(p),
+            ended_at,
+        }),
     ]
 }
 
@@ -362,6 +374,7 @@ fn entity() -> impl Strategy<Value = EntityRef> {
             EntityKind::Case,
             EntityKind::Review,
             EntityKind::Conflict,
+            EntityKind::Visit,
         ]),
         uuid(),
     )
@@ -444,8 +457,9 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 
 fn change_body() -> impl Strategy<Value = ChangeBody> {
     prop_oneof![
-        (person(), btree_map("[a-z_]{1,12}", hlc(), 0..4))
-            .prop_map(|(person, versions)| ChangeBody::Person(PersonSnapshot { person, versions })),
+        (person(), btree_map("[a-z_]{1,12}", hlc(), 0..4)).prop_map(|(person, versions)| {
+            ChangeBody::Person(PersonSnapshot::new(person, versions))
+        }),
         contact().prop_map(ChangeBody::Contact),
         (
             contact_id(),

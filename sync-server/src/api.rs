@@ -87,7 +87,8 @@ has_protocol!(
     MonitoringRequest,
     ClosureRequest,
     SupportRecordRequest,
-    MeetingRequest
+    MeetingRequest,
+    HandOverRequest
 );
 
 /// A JSON body parsed strictly: malformed JSON, unknown fields, wrong types,
@@ -475,6 +476,27 @@ async fn get_person(
     Ok(Json(
         denied(&st, &c, "read.person", format!("person:{id}"), r).await?,
     ))
+}
+
+/// `POST /api/v1/persons/{id}/handover`: a supervisor gives the person to
+/// another worker of the team (`engine::handover`; the rule and its audit
+/// are the engine's, as for the console).
+async fn post_handover(
+    State(st): State<AppState>,
+    Auth(c): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<HandOverRequest>,
+) -> Result<Json<outreach_shared::HandOver>, ApiError> {
+    let id = parse_id(&id, PersonId::parse)?;
+    office_only(&c)?;
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    let r = st
+        .write(move |tx| {
+            engine::handover::reassign_audited(tx, &c, &clock, id, req.worker, &req.note, now)
+        })
+        .await?;
+    Ok(Json(r?))
 }
 
 async fn post_review(
@@ -986,6 +1008,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/login", post(login))
         .route("/api/v1/logout", post(logout))
         .route("/api/v1/persons/{id}", get(get_person))
+        .route("/api/v1/persons/{id}/handover", post(post_handover))
         .route("/api/v1/reviews", post(post_review))
         .route("/api/v1/cases", get(list_cases))
         .route("/api/v1/cases/{id}", get(get_case))

@@ -153,6 +153,10 @@ pub struct ServeArgs {
     /// Keep it on loopback or an operations network. Off by default.
     #[arg(long, env = "OUTREACH_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Minutes after a visit's expected end before the supervisors' team page shows it as
+    /// 帰着未確認 (the lone-worker check), until the worker finishes it.
+    #[arg(long, env = "OUTREACH_VISIT_GRACE_MINUTES", default_value_t = outreach_shared::domain::visit::DEFAULT_GRACE_MINUTES)]
+    pub visit_grace_minutes: u32,
     /// Log format.
     #[arg(long, env = "OUTREACH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -198,6 +202,7 @@ pub fn limits(a: &ServeArgs) -> Result<Limits, String> {
         sync_in_flight: a.sync_in_flight,
         request_timeout: std::time::Duration::from_secs(a.request_timeout_secs),
         body_timeout: std::time::Duration::from_secs(a.body_timeout_secs),
+        visit_grace: chrono::Duration::minutes(i64::from(a.visit_grace_minutes)),
     })
 }
 

@@ -536,7 +536,50 @@ pub fn seed(
         }
     }
     life_of_a_case(store, clock, &coord, &workers, &members, &teams, now)?;
+    hand_over_one(store, clock, &workers, &supervisors[0], now)?;
     Ok(summary)
+}
+
+/// Team 1's supervisor hands one of the second worker's persons to the
+/// first worker, with a note (担当の引き継ぎ): the first worker's tablet
+/// shows it on top of the person page.
+fn hand_over_one(
+    store: &dyn Store,
+    clock: &ServerClock,
+    workers: &[UserRow],
+    supervisor: &UserRow,
+    now: DateTime<Utc>,
+) -> Result<(), admin::AdminError> {
+    let (Some(team), Some(from), Some(to)) = (supervisor.team, workers.get(1), workers.first())
+    else {
+        return Ok(());
+    };
+    let recs = store::read(store, |tx| engine::records::TeamRecords::load(tx, team))?;
+    let mut candidates: Vec<&Person> = recs
+        .persons
+        .values()
+        .filter(|p| p.assigned_worker == Some(from.id) && p.stage.is_active())
+        .collect();
+    candidates.sort_by_key(|p| p.id);
+    let Some(p) = candidates.first() else {
+        return Ok(());
+    };
+    let caller = Caller {
+        actor: engine::actor_of(supervisor),
+        device: None,
+    };
+    store::write(store, |tx| {
+        engine::handover::reassign(
+            tx,
+            &caller,
+            clock,
+            p.id,
+            to.id,
+            "（見本）異動に伴う引き継ぎです。母親の通院日（毎週火曜）に合わせて訪問してください。",
+            now,
+        )
+    })?;
+    Ok(())
 }
 
 /// A case's life after triage: an agency's referral (with the consent it

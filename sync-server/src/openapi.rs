@@ -86,6 +86,14 @@ pub const ROUTES: &[RouteDoc] = &[
     },
     RouteDoc {
         method: "post",
+        path: "/api/v1/persons/{id}/handover",
+        summary: "Hand the person over to another outreach worker of the team, with a note (supervisors of the team; audited)",
+        auth: "office",
+        request: Some("HandOverRequest"),
+        response: "HandOver",
+    },
+    RouteDoc {
+        method: "post",
         path: "/api/v1/reviews",
         summary: "Approve or return a contact log (supervisors)",
         auth: "office",

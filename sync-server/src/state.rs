@@ -35,6 +35,9 @@ pub struct Limits {
     /// handler reads it (well under `request_timeout`); then `503` with
     /// "retry later", and the sync slot is free again.
     pub body_timeout: Duration,
+    /// How long after a visit's expected end the team page shows it as
+    /// 帰着未確認 (lone-worker check), unless the worker finished it.
+    pub visit_grace: chrono::Duration,
 }
 
 impl Default for Limits {
@@ -48,6 +51,9 @@ impl Default for Limits {
             sync_in_flight: 32,
             request_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(15),
+            visit_grace: chrono::Duration::minutes(i64::from(
+                outreach_shared::domain::visit::DEFAULT_GRACE_MINUTES,
+            )),
         }
     }
 }

@@ -1420,3 +1420,142 @@ async fn the_report_hides_strain_over_a_short_period_and_small_counts() {
         );
     }
 }
+
+/// A person of `worker`'s caseload (their team, assigned to them) from the
+/// demo data.
+fn person_of(w: &World, worker: &str) -> outreach_shared::Person {
+    let u = w.user(worker);
+    let team = u.team.unwrap();
+    let recs = store::read(&*w.store, |tx| {
+        sync_server::engine::records::TeamRecords::load(tx, team)
+    })
+    .unwrap();
+    recs.persons
+        .into_values()
+        .find(|p| p.assigned_worker == Some(u.id) && p.stage != outreach_shared::Stage::Closed)
+        .expect("the demo gives every worker persons")
+}
+
+#[tokio::test]
+async fn a_supervisor_hands_a_person_over_on_the_team_page() {
+    let w = World::demo();
+    let p = person_of(&w, "worker1");
+    let to = w.user("worker2");
+    let mut c = w.login("supervisor1").await;
+    let page = c.get("/console/team").await;
+    assert!(page.body.contains(text::HANDOVER_TITLE));
+    assert!(page.body.contains(&format!("value=\"{}\"", p.id)));
+    let r = c
+        .post_from(
+            "/console/team",
+            "/console/team/handover",
+            &[
+                ("person", &p.id.to_string()),
+                ("worker", &to.id.to_string()),
+                ("note", "（架空）次回は母の通院日に訪問してください"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/console/team?done=handover"));
+    let done = c.get("/console/team?done=handover").await;
+    assert!(done.body.contains(text::DONE_HANDOVER));
+    let snap = store::read(&*w.store, |tx| tx.person(p.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(snap.snapshot.person.assigned_worker, Some(to.id));
+    assert_eq!(
+        snap.snapshot.handover.unwrap().note,
+        "（架空）次回は母の通院日に訪問してください"
+    );
+    // A missing note is refused in Japanese, and nothing changes.
+    let r = c
+        .post_from(
+            "/console/team",
+            "/console/team/handover",
+            &[
+                ("person", &p.id.to_string()),
+                ("worker", &w.user("worker1").id.to_string()),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("引き継ぎメモを入力してください"),
+        "{}",
+        r.body
+    );
+    // Another team's supervisor cannot, even with a valid form.
+    let mut other = w.login("supervisor2").await;
+    let r = other
+        .post_from(
+            "/console/team",
+            "/console/team/handover",
+            &[
+                ("person", &p.id.to_string()),
+                ("worker", &w.user("worker1").id.to_string()),
+                ("note", "（架空）メモ"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let snap = store::read(&*w.store, |tx| tx.person(p.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(snap.snapshot.person.assigned_worker, Some(to.id));
+}
+
+#[tokio::test]
+async fn an_unconfirmed_visit_tops_the_team_page_of_its_teams_supervisors_only() {
+    let w = World::demo();
+    let mut p = person_of(&w, "worker1");
+    let worker = w.user("worker1");
+    let now = Utc::now();
+    // The tablet's 訪問開始 as the push stores it (the push itself is
+    // tested in tests/handover.rs): 2 h ago, expected 60 min.
+    let visit = store::VisitRow {
+        id: outreach_shared::VisitId::new_v7(1, [7; 10]),
+        team: worker.team.unwrap(),
+        worker: worker.id,
+        person: p.id,
+        started_at: now - Duration::hours(2),
+        expected_end: now - Duration::hours(1),
+        ended_at: None,
+    };
+    store::write(&*w.store, |tx| tx.put_visit(&visit)).unwrap();
+    p.area = outreach_shared::AreaCode::new("sakaecho", 2);
+    store::write(&*w.store, |tx| {
+        let mut row = tx.person(p.id)?.unwrap();
+        row.snapshot.person.area = p.area.clone();
+        tx.put_person(&row)
+    })
+    .unwrap();
+
+    let mut c = w.login("supervisor1").await;
+    let page = c.get("/console/team").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let top = between(&page.body, "id=\"unconfirmed\"", "</section>").expect("帰着未確認 shown");
+    assert!(top.contains(text::UNCONFIRMED_TITLE));
+    assert!(top.contains(&worker.display_name));
+    assert!(top.contains("栄町2丁目"));
+    assert!(!top.contains(&p.alias), "no person's name, only the area");
+    assert!(
+        page.body.find("id=\"unconfirmed\"").unwrap() < page.body.find("id=\"workers\"").unwrap(),
+        "on top of the page"
+    );
+    let mut other = w.login("supervisor2").await;
+    let page = other.get("/console/team").await;
+    assert!(!page.body.contains(text::UNCONFIRMED_TITLE));
+
+    // Finished: gone from the page.
+    store::write(&*w.store, |tx| {
+        tx.put_visit(&store::VisitRow {
+            ended_at: Some(now),
+            ..visit.clone()
+        })
+    })
+    .unwrap();
+    let page = c.get("/console/team").await;
+    assert!(!page.body.contains(text::UNCONFIRMED_TITLE));
+}

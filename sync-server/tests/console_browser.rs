@@ -378,6 +378,62 @@ async fn console_in_a_real_browser() {
     d.find("#workers").await;
     d.shot("team-overview").await;
 
+    // 帰着未確認: a worker's visit past its expected end and the grace
+    // (as a tablet's 訪問開始 stores it) tops the team page.
+    let worker1 = w.user("worker1");
+    let recs = store::read(&*w.store, |tx| {
+        sync_server::engine::records::TeamRecords::load(tx, worker1.team.unwrap())
+    })
+    .unwrap();
+    let p = recs
+        .persons
+        .values()
+        .find(|p| p.assigned_worker == Some(worker1.id) && p.stage.is_active())
+        .cloned()
+        .expect("a person of worker1");
+    let now = chrono::Utc::now();
+    store::write(&*w.store, |tx| {
+        tx.put_visit(&store::VisitRow {
+            id: outreach_shared::VisitId::new_v7(1, [8; 10]),
+            team: worker1.team.unwrap(),
+            worker: worker1.id,
+            person: p.id,
+            started_at: now - chrono::Duration::hours(2),
+            expected_end: now - chrono::Duration::hours(1),
+            ended_at: None,
+        })
+    })
+    .unwrap();
+    d.go(&format!("{site}/console/team")).await;
+    d.wait_text("#unconfirmed h2", text::UNCONFIRMED_TITLE)
+        .await;
+    assert!(
+        d.text_of("#unconfirmed")
+            .await
+            .contains(&worker1.display_name)
+    );
+    d.shot("team-unconfirmed").await;
+
+    // The hand-over: the person goes to worker2, with a note.
+    let worker2 = w.user("worker2");
+    d.script(&format!(
+        "document.querySelector('#handover-person').value='{}'; document.querySelector('#handover-worker').value='{}'; return 1;",
+        p.id, worker2.id
+    ))
+    .await;
+    d.type_into(
+        "#handover-note",
+        "（見本）母親の通院日に合わせて訪問してください。",
+    )
+    .await;
+    d.shot("team-handover").await;
+    d.click("#handover-submit").await;
+    d.wait_text("p.flash", text::DONE_HANDOVER).await;
+    let row = store::read(&*w.store, |tx| tx.person(p.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.snapshot.person.assigned_worker, Some(worker2.id));
+
     // Devices: issue a code (text and QR), enrol a tablet with it, revoke it.
     d.go(&format!("{site}/console/devices")).await;
     d.click("#issue").await;

@@ -287,6 +287,25 @@ pub async fn run(
                 .await;
             Vec::new()
         }
+        Effect::LoadVisit => match core.with_store(|s| s.open_visit()).await {
+            Ok(v) => vec![Msg::VisitLoaded(v)],
+            Err(StoreError::Locked) => vec![Msg::Locked],
+            Err(_) => vec![Msg::VisitLoaded(None)],
+        },
+        Effect::StartVisit(person, minutes) => {
+            let r = core
+                .with_store(move |s| s.start_visit(person, minutes))
+                .await;
+            vec![Msg::VisitStarted(
+                r.map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
+        Effect::FinishVisit => {
+            let r = core.with_store(|s| s.finish_visit()).await;
+            vec![Msg::VisitFinished(
+                r.map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
         Effect::Reenrol(qr) => {
             let resp = match enroll_pinned(&qr.server, &qr.code, &qr.pins, t::APP_TITLE).await {
                 Ok(r) => r,

@@ -287,6 +287,60 @@ pub const RETURNED_TITLE: &str = "差し戻された記録";
 pub const RETURNED_EMPTY: &str = "差し戻された記録はありません。";
 pub const SUPERVISOR_SAYS: &str = "スーパーバイザーのコメント";
 
+// Hand-over (担当) and the whole team's caseload
+pub const FILTER_WHOLE_TEAM: &str = "班全体を表示";
+pub const ASSIGNED: &str = "担当";
+pub const ASSIGNED_ME: &str = "自分";
+pub const ASSIGNED_NOBODY: &str = "未定";
+pub const ASSIGNED_TEAMMATE: &str = "班の支援員";
+pub const HANDOVER_TITLE: &str = "引き継ぎ";
+pub const HANDOVER_NOTE: &str = "引き継ぎメモ";
+
+pub fn handover_line(from: &str, to: &str, at: &str) -> String {
+    format!("{from} さんから {to} さんへ（{at}）")
+}
+
+// Lone-worker check (帰着未確認)
+pub const VISIT_START: &str = "訪問開始";
+pub const VISIT_FINISH: &str = "訪問終了";
+pub const VISIT_LENGTH: &str = "予定時間";
+pub const VISIT_LOG_IT: &str = "この訪問を記録する";
+pub const VISIT_FINISHED: &str = "訪問終了を記録しました。";
+pub const VISIT_ELSEWHERE: &str = "ほかの人の訪問中です。先にその訪問を終了してください。";
+pub const VISIT_SOMEONE: &str = "訪問先";
+
+pub fn visit_minutes(m: u32) -> String {
+    if m.is_multiple_of(60) {
+        format!("{}時間", m / 60)
+    } else if m > 60 {
+        format!("{}時間{}分", m / 60, m % 60)
+    } else {
+        format!("{m}分")
+    }
+}
+
+pub fn visit_started(end: &str) -> String {
+    format!("訪問開始を記録しました。終了予定は{end}です。")
+}
+
+pub fn visit_in_progress(alias: &str, end: &str) -> String {
+    format!("訪問中：{alias}（終了予定 {end}）")
+}
+
+pub fn visit_due(alias: &str, end: &str) -> String {
+    format!(
+        "{alias}の訪問の終了予定（{end}）を過ぎました。無事であれば「訪問終了」を押してください。押さないままだと、スーパーバイザーの画面に「帰着未確認」と表示されます。"
+    )
+}
+
+pub fn fix_visit_start(at: &str) -> String {
+    format!("訪問開始（{at}）")
+}
+
+pub fn fix_visit_finish(at: &str) -> String {
+    format!("訪問終了（{at}）")
+}
+
 // Sync bar
 pub const SYNC_NOW: &str = "今すぐ同期";
 pub const SYNCING: &str = "同期中…";

@@ -226,6 +226,8 @@ impl Store {
                 tx.execute("DELETE FROM cases WHERE id = ?1", [e.case_id.to_string()])?;
                 drop_op(&tx, op)?;
             }
+            // The visit's record is on the server only.
+            Payload::StartVisit(_) | Payload::FinishVisit { .. } => drop_op(&tx, op)?,
         }
         tx.commit()?;
         Ok(())

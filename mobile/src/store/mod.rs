@@ -20,6 +20,7 @@ mod link;
 mod records;
 pub mod schema;
 mod sync;
+mod visits;
 
 pub use link::{ServerLink, SyncState};
 

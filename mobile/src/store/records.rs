@@ -73,6 +73,7 @@ pub(crate) fn push_op(
         protocol::EntityKind::Case => "case",
         protocol::EntityKind::Review => "review",
         protocol::EntityKind::Conflict => "conflict",
+        protocol::EntityKind::Visit => "visit",
     };
     let op = Operation {
         id,
@@ -304,7 +305,7 @@ impl Store {
         ))
     }
 
-    fn stamp(&mut self, now: DateTime<Utc>) -> Hlc {
+    pub(super) fn stamp(&mut self, now: DateTime<Utc>) -> Hlc {
         self.hlc.now(unix_ms(now))
     }
 
@@ -378,7 +379,7 @@ impl Store {
         Ok(self.person_record(id)?.person)
     }
 
-    fn load_person_for_change(&mut self, id: PersonId) -> Result<(PersonRecord, i64)> {
+    pub(super) fn load_person_for_change(&mut self, id: PersonId) -> Result<(PersonRecord, i64)> {
         let now = self.now();
         let (conn, sealer) = self.unlocked_parts()?;
         read_one::<PersonRecord>(conn, sealer, "persons", &id.to_string(), now)?.ok_or(
@@ -739,6 +740,24 @@ impl Store {
         Ok(l)
     }
 
+    /// The person's 担当 for the person page: the name and the hand-over
+    /// the server sent with the person, while they still name the current
+    /// 担当 (a local change waits for the server's word).
+    fn assignment(&self, rec: &PersonRecord) -> Assignment {
+        let current = rec.person.assigned_worker;
+        let server = rec
+            .server
+            .as_ref()
+            .filter(|s| s.person.assigned_worker == current);
+        Assignment {
+            to_me: current == Some(self.identity.user_id),
+            name: server.and_then(|s| s.assigned_name.clone()),
+            handover: server
+                .and_then(|s| s.handover.clone())
+                .filter(|h| Some(h.to) == current),
+        }
+    }
+
     /// The caseload: every person on the device, with the latest contact's
     /// next action and whether it is overdue (today in Asia/Tokyo), overdue
     /// first and closed people (終結) last. The front ends show closed
@@ -746,6 +765,7 @@ impl Store {
     pub fn caseload(&mut self) -> Result<Caseload> {
         let now = self.now();
         let today = ja::local_date(now);
+        let me = self.identity.user_id;
         let (persons, mut damaged) = self.all_person_records()?;
         let mut found = Vec::new();
         let (conn, sealer) = self.unlocked_parts()?;
@@ -793,6 +813,8 @@ impl Store {
                     .map(|n| (today - n.due).num_days().max(0))
                     .unwrap_or(0);
                 CaseloadEntry {
+                    // Assigned to this worker, or to nobody yet.
+                    mine: r.person.assigned_worker.is_none_or(|w| w == me),
                     open_cases: cases_by_person.remove(&r.person.id).unwrap_or_default(),
                     last_contact_at: last.as_ref().map(|c| c.occurred_at),
                     safety_concern: last.as_ref().is_some_and(ContactLog::has_safety_concern),
@@ -829,7 +851,9 @@ impl Store {
     /// A person's timeline: every contact revision newest first, each with
     /// its review, plus cases and conflicts.
     pub fn timeline(&mut self, id: PersonId) -> Result<Timeline> {
-        let person = self.person(id)?;
+        let rec = self.person_record(id)?;
+        let assignment = self.assignment(&rec);
+        let person = rec.person;
         let pid = id.to_string();
         let mut found = Vec::new();
         let (conn, sealer) = self.unlocked_parts()?;
@@ -895,6 +919,7 @@ impl Store {
             cases,
             conflicts,
             damaged,
+            assignment,
         })
     }
 }

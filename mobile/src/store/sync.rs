@@ -326,6 +326,8 @@ fn apply_change(
                 EntityKind::Conflict => {
                     tx.execute("DELETE FROM conflicts WHERE id = ?1", [&id])?;
                 }
+                // Never pulled: visits stay on the server.
+                EntityKind::Visit => {}
             }
             report.gone += 1;
         }

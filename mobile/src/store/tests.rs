@@ -633,10 +633,7 @@ fn a_pulled_page_applies_in_one_transaction_and_keeps_newer_local_fields() {
             change(
                 1,
                 EntityRef::person(p.id),
-                ChangeBody::Person(PersonSnapshot {
-                    person: server_person,
-                    versions,
-                }),
+                ChangeBody::Person(PersonSnapshot::new(server_person, versions)),
             ),
             change(
                 2,
@@ -1016,3 +1013,4 @@ fn a_folded_escalation_gets_the_case_outcome_and_it_stays_sealed() {
 }
 
 mod field;
+mod visits;

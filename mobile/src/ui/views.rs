@@ -26,6 +26,7 @@ pub fn Shell(state: AppState, on: EventHandler<Msg>) -> Element {
             {header(s, on)}
             if s.shows_content() {
                 {sync_bar(&s.sync, on)}
+                {visit_banner(s, on)}
             }
             main {
                 {notice(s, on)}
@@ -108,6 +109,28 @@ fn sync_bar(b: &SyncBar, on: EventHandler<Msg>) -> Element {
                 onclick: move |_| on.call(Msg::SyncNow),
                 "{t::SYNC_NOW}"
             }
+        }
+    }
+}
+
+/// The visit in progress (lone-worker check): who and until when, with
+/// 「訪問終了」; past the expected end, a red reminder.
+fn visit_banner(s: &AppState, on: EventHandler<Msg>) -> Element {
+    let Some(v) = &s.visit.open else {
+        return rsx! {};
+    };
+    let alias = s.visit_alias().unwrap_or(t::VISIT_SOMEONE);
+    let end = ja::local_time(v.expected_end);
+    let (class, text) = if s.visit.due {
+        ("visitbar due", t::visit_due(alias, &end))
+    } else {
+        ("visitbar", t::visit_in_progress(alias, &end))
+    };
+    let busy = s.visit.busy;
+    rsx! {
+        div { class: "{class}", role: if s.visit.due { "alert" } else { "status" },
+            p { "{text}" }
+            button { class: "primary", disabled: busy, onclick: move |_| on.call(Msg::FinishVisit), "{t::VISIT_FINISH}" }
         }
     }
 }
@@ -288,6 +311,7 @@ fn caseload(s: &AppState, on: EventHandler<Msg>) -> Element {
                 }
                 div { class: "choices",
                     button { class: if f.overdue_only { "on" } else { "" }, onclick: move |_| on.call(Msg::ToggleOverdue), "{t::FILTER_OVERDUE}" }
+                    button { class: if f.whole_team { "on" } else { "" }, onclick: move |_| on.call(Msg::ToggleWholeTeam), "{t::FILTER_WHOLE_TEAM}" }
                 }
             }
             if s.caseload.is_some() && entries.is_empty() {
@@ -388,13 +412,56 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
     let fields: Vec<&str> = p.fields.iter().map(|f| f.ja()).collect();
     let tags: Vec<&str> = p.tags.iter().map(|f| f.ja()).collect();
     let label = ja::field_label;
+    let a = &tl.assignment;
+    let assigned = if a.to_me {
+        t::ASSIGNED_ME.to_owned()
+    } else if p.assigned_worker.is_none() {
+        t::ASSIGNED_NOBODY.to_owned()
+    } else {
+        a.name
+            .clone()
+            .unwrap_or_else(|| t::ASSIGNED_TEAMMATE.into())
+    };
+    let visiting_here = s.visit.open.as_ref().is_some_and(|v| v.person_id == p.id);
+    let finished_here = s
+        .visit
+        .just_finished
+        .as_ref()
+        .is_some_and(|(v, _)| v.person_id == p.id);
+    let minutes = s.visit.minutes;
+    let visit_busy = s.visit.busy;
     rsx! {
         section {
-            h2 { "{p.alias}" {stage_badge(p.stage)} }
+            if let Some(h) = &a.handover {
+                div { class: "card handover", role: "note",
+                    h3 { "{t::HANDOVER_TITLE}" }
+                    p { class: "meta", "{t::handover_line(h.from_name.as_deref().unwrap_or(t::ASSIGNED_NOBODY), &h.to_name, &ja::local_datetime(h.at))}" }
+                    p { strong { "{t::HANDOVER_NOTE}：" } "{h.note}" }
+                }
+            }
+            h2 { "{p.alias}" {stage_badge(p.stage)} span { class: "meta assigned", "{t::ASSIGNED}：{assigned}" } }
             div { class: "actions",
                 button { class: "primary", onclick: move |_| on.call(Msg::StartContact), "{t::LOG_CONTACT}" }
                 button { onclick: move |_| on.call(Msg::StartStageConsent), "{t::CHANGE_STAGE_CONSENT}" }
                 button { class: "danger", onclick: move |_| on.call(Msg::StartEscalation), "{t::ESCALATE}" }
+            }
+            if finished_here {
+                div { class: "card visit-done",
+                    button { class: "primary", onclick: move |_| on.call(Msg::LogFinishedVisit), "{t::VISIT_LOG_IT}" }
+                }
+            }
+            div { class: "actions visit",
+                if visiting_here {
+                    button { class: "primary", disabled: visit_busy, onclick: move |_| on.call(Msg::FinishVisit), "{t::VISIT_FINISH}" }
+                } else if s.visit.open.is_none() {
+                    button { disabled: visit_busy, onclick: move |_| on.call(Msg::StartVisit), "{t::VISIT_START}" }
+                    span { class: "meta", "{t::VISIT_LENGTH}" }
+                    div { class: "choices",
+                        for m in VISIT_CHOICES {
+                            button { class: if m == minutes { "on" } else { "" }, onclick: move |_| on.call(Msg::VisitMinutes(m)), "{t::visit_minutes(m)}" }
+                        }
+                    }
+                }
             }
             if let Some(n) = &p.stage_note {
                 div { class: "card stage-note",

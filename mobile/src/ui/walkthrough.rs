@@ -266,6 +266,60 @@ impl Walkthrough {
         w.shot(25, "returned").await;
         send(Msg::Go(Screen::Settings));
         w.shot(26, "settings").await;
+        // The whole team's persons, then this worker's own again.
+        send(Msg::Go(Screen::Caseload));
+        Self::until(state, |s| s.caseload.is_some()).await;
+        send(Msg::ToggleWholeTeam);
+        w.shot(27, "whole-team").await;
+        send(Msg::ToggleWholeTeam);
+        // A person handed over to this worker (the demo has one): the
+        // supervisor's note on top of the page.
+        let own: Vec<PersonId> = state
+            .peek()
+            .visible_caseload()
+            .iter()
+            .map(|e| e.person.id)
+            .collect();
+        for id in own {
+            send(Msg::OpenPerson(id));
+            Self::until(state, move |s| {
+                s.timeline.as_ref().is_some_and(|t| t.person.id == id)
+            })
+            .await;
+            let handed = state
+                .peek()
+                .timeline
+                .as_ref()
+                .is_some_and(|t| t.assignment.handover.is_some());
+            if handed {
+                w.shot(28, "handover-note").await;
+                break;
+            }
+        }
+        // Lone-worker check: start a visit (90 minutes), the banner, the
+        // reminder at the expected end, finish and log it.
+        send(Msg::OpenPerson(person));
+        Self::until(state, opened).await;
+        send(Msg::VisitMinutes(90));
+        w.shot(29, "visit-start").await;
+        send(Msg::StartVisit);
+        Self::until(state, |s| s.visit.open.is_some()).await;
+        w.shot(30, "visit-in-progress").await;
+        // As the tablet shows it once the expected end has passed.
+        let open = state.peek().visit.open.clone();
+        if let Some(mut v) = open {
+            v.expected_end = chrono::Utc::now() - chrono::Duration::minutes(5);
+            send(Msg::VisitLoaded(Some(v)));
+            w.shot(31, "visit-due").await;
+        }
+        send(Msg::FinishVisit);
+        Self::until(state, |s| {
+            s.visit.open.is_none() && s.visit.just_finished.is_some()
+        })
+        .await;
+        w.shot(32, "visit-finished").await;
+        send(Msg::LogFinishedVisit);
+        w.shot(33, "visit-log").await;
         close();
     }
 }

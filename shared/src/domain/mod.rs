@@ -6,11 +6,13 @@ pub mod case_queue;
 pub mod consent;
 pub mod contact;
 pub mod fields;
+pub mod handover;
 pub mod meeting;
 pub mod person;
 pub mod plan;
 pub mod review;
 pub mod stage;
+pub mod visit;
 
 pub use agency::{AGENCIES, Agency, AgencyId, AgencyKind};
 pub use area::{AREAS, Area, AreaCode};
@@ -23,6 +25,7 @@ pub use contact::{
     PersonResponse, Reflection, Safety,
 };
 pub use fields::{CrossTag, LifeField, Scheme, SchemeGap};
+pub use handover::HandOver;
 pub use meeting::{Attendee, Meeting, MeetingPurpose, MeetingState};
 pub use person::{BirthYear, Household, HouseholdMember, NoticedBy, Person, Relation, Sex};
 pub use plan::{
@@ -31,3 +34,4 @@ pub use plan::{
 };
 pub use review::{Review, ReviewStatus};
 pub use stage::{HandedTo, PauseReason, Stage, StageNote};
+pub use visit::VisitStart;

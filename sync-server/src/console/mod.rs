@@ -68,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/reviews/{id}/approve", post(review::approve))
         .route("/console/reviews/{id}/return", post(review::return_log))
         .route("/console/team", get(team::overview))
+        .route("/console/team/handover", post(team::handover))
         .route("/console/devices", get(devices::list))
         .route("/console/devices/code", post(devices::issue_code))
         .route("/console/devices/{id}/revoke", post(devices::revoke))

@@ -1,19 +1,22 @@
-//! Team overview for supervisors (支援者支援): caseload per worker, overdue
+//! Team overview for supervisors (支援者支援): 帰着未確認 on top (the
+//! lone-worker check), the hand-over of a person to another worker (担当の
+//!引き継ぎ), caseload per worker, overdue
 //! follow-ups, visits made alone, danger signs, and reflections that signal
 //! strain (difficulty 4 or 5, or "wants to talk").
 
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
 use chrono::{Duration, Utc};
 use maud::html;
 use outreach_shared::access::{Action, Resource, Role, decide};
 use outreach_shared::ja::{self, Label};
-use outreach_shared::{Accompaniment, ContactLog, PersonId, UserId};
+use outreach_shared::{Accompaniment, ContactLog, Person, PersonId, Stage, UserId};
 use std::collections::HashMap;
 
 use super::layout::{self, day, when};
-use super::session::Session;
-use super::{PageError, PageResult, text};
-use crate::engine::records;
+use super::session::{Session, query};
+use super::{PageError, PageResult, parse_id, see_other, text};
+use crate::engine::{handover, records, visits};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Clone)]
@@ -26,13 +29,31 @@ struct WorkerRow {
     pending: usize,
 }
 
-/// `GET /console/team`.
-pub async fn overview(State(st): State<AppState>, session: Session) -> PageResult {
+/// `GET /console/team`: 帰着未確認 first (visits past their expected end
+/// plus the grace), then the workers, the hand-over form and the lists.
+pub async fn overview(
+    State(st): State<AppState>,
+    session: Session,
+    RawQuery(q): RawQuery,
+) -> PageResult {
     session.require(&[Role::Supervisor])?;
     let team = session.user.team.ok_or_else(PageError::forbidden)?;
     let caller = session.caller.clone();
     let now = Utc::now();
     let (recs, workers) = st.read(move |tx| records::team_overview(tx, team)).await?;
+    let grace = st.limits.visit_grace;
+    let late = {
+        let c = caller.clone();
+        st.write(move |tx| visits::unconfirmed(tx, &c, team, grace, now))
+            .await?
+    };
+    let flash = (query(&q).get("done") == Some("handover")).then_some(text::DONE_HANDOVER);
+    let mut handover_persons: Vec<&Person> = recs
+        .persons
+        .values()
+        .filter(|p| p.stage != Stage::Closed)
+        .collect();
+    handover_persons.sort_by(|a, b| a.alias.cmp(&b.alias));
     let actor = &session.caller.actor;
     let today = ja::local_date(now);
     let since = now - Duration::days(90);
@@ -123,6 +144,22 @@ pub async fn overview(State(st): State<AppState>, session: Session) -> PageResul
     })
     .await?;
     let body = html! {
+        @if !late.is_empty() {
+            section.card.attention #unconfirmed {
+                h2 { (text::UNCONFIRMED_TITLE) }
+                p { (text::UNCONFIRMED_LEAD) }
+                table.data { thead { tr { th { (text::WORKER) } th { (text::AREA) } th { (text::VISIT_STARTED) } th { (text::VISIT_EXPECTED_END) } th.num { (text::VISIT_LATE_MIN) } } }
+                tbody { @for v in &late {
+                    tr.danger {
+                        th scope="row" { (v.worker_name) }
+                        td { @match &v.area { Some(a) => (a.name_ja()), None => (text::AREA_UNKNOWN) } }
+                        td { (when(v.started_at)) }
+                        td { (when(v.expected_end)) }
+                        td.num { ((now - v.expected_end).num_minutes()) }
+                    }
+                } } }
+            }
+        }
         p.lead { (text::TEAM_LEAD) }
         table.data #workers {
             thead { tr {
@@ -146,6 +183,37 @@ pub async fn overview(State(st): State<AppState>, session: Session) -> PageResul
                         td.num.danger[r.danger > 0] { (r.danger) }
                         td.num.danger[r.strain > 0] { (r.strain) }
                     }
+                }
+            }
+        }
+        section.card #handover {
+            h2 { (text::HANDOVER_TITLE) }
+            p.small { (text::HANDOVER_LEAD) }
+            @if handover_persons.is_empty() || workers.is_empty() { p.empty { (text::NO_PERSONS) } } @else {
+                form method="post" action="/console/team/handover" {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    p {
+                        label for="handover-person" { (text::HANDOVER_PERSON) } " "
+                        select #handover-person name="person" {
+                            @for p in &handover_persons {
+                                option value=(p.id) {
+                                    (p.alias) "（" (text::HANDOVER_CURRENT) "：" (p.assigned_worker.map(|w| recs.name(w)).unwrap_or("—")) "）"
+                                }
+                            }
+                        }
+                    }
+                    p {
+                        label for="handover-worker" { (text::HANDOVER_TO) } " "
+                        select #handover-worker name="worker" {
+                            @for (id, name) in &workers { option value=(id) { (name) } }
+                        }
+                    }
+                    p {
+                        label for="handover-note" { (text::HANDOVER_NOTE) }
+                        br;
+                        textarea #handover-note name="note" rows="3" cols="60" required maxlength="1000" {}
+                    }
+                    button.primary #handover-submit type="submit" { (text::HANDOVER_SUBMIT) }
                 }
             }
         }
@@ -200,5 +268,27 @@ pub async fn overview(State(st): State<AppState>, session: Session) -> PageResul
             }
         }
     };
-    Ok(layout::page(&session, text::TEAM_TITLE, "team", None, body))
+    Ok(layout::page(
+        &session,
+        text::TEAM_TITLE,
+        "team",
+        flash,
+        body,
+    ))
+}
+
+/// `POST /console/team/handover`: the form of the team page; the rule, the
+/// write and the audit are `engine::handover`'s.
+pub async fn handover(State(st): State<AppState>, session: Session, body: Bytes) -> PageResult {
+    session.require(&[Role::Supervisor])?;
+    let form = session.form(&body)?;
+    let person = parse_id(form.get("person").unwrap_or_default(), PersonId::parse)?;
+    let worker = parse_id(form.get("worker").unwrap_or_default(), UserId::parse)?;
+    let note = form.get("note").unwrap_or_default().to_owned();
+    let caller = session.caller.clone();
+    let clock = st.clock.clone();
+    let now = Utc::now();
+    st.write(move |tx| handover::reassign_audited(tx, &caller, &clock, person, worker, &note, now))
+        .await??;
+    Ok(see_other("/console/team?done=handover"))
 }

@@ -102,6 +102,24 @@ pub const DAYS_OVERDUE: &str = "超過日数";
 pub const NOTHING_OVERDUE: &str = "予定日を過ぎたフォローアップはありません。";
 pub const NO_STRAIN: &str = "負担のサインはありません。";
 pub const NO_DANGER: &str = "危険のサインはありません。";
+// Lone-worker check (帰着未確認) and hand-over (担当の引き継ぎ).
+pub const UNCONFIRMED_TITLE: &str = "帰着未確認";
+pub const UNCONFIRMED_LEAD: &str =
+    "終了予定を過ぎても「訪問終了」の記録がない訪問です。支援員に連絡して無事を確認してください。";
+pub const AREA: &str = "町丁";
+pub const VISIT_STARTED: &str = "訪問開始";
+pub const VISIT_EXPECTED_END: &str = "終了予定";
+pub const VISIT_LATE_MIN: &str = "超過（分）";
+pub const AREA_UNKNOWN: &str = "町丁未登録";
+pub const HANDOVER_TITLE: &str = "担当の引き継ぎ";
+pub const HANDOVER_LEAD: &str = "対象者の担当を班の別の支援員に変更します。引き継ぎメモは新しい担当者のタブレットで対象者のページの最上部に表示されます。";
+pub const HANDOVER_PERSON: &str = "対象者";
+pub const HANDOVER_TO: &str = "新しい担当";
+pub const HANDOVER_NOTE: &str = "引き継ぎメモ（新しい担当者へ）";
+pub const HANDOVER_SUBMIT: &str = "担当を変更する";
+pub const HANDOVER_CURRENT: &str = "現在の担当";
+pub const NO_PERSONS: &str = "対象者はいません。";
+pub const DONE_HANDOVER: &str = "担当を変更しました。次の同期で両方のタブレットに反映されます。";
 
 // Devices.
 pub const DEVICES_TITLE: &str = "端末管理（タブレット）";

@@ -21,6 +21,9 @@
 //!   [`meetings`] (scheduled, recorded and edited meetings; agendas),
 //!   [`referrals`] (agencies' referrals, find-requests to outreach) and
 //!   [`board`] (the console's board and case page);
+//! - [`handover`]: a supervisor's hand-over of a person to another worker
+//!   of the team (担当の引き継ぎ), and [`visits`]: the lone-worker check
+//!   (訪問開始/訪問終了 from the tablets, 帰着未確認 for the supervisors);
 //! - [`reviews`]: supervisors' reviews, and [`records`]: the team records,
 //!   review queue, team overview and report data the console reads;
 //! - [`feed`]: the LGWAN feed of case-queue items;
@@ -47,6 +50,7 @@ pub mod devices;
 pub mod enrolment;
 pub mod error;
 pub mod feed;
+pub mod handover;
 pub mod meetings;
 pub mod persons;
 pub mod plans;
@@ -59,6 +63,7 @@ pub mod roster;
 pub mod sessions;
 pub mod totp;
 pub mod users;
+pub mod visits;
 
 pub use cases::{case_detail, change_route, list_cases, move_case};
 pub use enrolment::{enroll, issue_enrol_code};

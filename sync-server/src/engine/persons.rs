@@ -69,10 +69,15 @@ pub(super) fn create_person(
         .iter()
         .map(|n| (n.to_string(), op.hlc))
         .collect();
+    // The 担当's name goes out with the person, so tablets show it.
+    let assigned_name = match p.assigned_worker {
+        Some(w) => tx.user(w)?.map(|u| u.display_name),
+        None => None,
+    };
     let row = PersonRow {
         snapshot: PersonSnapshot {
-            person: p.clone(),
-            versions,
+            assigned_name,
+            ..PersonSnapshot::new(p.clone(), versions)
         },
         bases: BTreeMap::new(),
     };
@@ -104,6 +109,16 @@ pub(super) fn update_person(
     let (mut row, _) = person_for_write(tx, actor, op.entity.id)?;
     let mut conflicts = Vec::new();
     for ch in changes {
+        // 担当 changes only by a supervisor's hand-over (engine/handover.rs):
+        // a tablet may repeat the current value, never change it.
+        if let PersonField::AssignedWorker(w) = &ch.set
+            && *w != row.snapshot.person.assigned_worker
+        {
+            return Err(reject(
+                RejectCode::Forbidden,
+                "the assigned worker changes only by a supervisor's hand-over",
+            ));
+        }
         let PersonField::Household(list) = &ch.set else {
             conflicts.extend(merge_change(&mut row, ch.set.clone(), op.hlc, ch.base));
             continue;

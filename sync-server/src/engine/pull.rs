@@ -135,6 +135,8 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
                     (BodyOut::Person(raw(body)?), true)
                 }
             }
+            // Visits are never in the change log (pushed only).
+            EntityKind::Visit => continue,
             EntityKind::Conflict => {
                 // A kept conflict holds field values: only for those who
                 // read the whole record.

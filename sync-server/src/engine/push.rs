@@ -14,7 +14,7 @@ use outreach_shared::{
 };
 use std::collections::{HashMap, HashSet};
 
-use super::{Caller, ServerClock, cases, persons};
+use super::{Caller, ServerClock, cases, persons, visits};
 use crate::crypto;
 use crate::store::*;
 
@@ -223,5 +223,10 @@ fn apply(
         }
         Payload::LogContact(c) => persons::log_contact(tx, caller, op, c, prep, now, cache),
         Payload::Escalate(e) => cases::escalate(tx, caller, op, e, now),
+        Payload::StartVisit(v) => visits::start(tx, caller, op, v, now),
+        Payload::FinishVisit {
+            person_id,
+            ended_at,
+        } => visits::finish(tx, caller, op, *person_id, *ended_at, now),
     }
 }

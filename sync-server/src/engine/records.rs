@@ -69,7 +69,7 @@ impl TeamRecords {
                             r.cases.push(c);
                         }
                     }
-                    EntityKind::Conflict => {}
+                    EntityKind::Conflict | EntityKind::Visit => {}
                 }
             }
         }

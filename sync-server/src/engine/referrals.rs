@@ -151,10 +151,10 @@ pub fn file_referral(
             e.nest("person", person.validate(&ctx));
             e.finish()?;
             tx.put_person(&PersonRow {
-                snapshot: PersonSnapshot {
-                    person: person.clone(),
-                    versions: FIELD_NAMES.iter().map(|n| (n.to_string(), hlc)).collect(),
-                },
+                snapshot: PersonSnapshot::new(
+                    person.clone(),
+                    FIELD_NAMES.iter().map(|n| (n.to_string(), hlc)).collect(),
+                ),
                 bases: BTreeMap::new(),
             })?;
             person_changed(tx, &person, hlc)?;

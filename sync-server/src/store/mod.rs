@@ -26,7 +26,7 @@ pub mod sqlite;
 
 /// How many schema migrations each backend has. Adding a migration to one
 /// backend without the other fails to compile.
-pub const SCHEMA_STEPS: usize = 4;
+pub const SCHEMA_STEPS: usize = 5;
 
 /// The settings key holding the number of migrations applied.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -160,6 +160,20 @@ pub enum CaseDocKind {
     /// An earlier version of a meeting (`Meeting`), kept when it was
     /// edited; the document is the meeting.
     MeetingVersion,
+}
+
+/// A field visit of the lone-worker check (訪問開始 to 訪問終了; table
+/// `visits`, schema step 5): ids and times only, never a note. The
+/// person's 町丁 is read from the person when shown.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VisitRow {
+    pub id: outreach_shared::VisitId,
+    pub team: TeamId,
+    pub worker: UserId,
+    pub person: PersonId,
+    pub started_at: DateTime<Utc>,
+    pub expected_end: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 /// One version of one of a case's structured records, as its JSON body.
@@ -353,6 +367,11 @@ pub trait Tx {
     fn cases_after(&mut self, cursor: u64, limit: u32) -> StoreResult<Vec<CaseRow>>;
     fn put_case(&mut self, row: &CaseRow) -> StoreResult<()>;
     fn insert_case_move(&mut self, mv: &CaseMove) -> StoreResult<()>;
+    fn visit(&mut self, id: outreach_shared::VisitId) -> StoreResult<Option<VisitRow>>;
+    /// Inserts or replaces a visit.
+    fn put_visit(&mut self, row: &VisitRow) -> StoreResult<()>;
+    /// A team's visits not yet finished, oldest start first.
+    fn open_visits(&mut self, team: TeamId) -> StoreResult<Vec<VisitRow>>;
     fn case_moves(&mut self, case: CaseId) -> StoreResult<Vec<CaseMove>>;
     fn insert_conflict(
         &mut self,

@@ -220,6 +220,16 @@ CREATE INDEX IF NOT EXISTS audit_case ON audit ((substring(entity from 'case:([0
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
 CREATE INDEX IF NOT EXISTS pending_logins_user ON pending_logins (user_id);
 "#,
+    // 5: field visits of the lone-worker check (issue 12).
+    r#"
+CREATE TABLE IF NOT EXISTS visits (
+    id UUID PRIMARY KEY,
+    team_id UUID NOT NULL,
+    open BOOLEAN NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS visits_open ON visits (team_id) WHERE open;
+"#,
 ];
 
 /// Runs a future to completion on the calling thread. The connection tasks
@@ -1353,6 +1363,45 @@ impl Tx for PgTx<'_> {
             "INSERT INTO case_moves (case_id, body) VALUES ($1, $2)",
             vec![Box::new(mv.case_id.0), Box::new(json(mv)?)],
         )
+    }
+
+    fn visit(&mut self, id: outreach_shared::VisitId) -> StoreResult<Option<VisitRow>> {
+        self.query("SELECT body FROM visits WHERE id = $1", &[&id.0])?
+            .first()
+            .map(|r| {
+                let body: String = get(r, 0)?;
+                serde_json::from_str(&body).map_err(corrupt("visit"))
+            })
+            .transpose()
+    }
+
+    fn put_visit(&mut self, row: &VisitRow) -> StoreResult<()> {
+        self.defer(
+            "INSERT INTO visits (id, team_id, open, body) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET team_id = $2, open = $3, body = $4",
+            vec![
+                Box::new(row.id.0),
+                Box::new(row.team.0),
+                Box::new(row.ended_at.is_none()),
+                Box::new(json(row)?),
+            ],
+        )
+    }
+
+    fn open_visits(&mut self, team: TeamId) -> StoreResult<Vec<VisitRow>> {
+        let mut out: Vec<VisitRow> = self
+            .query(
+                "SELECT body FROM visits WHERE team_id = $1 AND open",
+                &[&team.0],
+            )?
+            .iter()
+            .map(|r| {
+                let body: String = get(r, 0)?;
+                serde_json::from_str(&body).map_err(corrupt("visit"))
+            })
+            .collect::<StoreResult<_>>()?;
+        out.sort_by_key(|v| v.started_at);
+        Ok(out)
     }
 
     fn case_moves(&mut self, case: CaseId) -> StoreResult<Vec<CaseMove>> {

@@ -171,6 +171,16 @@ CREATE INDEX IF NOT EXISTS audit_case ON audit ((CASE WHEN instr(entity, 'case:'
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
 CREATE INDEX IF NOT EXISTS pending_logins_user ON pending_logins (user_id);
 "#,
+    // 5: field visits of the lone-worker check (issue 12).
+    r#"
+CREATE TABLE IF NOT EXISTS visits (
+    id TEXT PRIMARY KEY,
+    team_id TEXT NOT NULL,
+    open INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS visits_open ON visits (team_id) WHERE open = 1;
+"#,
 ];
 
 /// The SQLite store.
@@ -1237,6 +1247,50 @@ impl Tx for SqliteTx<'_> {
             )
             .map_err(db)?;
         Ok(())
+    }
+
+    fn visit(&mut self, id: outreach_shared::VisitId) -> StoreResult<Option<VisitRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM visits WHERE id = ?1")
+            .map_err(db)?;
+        let body: Option<String> = st
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        body.map(|b| serde_json::from_str(&b).map_err(corrupt("visit")))
+            .transpose()
+    }
+
+    fn put_visit(&mut self, row: &VisitRow) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO visits (id, team_id, open, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET team_id = ?2, open = ?3, body = ?4",
+                params![
+                    row.id.to_string(),
+                    row.team.to_string(),
+                    row.ended_at.is_none(),
+                    json(row)?
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn open_visits(&mut self, team: TeamId) -> StoreResult<Vec<VisitRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM visits WHERE team_id = ?1 AND open = 1")
+            .map_err(db)?;
+        let rows = st
+            .query_map([team.to_string()], |r| r.get::<_, String>(0))
+            .map_err(db)?;
+        let mut out: Vec<VisitRow> = rows
+            .map(|r| serde_json::from_str(&r.map_err(db)?).map_err(corrupt("visit")))
+            .collect::<StoreResult<_>>()?;
+        out.sort_by_key(|v| v.started_at);
+        Ok(out)
     }
 
     fn case_moves(&mut self, case: CaseId) -> StoreResult<Vec<CaseMove>> {

@@ -1,5 +1,8 @@
-//! The caseload: filters, search, and who is shown. Closed people (終結)
-//! stay on the device: the 終結 filter lists them, and a search finds them.
+//! The caseload: filters, search, and who is shown. The tablet holds the
+//! whole team's persons; the caseload shows the worker's own (担当, or
+//! nobody's yet) unless 「班全体」 is on, so a hand-over moves a person from
+//! one worker's list to the other's after sync. Closed people (終結) stay
+//! on the device: the 終結 filter lists them, and a search finds them.
 
 use chrono::{DateTime, Utc};
 
@@ -19,6 +22,9 @@ pub struct CaseloadFilter {
     /// Alias or kana, in any width (ｶﾀｶﾅ finds カタカナ and ひらがな).
     pub query: String,
     pub overdue_only: bool,
+    /// The whole team's persons; otherwise only this worker's own (担当, or
+    /// nobody's yet). A search always looks at the whole team.
+    pub whole_team: bool,
 }
 
 impl CaseloadFilter {
@@ -36,7 +42,9 @@ impl CaseloadFilter {
             .town
             .as_deref()
             .is_none_or(|town| p.area.as_ref().is_some_and(|a| a.town().code == town));
+        let mine_ok = self.whole_team || searching || e.mine;
         stage_ok
+            && mine_ok
             && field_ok
             && town_ok
             && (!self.overdue_only || e.overdue)
@@ -71,6 +79,7 @@ pub(super) fn update(
         Msg::FilterTown(v) => s.filter.town = v,
         Msg::Search(q) => s.filter.query = q,
         Msg::ToggleOverdue => s.filter.overdue_only = !s.filter.overdue_only,
+        Msg::ToggleWholeTeam => s.filter.whole_team = !s.filter.whole_team,
         other => return Some(other),
     }
     None

@@ -54,6 +54,10 @@ pub fn what(c: &RejectedChange) -> String {
         Payload::RecordConsent { consent, .. } => t::fix_consent(consent.status.ja()),
         Payload::LogContact(c) => t::fix_contact(&ja::local_datetime(c.occurred_at), c.method.ja()),
         Payload::Escalate(e) => t::fix_escalation(e.route.ja()),
+        Payload::StartVisit(v) => t::fix_visit_start(&ja::local_datetime(v.started_at)),
+        Payload::FinishVisit { ended_at, .. } => {
+            t::fix_visit_finish(&ja::local_datetime(*ended_at))
+        }
     };
     format!("{who}：{detail}")
 }
@@ -202,6 +206,10 @@ impl AppState {
             Payload::Escalate(e) => {
                 self.escalation = Some(EscalationForm::correcting(person, e, op));
                 self.screen = Screen::Escalate;
+            }
+            // A visit's start or end is a fact of the moment: discard it.
+            Payload::StartVisit(_) | Payload::FinishVisit { .. } => {
+                return Err(t::FIX_CANNOT_CORRECT);
             }
         }
         Ok(())

@@ -8,7 +8,8 @@
 //! [`person`] (register, profile, household), [`contact`] (the contact form,
 //! returned logs), [`escalation`], [`stage`] (stage with its reason, consent
 //! with its date), [`fixes`] (changes the server refused), [`sync`] (sync
-//! bar, automatic sync, the idle lock) and [`settings`].
+//! bar, automatic sync, the idle lock), [`visit`] (訪問開始/訪問終了 and the
+//! reminder at the expected end) and [`settings`].
 //!
 //! Only a person's taps count as use: [`Msg::is_input`] says which messages
 //! are taps, and the idle lock ([`sync`]) measures from the last one, never
@@ -23,6 +24,7 @@ mod settings;
 mod stage;
 mod sync;
 mod unlock;
+mod visit;
 
 pub use caseload::CaseloadFilter;
 pub use contact::{ContactForm, ReturnedLog};
@@ -32,6 +34,7 @@ pub use person::{MemberForm, PersonForm, PersonFormMode};
 pub use stage::StageConsentForm;
 pub use sync::{AUTO_SYNC_SECS, SyncBar};
 pub use unlock::{PIN_MAX, PinPad, SetupForm};
+pub use visit::{VISIT_CHOICES, VisitState};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use zeroize::Zeroizing;
@@ -99,6 +102,8 @@ pub struct AppState {
     pub notice: Option<Notice>,
     /// Settings: the text of a new enrolment QR (re-enrolment).
     pub reenrol_qr: String,
+    /// The lone-worker check: the visit in progress and its reminder.
+    pub visit: VisitState,
 }
 
 /// A tap, a timer tick, or an answer from the store thread or the network.
@@ -136,6 +141,8 @@ pub enum Msg {
     FilterTown(Option<String>),
     Search(String),
     ToggleOverdue,
+    /// Show the whole team's persons, not only this worker's (担当).
+    ToggleWholeTeam,
     // Person: register (気づき) and edit the profile
     StartRegister,
     StartEditProfile,
@@ -241,6 +248,19 @@ pub enum Msg {
     /// Re-enrolment ended: the server's address, or the reason.
     ReenrolFinished(Result<String, String>),
     DismissNotice,
+    // Lone-worker check (帰着未確認)
+    /// The open visit read from the store (after the PIN).
+    VisitLoaded(Option<VisitStart>),
+    /// The expected length of the next visit, minutes.
+    VisitMinutes(u32),
+    /// 訪問開始 on the person in view.
+    StartVisit,
+    VisitStarted(Result<VisitStart, SaveFailure>),
+    /// 訪問終了 of the open visit.
+    FinishVisit,
+    VisitFinished(Result<VisitStart, SaveFailure>),
+    /// Log the visit just finished (the contact form, prefilled).
+    LogFinishedVisit,
 }
 
 impl Msg {
@@ -272,6 +292,9 @@ impl Msg {
                 | Locked
                 | Wiped
                 | ReenrolFinished(_)
+                | VisitLoaded(_)
+                | VisitStarted(_)
+                | VisitFinished(_)
         )
     }
 }
@@ -344,6 +367,10 @@ pub enum Effect {
     Wipe,
     /// Enrol this (unlocked) store again with a new enrolment QR.
     Reenrol(EnrolmentQr),
+    LoadVisit,
+    /// 訪問開始 on a person, expected to last this many minutes.
+    StartVisit(PersonId, u32),
+    FinishVisit,
 }
 
 impl std::fmt::Debug for Effect {
@@ -373,6 +400,9 @@ impl std::fmt::Debug for Effect {
             Effect::SetIdle(_) => "SetIdle",
             Effect::Wipe => "Wipe",
             Effect::Reenrol(_) => "Reenrol",
+            Effect::LoadVisit => "LoadVisit",
+            Effect::StartVisit(..) => "StartVisit",
+            Effect::FinishVisit => "FinishVisit",
         };
         f.write_str(name)
     }
@@ -407,6 +437,7 @@ impl AppState {
             confirm_wipe: false,
             notice: None,
             reenrol_qr: String::new(),
+            visit: VisitState::default(),
         }
     }
 
@@ -443,6 +474,7 @@ impl AppState {
         self.pin = PinPad::default();
         self.last_input = None;
         self.sync.last_started = None;
+        self.visit.hide();
         self.screen = Screen::Unlock;
     }
 
@@ -488,7 +520,7 @@ impl AppState {
 /// every other one back.
 type Part = fn(&mut AppState, Msg, DateTime<Utc>, &mut Vec<Effect>) -> Option<Msg>;
 
-const PARTS: [Part; 10] = [
+const PARTS: [Part; 11] = [
     unlock::update,
     navigation,
     caseload::update,
@@ -499,6 +531,7 @@ const PARTS: [Part; 10] = [
     fixes::update,
     sync::update,
     settings::update,
+    visit::update,
 ];
 
 /// Applies one message; returns the effects to run.

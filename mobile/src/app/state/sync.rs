@@ -72,6 +72,9 @@ pub(super) fn update(
                 fx.push(Effect::Lock);
                 return None;
             }
+            // The reminder at a visit's expected end (after the lock: a
+            // locked tablet shows nothing).
+            s.visit.check_due(now);
             let every = Duration::seconds(i64::try_from(s.auto_sync_secs).unwrap_or(i64::MAX));
             let due = s.sync.last_started.is_none_or(|at| now - at >= every);
             if due && !s.sync.syncing() {

@@ -136,7 +136,7 @@ pub(super) fn update(
                     s.screen = Screen::Caseload;
                     // Unlocking is a person's act: the idle time starts now.
                     s.last_input = Some(now);
-                    fx.extend([Effect::LoadCaseload, Effect::LoadStatus]);
+                    fx.extend([Effect::LoadCaseload, Effect::LoadStatus, Effect::LoadVisit]);
                 }
                 Err(UnlockFailure::WrongPin { remaining }) => {
                     s.pin.error = Some(t::wrong_pin(remaining))

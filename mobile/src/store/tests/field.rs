@@ -128,10 +128,7 @@ fn a_pull_keeps_a_pending_member_edit_and_takes_another_members_server_edit() {
             seq: 1,
             hlc: theirs,
             entity: EntityRef::person(p.id),
-            body: ChangeBody::Person(PersonSnapshot {
-                person: server,
-                versions,
-            }),
+            body: ChangeBody::Person(PersonSnapshot::new(server, versions)),
         }],
         next_cursor: 1,
         has_more: false,
@@ -235,10 +232,7 @@ fn pull_person(s: &mut Store, person: &Person, seq: u64) {
             seq,
             hlc: h,
             entity: EntityRef::person(person.id),
-            body: ChangeBody::Person(PersonSnapshot {
-                person: person.clone(),
-                versions,
-            }),
+            body: ChangeBody::Person(PersonSnapshot::new(person.clone(), versions)),
         }],
         next_cursor: seq,
         has_more: false,

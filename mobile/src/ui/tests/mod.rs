@@ -10,6 +10,7 @@ use crate::app::state::*;
 mod fixes;
 mod forms;
 mod person;
+mod visit;
 
 use crate::app::text as t;
 use crate::model::*;
@@ -148,6 +149,7 @@ pub(crate) fn entry(p: Person, overdue: bool, next_due_days: i64, safety: bool) 
         overdue,
         safety_concern: safety,
         open_cases: Vec::new(),
+        mine: true,
         person: p,
     }
 }
@@ -230,6 +232,7 @@ pub(crate) fn on_person(p: &Person, entries: Vec<TimelineEntry>) -> AppState {
         cases: Vec::new(),
         conflicts: Vec::new(),
         damaged: Vec::new(),
+        assignment: Default::default(),
     };
     update(&mut s, Msg::TimelineLoaded(Ok(Box::new(tl))), now());
     s

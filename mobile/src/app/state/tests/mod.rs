@@ -12,6 +12,7 @@ mod idle;
 mod register;
 mod stage;
 mod taps;
+mod visit;
 
 pub(crate) fn now() -> DateTime<Utc> {
     // 10:30 in Tokyo on 令和8年6月1日.
@@ -48,6 +49,7 @@ pub(crate) fn timeline(p: &Person) -> Timeline {
         cases: Vec::new(),
         conflicts: Vec::new(),
         damaged: Vec::new(),
+        assignment: Default::default(),
     }
 }
 
@@ -230,7 +232,7 @@ fn unlocking_opens_the_caseload_and_loads_it() {
     assert_eq!(s.screen, Screen::Caseload);
     assert!(matches!(
         fx.as_slice(),
-        [Effect::LoadCaseload, Effect::LoadStatus]
+        [Effect::LoadCaseload, Effect::LoadStatus, Effect::LoadVisit]
     ));
 }
 
@@ -243,6 +245,7 @@ pub(crate) fn entry(p: Person, overdue: bool) -> CaseloadEntry {
         overdue,
         safety_concern: false,
         open_cases: Vec::new(),
+        mine: true,
     }
 }
 
