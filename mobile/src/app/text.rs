@@ -19,6 +19,7 @@ pub const SETUP_PIN_CONFIRM: &str = "もう一度";
 pub const SETUP_SUBMIT: &str = "登録してはじめる";
 pub const SETUP_BUSY: &str = "登録しています…";
 pub const ERR_SERVER_URL: &str = "サーバーのアドレスは https:// で始まる形で入力してください。";
+pub const ERR_SERVER_PLAIN_HTTP: &str = "暗号化されていない http:// のサーバーには登録できません（記録が読まれたり、偽のサーバーに消去を命じられたりするおそれがあります）。https:// で始まるアドレスを入力してください。";
 pub const ERR_CODE_EMPTY: &str = "登録コードを入力してください。";
 pub const ERR_PIN_SHORT: &str = "PINは6文字以上にしてください。";
 pub const ERR_PIN_MISMATCH: &str = "2回入力したPINが一致しません。もう一度入力してください。";

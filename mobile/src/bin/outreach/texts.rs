@@ -55,6 +55,12 @@ pub fn bad_server_url(url: &str) -> String {
     )
 }
 
+pub fn plain_http_server(url: &str) -> String {
+    format!(
+        "サーバーのアドレス「{url}」は暗号化されていない http:// のため使えません（記録が読まれたり、偽のサーバーに消去を命じられたりするおそれがあります）。https:// で始まるアドレスを指定してください（http:// はこの端末の中で動く試験用サーバー 127.0.0.1 / localhost だけに使えます）。"
+    )
+}
+
 pub fn enrolled(name: &str, url: &str) -> String {
     format!("{name}さんの端末として {url} に登録しました。")
 }
