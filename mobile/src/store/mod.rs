@@ -147,6 +147,10 @@ impl StoreConfig {
     }
 }
 
+/// A test's look at the database file just before Argon2id.
+#[cfg(test)]
+type BeforeKdf = Box<dyn Fn(&Path) + Send>;
+
 /// The keys of an unlocked store.
 struct Session {
     data_key: DataKey,
@@ -183,7 +187,7 @@ pub struct Store {
     session: Option<Session>,
     /// Runs just before Argon2id in `unlock` (tests: look at the file then).
     #[cfg(test)]
-    before_kdf: Option<Box<dyn Fn(&Path) + Send>>,
+    before_kdf: Option<BeforeKdf>,
 }
 
 impl fmt::Debug for Store {
