@@ -204,7 +204,7 @@ fn sigkills_during_contact_add_with_the_right_pin_never_erase_the_key() {
             .unwrap();
         // About one run in five runs to its end; the others are killed at
         // a random moment of a whole run.
-        let let_finish = rng.next() % 5 == 0;
+        let let_finish = rng.next().is_multiple_of(5);
         if !let_finish {
             std::thread::sleep(Duration::from_micros(rng.next() % (full * 3 / 2)));
             let _ = child.kill(); // SIGKILL; harmless if it already ended
