@@ -3,7 +3,11 @@
 //! A sealed value is `0x01 ‖ nonce (12 bytes, fresh from the OS RNG on every
 //! write) ‖ ciphertext+tag`. The associated data binds it to the table, the
 //! record id and the record version, so a ciphertext copied or moved to
-//! another row, or replayed under another version, fails to open.
+//! another row, or replayed under another version, fails to open. Rows that
+//! clear columns place (a contact's person, the revision it corrects, its
+//! time and whether it is current; a case's or conflict's person) also bind
+//! those values (format `record/v2`, see `store/binding.rs`), so editing
+//! them in the file makes the row fail to open.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -28,23 +32,37 @@ pub(crate) fn random_array<const N: usize>() -> Result<[u8; N]> {
     Ok(a)
 }
 
-/// Where a sealed value lives: table, record id and version.
+/// Where a sealed value lives: table, record id and version, and the clear
+/// column values that place the row (empty for tables that have none).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Aad<'a> {
     pub table: &'a str,
     pub id: &'a str,
     pub version: i64,
+    pub place: &'a [String],
 }
 
 impl Aad<'_> {
-    fn bytes(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(64);
-        v.extend_from_slice(b"hamura-outreach/record/v1\0");
+    pub(crate) fn bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(96);
+        if self.place.is_empty() {
+            v.extend_from_slice(b"hamura-outreach/record/v1\0");
+        } else {
+            v.extend_from_slice(b"hamura-outreach/record/v2\0");
+        }
         v.extend_from_slice(self.table.as_bytes());
         v.push(0);
         v.extend_from_slice(self.id.as_bytes());
         v.push(0);
         v.extend_from_slice(&self.version.to_be_bytes());
+        if !self.place.is_empty() {
+            v.extend_from_slice(&(self.place.len() as u32).to_be_bytes());
+            for p in self.place {
+                // Length-prefixed: no value can run into the next.
+                v.extend_from_slice(&(p.len() as u32).to_be_bytes());
+                v.extend_from_slice(p.as_bytes());
+            }
+        }
         v
     }
 }
@@ -137,6 +155,7 @@ mod tests {
             table: "persons",
             id,
             version,
+            place: &[],
         }
     }
 
@@ -160,8 +179,24 @@ mod tests {
             table: "contacts",
             id: "x",
             version: 1,
+            place: &[],
         };
         assert_eq!(s.open(other_table, &c).unwrap_err(), OpenError::Rejected);
+        // The place is bound too: another person, or no place at all.
+        let a = ["person-a".to_owned(), "1".to_owned()];
+        let b = ["person-b".to_owned(), "1".to_owned()];
+        let split = ["person-a1".to_owned(), String::new()];
+        let placed = |place| Aad {
+            table: "contacts",
+            id: "x",
+            version: 1,
+            place,
+        };
+        let p = s.seal(placed(&a), b"hello").unwrap();
+        assert_eq!(&s.open(placed(&a), &p).unwrap()[..], b"hello");
+        assert_eq!(s.open(placed(&b), &p).unwrap_err(), OpenError::Rejected);
+        assert_eq!(s.open(placed(&split), &p).unwrap_err(), OpenError::Rejected);
+        assert_eq!(s.open(placed(&[]), &p).unwrap_err(), OpenError::Rejected);
         let mut flipped = c.clone();
         let last = flipped.len() - 1;
         flipped[last] ^= 1;

@@ -254,6 +254,9 @@ pub struct StoreStatus {
     pub unlocked: bool,
     pub key_destroyed: bool,
     pub wrong_pins: u32,
+    /// Unlock attempts in a row that never ended (the app was killed during
+    /// one); they never erase the key, and make the next attempt wait.
+    pub interrupted_unlocks: u32,
     pub identity: Identity,
     pub outbox: OutboxStatus,
     pub damaged_records: usize,

@@ -14,8 +14,9 @@
 //!
 //! - `v` — the format version, `1`. A tablet refuses a higher version with
 //!   "update the app" ([`QrError::NewerVersion`]).
-//! - `server` — the server's base address, `https://…` (or `http://…` for a
-//!   test server on a closed network), percent-encoded.
+//! - `server` — the server's base address, `https://…` (or `http://…` only
+//!   for a server on the tablet's own loopback address, for development and
+//!   tests: [`check_server_address`]), percent-encoded.
 //! - `code` — the one-time enrolment code, percent-encoded.
 //! - `pin` — zero or more: the SHA-256 of the DER-encoded
 //!   SubjectPublicKeyInfo of the server certificate's key, as `sha256:`
@@ -109,6 +110,51 @@ impl<'de> Deserialize<'de> for SpkiPin {
     }
 }
 
+/// The one rule for where a tablet may send its data (enrolment, sync, the
+/// server's "wipe"): `https://` to any host, plain `http://` only to this
+/// device's loopback address (`127.0.0.0/8`, `[::1]`, `localhost`), for
+/// development and tests. Over plain HTTP on a network anyone on the way
+/// could read the records and the token, or pose as the server and answer
+/// "wipe". Every front end and the sync client call this.
+pub fn check_server_address(server: &str) -> Result<(), QrError> {
+    let server = server.trim();
+    if let Some(rest) = server.strip_prefix("https://") {
+        return if rest.is_empty() {
+            Err(QrError::BadServer)
+        } else {
+            Ok(())
+        };
+    }
+    let Some(rest) = server.strip_prefix("http://") else {
+        return Err(QrError::BadServer);
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err(QrError::BadServer);
+    }
+    // `http://127.0.0.1@evil.example` names the host after the `@`.
+    if authority.contains('@') {
+        return Err(QrError::PlainHttp);
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((h, _)) => h,
+            None => return Err(QrError::BadServer),
+        }
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _port)| h)
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(QrError::PlainHttp)
+    }
+}
+
 /// What an enrolment QR carries.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EnrolmentQr {
@@ -145,6 +191,8 @@ pub enum QrError {
     Repeated(&'static str),
     #[error("the server address must start with https:// (or http:// without a pin)")]
     BadServer,
+    #[error("plain http:// is accepted only for a server on this device's loopback address")]
+    PlainHttp,
     #[error("the one-time code is empty or too long")]
     BadCode,
     #[error("a server key pin is not sha256:<base64url of 32 bytes>")]
@@ -166,6 +214,9 @@ impl QrError {
             }
             QrError::BadServer => {
                 "登録用QRコードのサーバーの住所が正しくありません。スーパーバイザーに連絡してください。"
+            }
+            QrError::PlainHttp => {
+                "暗号化されていない http:// のサーバーには接続できません（通信が読まれたり、なりすまされたりするおそれがあります）。https:// で始まるアドレスを使ってください。分からないときはスーパーバイザーに連絡してください。"
             }
         }
     }
@@ -242,6 +293,7 @@ impl EnrolmentQr {
         {
             return Err(QrError::BadServer);
         }
+        check_server_address(&server)?;
         let code = code.ok_or(QrError::Missing("code"))?;
         let code = code.trim().to_owned();
         if code.is_empty() || code.len() > MAX_CODE_LEN || code.chars().any(char::is_control) {
@@ -335,6 +387,53 @@ mod tests {
             assert_eq!(EnrolmentQr::parse(&text), Err(want.clone()), "{text}");
             assert!(!want.message_ja().is_empty());
         }
+    }
+
+    #[test]
+    fn plain_http_is_only_for_loopback() {
+        for ok in [
+            "https://outreach.example.jp",
+            "https://192.0.2.1:8443",
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://localhost:3000/",
+            "http://LOCALHOST",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(check_server_address(ok), Ok(()), "{ok}");
+        }
+        for plain in [
+            "http://outreach.example.jp",
+            "http://192.168.1.10:8080",
+            "http://10.0.0.1",
+            "http://[2001:db8::1]:80",
+            "http://127.0.0.1@evil.example",
+            "http://localhost.evil.example",
+            "http://0.0.0.0:8080",
+        ] {
+            assert_eq!(
+                check_server_address(plain),
+                Err(QrError::PlainHttp),
+                "{plain}"
+            );
+        }
+        for bad in [
+            "ftp://x",
+            "https://",
+            "http://",
+            "outreach.example.jp",
+            "http://[::1",
+        ] {
+            assert_eq!(check_server_address(bad), Err(QrError::BadServer), "{bad}");
+        }
+        // The QR obeys the same rule.
+        let lan = EnrolmentQr {
+            server: "http://192.168.1.10:8080".into(),
+            code: "ABCD".into(),
+            pins: vec![],
+        };
+        assert_eq!(EnrolmentQr::parse(&lan.to_text()), Err(QrError::PlainHttp));
+        assert!(!QrError::PlainHttp.message_ja().is_empty());
     }
 
     #[test]

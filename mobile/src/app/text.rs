@@ -19,6 +19,7 @@ pub const SETUP_PIN_CONFIRM: &str = "もう一度";
 pub const SETUP_SUBMIT: &str = "登録してはじめる";
 pub const SETUP_BUSY: &str = "登録しています…";
 pub const ERR_SERVER_URL: &str = "サーバーのアドレスは https:// で始まる形で入力してください。";
+pub const ERR_SERVER_PLAIN_HTTP: &str = "暗号化されていない http:// のサーバーには登録できません（記録が読まれたり、偽のサーバーに消去を命じられたりするおそれがあります）。https:// で始まるアドレスを入力してください。";
 pub const ERR_CODE_EMPTY: &str = "登録コードを入力してください。";
 pub const ERR_PIN_SHORT: &str = "PINは6文字以上にしてください。";
 pub const ERR_PIN_MISMATCH: &str = "2回入力したPINが一致しません。もう一度入力してください。";
@@ -91,6 +92,22 @@ pub const REVISE: &str = "この記録を修正";
 pub const NOT_SET: &str = "未記入";
 pub const NOBODY_IN_HOUSEHOLD: &str = "世帯員の記録はありません";
 pub const CASE_STATUS_UNKNOWN: &str = "送信待ち（まだ市に届いていません）";
+// The case's outcome on the person page (issue 13): what the city decided,
+// as the 社協's outreach may see it. Never a meeting's minutes.
+pub const OUTCOME_UPDATED: &str = "更新";
+pub const OUTCOME_NEXT_MEETING: &str = "次回の会議";
+pub const OUTCOME_NO_MEETING: &str = "次回の会議は未定です";
+pub const OUTCOME_TASKS: &str = "社協（アウトリーチ）の役割";
+pub const OUTCOME_NO_TASKS: &str = "プランで社協に割り当てられた役割はまだありません";
+pub const OUTCOME_DUE: &str = "期限";
+pub const OUTCOME_OVERDUE: &str = "期限超過";
+pub const OUTCOME_RETURNED: &str = "差し戻しの理由";
+pub const OUTCOME_FIND_TITLE: &str = "市の多機関協働から「探してほしい」との依頼";
+pub const OUTCOME_FIND_AT: &str = "依頼日時";
+pub const OUTCOME_MINUTES_NOTE: &str = "会議の内容（議事録）は、この端末には届きません。";
+pub fn outcome_followups(n: usize) -> String {
+    format!("あとからのつなぎ{n}件を、このケースにまとめて検討しています。")
+}
 pub const EDIT_PROFILE: &str = "基本情報を編集";
 pub const STAGE_REASON_SHOWN: &str = "理由";
 pub const HANDED_TO_SHOWN: &str = "つなぎ先";

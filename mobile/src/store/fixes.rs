@@ -214,10 +214,7 @@ impl Store {
                         |x| x.get(0),
                     )?;
                     if others == 0 {
-                        tx.execute(
-                            "UPDATE contacts SET current = 1 WHERE id = ?1",
-                            [r.to_string()],
-                        )?;
+                        super::binding::set_current(&tx, sealer, &r.to_string(), true, now)?;
                     }
                 }
                 drop_op(&tx, op)?;
@@ -327,7 +324,7 @@ impl Store {
                     let id = contact.id.to_string();
                     tx.execute("DELETE FROM reviews WHERE contact_id = ?1", [&id])?;
                     tx.execute("DELETE FROM contacts WHERE id = ?1", [&id])?;
-                    write_contact(tx, sealer, &contact)?;
+                    write_contact(tx, sealer, &contact, now)?;
                     Ok(Some(Payload::LogContact(contact)))
                 })
             }

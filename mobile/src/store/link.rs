@@ -6,10 +6,12 @@
 //! outcome of the last sync.
 
 use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::{Store, get_meta, open_value, parse_ts, seal_value, set_meta, ts};
+use crate::crypto::{Aad, Sealer};
 use crate::error::{Result, StoreError};
 use outreach_shared::enrolment::SpkiPin;
 
@@ -167,6 +169,33 @@ impl Store {
             clock_offset_ms: self.clock_offset().num_milliseconds(),
         })
     }
+}
+
+/// Re-seals the device token and the server key pins under a new data key
+/// (the PIN change). If they do not open, the link is dropped: enrol again.
+pub(super) fn rekey_link(conn: &Connection, old: &Sealer, new: &Sealer) -> Result<()> {
+    for key in [TOKEN_ID, PINS_ID] {
+        let Some(text) = get_meta(conn, key)? else {
+            continue;
+        };
+        let aad = Aad {
+            table: "meta",
+            id: key,
+            version: 1,
+            place: &[],
+        };
+        match unhex(&text).and_then(|b| old.open(aad, &b).ok()) {
+            Some(plain) => set_meta(conn, key, &hex(&new.seal(aad, &plain)?))?,
+            None => {
+                conn.execute(
+                    "DELETE FROM meta WHERE key IN (?1, ?2)",
+                    params![TOKEN_ID, PINS_ID],
+                )?;
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {

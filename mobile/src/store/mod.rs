@@ -15,6 +15,7 @@
 //! is moved to the `quarantine` table and reported, and the rest of the
 //! store keeps working.
 
+mod binding;
 mod fixes;
 mod link;
 mod records;
@@ -47,6 +48,31 @@ use crate::secret::{DataKey, Key32, Pin};
 pub const DB_FILE: &str = "outreach.db";
 /// Wrong PINs in a row after which the data key is destroyed.
 pub const MAX_WRONG_PINS: u32 = 10;
+/// Interrupted unlock attempts in a row that cost no wait.
+pub const FREE_INTERRUPTED_UNLOCKS: u32 = 3;
+/// The longest wait before an unlock after interrupted attempts.
+pub const MAX_INTERRUPTED_DELAY: Duration = Duration::from_secs(30);
+/// `meta` keys of the unlock bookkeeping (clear, like the wrong-PIN count).
+const UNLOCK_PENDING: &str = "unlock_pending";
+const UNLOCK_INTERRUPTED: &str = "unlock_interrupted";
+
+/// The wait before an unlock after `interrupted` attempts in a row that
+/// never ended: none for the first [`FREE_INTERRUPTED_UNLOCKS`], then 1 s,
+/// 2 s, 4 s... up to [`MAX_INTERRUPTED_DELAY`].
+pub fn interrupted_unlock_delay(interrupted: u32) -> Duration {
+    match interrupted.checked_sub(FREE_INTERRUPTED_UNLOCKS + 1) {
+        None => Duration::ZERO,
+        Some(doublings) => {
+            Duration::from_secs(1u64 << doublings.min(16)).min(MAX_INTERRUPTED_DELAY)
+        }
+    }
+}
+
+fn meta_u32(conn: &Connection, key: &str) -> Result<u32> {
+    Ok(get_meta(conn, key)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
 /// The default idle time after which the keys are forgotten.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
@@ -122,6 +148,10 @@ impl StoreConfig {
     }
 }
 
+/// A test's look at the database file just before Argon2id.
+#[cfg(test)]
+type BeforeKdf = Box<dyn Fn(&Path) + Send>;
+
 /// The keys of an unlocked store.
 struct Session {
     data_key: DataKey,
@@ -156,6 +186,9 @@ pub struct Store {
     identity: Identity,
     hlc: HlcClock,
     session: Option<Session>,
+    /// Runs just before Argon2id in `unlock` (tests: look at the file then).
+    #[cfg(test)]
+    before_kdf: Option<BeforeKdf>,
 }
 
 impl fmt::Debug for Store {
@@ -205,7 +238,15 @@ pub(crate) fn seal_value<T: Serialize>(
     value: &T,
 ) -> Result<Vec<u8>> {
     let plain = Zeroizing::new(serde_json::to_vec(value).map_err(|_| StoreError::Encode)?);
-    sealer.seal(Aad { table, id, version }, &plain)
+    sealer.seal(
+        Aad {
+            table,
+            id,
+            version,
+            place: &[],
+        },
+        &plain,
+    )
 }
 
 /// Opens a row's value; `None` when it is damaged (fails to open or decode).
@@ -216,7 +257,17 @@ pub(crate) fn open_value<T: DeserializeOwned>(
     version: i64,
     sealed: &[u8],
 ) -> Option<T> {
-    let plain = sealer.open(Aad { table, id, version }, sealed).ok()?;
+    let plain = sealer
+        .open(
+            Aad {
+                table,
+                id,
+                version,
+                place: &[],
+            },
+            sealed,
+        )
+        .ok()?;
     serde_json::from_slice(&plain).ok()
 }
 
@@ -323,6 +374,7 @@ impl Store {
             set_meta(&tx, "team_id", &identity.team_id.to_string())?;
             set_meta(&tx, "created_at", &ts(now))?;
             set_meta(&tx, "pull_cursor", "0")?;
+            set_meta(&tx, binding::BINDING_META, binding::BINDING_VERSION)?;
             tx.commit()?;
             Ok(dk)
         })();
@@ -341,6 +393,8 @@ impl Store {
             secret: secret_place,
             identity,
             session: Some(Session::new(dk)),
+            #[cfg(test)]
+            before_kdf: None,
         })
     }
 
@@ -384,6 +438,8 @@ impl Store {
             identity,
             hlc,
             session: None,
+            #[cfg(test)]
+            before_kdf: None,
         })
     }
 
@@ -415,9 +471,19 @@ impl Store {
         row.ok_or(StoreError::KeyringCorrupt("the key row is missing"))
     }
 
-    /// Unlocks with the worker's PIN. A wrong PIN is counted (the count is
-    /// written *before* the attempt, so killing the app mid-attempt does not
-    /// give a free try) and the 10th wrong PIN in a row destroys the data key.
+    /// Unlocks with the worker's PIN.
+    ///
+    /// Each attempt is marked as under way, durably (fsynced), *before*
+    /// Argon2id runs, and its outcome is written when it ends: a proven
+    /// wrong PIN is counted, and the 10th in a row destroys the data key; a
+    /// right PIN clears both counts. An attempt that never ended (the app
+    /// was killed, the battery died, the low-memory killer stopped it
+    /// during Argon2id) is counted apart, at the next attempt, as
+    /// *interrupted*: it never erases the key, and after
+    /// [`FREE_INTERRUPTED_UNLOCKS`] of them in a row each next attempt first
+    /// waits ([`interrupted_unlock_delay`]). Killing the app gives an
+    /// attacker no guess for free: the outcome of an attempt is known to no
+    /// one before it is written.
     pub fn unlock(&mut self, pin: &Pin) -> Result<()> {
         let k = self.read_keyring()?;
         let Some(wrapped) = k.wrapped else {
@@ -428,21 +494,53 @@ impl Store {
             return Err(StoreError::KeyDestroyed);
         }
         let secret = self.secret.read(&self.store_id)?;
-        self.conn.execute(
-            "UPDATE keyring SET wrong_pins = wrong_pins + 1 WHERE id = 1",
-            [],
-        )?;
+        // The attempt before this one never ended: count it as interrupted.
+        let interrupted = self.durable(|tx| {
+            let mut n = meta_u32(tx, UNLOCK_INTERRUPTED)?;
+            if get_meta(tx, UNLOCK_PENDING)?.is_some() {
+                n = n.saturating_add(1);
+                set_meta(tx, UNLOCK_INTERRUPTED, &n.to_string())?;
+                tx.execute("DELETE FROM meta WHERE key = ?1", [UNLOCK_PENDING])?;
+            }
+            Ok(n)
+        })?;
+        let wait = interrupted_unlock_delay(interrupted);
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
+        self.durable(|tx| set_meta(tx, UNLOCK_PENDING, "1"))?;
+        #[cfg(test)]
+        if let Some(hook) = &self.before_kdf {
+            hook(&self.cfg.db_path());
+        }
         let kek = keys::derive_kek(pin, &secret, &k.salt, k.params)?;
         match keys::unwrap_data_key(&kek, &wrapped, &self.store_id, k.params, &k.salt) {
             Some(dk) => {
-                self.conn
-                    .execute("UPDATE keyring SET wrong_pins = 0 WHERE id = 1", [])?;
-                self.session = Some(Session::new(dk));
+                let session = Session::new(dk);
+                let now = self.cfg.clock.now();
+                // The attempt's end, and (once) the binding of older rows to
+                // their place, in one transaction.
+                // Rows set aside here are in `quarantine` and reported by
+                // `status` and `damaged_records`.
+                self.durable(|tx| {
+                    tx.execute("UPDATE keyring SET wrong_pins = 0 WHERE id = 1", [])?;
+                    tx.execute(
+                        "DELETE FROM meta WHERE key IN (?1, ?2)",
+                        params![UNLOCK_PENDING, UNLOCK_INTERRUPTED],
+                    )?;
+                    binding::upgrade(tx, &session.sealer, now).map(|_| ())
+                })?;
+                self.session = Some(session);
                 Ok(())
             }
             None => {
                 self.session = None;
                 let count = k.wrong_pins + 1;
+                self.durable(|tx| {
+                    tx.execute("UPDATE keyring SET wrong_pins = ?1 WHERE id = 1", [count])?;
+                    tx.execute("DELETE FROM meta WHERE key = ?1", [UNLOCK_PENDING])?;
+                    Ok(())
+                })?;
                 if count >= MAX_WRONG_PINS {
                     self.destroy_keys()?;
                     Err(StoreError::KeyDestroyed)
@@ -455,12 +553,44 @@ impl Store {
         }
     }
 
-    /// Changes the PIN: checks the old one (a wrong one counts), then wraps
-    /// the same data key under the new PIN with a fresh salt. No record is
-    /// touched.
+    /// How long the next unlock will wait first, because of attempts that
+    /// were interrupted (0 normally). For the front ends to say so.
+    pub fn unlock_delay(&self) -> Result<Duration> {
+        let mut n = meta_u32(&self.conn, UNLOCK_INTERRUPTED)?;
+        if get_meta(&self.conn, UNLOCK_PENDING)?.is_some() {
+            n = n.saturating_add(1);
+        }
+        Ok(interrupted_unlock_delay(n))
+    }
+
+    /// Runs `f` in one write transaction committed with `synchronous =
+    /// FULL`: the WAL is fsynced before the commit returns, so the change
+    /// survives a power cut, not only a killed process (the store's other
+    /// writes use NORMAL).
+    fn durable<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        let result = (|| -> Result<T> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let v = f(&tx)?;
+            tx.commit()?;
+            Ok(v)
+        })();
+        let restored = self.conn.pragma_update(None, "synchronous", "NORMAL");
+        let v = result?;
+        restored?;
+        Ok(v)
+    }
+
+    /// Changes the PIN: checks the old one (a wrong one counts), then
+    /// re-seals every record under a **new** data key wrapped under the new
+    /// PIN with a fresh salt, in one transaction. A copy of the old key row
+    /// (put back by someone who knows the old PIN) then unwraps only the
+    /// old data key, which opens none of the records.
     pub fn change_pin(&mut self, old: &Pin, new: &Pin) -> Result<()> {
         let params = self.read_keyring()?.params;
-        self.rewrap(old, new, params)
+        self.rewrap(old, new, params, true)
     }
 
     /// Raises (or sets) the Argon2id parameters, re-wrapping the data key.
@@ -472,22 +602,48 @@ impl Store {
         {
             return Err(StoreError::KeyringCorrupt("KDF parameters out of range"));
         }
-        self.rewrap(pin, pin, params)
+        self.rewrap(pin, pin, params, false)
     }
 
-    fn rewrap(&mut self, old: &Pin, new: &Pin, params: KdfParams) -> Result<()> {
+    fn rewrap(&mut self, old: &Pin, new: &Pin, params: KdfParams, new_key: bool) -> Result<()> {
         self.unlock(old)?;
         let secret = self.secret.read(&self.store_id)?;
         let salt: [u8; SALT_LEN] = random_array()?;
         let kek = keys::derive_kek(new, &secret, &salt, params)?;
-        let session = self.session.as_ref().ok_or(StoreError::Locked)?;
-        let wrapped = keys::wrap_data_key(&kek, &session.data_key, &self.store_id, params, &salt)?;
-        self.conn.execute(
-            "UPDATE keyring SET m_kib = ?1, t = ?2, p = ?3, salt = ?4, wrapped_key = ?5, wrong_pins = 0
-             WHERE id = 1",
-            params![params.m_kib, params.t, params.p, &salt[..], wrapped],
-        )?;
-        Ok(())
+        let session = self.session.take().ok_or(StoreError::Locked)?;
+        let next = if new_key {
+            Session::new(DataKey(Key32::random()?))
+        } else {
+            Session::new(DataKey(
+                Key32::from_slice(session.data_key.0.as_bytes()).ok_or(StoreError::Crypto)?,
+            ))
+        };
+        let wrapped = keys::wrap_data_key(&kek, &next.data_key, &self.store_id, params, &salt)?;
+        let now = self.cfg.clock.now();
+        let written = self.durable(|tx| {
+            if new_key {
+                binding::rekey(tx, &session.sealer, &next.sealer, now)?;
+            }
+            tx.execute(
+                "UPDATE keyring SET m_kib = ?1, t = ?2, p = ?3, salt = ?4, wrapped_key = ?5, wrong_pins = 0
+                 WHERE id = 1",
+                params![params.m_kib, params.t, params.p, &salt[..], wrapped],
+            )?;
+            Ok(())
+        });
+        match written {
+            Ok(()) => {
+                self.session = Some(next);
+                // The old key's pages are overwritten (secure_delete) and
+                // folded out of the WAL.
+                let _ = self.checkpoint();
+                Ok(())
+            }
+            Err(e) => {
+                self.session = Some(session);
+                Err(e)
+            }
+        }
     }
 
     /// The Argon2id parameters the key is wrapped with.
@@ -586,6 +742,8 @@ impl Store {
             unlocked: self.is_unlocked(),
             key_destroyed: k.wrapped.is_none(),
             wrong_pins: k.wrong_pins,
+            interrupted_unlocks: meta_u32(&self.conn, UNLOCK_INTERRUPTED)?
+                + u32::from(get_meta(&self.conn, UNLOCK_PENDING)?.is_some()),
             identity: self.identity,
             outbox: self.outbox_status()?,
             damaged_records: damaged as usize,
@@ -736,6 +894,12 @@ impl Store {
         }
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Sets a function run just before Argon2id in `unlock` (tests).
+    #[cfg(test)]
+    pub(crate) fn set_before_kdf(&mut self, hook: impl Fn(&Path) + Send + 'static) {
+        self.before_kdf = Some(Box::new(hook));
     }
 
     /// The raw connection, for tests in this crate.

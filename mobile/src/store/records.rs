@@ -11,7 +11,7 @@ use outreach_shared::*;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::{Store, open_value, seal_value, set_meta, ts, unix_ms};
+use super::{Store, binding, seal_value, set_meta, ts, unix_ms};
 use crate::crypto::{Sealer, random_array};
 use crate::error::{RecordKind, Result, StoreError};
 use crate::model::*;
@@ -128,33 +128,41 @@ pub(crate) fn write_person(
     Ok(())
 }
 
-pub(crate) fn write_contact(conn: &Connection, sealer: &Sealer, c: &ContactLog) -> Result<()> {
+pub(crate) fn write_contact(
+    conn: &Connection,
+    sealer: &Sealer,
+    c: &ContactLog,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let id = c.id.to_string();
-    let sealed = seal_value(sealer, "contacts", &id, 1, c)?;
+    // A revision that arrives before the one it corrects: it is already
+    // superseded.
+    let later: i64 = conn
+        .prepare_cached("SELECT count(*) FROM contacts WHERE revises = ?1")?
+        .query_row([&id], |r| r.get(0))?;
+    let current = later == 0;
+    let sealed = binding::seal_at(
+        sealer,
+        "contacts",
+        &id,
+        1,
+        &binding::contact_place(c, current),
+        c,
+    )?;
     conn.prepare_cached(
         "INSERT INTO contacts (id, person_id, revises, occurred_at, current, version, sealed)
-         VALUES (?1, ?2, ?3, ?4, 1, 1, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
     )?
     .execute(params![
         id,
         c.person_id.to_string(),
         c.revises.map(|r| r.to_string()),
         ts(c.occurred_at),
+        i64::from(current),
         sealed
     ])?;
     if let Some(r) = c.revises {
-        conn.execute(
-            "UPDATE contacts SET current = 0 WHERE id = ?1",
-            [r.to_string()],
-        )?;
-    }
-    // A revision that arrives before the one it corrects: it is already
-    // superseded.
-    let later: i64 = conn
-        .prepare_cached("SELECT count(*) FROM contacts WHERE revises = ?1")?
-        .query_row([&id], |r| r.get(0))?;
-    if later > 0 {
-        conn.execute("UPDATE contacts SET current = 0 WHERE id = ?1", [&id])?;
+        binding::set_current(conn, sealer, &r.to_string(), false, now)?;
     }
     Ok(())
 }
@@ -167,7 +175,14 @@ pub(crate) fn write_case(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let id = rec.case_id.to_string();
-    let sealed = seal_value(sealer, "cases", &id, version, rec)?;
+    let sealed = binding::seal_at(
+        sealer,
+        "cases",
+        &id,
+        version,
+        &binding::person_place(rec.person_id),
+        rec,
+    )?;
     conn.execute(
         "INSERT INTO cases (id, person_id, version, updated_at, sealed) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, version = excluded.version,
@@ -187,17 +202,20 @@ pub(crate) fn read_one<T: serde::de::DeserializeOwned>(
     now: DateTime<Utc>,
 ) -> Result<Option<(T, i64)>> {
     let key = super::key_column(table);
-    let row: Option<(i64, Vec<u8>)> = conn
+    let row: Option<(i64, Vec<u8>, Vec<String>)> = conn
         .query_row(
-            &format!("SELECT version, sealed FROM {table} WHERE {key} = ?1"),
+            &format!(
+                "SELECT version, sealed{} FROM {table} WHERE {key} = ?1",
+                binding::place_sql(table, "")
+            ),
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, binding::place_from_row(r, 2, table)?)),
         )
         .optional()?;
-    let Some((version, sealed)) = row else {
+    let Some((version, sealed, place)) = row else {
         return Ok(None);
     };
-    match open_value(sealer, table, id, version, &sealed) {
+    match binding::open_at(sealer, table, id, version, &place, &sealed) {
         Some(v) => Ok(Some((v, version))),
         None => {
             super::set_aside(conn, table, id, now)?;
@@ -209,8 +227,9 @@ pub(crate) fn read_one<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Opens the rows a query returns as `(id, version, sealed)`; the damaged
-/// ones are listed for [`Store::set_aside_all`].
+/// Opens the rows a query returns as `(id, version, sealed)`, followed by
+/// the table's place columns (`binding::place_sql`); the damaged ones are
+/// listed for [`Store::set_aside_all`].
 pub(crate) fn open_rows<T: serde::de::DeserializeOwned>(
     conn: &Connection,
     sealer: &Sealer,
@@ -226,7 +245,8 @@ pub(crate) fn open_rows<T: serde::de::DeserializeOwned>(
         let id: String = r.get(0)?;
         let version: i64 = r.get(1)?;
         let sealed: Vec<u8> = r.get(2)?;
-        match open_value(sealer, table, &id, version, &sealed) {
+        let place = binding::place_from_row(r, 3, table)?;
+        match binding::open_at(sealer, table, &id, version, &place, &sealed) {
             Some(v) => out.push(v),
             None => damaged.push((table, id)),
         }
@@ -647,7 +667,7 @@ impl Store {
                 Some(_) => {}
             }
         }
-        write_contact(&tx, sealer, &contact)?;
+        write_contact(&tx, sealer, &contact, now)?;
         push_op(
             &tx,
             sealer,
@@ -775,7 +795,8 @@ impl Store {
             conn,
             sealer,
             "contacts",
-            "SELECT c.id, c.version, c.sealed FROM persons p
+            "SELECT c.id, c.version, c.sealed, c.person_id, c.revises, c.occurred_at, c.current
+             FROM persons p
              JOIN contacts c ON c.rowid = (
                  SELECT x.rowid FROM contacts x
                  WHERE x.person_id = p.id AND x.current = 1
@@ -787,7 +808,7 @@ impl Store {
             conn,
             sealer,
             "cases",
-            "SELECT id, version, sealed FROM cases",
+            "SELECT id, version, sealed, person_id FROM cases",
             &[],
             &mut found,
         )?;
@@ -873,7 +894,8 @@ impl Store {
             conn,
             sealer,
             "contacts",
-            "SELECT id, version, sealed FROM contacts WHERE person_id = ?1 ORDER BY occurred_at DESC, id DESC",
+            "SELECT id, version, sealed, person_id, revises, occurred_at, current FROM contacts
+             WHERE person_id = ?1 ORDER BY occurred_at DESC, id DESC",
             &[&pid],
             &mut found,
         )?;
@@ -890,7 +912,7 @@ impl Store {
             conn,
             sealer,
             "cases",
-            "SELECT id, version, sealed FROM cases WHERE person_id = ?1 ORDER BY id",
+            "SELECT id, version, sealed, person_id FROM cases WHERE person_id = ?1 ORDER BY id",
             &[&pid],
             &mut found,
         )?;
@@ -898,7 +920,7 @@ impl Store {
             conn,
             sealer,
             "conflicts",
-            "SELECT id, version, sealed FROM conflicts WHERE person_id = ?1 ORDER BY seen_at",
+            "SELECT id, version, sealed, person_id FROM conflicts WHERE person_id = ?1 ORDER BY seen_at",
             &[&pid],
             &mut found,
         )?;

@@ -237,7 +237,7 @@ fn apply_change(
             )?;
             // Append-only: a contact once stored never changes.
             if exists == 0 {
-                write_contact(tx, sealer, c)?;
+                write_contact(tx, sealer, c, now)?;
             }
         }
         ChangeBody::Review(r) => {
@@ -345,7 +345,14 @@ fn store_conflict(
     let id = uuid::Builder::from_random_bytes(random_array()?)
         .into_uuid()
         .to_string();
-    let sealed = seal_value(sealer, "conflicts", &id, 1, c)?;
+    let sealed = super::binding::seal_at(
+        sealer,
+        "conflicts",
+        &id,
+        1,
+        &super::binding::person_place(c.person_id),
+        c,
+    )?;
     tx.execute(
         "INSERT INTO conflicts (id, person_id, seen_at, version, sealed) VALUES (?1, ?2, ?3, 1, ?4)",
         params![id, c.person_id.to_string(), ts(now), sealed],

@@ -266,7 +266,7 @@ fn a_missing_device_secret_is_its_own_error_and_costs_no_attempt() {
 }
 
 #[test]
-fn changing_the_pin_rewraps_the_key_and_touches_no_record() {
+fn changing_the_pin_reseals_every_record_under_a_new_key() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = new_store(dir.path());
     let p = s.create_person(hanako()).unwrap();
@@ -288,7 +288,12 @@ fn changing_the_pin_rewraps_the_key_and_touches_no_record() {
         Err(StoreError::WrongPin { .. })
     ));
     s.change_pin(&pin(), &new_pin).unwrap();
-    assert_eq!(snapshot(&s), before);
+    let after = snapshot(&s);
+    assert_eq!(after.len(), before.len());
+    assert!(
+        after.iter().zip(&before).all(|(a, b)| a != b),
+        "every record is sealed again, under the new data key"
+    );
     drop(s);
     let mut s = Store::open(cfg(dir.path())).unwrap();
     assert!(matches!(s.unlock(&pin()), Err(StoreError::WrongPin { .. })));
@@ -1012,5 +1017,6 @@ fn a_folded_escalation_gets_the_case_outcome_and_it_stays_sealed() {
     }
 }
 
+mod binding;
 mod field;
 mod visits;

@@ -29,6 +29,32 @@ fn from_hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Re-seals the open visit under a new data key (a PIN change): without
+/// it the visit started before the change could no longer be read, and its
+/// reminder would be lost. A value the old key cannot open is dropped (it
+/// was unreadable already).
+pub(super) fn rekey_open_visit(
+    conn: &rusqlite::Connection,
+    old: &crate::crypto::Sealer,
+    new: &crate::crypto::Sealer,
+) -> Result<()> {
+    let Some(text) = get_meta(conn, OPEN_VISIT)? else {
+        return Ok(());
+    };
+    if text.is_empty() {
+        return Ok(());
+    }
+    let open =
+        from_hex(&text).and_then(|s| open_value::<VisitStart>(old, "meta", OPEN_VISIT, 1, &s));
+    match open {
+        Some(v) => {
+            let sealed = seal_value(new, "meta", OPEN_VISIT, 1, &v)?;
+            set_meta(conn, OPEN_VISIT, &to_hex(&sealed))
+        }
+        None => set_meta(conn, OPEN_VISIT, ""),
+    }
+}
+
 impl Store {
     /// The visit started and not yet finished on this tablet, if any.
     pub fn open_visit(&mut self) -> Result<Option<VisitStart>> {

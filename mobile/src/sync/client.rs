@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::store::Store;
-use outreach_shared::enrolment::SpkiPin;
+use outreach_shared::enrolment::{QrError, SpkiPin};
 
 use super::trust::{self, CertProblem};
 
@@ -60,6 +60,11 @@ pub enum SyncError {
     /// The enrolment code is wrong, used or expired.
     #[error("the enrolment code is not valid")]
     CodeInvalid,
+    /// The server's address is plain `http://` off this device's loopback
+    /// (`shared::enrolment::check_server_address`): nothing is sent, and no
+    /// answer (a "wipe" included) is read. Never retried.
+    #[error("plain http:// is refused for a server off loopback")]
+    InsecureServer,
     /// The local store failed.
     #[error(transparent)]
     Store(#[from] crate::error::StoreError),
@@ -110,6 +115,7 @@ impl SyncError {
             SyncError::UpdateApp => "update_app",
             SyncError::Refused(_) => "refused",
             SyncError::CodeInvalid => "code_invalid",
+            SyncError::InsecureServer => "insecure_server",
             SyncError::Store(_) => "store",
         }
     }
@@ -148,6 +154,7 @@ impl SyncError {
             SyncError::UpdateApp => "アプリが古いため同期できません。アプリを最新版に更新してください。記録はこの端末に保存されています。".into(),
             SyncError::Refused(_) => "サーバーが同期を受け付けませんでした。時間をおいても続く場合は、スーパーバイザーに連絡してください。".into(),
             SyncError::CodeInvalid => "登録コードが正しくないか、期限切れか、使用済みです。スーパーバイザーに新しいコードを発行してもらってください。".into(),
+            SyncError::InsecureServer => format!("{}記録はこの端末に保存されています。", QrError::PlainHttp.message_ja()),
             SyncError::Store(e) => format!("端末内の記録を読み書きできませんでした（{e}）。アプリを再起動してください。"),
         }
     }
@@ -248,6 +255,9 @@ pub fn http_client(timeout: Duration, pins: &[SpkiPin]) -> Option<reqwest::Clien
         .timeout(timeout)
         .user_agent(concat!("hamura-outreach/", env!("CARGO_PKG_VERSION")))
         .gzip(true)
+        // The API never redirects; following one could lead from https://
+        // to plain http:// (and a forged "wipe").
+        .redirect(reqwest::redirect::Policy::none())
         .use_preconfigured_tls(tls)
         .build()
         .ok()
@@ -287,6 +297,7 @@ impl SyncClient {
         gz.write_all(&json)
             .map_err(|e| SyncError::Refused(e.to_string()))?;
         let body = gz.finish().map_err(|e| SyncError::Refused(e.to_string()))?;
+        check_base(&self.base)?;
         let http = self
             .http
             .as_ref()
@@ -548,6 +559,7 @@ pub async fn enroll_pinned(
         platform: std::env::consts::OS.to_owned(),
     };
     let base = server.trim_end_matches('/');
+    check_base(base)?;
     let resp = http_client(Duration::from_secs(20), pins)
         .ok_or(SyncError::Certificate(CertProblem::Untrusted))?
         .post(format!("{base}/api/v1/enroll"))
@@ -557,6 +569,16 @@ pub async fn enroll_pinned(
         .await
         .map_err(|e| SyncError::from_request(&e))?;
     read_response(resp, "/api/v1/enroll").await
+}
+
+/// Refuses a server address the tablet must not talk to (plain `http://`
+/// off loopback), before anything is sent.
+fn check_base(base: &str) -> Result<(), SyncError> {
+    match outreach_shared::enrolment::check_server_address(base) {
+        Ok(()) => Ok(()),
+        Err(QrError::PlainHttp) => Err(SyncError::InsecureServer),
+        Err(_) => Err(SyncError::Refused("the server address is malformed".into())),
+    }
 }
 
 /// Reads a JSON answer, or turns an error answer into what the client does

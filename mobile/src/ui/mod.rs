@@ -7,6 +7,7 @@
 //! ticks the state machine turns into the idle lock and automatic sync.
 //! Only a person's taps reset the idle time ([`Msg::is_input`]).
 
+mod case_outcome;
 mod components;
 mod fixes;
 mod forms;

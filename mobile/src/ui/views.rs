@@ -1,13 +1,15 @@
 //! The screens, drawn from [`AppState`] alone. Every tap sends a [`Msg`].
 //! Here: the frame (header, sync bar, notices) and the screens that show
 //! records (first run, PIN pad, caseload, a person, returned logs,
-//! settings); the forms are in `forms.rs`, the 要修正 screen in `fixes.rs`.
+//! settings); the forms are in `forms.rs`, the 要修正 screen in `fixes.rs`,
+//! a case's outcome on the person page in `case_outcome.rs`.
 
 // The rsx! macro expands event handlers into qualified paths.
 #![allow(unused_qualifications)]
 
 use dioxus::prelude::*;
 
+use super::case_outcome::case_outcome;
 use super::fixes::fixes;
 use super::forms::{contact_form, escalation, member_form, person_form, stage_consent};
 use crate::app::state::*;
@@ -505,18 +507,7 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
                     }
                 }
             }
-            if !tl.cases.is_empty() {
-                h3 { "{t::CASES}" }
-                for c in tl.cases.iter() {
-                    div { key: "{c.case_id}", class: "card",
-                        match &c.status {
-                            Some(v) => rsx! { p { strong { "{v.route.ja()}" } "　{v.status.ja()}（{ja::local_datetime(v.updated_at)}）" }
-                                if let Some(r) = &v.return_reason { p { class: "meta", "差し戻しの理由：{r}" } } },
-                            None => rsx! { p { "{t::CASE_STATUS_UNKNOWN}" } },
-                        }
-                    }
-                }
-            }
+            {case_outcome(&tl.cases, ja::local_date(chrono::Utc::now()))}
             if !tl.conflicts.is_empty() {
                 h3 { "{t::CONFLICTS}" }
                 for c in tl.conflicts.iter() {

@@ -320,6 +320,42 @@ impl Walkthrough {
         w.shot(32, "visit-finished").await;
         send(Msg::LogFinishedVisit);
         w.shot(33, "visit-log").await;
+        // A case's outcome (issue 13): the demo's person the coordinator
+        // asked this team to find, or one with a plan's task for the 社協.
+        let with_outcome = |tasks: bool| {
+            state.peek().caseload.as_ref().and_then(|c| {
+                c.entries
+                    .iter()
+                    .find(|e| {
+                        e.open_cases
+                            .iter()
+                            .filter_map(|c| c.status.as_ref())
+                            .any(|v| {
+                                if tasks {
+                                    !v.outreach_tasks.is_empty()
+                                } else {
+                                    v.find_request.is_some()
+                                }
+                            })
+                    })
+                    .map(|e| e.person.id)
+            })
+        };
+        send(Msg::Go(Screen::Caseload));
+        Self::until(state, |s| s.caseload.is_some()).await;
+        for (n, name, tasks) in [
+            (34, "case-outcome-tasks", true),
+            (35, "find-request", false),
+        ] {
+            if let Some(person) = with_outcome(tasks) {
+                send(Msg::OpenPerson(person));
+                let opened =
+                    move |s: &AppState| s.timeline.as_ref().is_some_and(|t| t.person.id == person);
+                Self::until(state, opened).await;
+                w.shot(n, name).await;
+                send(Msg::Go(Screen::Caseload));
+            }
+        }
         close();
     }
 }

@@ -443,6 +443,13 @@ pub fn next_review(plan: &Plan, monitoring: &[MonitoringEntry]) -> Option<NaiveD
     }
 }
 
+/// Whether a task is overdue on the local date `today`: still open and
+/// past its due date. The one rule for the coordinator's board and the
+/// tablet's view of the case.
+pub fn task_overdue(due: NaiveDate, status: TaskStatus, today: NaiveDate) -> bool {
+    due < today && status.is_open()
+}
+
 /// What is overdue in a plan on the local date `today`: the open tasks
 /// past their due date, and whether the review is past due.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -457,7 +464,13 @@ impl Overdue {
         let tasks = plan
             .tasks
             .iter()
-            .filter(|t| t.due < today && statuses.get(&t.id).copied().unwrap_or(t.status).is_open())
+            .filter(|t| {
+                task_overdue(
+                    t.due,
+                    statuses.get(&t.id).copied().unwrap_or(t.status),
+                    today,
+                )
+            })
             .map(|t| t.id)
             .collect();
         let review = next_review(plan, monitoring).filter(|d| *d < today);

@@ -5,7 +5,7 @@ use zeroize::Zeroizing;
 
 use super::{AppState, Effect, Msg, Screen, UnlockFailure};
 use crate::app::text as t;
-use crate::shared::enrolment::{EnrolmentQr, SpkiPin};
+use crate::shared::enrolment::{EnrolmentQr, QrError, SpkiPin, check_server_address};
 
 /// First run: server and code (typed, or from the enrolment QR), then the
 /// PIN.
@@ -61,8 +61,11 @@ pub(super) fn update(
         },
         SetupNext => {
             let server = s.setup.server.trim().trim_end_matches('/').to_owned();
-            s.setup.error = if !(server.starts_with("https://") || server.starts_with("http://")) {
-                Some(t::ERR_SERVER_URL.into())
+            s.setup.error = if let Err(e) = check_server_address(&server) {
+                Some(match e {
+                    QrError::PlainHttp => t::ERR_SERVER_PLAIN_HTTP.into(),
+                    _ => t::ERR_SERVER_URL.into(),
+                })
             } else if s.setup.code.trim().is_empty() {
                 Some(t::ERR_CODE_EMPTY.into())
             } else {

@@ -10,8 +10,8 @@ use outreach_mobile::*;
 use serde_json::json;
 
 use crate::person_cmd::form_failure;
-use crate::texts;
 use crate::{Ctx, Failure, Out, code, codes, id};
+use crate::{free_text, texts};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum ContactCmd {
@@ -33,7 +33,7 @@ pub(crate) struct ContactArgs {
     /// 本人の反応（本人に会えたとき）: refused, brief, open
     #[arg(long)]
     response: Option<String>,
-    /// 様子・観察
+    /// 様子・観察。「-」で標準入力から読む（シェルの履歴やプロセス一覧に残さない）
     #[arg(long, default_value = "")]
     observation: String,
     /// 日時（日本時間。2026-06-01 14:30 / R8.6.1 14:30）。省略時は現在
@@ -54,13 +54,13 @@ pub(crate) struct ContactArgs {
     /// 負担感（1〜5）。振り返りだけのときは3
     #[arg(long)]
     difficulty: Option<u8>,
-    /// 振り返りメモ
+    /// 振り返りメモ。「-」で標準入力から
     #[arg(long)]
     reflection: Option<String>,
     /// スーパーバイザーに相談したい
     #[arg(long)]
     wants_to_talk: bool,
-    /// 次回の予定（既定: 再訪）
+    /// 次回の予定（既定: 再訪）。「-」で標準入力から
     #[arg(long)]
     next: Option<String>,
     /// 次回の期日（既定: 1週間後。2026-06-08 / R8.6.8）
@@ -115,7 +115,10 @@ fn input(a: &ContactArgs, now: chrono::DateTime<chrono::Utc>) -> Result<ContactI
     Ok(i)
 }
 
-pub(crate) fn contact_add(ctx: &Ctx, a: ContactArgs) -> Out {
+pub(crate) fn contact_add(ctx: &Ctx, mut a: ContactArgs) -> Out {
+    free_text::resolve_text("--observation", &mut a.observation)?;
+    free_text::resolve("--reflection", &mut a.reflection)?;
+    free_text::resolve("--next", &mut a.next)?;
     let pid: PersonId = id(&a.person)?;
     let corrects: Option<ContactId> = a.corrects.as_deref().map(id).transpose()?;
     // Values that do not read are refused before the PIN is asked for.

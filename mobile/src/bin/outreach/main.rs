@@ -5,9 +5,13 @@
 //!
 //! The PIN comes from the `OUTREACH_PIN` environment variable or a prompt
 //! on the terminal. Each run unlocks, does one thing and forgets the keys.
+//! Free text (names, notes, reasons) can come from standard input: give the
+//! option as `-` ([`free_text`]), so it stays out of the shell's history
+//! and the process list.
 
 mod contact_cmd;
 mod fixes_cmd;
+mod free_text;
 mod person_cmd;
 mod sync_cmd;
 mod texts;
@@ -74,13 +78,13 @@ enum Command {
     Stage {
         person: String,
         stage: String,
-        /// 終結・つなぎ済の理由
+        /// 終結・つなぎ済の理由。「-」で標準入力から
         #[arg(long)]
         reason: Option<String>,
         /// つなぎ先の機関のID（例: houkatsu-asahi）
         #[arg(long, conflicts_with = "to_resource")]
         to_agency: Option<String>,
-        /// つなぎ先の地域資源など（名前）
+        /// つなぎ先の地域資源など（名前）。「-」で標準入力から
         #[arg(long)]
         to_resource: Option<String>,
     },
@@ -90,7 +94,7 @@ enum Command {
     Escalate(EscalateArgs),
     /// 担当ケースの一覧（次回予定と期限超過）
     Caseload,
-    /// 呼び名・ふりがなで検索する
+    /// 呼び名・ふりがなで検索する（「-」で標準入力から）
     Search { query: String },
     /// 送信待ちの変更
     #[command(subcommand)]
@@ -146,7 +150,7 @@ struct ConsentArgs {
 #[derive(Args, Debug)]
 struct EscalateArgs {
     person: String,
-    /// つなぐ理由
+    /// つなぐ理由。「-」で標準入力から読む（履歴に残さない）
     #[arg(long)]
     reason: String,
     #[arg(long = "field")]
@@ -239,8 +243,19 @@ impl Ctx {
         let cfg = self.cfg.clone().with_idle_timeout(CLI_IDLE);
         let mut s = Store::open(cfg).map_err(|e| self.fail(e))?;
         let pin = read_pin(texts::PIN_PROMPT, "OUTREACH_PIN")?;
+        say_unlock_wait(&s);
         s.unlock(&Pin::for_unlock(pin)).map_err(|e| self.fail(e))?;
         Ok(s)
+    }
+}
+
+/// Tells the person when the unlock will first wait (after interrupted
+/// attempts), so a pause is not taken for a hang.
+fn say_unlock_wait(s: &Store) {
+    if let Ok(wait) = s.unlock_delay()
+        && !wait.is_zero()
+    {
+        eprintln!("{}", texts::unlock_wait(wait.as_secs()));
     }
 }
 
@@ -441,10 +456,12 @@ fn run(cli: Cli) -> Out {
         Command::Stage {
             person,
             stage,
-            reason,
+            mut reason,
             to_agency,
-            to_resource,
+            mut to_resource,
         } => {
+            free_text::resolve("--reason", &mut reason)?;
+            free_text::resolve("--to-resource", &mut to_resource)?;
             let pid: PersonId = id(&person)?;
             let to = stage_code(&stage)?;
             let handed_to = match (to_agency, to_resource) {
@@ -490,7 +507,8 @@ fn run(cli: Cli) -> Out {
                 json!({"person": person_json(&p)}),
             ))
         }
-        Command::Escalate(a) => {
+        Command::Escalate(mut a) => {
+            free_text::resolve_text("--reason", &mut a.reason)?;
             let pid: PersonId = id(&a.person)?;
             let new = NewEscalation {
                 person_id: pid,
@@ -508,7 +526,8 @@ fn run(cli: Cli) -> Out {
             ))
         }
         Command::Caseload => caseload(&ctx),
-        Command::Search { query } => {
+        Command::Search { mut query } => {
+            free_text::resolve_text("query", &mut query)?;
             let mut s = ctx.open_unlocked()?;
             let l = s.search(&query).map_err(|e| ctx.fail(e))?;
             list_persons(l)
@@ -576,6 +595,7 @@ fn run(cli: Cli) -> Out {
             let mut s = Store::open(ctx.cfg.clone()).map_err(|e| ctx.fail(e))?;
             let old = read_pin(texts::PIN_PROMPT, "OUTREACH_PIN")?;
             let new = read_new_pin()?;
+            say_unlock_wait(&s);
             s.change_pin(&Pin::for_unlock(old), &new)
                 .map_err(|e| ctx.fail(e))?;
             Ok((texts::PIN_CHANGED.into(), json!({"pin_changed": true})))

@@ -9,8 +9,8 @@ use outreach_mobile::shared::*;
 use outreach_mobile::*;
 use serde_json::json;
 
-use crate::texts;
 use crate::{Ctx, Failure, Out, code, codes, id, list_persons, person_json};
+use crate::{free_text, texts};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum PersonCmd {
@@ -18,7 +18,7 @@ pub(crate) enum PersonCmd {
     Add(PersonArgs),
     /// 対象者の一覧（終結した人も含む）
     List {
-        /// 呼び名・ふりがなで絞り込む（半角カナも可）
+        /// 呼び名・ふりがなで絞り込む（半角カナも可）。「-」で標準入力から
         #[arg(long)]
         search: Option<String>,
     },
@@ -54,10 +54,10 @@ pub(crate) enum PersonCmd {
 
 #[derive(Args, Debug, Default)]
 pub(crate) struct PersonArgs {
-    /// 呼び名（登録時は必須）
+    /// 呼び名（登録時は必須）。「-」で標準入力から読む（履歴に残さない）
     #[arg(long)]
     alias: Option<String>,
-    /// ふりがな（ひらがな・カタカナ、半角カナも可）。空文字で消去
+    /// ふりがな（ひらがな・カタカナ、半角カナも可）。空文字で消去。「-」で標準入力から
     #[arg(long)]
     kana: Option<String>,
     /// 生まれ年（1975 / 昭和50 / S50 / 昭和50年ごろ）
@@ -75,7 +75,7 @@ pub(crate) struct PersonArgs {
     /// 気づきの経路: agency, welfare_commissioner, resident, family, themselves, outreach
     #[arg(long)]
     noticed_by: Option<String>,
-    /// 概要。空文字で消去
+    /// 概要。空文字で消去。「-」で標準入力から
     #[arg(long)]
     summary: Option<String>,
     /// 分野（複数可）: elderly, disability, children_parenting, poverty
@@ -87,7 +87,7 @@ pub(crate) struct PersonArgs {
     /// 制度の狭間: 合わなかった制度（複数可）
     #[arg(long = "gap-scheme")]
     gap_schemes: Vec<String>,
-    /// 制度の狭間: その理由
+    /// 制度の狭間: その理由。「-」で標準入力から
     #[arg(long)]
     gap_why: Option<String>,
 }
@@ -97,7 +97,7 @@ pub(crate) struct MemberArgs {
     /// 続柄: parent, child, spouse, sibling, grandparent, grandchild, other_relative, non_relative
     #[arg(long)]
     relation: Option<String>,
-    /// 呼び方（例: 母）
+    /// 呼び方（例: 母）。「-」で標準入力から
     #[arg(long)]
     alias: Option<String>,
     /// 生まれ年（1944 / 昭和19 / S19）
@@ -111,9 +111,27 @@ pub(crate) struct MemberArgs {
     /// 別居している
     #[arg(long)]
     lives_apart: bool,
-    /// メモ
+    /// メモ。「-」で標準入力から
     #[arg(long)]
     note: Option<String>,
+}
+
+impl PersonArgs {
+    /// Reads the options given as `-` from standard input.
+    fn read_stdin(&mut self) -> Result<(), Failure> {
+        free_text::resolve("--alias", &mut self.alias)?;
+        free_text::resolve("--kana", &mut self.kana)?;
+        free_text::resolve("--summary", &mut self.summary)?;
+        free_text::resolve("--gap-why", &mut self.gap_why)
+    }
+}
+
+impl MemberArgs {
+    /// Reads the options given as `-` from standard input.
+    fn read_stdin(&mut self) -> Result<(), Failure> {
+        free_text::resolve("--alias", &mut self.alias)?;
+        free_text::resolve("--note", &mut self.note)
+    }
 }
 
 /// A form's problems as a failure (exit code: invalid input).
@@ -190,7 +208,15 @@ fn done(text: String, p: &Person) -> Out {
     Ok((text, json!({"person": person_json(p)})))
 }
 
-pub(crate) fn person(ctx: &Ctx, cmd: PersonCmd) -> Out {
+pub(crate) fn person(ctx: &Ctx, mut cmd: PersonCmd) -> Out {
+    match &mut cmd {
+        PersonCmd::Add(a) | PersonCmd::Update { fields: a, .. } => a.read_stdin()?,
+        PersonCmd::MemberAdd { member: m, .. } | PersonCmd::MemberEdit { fields: m, .. } => {
+            m.read_stdin()?
+        }
+        PersonCmd::List { search } => free_text::resolve("--search", search)?,
+        PersonCmd::Show { .. } | PersonCmd::MemberRemove { .. } => {}
+    }
     match cmd {
         PersonCmd::Add(a) => {
             let new = person_input(PersonInput::default(), &a)?

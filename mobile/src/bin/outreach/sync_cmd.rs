@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use outreach_mobile::shared::enrolment::{EnrolmentQr, QrError, SpkiPin};
+use outreach_mobile::shared::enrolment::{EnrolmentQr, QrError, SpkiPin, check_server_address};
 use outreach_mobile::sync::{
     Backoff, Direct, SyncClient, SyncError, SyncPhase, SyncProgress, enroll_pinned,
 };
@@ -51,8 +51,10 @@ pub fn enrol_target(
         .trim()
         .trim_end_matches('/')
         .to_owned();
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(Failure::usage(texts::bad_server_url(&url)));
+    match check_server_address(&url) {
+        Ok(()) => {}
+        Err(QrError::PlainHttp) => return Err(Failure::usage(texts::plain_http_server(&url))),
+        Err(_) => return Err(Failure::usage(texts::bad_server_url(&url))),
     }
     let pins = pins
         .iter()

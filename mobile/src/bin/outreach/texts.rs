@@ -55,6 +55,32 @@ pub fn bad_server_url(url: &str) -> String {
     )
 }
 
+pub fn stdin_prompt(option: &str) -> String {
+    format!("{option} の内容を入力してください（Enterで確定）: ")
+}
+
+pub fn stdin_once(option: &str) -> String {
+    format!(
+        "{option} も標準入力から読もうとしましたが、パイプで渡せる標準入力は1回の実行で1項目だけです。残りの項目は別のコマンド（例: person update）で渡すか、端末から入力してください。"
+    )
+}
+
+pub fn stdin_unreadable(option: &str) -> String {
+    format!("{option} の内容を標準入力から読み取れませんでした（UTF-8の文字で渡してください）。")
+}
+
+pub fn unlock_wait(secs: u64) -> String {
+    format!(
+        "前回までのPINの確認が途中で中断されたため、{secs}秒待ってから確認します（鍵は消去されません）…"
+    )
+}
+
+pub fn plain_http_server(url: &str) -> String {
+    format!(
+        "サーバーのアドレス「{url}」は暗号化されていない http:// のため使えません（記録が読まれたり、偽のサーバーに消去を命じられたりするおそれがあります）。https:// で始まるアドレスを指定してください（http:// はこの端末の中で動く試験用サーバー 127.0.0.1 / localhost だけに使えます）。"
+    )
+}
+
 pub fn enrolled(name: &str, url: &str) -> String {
     format!("{name}さんの端末として {url} に登録しました。")
 }
@@ -486,7 +512,7 @@ pub fn caseload(cl: &Caseload) -> String {
 /// The store's state.
 pub fn status(st: &StoreStatus) -> String {
     format!(
-        "スキーマ: v{}\n鍵: {}\nPIN誤入力: {}回（{}回で鍵を消去）\n{}\n破損のため保管中の記録: {}件",
+        "スキーマ: v{}\n鍵: {}\nPIN誤入力: {}回（{}回で鍵を消去）\n中断されたPIN確認: {}回（鍵は消去されません）\n{}\n破損のため保管中の記録: {}件",
         st.schema_version,
         if st.key_destroyed {
             "消去済み"
@@ -495,6 +521,7 @@ pub fn status(st: &StoreStatus) -> String {
         },
         st.wrong_pins,
         MAX_WRONG_PINS,
+        st.interrupted_unlocks,
         outbox_status(
             st.outbox.pending,
             st.outbox.rejected,

@@ -169,3 +169,20 @@ fn a_pulled_handover_moves_the_person_and_shows_its_note() {
     assert!(tl.assignment.to_me);
     assert_eq!(tl.assignment.handover, Some(back));
 }
+
+#[test]
+fn a_visit_open_across_a_pin_change_is_still_there_and_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(dir.path());
+    let p = s.create_person(hanako()).unwrap();
+    let v = s.start_visit(p.id, 60).unwrap();
+    // The PIN change re-seals everything under a new data key: the open
+    // visit (and so its reminder) must come along.
+    let new_pin = Pin::new("はむらのそら".into()).unwrap();
+    s.change_pin(&pin(), &new_pin).unwrap();
+    assert_eq!(s.open_visit().unwrap(), Some(v.clone()));
+    s.lock();
+    s.unlock(&new_pin).unwrap();
+    assert_eq!(s.open_visit().unwrap(), Some(v.clone()));
+    assert_eq!(s.finish_visit().unwrap(), v);
+}

@@ -7,6 +7,7 @@ use dioxus::prelude::*;
 use super::Shell;
 use crate::app::state::*;
 
+mod case_outcome;
 mod fixes;
 mod forms;
 mod person;

@@ -76,6 +76,26 @@ fn first_run_asks_for_server_and_code_then_a_pin() {
     );
     update(&mut s, Msg::SetupNext, now());
     assert_eq!(s.setup.error.as_deref(), Some(t::ERR_SERVER_URL));
+    // Plain HTTP off loopback is refused with its own reason (issue 14).
+    update(
+        &mut s,
+        Msg::SetupServer("http://192.168.1.10:8080".into()),
+        now(),
+    );
+    update(&mut s, Msg::SetupNext, now());
+    assert_eq!(s.setup.error.as_deref(), Some(t::ERR_SERVER_PLAIN_HTTP));
+    assert!(!s.setup.pin_step);
+    let qr = EnrolmentQr {
+        server: "http://192.168.1.10:8080".into(),
+        code: "K7QP-M3XD".into(),
+        pins: vec![],
+    };
+    update(&mut s, Msg::SetupQrRead(qr.to_text()), now());
+    assert!(
+        !s.setup.pin_step,
+        "a QR to a plain-HTTP server is refused too"
+    );
+    assert!(s.setup.error.as_deref().unwrap().contains("http://"));
     update(
         &mut s,
         Msg::SetupServer("https://outreach.example.jp/".into()),
