@@ -113,7 +113,7 @@ fn office_api_messages() {
     golden("case_detail", &fixtures::case_detail());
     golden("case_list", &fixtures::case_list());
     golden("feed_page", &fixtures::feed_page());
-    golden("handover_request", &fixtures::handover_request());
+    golden("hand_over_request", &fixtures::handover_request());
 }
 
 /// A tablet of protocol 2.0 reads a person snapshot of 2.1 (with the 担当's
