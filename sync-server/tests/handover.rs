@@ -179,6 +179,41 @@ async fn a_tablet_cannot_change_the_assigned_worker_itself() {
     assert!(matches!(r[1].outcome, Outcome::Applied { .. }), "{r:?}");
 }
 
+#[tokio::test]
+async fn a_tablet_registers_a_person_for_its_own_worker_only() {
+    let w = World::new();
+    let mut d1 = w.worker_device("w1", TEAM_A).await;
+    let d2 = w.worker_device("w2", TEAM_A).await;
+    let mut other = person("架空 他担当", d1.team);
+    other.assigned_worker = Some(d2.user);
+    let mut own = person("架空 自担当", d1.team);
+    own.assigned_worker = Some(d1.user);
+    let nobody = person("架空 未定", d1.team);
+    let ops = [
+        d1.op(
+            EntityRef::person(other.id),
+            Payload::CreatePerson(other.clone()),
+        ),
+        d1.op(
+            EntityRef::person(own.id),
+            Payload::CreatePerson(own.clone()),
+        ),
+        d1.op(
+            EntityRef::person(nobody.id),
+            Payload::CreatePerson(nobody.clone()),
+        ),
+    ];
+    let r = w.push_ok(&d1, &ops).await;
+    match &r[0].outcome {
+        Outcome::Rejected(x) => assert_eq!(x.code, RejectCode::Forbidden),
+        o => panic!("{o:?}"),
+    }
+    assert!(matches!(r[1].outcome, Outcome::Applied { .. }), "{r:?}");
+    assert!(matches!(r[2].outcome, Outcome::Applied { .. }), "{r:?}");
+    let stored = store::read(&*w.store, |tx| tx.person(other.id)).unwrap();
+    assert!(stored.is_none(), "nothing of a refused person is written");
+}
+
 fn start(person: PersonId, started: i64, minutes: i64) -> VisitStart {
     let now = Utc::now();
     VisitStart {

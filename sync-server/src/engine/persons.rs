@@ -65,6 +65,14 @@ pub(super) fn create_person(
             "a person with this id already exists",
         ));
     }
+    // A tablet registers a person for its own worker (or for nobody yet);
+    // giving someone else a person is a supervisor's hand-over.
+    if caller.device.is_some() && p.assigned_worker.is_some_and(|w| w != actor.user) {
+        return Err(reject(
+            RejectCode::Forbidden,
+            "a tablet registers a person for its own worker; another worker gets them by a supervisor's hand-over",
+        ));
+    }
     let versions = FIELD_NAMES
         .iter()
         .map(|n| (n.to_string(), op.hlc))
