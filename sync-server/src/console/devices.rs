@@ -159,6 +159,16 @@ pub fn enrolment_qr(info: &EnrolmentInfo, headers: &HeaderMap, code: &str) -> En
 }
 
 /// A QR code of `text`, as inline SVG.
+/// The warning the code page shows when tablets would refuse the QR's
+/// server address (`shared::enrolment::check_server_address`: plain
+/// `http://` off loopback), so the supervisor does not hand out a QR that
+/// cannot work.
+pub fn qr_warning(qr: &EnrolmentQr) -> Option<&'static str> {
+    outreach_shared::enrolment::check_server_address(&qr.server)
+        .err()
+        .map(|_| text::QR_ADDRESS_REFUSED)
+}
+
 pub fn qr_svg(text: &str) -> Option<String> {
     let qr = qrcode::QrCode::new(text.as_bytes()).ok()?;
     Some(
@@ -191,6 +201,7 @@ pub async fn issue_code(
         section.card.code {
             p { (text::ISSUE_FOR) "：" strong { (worker) } }
             p.code #enrol-code { (code.as_str()) }
+            @if let Some(w) = qr_warning(&qr) { p.notice #enrol-warning role="alert" { (w) } }
             div.qr #enrol-qr data-qr=(qr_text.as_str()) { (PreEscaped(svg)) }
             p.small { (text::CODE_LEAD) }
             dl.grid.small {
@@ -337,12 +348,24 @@ mod tests {
         };
         let qr = enrolment_qr(&public, &headers, "ABCD-EFGH-JKLM");
         assert_eq!(qr.server, "https://outreach.example.invalid");
+        assert_eq!(qr_warning(&qr), None);
+        // A plain-HTTP address off loopback: tablets refuse it, the page
+        // says so.
+        let lan = EnrolmentInfo {
+            public_url: Some("http://192.0.2.10:8080".into()),
+            pins: vec![],
+            tls: false,
+        };
+        let qr = enrolment_qr(&lan, &headers, "ABCD-EFGH-JKLM");
+        assert_eq!(qr_warning(&qr), Some(text::QR_ADDRESS_REFUSED));
         // A plain-HTTP address (test server behind nothing) carries no pin.
         let plain = EnrolmentInfo {
             public_url: Some("http://127.0.0.1:8080".into()),
             pins: vec![pin],
             tls: false,
         };
-        assert!(enrolment_qr(&plain, &headers, "X").pins.is_empty());
+        let qr = enrolment_qr(&plain, &headers, "X");
+        assert!(qr.pins.is_empty());
+        assert_eq!(qr_warning(&qr), None, "loopback is fine (a test, the demo)");
     }
 }

@@ -130,6 +130,7 @@ pub const CODE_TITLE: &str = "登録コード";
 pub const QR_SERVER: &str = "サーバー";
 pub const QR_PINS: &str = "サーバーの鍵（ピン）";
 pub const QR_NO_PIN: &str = "なし（端末の証明書ストアで確認します）";
+pub const QR_ADDRESS_REFUSED: &str = "このQRコードのサーバーのアドレスでは、タブレットは登録できません（http:// はこの端末の中でしか使えません）。システム担当者に、サーバーを https:// で公開し --public-url にそのアドレスを指定するよう依頼してください。";
 pub const CODE_LEAD: &str = "タブレットのアプリでこのコードを入力するか、QRコードを読み取ってください。コードは15分間、1回だけ使えます。この画面を閉じると再表示できません。";
 pub const DEVICE_LABEL: &str = "端末名";
 pub const DEVICE_USER: &str = "利用者";
