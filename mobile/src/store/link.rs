@@ -10,8 +10,10 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{Store, get_meta, open_value, parse_ts, seal_value, set_meta, ts};
-use crate::crypto::{Aad, Sealer};
+use super::{
+    Store, from_hex, get_meta, open_value, parse_ts, reseal_meta, seal_value, set_meta, to_hex, ts,
+};
+use crate::crypto::Sealer;
 use crate::error::{Result, StoreError};
 use outreach_shared::enrolment::SpkiPin;
 
@@ -71,8 +73,8 @@ impl Store {
         let sealed_pins = seal_value(sealer, "meta", PINS_ID, 1, &pins)?;
         let tx = conn.transaction()?;
         set_meta(&tx, "server_url", url)?;
-        set_meta(&tx, TOKEN_ID, &hex(&sealed))?;
-        set_meta(&tx, PINS_ID, &hex(&sealed_pins))?;
+        set_meta(&tx, TOKEN_ID, &to_hex(&sealed))?;
+        set_meta(&tx, PINS_ID, &to_hex(&sealed_pins))?;
         tx.commit()?;
         Ok(())
     }
@@ -84,14 +86,14 @@ impl Store {
         else {
             return Ok(None);
         };
-        let bytes = unhex(&sealed).ok_or(StoreError::KeyringCorrupt("server token"))?;
+        let bytes = from_hex(&sealed).ok_or(StoreError::KeyringCorrupt("server token"))?;
         let token: String = open_value(sealer, "meta", TOKEN_ID, 1, &bytes)
             .ok_or(StoreError::KeyringCorrupt("server token"))?;
         // A store linked before pins existed has none.
         let pins: Vec<SpkiPin> = match get_meta(conn, PINS_ID)? {
             None => Vec::new(),
             Some(sealed) => {
-                let bytes = unhex(&sealed).ok_or(StoreError::KeyringCorrupt("server pins"))?;
+                let bytes = from_hex(&sealed).ok_or(StoreError::KeyringCorrupt("server pins"))?;
                 open_value(sealer, "meta", PINS_ID, 1, &bytes)
                     .ok_or(StoreError::KeyringCorrupt("server pins"))?
             }
@@ -175,39 +177,13 @@ impl Store {
 /// (the PIN change). If they do not open, the link is dropped: enrol again.
 pub(super) fn rekey_link(conn: &Connection, old: &Sealer, new: &Sealer) -> Result<()> {
     for key in [TOKEN_ID, PINS_ID] {
-        let Some(text) = get_meta(conn, key)? else {
-            continue;
-        };
-        let aad = Aad {
-            table: "meta",
-            id: key,
-            version: 1,
-            place: &[],
-        };
-        match unhex(&text).and_then(|b| old.open(aad, &b).ok()) {
-            Some(plain) => set_meta(conn, key, &hex(&new.seal(aad, &plain)?))?,
-            None => {
-                conn.execute(
-                    "DELETE FROM meta WHERE key IN (?1, ?2)",
-                    params![TOKEN_ID, PINS_ID],
-                )?;
-                return Ok(());
-            }
+        if reseal_meta(conn, old, new, key)? == Some(false) {
+            conn.execute(
+                "DELETE FROM meta WHERE key IN (?1, ?2)",
+                params![TOKEN_ID, PINS_ID],
+            )?;
+            return Ok(());
         }
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }

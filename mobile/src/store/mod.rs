@@ -229,6 +229,50 @@ pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> 
     Ok(())
 }
 
+/// Hex text of sealed bytes kept in `meta` (a text column).
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of [`to_hex`]'s text; `None` when it is not such text.
+pub(crate) fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Re-seals the sealed `meta` value under `key` from the `old` data key to
+/// the `new` one (a PIN change). `Ok(None)` when there is no value,
+/// `Ok(Some(false))` when the old key does not open it (left as it is, for
+/// the caller to drop).
+pub(crate) fn reseal_meta(
+    conn: &Connection,
+    old: &Sealer,
+    new: &Sealer,
+    key: &str,
+) -> Result<Option<bool>> {
+    let Some(text) = get_meta(conn, key)?.filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let aad = Aad {
+        table: "meta",
+        id: key,
+        version: 1,
+        place: &[],
+    };
+    match from_hex(&text).and_then(|b| old.open(aad, &b).ok()) {
+        Some(plain) => {
+            set_meta(conn, key, &to_hex(&new.seal(aad, &plain)?))?;
+            Ok(Some(true))
+        }
+        None => Ok(Some(false)),
+    }
+}
+
 /// Seals a value for its row.
 pub(crate) fn seal_value<T: Serialize>(
     sealer: &Sealer,

@@ -11,23 +11,14 @@ use outreach_shared::{PersonId, ValidationErrors, Violation, VisitId};
 use rusqlite::TransactionBehavior;
 
 use super::records::{ctx, push_op};
-use super::{Store, get_meta, open_value, seal_value, set_meta, unix_ms};
+use super::{
+    Store, from_hex, get_meta, open_value, reseal_meta, seal_value, set_meta, to_hex, unix_ms,
+};
 use crate::crypto::random_array;
 use crate::error::{Result, StoreError};
 
 /// The settings key of the open visit (its value is sealed).
 const OPEN_VISIT: &str = "open_visit";
-
-fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn from_hex(s: &str) -> Option<Vec<u8>> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect()
-}
 
 /// Re-seals the open visit under a new data key (a PIN change): without
 /// it the visit started before the change could no longer be read, and its
@@ -38,21 +29,10 @@ pub(super) fn rekey_open_visit(
     old: &crate::crypto::Sealer,
     new: &crate::crypto::Sealer,
 ) -> Result<()> {
-    let Some(text) = get_meta(conn, OPEN_VISIT)? else {
-        return Ok(());
-    };
-    if text.is_empty() {
-        return Ok(());
+    if reseal_meta(conn, old, new, OPEN_VISIT)? == Some(false) {
+        set_meta(conn, OPEN_VISIT, "")?;
     }
-    let open =
-        from_hex(&text).and_then(|s| open_value::<VisitStart>(old, "meta", OPEN_VISIT, 1, &s));
-    match open {
-        Some(v) => {
-            let sealed = seal_value(new, "meta", OPEN_VISIT, 1, &v)?;
-            set_meta(conn, OPEN_VISIT, &to_hex(&sealed))
-        }
-        None => set_meta(conn, OPEN_VISIT, ""),
-    }
+    Ok(())
 }
 
 impl Store {
