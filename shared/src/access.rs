@@ -122,6 +122,16 @@ pub enum Resource<'a> {
     Referral,
     /// An enrolled device of a team.
     Device { team: TeamId },
+    /// A 参加支援 record of a person (needs, a trial, a follow-up): the
+    /// rule of a contact log (the team's caseload; the coordinator once
+    /// escalated; never an agency member).
+    Participation {
+        team: TeamId,
+        case: Option<&'a CaseQueueItem>,
+    },
+    /// The 地域資源 catalogue: everyone reads it; coordinators and the
+    /// 社協's supervisors keep it.
+    LocalResource,
     /// The anonymised evaluation report.
     Report,
     /// The audit log.
@@ -292,6 +302,21 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
             Decision::from_bool(action == Read, DenyReason::Role)
         }
         (_, Resource::Report | Resource::Audit) => Deny(DenyReason::Role),
+
+        // 参加支援 records: a person's record, by the contact log's rule.
+        (_, Resource::Participation { team, case }) => decide(
+            actor,
+            action,
+            Resource::ContactLog {
+                team,
+                author: actor.user,
+                case,
+            },
+        ),
+        // The 地域資源 catalogue.
+        (_, Resource::LocalResource) if action == Read => Decision::Allow,
+        (Coordinator | Supervisor, Resource::LocalResource) => Decision::Allow,
+        (OutreachWorker | AgencyMember, Resource::LocalResource) => Deny(DenyReason::Role),
     }
 }
 
@@ -817,5 +842,44 @@ mod tests {
             seen.versions.keys().map(String::as_str).collect::<Vec<_>>(),
             vec!["alias", "consent"]
         );
+    }
+
+    #[test]
+    fn participation_records_follow_the_caseload_and_the_catalogue_is_kept_by_the_office() {
+        let item = case(Route::MultiLayeredMeeting, &[(9, true)]);
+        let rec = |t: u8, c: Option<&'static CaseQueueItem>| Resource::Participation {
+            team: team(t),
+            case: c,
+        };
+        let item: &'static CaseQueueItem = Box::leak(Box::new(item));
+        let w = actor(Role::OutreachWorker, 1, Some(1));
+        assert!(decide(&w, Action::Write, rec(1, None)).is_allowed());
+        assert_eq!(
+            decide(&w, Action::Read, rec(2, None)),
+            Decision::Deny(DenyReason::OtherTeam)
+        );
+        let sv = actor(Role::Supervisor, 2, Some(1));
+        assert!(decide(&sv, Action::Read, rec(1, None)).is_allowed());
+        assert!(!decide(&sv, Action::Write, rec(1, None)).is_allowed());
+        let co = actor(Role::Coordinator, 3, None);
+        assert_eq!(
+            decide(&co, Action::Read, rec(1, None)),
+            Decision::Deny(DenyReason::NotEscalated)
+        );
+        assert!(decide(&co, Action::Read, rec(1, Some(item))).is_allowed());
+        // An agency member on the roster still reads no 参加支援 record.
+        let ag = actor(Role::AgencyMember, 9, None);
+        assert!(!decide(&ag, Action::Read, rec(1, Some(item))).is_allowed());
+
+        for a in [&w, &sv, &co, &ag] {
+            assert!(decide(a, Action::Read, Resource::LocalResource).is_allowed());
+        }
+        assert!(decide(&co, Action::Write, Resource::LocalResource).is_allowed());
+        assert!(decide(&sv, Action::Write, Resource::LocalResource).is_allowed());
+        assert_eq!(
+            decide(&w, Action::Write, Resource::LocalResource),
+            Decision::Deny(DenyReason::Role)
+        );
+        assert!(!decide(&ag, Action::Write, Resource::LocalResource).is_allowed());
     }
 }

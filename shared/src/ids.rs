@@ -93,6 +93,14 @@ id_type!(
     /// A field visit of the lone-worker check (訪問開始 to 訪問終了).
     VisitId
 );
+id_type!(
+    /// A local resource (地域資源) of the 参加支援 catalogue.
+    ResourceId
+);
+id_type!(
+    /// One 参加支援 record of a person: needs, a trial, a follow-up.
+    ParticipationId
+);
 
 #[cfg(test)]
 mod tests {

@@ -28,7 +28,8 @@ use uuid::Uuid;
 use crate::domain::*;
 use crate::hlc::Hlc;
 use crate::ids::{
-    CaseId, ContactId, DeviceId, HouseholdMemberId, OperationId, PersonId, TeamId, UserId, VisitId,
+    CaseId, ContactId, DeviceId, HouseholdMemberId, OperationId, ParticipationId, PersonId, TeamId,
+    UserId, VisitId,
 };
 use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violation};
 
@@ -36,7 +37,7 @@ use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violati
 /// incompatible.
 pub const PROTOCOL_MAJOR: u16 = 2;
 /// The protocol minor version (additive changes only).
-pub const PROTOCOL_MINOR: u16 = 1;
+pub const PROTOCOL_MINOR: u16 = 2;
 
 /// Largest number of operations in one push.
 pub const MAX_BATCH_OPERATIONS: usize = 1000;
@@ -113,6 +114,11 @@ pub enum EntityKind {
     /// A field visit of the lone-worker check (protocol 2.1; pushed only,
     /// never pulled).
     Visit,
+    /// A 地域資源 of the catalogue (protocol 2.2; pulled only, never
+    /// pushed: tablets cannot change the catalogue).
+    Resource,
+    /// A 参加支援 record of a person (protocol 2.2; append-only).
+    Participation,
 }
 
 /// The record an operation or change is about.
@@ -144,6 +150,12 @@ impl EntityRef {
     pub fn visit(id: VisitId) -> Self {
         Self {
             kind: EntityKind::Visit,
+            id: id.0,
+        }
+    }
+    pub fn participation(id: ParticipationId) -> Self {
+        Self {
+            kind: EntityKind::Participation,
             id: id.0,
         }
     }
@@ -300,6 +312,9 @@ pub enum Payload {
         person_id: PersonId,
         ended_at: DateTime<Utc>,
     },
+    /// A 参加支援 record (protocol 2.2): needs, a trial at a resource, a
+    /// follow-up. Append-only.
+    RecordParticipation(ParticipationRecord),
 }
 
 impl Payload {
@@ -318,6 +333,7 @@ impl Payload {
             Payload::LogContact(c) => EntityRef::contact(c.id),
             Payload::Escalate(e) => EntityRef::case(e.case_id),
             Payload::StartVisit(v) => EntityRef::visit(v.id),
+            Payload::RecordParticipation(r) => EntityRef::participation(r.id),
             Payload::FinishVisit { .. } => {
                 if addressed.kind != EntityKind::Visit {
                     return None;
@@ -335,6 +351,7 @@ impl Payload {
             Payload::Escalate(e) => e.person_id,
             Payload::StartVisit(v) => v.person_id,
             Payload::FinishVisit { person_id, .. } => *person_id,
+            Payload::RecordParticipation(r) => r.person_id,
             _ => PersonId(entity.id),
         }
     }
@@ -349,6 +366,7 @@ impl Payload {
             Payload::Escalate(_) => "escalate",
             Payload::StartVisit(_) => "start_visit",
             Payload::FinishVisit { .. } => "finish_visit",
+            Payload::RecordParticipation(_) => "record_participation",
         }
     }
 }
@@ -427,6 +445,7 @@ impl Operation {
             Payload::StartVisit(v) => e.nest("payload", v.validate(ctx)),
             // Checked against the visit's start by the applier.
             Payload::FinishVisit { .. } => {}
+            Payload::RecordParticipation(r) => e.nest("payload", r.validate(ctx)),
         }
         e.finish()
     }
@@ -623,6 +642,10 @@ pub enum ChangeBody {
     Review(Review),
     Case(CaseStatusView),
     Conflict(ConflictRecord),
+    /// A 地域資源 of the catalogue (protocol 2.2), as it is now.
+    Resource(LocalResource),
+    /// A 参加支援 record of a person (protocol 2.2).
+    Participation(ParticipationRecord),
     /// The record left this device's view (e.g. moved to another team): the
     /// device deletes its copy.
     Gone,
@@ -1142,7 +1165,7 @@ mod tests {
         assert!("one".parse::<ProtocolVersion>().is_err());
         assert_eq!(
             serde_json::to_string(&ProtocolVersion::CURRENT).unwrap(),
-            "\"2.1\""
+            "\"2.2\""
         );
         let old: ProtocolVersion = "1.0".parse().unwrap();
         assert!(!old.is_supported(), "protocol 1 tablets must update");

@@ -275,6 +275,12 @@ pub fn push_request() -> PushRequest {
                     ended_at: at(2026, 5, 13, 1, 55),
                 },
             ),
+            op(
+                9,
+                1_778_634_100_000,
+                EntityRef::participation(participation_record().id),
+                Payload::RecordParticipation(participation_record()),
+            ),
         ],
     }
 }
@@ -417,8 +423,23 @@ pub fn pull_response() -> PullResponse {
                 ),
                 body: ChangeBody::Gone,
             },
+            Change {
+                seq: 107,
+                hlc: Hlc::new(1_778_680_100_000, 0, server),
+                entity: EntityRef {
+                    kind: EntityKind::Resource,
+                    id: local_resource().id.0,
+                },
+                body: ChangeBody::Resource(local_resource()),
+            },
+            Change {
+                seq: 108,
+                hlc: hlc(1_778_634_100_000, 0),
+                entity: EntityRef::participation(participation_record().id),
+                body: ChangeBody::Participation(participation_record()),
+            },
         ],
-        next_cursor: 106,
+        next_cursor: 108,
         has_more: true,
         server_time: at(2026, 5, 13, 9, 0),
     }
@@ -896,4 +917,66 @@ pub fn handover_request() -> HandOverRequest {
         worker: worker(),
         note: "母の通院の付き添いを続けてください（架空）。".into(),
     }
+}
+
+/// A 地域資源 of the catalogue (protocol 2.2), with fictitious contact.
+pub fn local_resource() -> LocalResource {
+    LocalResource {
+        id: ResourceId::parse("0195f3a0-0000-7000-8000-0000000e0001").unwrap(),
+        name: "まいまいず健康教室（架空会館）".into(),
+        kind: ResourceKind::HealthClass,
+        areas: ["sakaecho-2".parse().unwrap(), "sakaecho-3".parse().unwrap()].into(),
+        for_whom: "地域の高齢の方".into(),
+        days: "毎週水曜 10時〜11時30分".into(),
+        contact: "架空地域包括支援センター（042-000-0000）".into(),
+        accepts_new: true,
+        updated_at: at(2026, 4, 1, 0, 0),
+    }
+}
+
+/// A 参加支援 record (protocol 2.2): a trial stopped, with why.
+pub fn participation_record() -> ParticipationRecord {
+    ParticipationRecord {
+        id: ParticipationId::parse("0195f3a0-0000-7000-8000-0000000e1002").unwrap(),
+        person_id: person_id(),
+        author: worker(),
+        recorded_at: at(2026, 5, 13, 2, 0),
+        entry: ParticipationEntry::FollowUp {
+            trial: ParticipationId::parse("0195f3a0-0000-7000-8000-0000000e1001").unwrap(),
+            outcome: TrialOutcome::Stopped,
+            reason: Some("朝の時間帯が合わなかった".into()),
+        },
+    }
+}
+
+/// The other 参加支援 entries: needs with an unmet need, and a trial.
+pub fn participation_entries() -> Vec<ParticipationRecord> {
+    let base = participation_record();
+    vec![
+        ParticipationRecord {
+            id: ParticipationId::parse("0195f3a0-0000-7000-8000-0000000e1000").unwrap(),
+            entry: ParticipationEntry::Needs {
+                needs: [NeedKind::PlaceToBe, NeedKind::Work].into(),
+                note: Some("夕方なら外に出られる".into()),
+                unmet: Some(UnmetNeed {
+                    area: "sakaecho-3".parse().unwrap(),
+                    description: "若者が夕方に行ける居場所がない".into(),
+                }),
+            },
+            ..base.clone()
+        },
+        ParticipationRecord {
+            id: ParticipationId::parse("0195f3a0-0000-7000-8000-0000000e1001").unwrap(),
+            entry: ParticipationEntry::Trial {
+                resource: local_resource().id,
+                resource_name: local_resource().name,
+                step: TrialStep::Proposed,
+                meets: Some(
+                    ParticipationId::parse("0195f3a0-0000-7000-8000-0000000e1000").unwrap(),
+                ),
+                note: None,
+            },
+            ..base
+        },
+    ]
 }

@@ -87,13 +87,13 @@ fn every_payload_and_change_kind_is_in_the_golden_files() {
         .iter()
         .map(|o| o.payload.type_name())
         .collect();
-    assert_eq!(kinds.len(), 8, "one operation of every payload type");
+    assert_eq!(kinds.len(), 9, "one operation of every payload type");
     let bodies: std::collections::HashSet<_> = fixtures::pull_response()
         .changes
         .iter()
         .map(|c| std::mem::discriminant(&c.body))
         .collect();
-    assert_eq!(bodies.len(), 6, "one change of every body type");
+    assert_eq!(bodies.len(), 8, "one change of every body type");
     let outcomes: std::collections::HashSet<_> = fixtures::push_response()
         .results
         .iter()
@@ -114,6 +114,21 @@ fn office_api_messages() {
     golden("case_list", &fixtures::case_list());
     golden("feed_page", &fixtures::feed_page());
     golden("hand_over_request", &fixtures::handover_request());
+}
+
+/// The 参加支援 records and the 地域資源 catalogue (protocol 2.2), one file
+/// per type, named as the type.
+#[test]
+fn participation() {
+    golden("local_resource", &fixtures::local_resource());
+    let mut all = fixtures::participation_entries();
+    all.push(fixtures::participation_record());
+    golden("participation_record", &all);
+    let ctx = outreach_shared::ValidationContext::at(fixtures::at(2026, 6, 1, 0, 0));
+    fixtures::local_resource().validate().unwrap();
+    for r in &all {
+        r.validate(&ctx).unwrap();
+    }
 }
 
 /// A tablet of protocol 2.0 reads a person snapshot of 2.1 (with the 担当's

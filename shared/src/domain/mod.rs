@@ -8,8 +8,10 @@ pub mod contact;
 pub mod fields;
 pub mod handover;
 pub mod meeting;
+pub mod participation;
 pub mod person;
 pub mod plan;
+pub mod resource;
 pub mod review;
 pub mod stage;
 pub mod visit;
@@ -27,11 +29,15 @@ pub use contact::{
 pub use fields::{CrossTag, LifeField, Scheme, SchemeGap};
 pub use handover::HandOver;
 pub use meeting::{Attendee, Meeting, MeetingPurpose, MeetingState};
+pub use participation::{
+    NeedKind, ParticipationEntry, ParticipationRecord, TrialOutcome, TrialStep, UnmetNeed,
+};
 pub use person::{BirthYear, Household, HouseholdMember, NoticedBy, Person, Relation, Sex};
 pub use plan::{
     AgencyRole, ClosureEvaluation, ClosureOutcome, Judgement, MonitoringEntry, Overdue, Plan,
     PlanGoal, PlanTask, SupportRecord, TaskProgress, TaskStatus,
 };
+pub use resource::{LocalResource, ResourceKind};
 pub use review::{Review, ReviewStatus};
 pub use stage::{HandedTo, PauseReason, Stage, StageNote};
 pub use visit::VisitStart;

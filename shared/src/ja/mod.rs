@@ -348,7 +348,7 @@ pub fn field_label(path: &str) -> String {
         "person.alias" => "呼び名",
         "find.team" | "team" => "担当の班",
         "find.request" | "request" => "アウトリーチへの依頼内容",
-        _ => return path.to_owned(),
+        _ => return pillars::field_label(&key).unwrap_or(path).to_owned(),
     };
     name.to_owned()
 }
@@ -460,6 +460,9 @@ pub fn birth_year(b: BirthYear) -> String {
     let approx = if b.approximate { "ごろ" } else { "" };
     format!("{}年{approx}{era}", b.year)
 }
+
+// Labels of 参加支援 and 地域づくり (after `labels!`, which it uses).
+mod pillars;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,80 @@
+//! Japanese labels of 参加支援 (the 地域資源 catalogue, needs, trials) and
+//! the field names of their validation messages.
+
+use super::Label;
+use crate::domain::{NeedKind, ResourceKind, TrialOutcome, TrialStep};
+
+labels!(ResourceKind {
+    T::PlaceToBe => "居場所",
+    T::WorkTrial => "就労体験・就労準備",
+    T::StudySupport => "学習支援",
+    T::Salon => "サロン",
+    T::ParentingPlaza => "子育てひろば",
+    T::ChildrensHall => "児童館",
+    T::HealthClass => "健康教室",
+    T::Volunteering => "ボランティア活動",
+    T::Other => "その他",
+});
+
+labels!(NeedKind {
+    T::PlaceToBe => "居場所がほしい",
+    T::Work => "働いてみたい",
+    T::Study => "学び直したい",
+    T::Company => "人と話したい・仲間がほしい",
+    T::Parenting => "子育ての仲間・相談",
+    T::Health => "体を動かしたい・健康づくり",
+    T::Contribute => "人の役に立ちたい",
+    T::Other => "その他",
+});
+
+labels!(TrialStep {
+    T::Proposed => "提案",
+    T::Started => "参加開始",
+});
+
+labels!(TrialOutcome {
+    T::Started => "参加開始",
+    T::Continuing => "継続中",
+    T::Stopped => "中断",
+});
+
+/// The Japanese name of a 参加支援 field path (without the operation's
+/// envelope), for [`super::field_label`].
+pub(super) fn field_label(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "resource.name" => "資源の名称",
+        "resource.kind" => "資源の種類",
+        "resource.areas" => "対象の町丁",
+        "resource.for_whom" => "対象者",
+        "resource.days" => "開催日",
+        "resource.contact" => "連絡先",
+        "participation.recorded_at" => "記録日時",
+        "participation.needs" => "ニーズ",
+        "participation.note" => "メモ",
+        "participation.unmet.area" => "資源がない町丁",
+        "participation.unmet.description" => "足りない資源の内容",
+        "participation.resource" => "試行先の資源",
+        "participation.meets" => "応えるニーズ",
+        "participation.trial" => "試行",
+        "participation.reason" => "中断の理由",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_need_and_outcome_has_a_japanese_label() {
+        let mut all: Vec<&str> = ResourceKind::ALL.iter().map(Label::ja).collect();
+        all.extend(NeedKind::ALL.iter().map(Label::ja));
+        all.extend(TrialOutcome::ALL.iter().map(Label::ja));
+        assert!(all.iter().all(|l| !l.is_empty() && !l.is_ascii()));
+        assert_eq!(ResourceKind::ChildrensHall.ja(), "児童館");
+        assert_eq!(
+            super::super::field_label("payload.participation.reason"),
+            "中断の理由"
+        );
+    }
+}
