@@ -449,7 +449,15 @@ async fn pull(
     }
     let caller = c.clone();
     let page = st
-        .read(move |tx| Ok(engine::pull(tx, &caller, req.cursor, req.limit)?))
+        .read(move |tx| {
+            Ok(engine::pull(
+                tx,
+                &caller,
+                req.cursor,
+                req.limit,
+                req.protocol.minor,
+            )?)
+        })
         .await?;
     if !page.persons_read.is_empty() {
         let persons = page.persons_read.clone();

@@ -8,7 +8,8 @@
 //! coordinators' case board and triage ([`cases`]), the プラン, monitoring,
 //! closure evaluation and 支援会議 record ([`plans`]), meetings and printable
 //! agendas ([`meetings`]), referrals from agencies ([`referrals`]); the
-//! evaluation report ([`report`]); the audit
+//! evaluation report ([`report`]); the 地域資源 catalogue of 参加支援
+//! ([`resources`]); the audit
 //! viewer ([`audit_view`]). Pages are HTML from `maud` templates with one
 //! small CSS file and no JavaScript; every Japanese string lives in
 //! [`text`], and engine errors become Japanese pages here
@@ -29,6 +30,8 @@ pub mod meetings;
 pub mod plans;
 pub mod referrals;
 pub mod report;
+pub mod report_needs;
+pub mod resources;
 pub mod review;
 pub mod session;
 pub mod team;
@@ -113,6 +116,15 @@ pub fn router() -> Router<AppState> {
             get(referrals::form).post(referrals::submit),
         )
         .route("/console/audit", get(audit_view::viewer))
+        .route(
+            "/console/resources",
+            get(resources::list).post(resources::add),
+        )
+        .route("/console/resources/new", get(resources::new_form))
+        .route(
+            "/console/resources/{id}",
+            get(resources::edit_form).post(resources::edit),
+        )
         .route("/console/report", get(report::page))
         .route("/console/report.csv", get(report::csv))
         .route("/console/{*rest}", any(not_found))

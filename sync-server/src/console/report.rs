@@ -30,7 +30,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::layout::{self, day};
 use super::session::{Form, Session, query};
-use super::{PageError, PageResult, text};
+use super::{PageError, PageResult, report_needs, text};
 use crate::engine::records::{self, ReportRecords, TeamRecords};
 use crate::state::AppState;
 
@@ -54,6 +54,8 @@ pub struct Report {
     pub visits: Vec<(String, usize, usize)>,
     /// Contact intervals by bucket: (label, count).
     pub intervals: Vec<(&'static str, usize)>,
+    /// 参加支援: unmet needs, and 制度の狭間 by scheme.
+    pub needs: report_needs::NeedsFigures,
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -410,6 +412,7 @@ pub fn compute(data: &ReportRecords, from: NaiveDate, to: NaiveDate) -> Report {
         let n = closed.iter().filter(|c| c.outcome == o).count();
         push(text::VP4, o.ja(), pct(n, closed.len()));
     }
+    r.needs = report_needs::compute(data, from, to, Utc::now());
     r
 }
 
@@ -557,6 +560,7 @@ pub async fn page(
                         dt { (l.metric) } dd { strong { (l.value) } }
                     }
                 }
+                @if vp == text::VP2 { (report_needs::schemes_html(&r.needs)) }
                 @if vp == text::VP3 {
                     div.chart {
                         figure {
@@ -584,6 +588,7 @@ pub async fn page(
                 }
             }
         }
+        (report_needs::unmet_html(&r.needs))
         p.small { (text::REPORT_NOTES) }
     };
     Ok(layout::page(
@@ -658,6 +663,14 @@ pub async fn csv(
             "{},{},{n}\r\n",
             csv_field(text::VP4),
             csv_field(&format!("{}（{b}）", text::REPORT_INTERVAL_HEAD))
+        ));
+    }
+    for (vp, metric, value) in report_needs::csv_lines(&r.needs) {
+        out.push_str(&format!(
+            "{},{},{}\r\n",
+            csv_field(&vp),
+            csv_field(&metric),
+            csv_field(&value)
         ));
     }
     let mut resp = out.into_response();

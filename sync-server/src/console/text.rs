@@ -497,3 +497,39 @@ pub const MEETING_ALREADY_HELD: &str = "開催済みの会議を予定に戻す�
 pub const MEETING_CHANGED: &str =
     "ほかの人がこの会議の記録を更新しました。画面を開き直してください。";
 pub const NEXT_MEETING: &str = "次回の会議";
+
+// 地域資源 (参加支援, issue 18).
+pub const NAV_RESOURCES: &str = "地域資源";
+pub const RESOURCES_TITLE: &str = "地域資源の一覧（参加支援）";
+pub const RESOURCES_LEAD: &str = "参加支援でつなぐ先となる地域資源です。ここで登録・更新した内容は、アウトリーチ支援員のタブレットに次の同期で届きます（タブレットからは変更できません）。";
+pub const RESOURCES_NONE: &str = "登録されている地域資源はまだありません。";
+pub const RESOURCES_BACK: &str = "地域資源の一覧へ戻る";
+pub const RESOURCE_ADD: &str = "地域資源を登録する";
+pub const RESOURCE_EDIT: &str = "地域資源を編集する";
+pub const RESOURCE_SAVE: &str = "保存する";
+pub const RESOURCE_NAME: &str = "名称";
+pub const RESOURCE_KIND: &str = "種類";
+pub const RESOURCE_AREAS: &str = "対象の町丁";
+pub const RESOURCE_AREAS_HINT: &str = "（選ばなければ市内全域。Ctrlキーを押しながら複数選べます）";
+pub const RESOURCE_CITYWIDE: &str = "市内全域";
+pub const RESOURCE_FOR_WHOM: &str = "対象者";
+pub const RESOURCE_DAYS: &str = "開催日・時間";
+pub const RESOURCE_CONTACT: &str = "連絡先（機関・電話）";
+pub const RESOURCE_ACCEPTS: &str = "新規の受け入れ可";
+pub const RESOURCE_OPEN: &str = "受入可";
+pub const RESOURCE_FULL: &str = "受入停止中";
+pub const RESOURCE_UPDATED: &str = "更新日時";
+
+// The report's 参加支援 figures (issue 18).
+pub const REPORT_SCHEMES: &str = "合わなかった制度（制度の狭間、制度別）";
+pub const REPORT_SCHEME: &str = "制度";
+pub const REPORT_PERSONS: &str = "対象者数";
+pub const REPORT_UNMET_TITLE: &str = "参加支援：資源が見つからなかったニーズ";
+pub const REPORT_UNMET_LEAD: &str = "アウトリーチ支援員が「合う地域資源がない」と記録したニーズを、ニーズの種類と町丁ごとに数えています（社会資源の充足状況の把握と開発のため）。5件未満は「5未満」と表示します。未解消は期間末の時点で、まだどの資源にもつながっていないものです。";
+pub const REPORT_UNMET_RECORDED: &str = "記録された件数";
+pub const REPORT_UNMET_OPEN: &str = "うち未解消";
+pub const REPORT_UNMET_LONGEST: &str = "未解消の最長日数";
+pub const REPORT_UNMET_NONE: &str =
+    "この期間に記録された、資源が見つからなかったニーズはありません。";
+pub const REPORT_NEED: &str = "ニーズ";
+pub const REPORT_AREA: &str = "町丁";

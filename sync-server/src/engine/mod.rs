@@ -21,6 +21,9 @@
 //!   [`meetings`] (scheduled, recorded and edited meetings; agendas),
 //!   [`referrals`] (agencies' referrals, find-requests to outreach) and
 //!   [`board`] (the console's board and case page);
+//! - [`resources`]: the 地域資源 catalogue of 参加支援 (console-kept, pulled
+//!   by every team), and [`participation`]: a person's needs, trials and
+//!   follow-ups from the tablets (append-only);
 //! - [`handover`]: a supervisor's hand-over of a person to another worker
 //!   of the team (担当の引き継ぎ), and [`visits`]: the lone-worker check
 //!   (訪問開始/訪問終了 from the tablets, 帰着未確認 for the supervisors);
@@ -52,12 +55,14 @@ pub mod error;
 pub mod feed;
 pub mod handover;
 pub mod meetings;
+pub mod participation;
 pub mod persons;
 pub mod plans;
 pub mod pull;
 pub mod push;
 pub mod records;
 pub mod referrals;
+pub mod resources;
 pub mod reviews;
 pub mod roster;
 pub mod sessions;

@@ -65,6 +65,10 @@ pub enum BodyOut {
     Case(CaseStatusView),
     /// A `ConflictRecord` as stored.
     Conflict(Box<serde_json::value::RawValue>),
+    /// A `LocalResource` as stored (protocol 2.2).
+    Resource(Box<serde_json::value::RawValue>),
+    /// A `ParticipationRecord` as stored (protocol 2.2).
+    Participation(Box<serde_json::value::RawValue>),
 }
 
 /// What the pull needs of a stored contact log to decide on it, read
@@ -78,8 +82,16 @@ struct ContactProbe {
 
 /// Changes after `cursor` that the caller may see, filtered by
 /// `shared::access::decide`; reflections the caller may not read are
-/// removed from contact logs.
-pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreResult<PullPage> {
+/// removed from contact logs. A tablet of a protocol before 2.2 (`minor`)
+/// gets no 地域資源 or 参加支援 change, which it could not read.
+pub fn pull(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    cursor: u64,
+    limit: u32,
+    minor: u16,
+) -> StoreResult<PullPage> {
+    let knows_participation = minor >= 2;
     let actor = &caller.actor;
     let team_filter = match actor.role {
         Role::OutreachWorker | Role::Supervisor => match actor.team {
@@ -137,6 +149,24 @@ pub fn pull(tx: &mut dyn Tx, caller: &Caller, cursor: u64, limit: u32) -> StoreR
             }
             // Visits are never in the change log (pushed only).
             EntityKind::Visit => continue,
+            EntityKind::Resource => {
+                if !knows_participation
+                    || !decide(actor, Action::Read, Resource::LocalResource).is_allowed()
+                {
+                    continue;
+                }
+                (BodyOut::Resource(raw(body)?), false)
+            }
+            EntityKind::Participation => {
+                let res = Resource::Participation {
+                    team: row.team,
+                    case,
+                };
+                if !knows_participation || !decide(actor, Action::Read, res).is_allowed() {
+                    continue;
+                }
+                (BodyOut::Participation(raw(body)?), true)
+            }
             EntityKind::Conflict => {
                 // A kept conflict holds field values: only for those who
                 // read the whole record.

@@ -28,6 +28,8 @@ pub struct TeamRecords {
     pub names: HashMap<UserId, String>,
     /// When each person's current stage was set (its HLC wall time).
     pub stage_at: HashMap<PersonId, DateTime<Utc>>,
+    /// 参加支援 records (needs, trials, follow-ups), by person.
+    pub participation: HashMap<PersonId, Vec<outreach_shared::ParticipationRecord>>,
 }
 
 impl TeamRecords {
@@ -69,7 +71,14 @@ impl TeamRecords {
                             r.cases.push(c);
                         }
                     }
-                    EntityKind::Conflict | EntityKind::Visit => {}
+                    EntityKind::Participation => {
+                        if let Ok(p) =
+                            serde_json::from_str::<outreach_shared::ParticipationRecord>(&body)
+                        {
+                            r.participation.entry(p.person_id).or_default().push(p);
+                        }
+                    }
+                    EntityKind::Conflict | EntityKind::Visit | EntityKind::Resource => {}
                 }
             }
         }
@@ -302,6 +311,17 @@ pub fn disclose_strain(count: usize, from: NaiveDate, to: NaiveDate) -> Disclose
     }
 }
 
+/// The rule for the report's small counts that are not drawn from
+/// reflections (unmet needs, 制度の狭間 by scheme): 1 to
+/// [`MIN_CELL`] − 1 is shown as "fewer than 5".
+pub fn disclose_count(count: usize) -> Disclosed {
+    if count > 0 && count < MIN_CELL {
+        Disclosed::FewerThan(MIN_CELL)
+    } else {
+        Disclosed::Count(count)
+    }
+}
+
 /// Audits a report as `what` (the page or its CSV).
 pub fn audit_report(
     tx: &mut dyn Tx,
@@ -340,6 +360,9 @@ mod tests {
         );
         let day = d("2026-05-01");
         assert_eq!(disclose_strain(7, day, day), Disclosed::PeriodTooShort);
+        assert_eq!(disclose_count(3), Disclosed::FewerThan(MIN_CELL));
+        assert_eq!(disclose_count(0), Disclosed::Count(0));
+        assert_eq!(disclose_count(MIN_CELL), Disclosed::Count(MIN_CELL));
         assert_eq!(
             disclose_strain(7, day, day + chrono::Duration::days(27)),
             Disclosed::Count(7)

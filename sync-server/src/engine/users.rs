@@ -46,6 +46,7 @@ pub fn ensure_team(tx: &mut dyn Tx, name: &str, now: DateTime<Utc>) -> Result<Te
         name: name.to_owned(),
     };
     tx.insert_team(&t)?;
+    super::resources::publish_all_to_team(tx, t.id, now)?;
     audit::append(
         tx,
         admin_event("admin.add_team", format!("team:{}", t.id)),

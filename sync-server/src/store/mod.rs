@@ -26,7 +26,7 @@ pub mod sqlite;
 
 /// How many schema migrations each backend has. Adding a migration to one
 /// backend without the other fails to compile.
-pub const SCHEMA_STEPS: usize = 5;
+pub const SCHEMA_STEPS: usize = 6;
 
 /// The settings key holding the number of migrations applied.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -372,6 +372,31 @@ pub trait Tx {
     fn put_visit(&mut self, row: &VisitRow) -> StoreResult<()>;
     /// A team's visits not yet finished, oldest start first.
     fn open_visits(&mut self, team: TeamId) -> StoreResult<Vec<VisitRow>>;
+    /// Inserts or replaces a 地域資源 of the catalogue (table `resources`,
+    /// schema step 6).
+    fn put_resource(&mut self, r: &outreach_shared::LocalResource) -> StoreResult<()>;
+    fn resource(
+        &mut self,
+        id: outreach_shared::ResourceId,
+    ) -> StoreResult<Option<outreach_shared::LocalResource>>;
+    /// The whole catalogue, in no particular order.
+    fn resources(&mut self) -> StoreResult<Vec<outreach_shared::LocalResource>>;
+    /// Inserts a 参加支援 record (table `participation`, schema step 6);
+    /// records are append-only.
+    fn insert_participation(
+        &mut self,
+        team: TeamId,
+        r: &outreach_shared::ParticipationRecord,
+    ) -> StoreResult<()>;
+    fn participation(
+        &mut self,
+        id: outreach_shared::ParticipationId,
+    ) -> StoreResult<Option<outreach_shared::ParticipationRecord>>;
+    /// A person's 参加支援 records, oldest first.
+    fn participation_of(
+        &mut self,
+        person: PersonId,
+    ) -> StoreResult<Vec<outreach_shared::ParticipationRecord>>;
     fn case_moves(&mut self, case: CaseId) -> StoreResult<Vec<CaseMove>>;
     fn insert_conflict(
         &mut self,

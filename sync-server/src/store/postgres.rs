@@ -230,6 +230,22 @@ CREATE TABLE IF NOT EXISTS visits (
 );
 CREATE INDEX IF NOT EXISTS visits_open ON visits (team_id) WHERE open;
 "#,
+    // 6: 参加支援 (issue 18): the 地域資源 catalogue and a person's needs,
+    // trials and follow-ups (append-only).
+    r#"
+CREATE TABLE IF NOT EXISTS resources (
+    id UUID PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS participation (
+    id UUID PRIMARY KEY,
+    person_id UUID NOT NULL,
+    team_id UUID NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS participation_person ON participation (person_id, recorded_at);
+"#,
 ];
 
 /// Runs a future to completion on the calling thread. The connection tasks
@@ -904,6 +920,8 @@ macro_rules! select_changes {
                 WHEN 'review' THEN (SELECT body FROM reviews WHERE contact_id = ch.entity_id)
                 WHEN 'case' THEN (SELECT body FROM cases WHERE id = ch.entity_id)
                 WHEN 'conflict' THEN (SELECT body FROM conflicts WHERE id = ch.entity_id)
+                WHEN 'resource' THEN (SELECT body FROM resources WHERE id = ch.entity_id)
+                WHEN 'participation' THEN (SELECT body FROM participation WHERE id = ch.entity_id)
             END
          FROM changes ch"
     };
@@ -1402,6 +1420,84 @@ impl Tx for PgTx<'_> {
             .collect::<StoreResult<_>>()?;
         out.sort_by_key(|v| v.started_at);
         Ok(out)
+    }
+
+    fn put_resource(&mut self, r: &outreach_shared::LocalResource) -> StoreResult<()> {
+        self.defer(
+            "INSERT INTO resources (id, body) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE SET body = $2",
+            vec![Box::new(r.id.0), Box::new(json(r)?)],
+        )
+    }
+
+    fn resource(
+        &mut self,
+        id: outreach_shared::ResourceId,
+    ) -> StoreResult<Option<outreach_shared::LocalResource>> {
+        self.query("SELECT body FROM resources WHERE id = $1", &[&id.0])?
+            .first()
+            .map(|r| {
+                let body: String = get(r, 0)?;
+                serde_json::from_str(&body).map_err(corrupt("resource"))
+            })
+            .transpose()
+    }
+
+    fn resources(&mut self) -> StoreResult<Vec<outreach_shared::LocalResource>> {
+        self.query("SELECT body FROM resources", &[])?
+            .iter()
+            .map(|r| {
+                let body: String = get(r, 0)?;
+                serde_json::from_str(&body).map_err(corrupt("resource"))
+            })
+            .collect()
+    }
+
+    fn insert_participation(
+        &mut self,
+        team: TeamId,
+        r: &outreach_shared::ParticipationRecord,
+    ) -> StoreResult<()> {
+        self.defer(
+            "INSERT INTO participation (id, person_id, team_id, recorded_at, body)
+             VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                Box::new(r.id.0),
+                Box::new(r.person_id.0),
+                Box::new(team.0),
+                Box::new(r.recorded_at),
+                Box::new(json(r)?),
+            ],
+        )
+    }
+
+    fn participation(
+        &mut self,
+        id: outreach_shared::ParticipationId,
+    ) -> StoreResult<Option<outreach_shared::ParticipationRecord>> {
+        self.query("SELECT body FROM participation WHERE id = $1", &[&id.0])?
+            .first()
+            .map(|r| {
+                let body: String = get(r, 0)?;
+                serde_json::from_str(&body).map_err(corrupt("participation"))
+            })
+            .transpose()
+    }
+
+    fn participation_of(
+        &mut self,
+        person: PersonId,
+    ) -> StoreResult<Vec<outreach_shared::ParticipationRecord>> {
+        self.query(
+            "SELECT body FROM participation WHERE person_id = $1 ORDER BY recorded_at, id",
+            &[&person.0],
+        )?
+        .iter()
+        .map(|r| {
+            let body: String = get(r, 0)?;
+            serde_json::from_str(&body).map_err(corrupt("participation"))
+        })
+        .collect()
     }
 
     fn case_moves(&mut self, case: CaseId) -> StoreResult<Vec<CaseMove>> {

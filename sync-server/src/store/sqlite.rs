@@ -181,6 +181,22 @@ CREATE TABLE IF NOT EXISTS visits (
 );
 CREATE INDEX IF NOT EXISTS visits_open ON visits (team_id) WHERE open = 1;
 "#,
+    // 6: 参加支援 (issue 18): the 地域資源 catalogue and a person's needs,
+    // trials and follow-ups (append-only).
+    r#"
+CREATE TABLE IF NOT EXISTS resources (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS participation (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS participation_person ON participation (person_id, recorded_at);
+"#,
 ];
 
 /// The SQLite store.
@@ -1293,6 +1309,98 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
+    fn put_resource(&mut self, r: &outreach_shared::LocalResource) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO resources (id, body) VALUES (?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET body = ?2",
+                params![r.id.to_string(), json(r)?],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn resource(
+        &mut self,
+        id: outreach_shared::ResourceId,
+    ) -> StoreResult<Option<outreach_shared::LocalResource>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM resources WHERE id = ?1")
+            .map_err(db)?;
+        let body: Option<String> = st
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        body.map(|b| serde_json::from_str(&b).map_err(corrupt("resource")))
+            .transpose()
+    }
+
+    fn resources(&mut self) -> StoreResult<Vec<outreach_shared::LocalResource>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM resources")
+            .map_err(db)?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+        rows.map(|r| serde_json::from_str(&r.map_err(db)?).map_err(corrupt("resource")))
+            .collect()
+    }
+
+    fn insert_participation(
+        &mut self,
+        team: TeamId,
+        r: &outreach_shared::ParticipationRecord,
+    ) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO participation (id, person_id, team_id, recorded_at, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    r.id.to_string(),
+                    r.person_id.to_string(),
+                    team.to_string(),
+                    r.recorded_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                    json(r)?
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn participation(
+        &mut self,
+        id: outreach_shared::ParticipationId,
+    ) -> StoreResult<Option<outreach_shared::ParticipationRecord>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM participation WHERE id = ?1")
+            .map_err(db)?;
+        let body: Option<String> = st
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        body.map(|b| serde_json::from_str(&b).map_err(corrupt("participation")))
+            .transpose()
+    }
+
+    fn participation_of(
+        &mut self,
+        person: PersonId,
+    ) -> StoreResult<Vec<outreach_shared::ParticipationRecord>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT body FROM participation WHERE person_id = ?1 ORDER BY recorded_at, id",
+            )
+            .map_err(db)?;
+        let rows = st
+            .query_map([person.to_string()], |r| r.get::<_, String>(0))
+            .map_err(db)?;
+        rows.map(|r| serde_json::from_str(&r.map_err(db)?).map_err(corrupt("participation")))
+            .collect()
+    }
+
     fn case_moves(&mut self, case: CaseId) -> StoreResult<Vec<CaseMove>> {
         let mut st = self
             .tx
@@ -1368,6 +1476,8 @@ impl Tx for SqliteTx<'_> {
                 WHEN 'review' THEN (SELECT body FROM reviews WHERE contact_id = ch.entity_id)
                 WHEN 'case' THEN (SELECT body FROM cases WHERE id = ch.entity_id)
                 WHEN 'conflict' THEN (SELECT body FROM conflicts WHERE id = ch.entity_id)
+                WHEN 'resource' THEN (SELECT body FROM resources WHERE id = ch.entity_id)
+                WHEN 'participation' THEN (SELECT body FROM participation WHERE id = ch.entity_id)
             END";
         let sql = match team {
             Some(_) => format!(
