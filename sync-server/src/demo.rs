@@ -33,6 +33,8 @@ pub struct DemoSummary {
     pub contacts: usize,
     pub cases: usize,
     pub reviews: usize,
+    /// 参加支援 records (needs, trials, follow-ups) pushed.
+    pub participation: usize,
 }
 
 struct Rng(u64);
@@ -537,6 +539,8 @@ pub fn seed(
     }
     life_of_a_case(store, clock, &coord, &workers, &members, &teams, now)?;
     hand_over_one(store, clock, &workers, &supervisors[0], now)?;
+    summary.participation =
+        crate::demo_participation::seed(store, clock, &coord, &workers[0], now)?;
     Ok(summary)
 }
 

@@ -33,6 +33,7 @@ pub mod cli;
 pub mod console;
 pub mod crypto;
 pub mod demo;
+pub mod demo_participation;
 pub mod drain;
 pub mod engine;
 pub mod error;
