@@ -336,5 +336,41 @@ pub fn seed(
             .filter(|r| matches!(r.outcome, Outcome::Applied { .. }))
             .count();
     }
+    // 制度の狭間 on six persons: which schemes did not fit, so the report
+    // counts them by scheme (one count stays under 5 and is suppressed).
+    let at = now - Duration::days(3);
+    for (i, p) in mine.iter().skip(1).take(6).enumerate() {
+        let base = store::read(store, |tx| tx.person(p.id))?
+            .and_then(|row| row.snapshot.versions.get("fields").copied());
+        let mut tags = p.tags.clone();
+        tags.insert(CrossTag::SchemeGap);
+        let schemes: BTreeSet<Scheme> = if i == 5 {
+            [Scheme::LongTermCareInsurance].into()
+        } else {
+            [Scheme::DisabilityServices, Scheme::SelfRelianceSupport].into()
+        };
+        counter += 1;
+        let ms = (at.timestamp_millis() + i as i64) as u64;
+        let op = Operation {
+            id: OperationId::new_v7(ms, [0x6a, i as u8, 1, 2, 3, 4, 5, 6, 7, 8]),
+            device_id: device,
+            hlc: Hlc::new(ms, counter, device),
+            entity: EntityRef::person(p.id),
+            payload: Payload::UpdatePerson {
+                changes: vec![FieldChange {
+                    set: PersonField::Fields {
+                        fields: p.fields.clone(),
+                        tags,
+                        scheme_gap: Some(SchemeGap {
+                            schemes_not_fitting: schemes,
+                            why: "（見本）手帳の対象外で、就労の相談先も合わなかった".into(),
+                        }),
+                    },
+                    base,
+                }],
+            },
+        };
+        store::write(store, |tx| engine::push(tx, &caller, clock, &[op], now))?;
+    }
     Ok(n)
 }

@@ -1,0 +1,159 @@
+//! The console's 地域資源 catalogue (issue 18) and the report's 参加支援
+//! figures, through the router over the demo data: coordinators and
+//! supervisors list, add and edit resources (agency members may not), a
+//! bad form is a Japanese page and writes nothing; the report counts
+//! unmet needs and 制度の狭間 by scheme, small counts shown as 5未満, in
+//! the page and the CSV.
+
+mod console_support;
+
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use console_support::*;
+use sync_server::console::text;
+use sync_server::store;
+
+#[tokio::test]
+async fn coordinators_and_supervisors_keep_the_resource_catalogue() {
+    let w = World::demo();
+    let mut c = w.login("coordinator").await;
+    let list = c.get("/console/resources").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    // The demo's places named by the plan.
+    for name in [
+        "羽村市中央児童館",
+        "地域活動支援センター「あおば」",
+        "まいまいず健康教室",
+    ] {
+        assert!(list.body.contains(name), "{name}");
+    }
+    let before = store::read(&*w.store, |tx| tx.resources()).unwrap().len();
+    let r = c
+        .post_from(
+            "/console/resources/new",
+            "/console/resources",
+            &[
+                ("name", "架空の夜の居場所"),
+                ("kind", "place_to_be"),
+                ("area", "sakaecho-1"),
+                ("area", "sakaecho-2"),
+                ("for_whom", "若い世代の方"),
+                ("days", "毎週金曜 17時〜20時"),
+                ("contact", "架空の居場所（042-000-0000）"),
+                ("accepts_new", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let all = store::read(&*w.store, |tx| tx.resources()).unwrap();
+    assert_eq!(all.len(), before + 1);
+    let added = all.iter().find(|r| r.name == "架空の夜の居場所").unwrap();
+    assert_eq!(added.areas.len(), 2);
+    assert!(added.accepts_new);
+    let list = c.get("/console/resources").await;
+    assert!(list.body.contains("栄町1丁目、栄町2丁目"));
+
+    // A supervisor edits it: no longer takes new people.
+    let mut sv = w.login("supervisor1").await;
+    let page = format!("/console/resources/{}", added.id);
+    let edit = sv.get(&page).await;
+    assert!(edit.body.contains("架空の夜の居場所"));
+    let r = sv
+        .post_from(
+            &page,
+            &page,
+            &[
+                ("name", "架空の夜の居場所"),
+                ("kind", "place_to_be"),
+                ("for_whom", "若い世代の方"),
+                ("days", "毎週金曜 17時〜20時"),
+                ("contact", "架空の居場所（042-000-0000）"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let now = store::read(&*w.store, |tx| tx.resource(added.id))
+        .unwrap()
+        .unwrap();
+    assert!(!now.accepts_new && now.areas.is_empty());
+    assert!(
+        sv.get("/console/resources")
+            .await
+            .body
+            .contains(text::RESOURCE_FULL)
+    );
+
+    // A form without a name is a Japanese message, and nothing is written.
+    let bad = c
+        .post_from(
+            "/console/resources/new",
+            "/console/resources",
+            &[
+                ("name", " "),
+                ("kind", "salon"),
+                ("for_whom", "x"),
+                ("days", "x"),
+                ("contact", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("資源の名称を入力してください"),
+        "{}",
+        bad.body
+    );
+    assert_eq!(
+        store::read(&*w.store, |tx| tx.resources()).unwrap().len(),
+        before + 1
+    );
+    // Agency members neither read nor keep the catalogue in the console.
+    let mut agency = w.login("agency-shakyo").await;
+    assert_eq!(
+        agency.get("/console/resources").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        w.audit_actions()
+            .iter()
+            .any(|(_, a, e)| a == "resource.edit" && e == &format!("resource:{}", added.id))
+    );
+}
+
+#[tokio::test]
+async fn the_report_counts_unmet_needs_and_schemes_not_fitting_with_small_counts_suppressed() {
+    let w = World::demo();
+    let today = outreach_shared::ja::local_date(Utc::now());
+    let period = format!("from={}&to={today}", today - Duration::days(365));
+    let mut c = w.login("coordinator").await;
+    let r = c.get(&format!("/console/report?{period}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains(text::REPORT_UNMET_TITLE));
+    // The demo records three unmet needs: fewer than 5, suppressed.
+    let total = between(&r.body, "<strong id=\"unmet-total\">", "<").unwrap();
+    assert_eq!(total, text::fewer_than(5));
+    assert!(r.body.contains("居場所がほしい") && r.body.contains("人の役に立ちたい"));
+    // 制度の狭間 by scheme: five persons for two schemes, one for 介護保険.
+    let schemes = between(&r.body, "id=\"report-schemes\"", "</table>").unwrap();
+    assert!(
+        schemes.contains("障害福祉サービス</td><td class=\"num\">5<"),
+        "{schemes}"
+    );
+    assert!(
+        schemes.contains(&format!(
+            "介護保険</td><td class=\"num\">{}<",
+            text::fewer_than(5)
+        )),
+        "{schemes}"
+    );
+    assert!(
+        !r.body.contains("若者が夕方に行ける居場所がない"),
+        "no description"
+    );
+    let csv = c.get(&format!("/console/report.csv?{period}")).await;
+    assert!(csv.body.contains(text::REPORT_UNMET_TITLE));
+    assert!(
+        csv.body
+            .contains(&format!("{}（障害福祉サービス）,5", text::REPORT_SCHEMES))
+    );
+}
