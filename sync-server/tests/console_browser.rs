@@ -8,7 +8,8 @@
 //! an agency member refused a case outside their roster by URL; and one
 //! case from an agency's referral to 終結 (a meeting scheduled and then
 //! recorded, a プラン, two monitoring entries, 終結 refused without and
-//! accepted with its evaluation, the printed agenda). A PNG of
+//! accepted with its evaluation, the printed agenda); a 地域資源 added to
+//! the 参加支援 catalogue and the report's unmet needs. A PNG of
 //! each page is saved under the target folder's test temp dir
 //! (`console-screenshots/`), never committed.
 //!
@@ -616,7 +617,45 @@ async fn console_in_a_real_browser() {
     d.logout(&site).await;
 
     referral_to_closure(&mut d, &w, &site).await;
+    resource_catalogue(&mut d, &w, &site).await;
     d.cmd("DELETE", "", None).await;
+}
+
+/// 参加支援 (issue 18): the coordinator adds a 地域資源 through the form,
+/// sees it in the catalogue, and the report's unmet needs.
+async fn resource_catalogue(d: &mut Driver, w: &World, site: &str) {
+    d.login(site, "coordinator").await;
+    d.click("nav.main a[href='/console/resources']").await;
+    d.wait_text("p.lead", text::RESOURCES_LEAD).await;
+    d.shot("resources").await;
+    d.click("#resource-new").await;
+    d.type_into("#resource-name", "架空の夜の居場所（ブラウザ）")
+        .await;
+    d.click("#resource-kind option[value=place_to_be]").await;
+    d.click("#resource-areas option[value=sakaecho-1]").await;
+    d.type_into("#resource-for", "若い世代の方").await;
+    d.type_into("#resource-days", "毎週金曜 17時〜20時").await;
+    d.type_into("#resource-contact", "架空の居場所（042-000-0000）")
+        .await;
+    d.shot("resource-form").await;
+    d.click("#resource-save").await;
+    d.wait_text("#resources", "架空の夜の居場所（ブラウザ）")
+        .await;
+    let saved = store::read(&*w.store, |tx| tx.resources())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "架空の夜の居場所（ブラウザ）")
+        .expect("the resource is stored");
+    assert_eq!(
+        saved.areas.iter().map(|a| a.name_ja()).collect::<Vec<_>>(),
+        ["栄町1丁目"]
+    );
+    d.go(&format!("{site}/console/report")).await;
+    d.wait_text("#report-unmet h2", text::REPORT_UNMET_TITLE)
+        .await;
+    d.find("#report-schemes").await;
+    d.shot("report-unmet").await;
+    d.logout(site).await;
 }
 
 /// Sets a date field (the browser's date picker takes no typing in every
