@@ -16,6 +16,10 @@ pub enum RecordKind {
     Review,
     Conflict,
     OutboxOperation,
+    /// A 地域資源 of the catalogue.
+    Resource,
+    /// A 参加支援 record.
+    Participation,
 }
 
 impl RecordKind {
@@ -28,6 +32,8 @@ impl RecordKind {
             RecordKind::Review => "reviews",
             RecordKind::Conflict => "conflicts",
             RecordKind::OutboxOperation => "outbox",
+            RecordKind::Resource => "resources",
+            RecordKind::Participation => "participation",
         }
     }
 
@@ -39,6 +45,8 @@ impl RecordKind {
             "reviews" => RecordKind::Review,
             "conflicts" => RecordKind::Conflict,
             "outbox" => RecordKind::OutboxOperation,
+            "resources" => RecordKind::Resource,
+            "participation" => RecordKind::Participation,
             _ => return None,
         })
     }

@@ -350,6 +350,10 @@ pub fn visit_due(alias: &str, end: &str) -> String {
     )
 }
 
+pub fn fix_participation(at: &str) -> String {
+    format!("参加支援の記録（{at}）")
+}
+
 pub fn fix_visit_start(at: &str) -> String {
     format!("訪問開始（{at}）")
 }

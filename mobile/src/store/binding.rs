@@ -39,7 +39,7 @@ pub(crate) const BINDING_META: &str = "record_binding";
 pub(crate) fn place_columns(table: &str) -> &'static [&'static str] {
     match table {
         "contacts" => &["person_id", "revises", "occurred_at", "current"],
-        "cases" | "conflicts" => &["person_id"],
+        "cases" | "conflicts" | "participation" => &["person_id"],
         _ => &[],
     }
 }
@@ -330,6 +330,8 @@ pub(crate) fn rekey(
         "conflicts",
         "reviews",
         "outbox",
+        "resources",
+        "participation",
     ] {
         let key = super::key_column(table);
         let rows: Vec<(String, i64, Vec<u8>, Vec<String>)> = {

@@ -187,6 +187,7 @@ impl Store {
                 tx.execute("DELETE FROM contacts WHERE person_id = ?1", [&pid])?;
                 tx.execute("DELETE FROM cases WHERE person_id = ?1", [&pid])?;
                 tx.execute("DELETE FROM conflicts WHERE person_id = ?1", [&pid])?;
+                tx.execute("DELETE FROM participation WHERE person_id = ?1", [&pid])?;
                 tx.execute("DELETE FROM persons WHERE id = ?1", [&pid])?;
             }
             Payload::UpdatePerson { .. }
@@ -225,6 +226,14 @@ impl Store {
             }
             // The visit's record is on the server only.
             Payload::StartVisit(_) | Payload::FinishVisit { .. } => drop_op(&tx, op)?,
+            // Never accepted by the server: it leaves this tablet too.
+            Payload::RecordParticipation(r) => {
+                tx.execute(
+                    "DELETE FROM participation WHERE id = ?1",
+                    [r.id.to_string()],
+                )?;
+                drop_op(&tx, op)?;
+            }
         }
         tx.commit()?;
         Ok(())

@@ -18,6 +18,7 @@
 mod binding;
 mod fixes;
 mod link;
+mod participation;
 mod records;
 pub mod schema;
 mod sync;

@@ -74,6 +74,8 @@ pub(crate) fn push_op(
         protocol::EntityKind::Review => "review",
         protocol::EntityKind::Conflict => "conflict",
         protocol::EntityKind::Visit => "visit",
+        protocol::EntityKind::Resource => "resource",
+        protocol::EntityKind::Participation => "participation",
     };
     let op = Operation {
         id,

@@ -94,6 +94,24 @@ const MIGRATIONS: &[&str] = &[
     "
     CREATE INDEX contacts_by_revises ON contacts (revises) WHERE revises IS NOT NULL;
     ",
+    // v4: 参加支援 (issue 18): the 地域資源 catalogue as pulled, and a
+    // person's needs, trials and follow-ups (append-only).
+    "
+    CREATE TABLE resources (
+        id         TEXT PRIMARY KEY,
+        version    INTEGER NOT NULL,
+        updated_at TEXT    NOT NULL,
+        sealed     BLOB    NOT NULL
+    );
+    CREATE TABLE participation (
+        id          TEXT PRIMARY KEY,
+        person_id   TEXT    NOT NULL,
+        recorded_at TEXT    NOT NULL,
+        version     INTEGER NOT NULL,
+        sealed      BLOB    NOT NULL
+    );
+    CREATE INDEX participation_by_person ON participation (person_id, recorded_at);
+    ",
 ];
 
 /// The schema version this build writes.

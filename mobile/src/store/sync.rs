@@ -301,6 +301,10 @@ fn apply_change(
             store_conflict(tx, sealer, c, now)?;
             report.conflicts += 1;
         }
+        ChangeBody::Resource(r) => super::participation::put_resource(tx, sealer, r, now)?,
+        ChangeBody::Participation(r) => {
+            super::participation::put_participation(tx, sealer, r)?;
+        }
         ChangeBody::Gone => {
             match ch.entity.kind {
                 EntityKind::Person => {
@@ -311,6 +315,7 @@ fn apply_change(
                     tx.execute("DELETE FROM contacts WHERE person_id = ?1", [&id])?;
                     tx.execute("DELETE FROM cases WHERE person_id = ?1", [&id])?;
                     tx.execute("DELETE FROM conflicts WHERE person_id = ?1", [&id])?;
+                    tx.execute("DELETE FROM participation WHERE person_id = ?1", [&id])?;
                     tx.execute("DELETE FROM persons WHERE id = ?1", [&id])?;
                 }
                 EntityKind::Contact => {
@@ -328,6 +333,12 @@ fn apply_change(
                 }
                 // Never pulled: visits stay on the server.
                 EntityKind::Visit => {}
+                EntityKind::Resource => {
+                    tx.execute("DELETE FROM resources WHERE id = ?1", [&id])?;
+                }
+                EntityKind::Participation => {
+                    tx.execute("DELETE FROM participation WHERE id = ?1", [&id])?;
+                }
             }
             report.gone += 1;
         }

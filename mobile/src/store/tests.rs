@@ -1019,4 +1019,5 @@ fn a_folded_escalation_gets_the_case_outcome_and_it_stays_sealed() {
 
 mod binding;
 mod field;
+mod participation;
 mod visits;

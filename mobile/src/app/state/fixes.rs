@@ -58,6 +58,7 @@ pub fn what(c: &RejectedChange) -> String {
         Payload::FinishVisit { ended_at, .. } => {
             t::fix_visit_finish(&ja::local_datetime(*ended_at))
         }
+        Payload::RecordParticipation(r) => t::fix_participation(&ja::local_datetime(r.recorded_at)),
     };
     format!("{who}：{detail}")
 }
@@ -207,8 +208,11 @@ impl AppState {
                 self.escalation = Some(EscalationForm::correcting(person, e, op));
                 self.screen = Screen::Escalate;
             }
-            // A visit's start or end is a fact of the moment: discard it.
-            Payload::StartVisit(_) | Payload::FinishVisit { .. } => {
+            // A visit's start or end is a fact of the moment, and a
+            // 参加支援 record is made again from the person page: discard.
+            Payload::StartVisit(_)
+            | Payload::FinishVisit { .. }
+            | Payload::RecordParticipation(_) => {
                 return Err(t::FIX_CANNOT_CORRECT);
             }
         }

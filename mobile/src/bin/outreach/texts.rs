@@ -139,6 +139,8 @@ fn kind_ja(kind: RecordKind) -> &'static str {
         RecordKind::Review => "確認",
         RecordKind::Conflict => "競合記録",
         RecordKind::OutboxOperation => "送信待ちの変更",
+        RecordKind::Resource => "地域資源",
+        RecordKind::Participation => "参加支援の記録",
     }
 }
 
