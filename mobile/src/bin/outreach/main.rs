@@ -12,6 +12,7 @@
 mod contact_cmd;
 mod fixes_cmd;
 mod free_text;
+mod participation_cmd;
 mod person_cmd;
 mod sync_cmd;
 mod texts;
@@ -92,6 +93,11 @@ enum Command {
     Consent(ConsentArgs),
     /// 多機関協働へつなぐ
     Escalate(EscalateArgs),
+    /// 地域資源の一覧（サーバーから受け取ったもの。端末では変更できない）
+    Resources,
+    /// 参加支援（ニーズ・地域資源での試行・その後）
+    #[command(subcommand)]
+    Participation(participation_cmd::ParticipationCmd),
     /// 担当ケースの一覧（次回予定と期限超過）
     Caseload,
     /// 呼び名・ふりがなで検索する（「-」で標準入力から）
@@ -453,6 +459,8 @@ fn run(cli: Cli) -> Out {
         Command::Person(cmd) => person_cmd::person(&ctx, cmd),
         Command::Contact(ContactCmd::Add(a)) => contact_cmd::contact_add(&ctx, a),
         Command::Timeline { person } => timeline(&ctx, &person),
+        Command::Resources => participation_cmd::resources(&ctx),
+        Command::Participation(cmd) => participation_cmd::participation(&ctx, cmd),
         Command::Stage {
             person,
             stage,

@@ -4,7 +4,9 @@
 //! asked to see that record (`person show`, `timeline`, ...).
 
 use outreach_mobile::shared::ja::{self, Label};
-use outreach_mobile::shared::{FieldError, Person};
+use outreach_mobile::shared::{
+    AreaCode, FieldError, LocalResource, ParticipationEntry, ParticipationRecord, Person,
+};
 use outreach_mobile::{
     Caseload, MAX_WRONG_PINS, OutboxEntry, PinError, RecordKind, StoreError, StoreStatus, Timeline,
 };
@@ -314,6 +316,71 @@ pub fn person_created(id: &str) -> String {
 
 pub fn person_updated(id: &str) -> String {
     format!("対象者（ID {id}）を更新しました。")
+}
+
+pub fn participation_recorded(id: &str) -> String {
+    format!("参加支援の記録を保存しました。ID: {id}")
+}
+
+pub fn bad_area(text: &str) -> String {
+    format!("町丁「{text}」が分かりません。sakaecho-1 のように指定してください。")
+}
+
+/// The 地域資源 catalogue, one line each.
+pub fn resources(all: &[LocalResource]) -> String {
+    if all.is_empty() {
+        return "地域資源はまだ届いていません（同期すると届きます）。".into();
+    }
+    all.iter()
+        .map(|r| {
+            let areas = if r.areas.is_empty() {
+                "市内全域".to_owned()
+            } else {
+                r.areas.iter().map(AreaCode::name_ja).collect::<Vec<_>>().join("、")
+            };
+            format!(
+                "{}［{}］{}／{}／{}／{}{}  ID: {}",
+                r.name,
+                r.kind.ja(),
+                areas,
+                r.for_whom,
+                r.days,
+                r.contact,
+                if r.accepts_new { "" } else { "（受入停止中）" },
+                r.id
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A person's trials and open unmet needs.
+pub fn participation(
+    trials: &[outreach_mobile::shared::participation::TrialState<'_>],
+    unmet: &[&ParticipationRecord],
+) -> String {
+    let mut lines = Vec::new();
+    for t in trials {
+        if let ParticipationEntry::Trial { resource_name, .. } = &t.trial.entry {
+            let state = t.outcome().map(|o| o.ja()).unwrap_or("提案");
+            lines.push(format!("試行：{resource_name}（{state}）  ID: {}", t.trial.id));
+        }
+    }
+    for u in unmet {
+        if let Some(n) = u.unmet() {
+            lines.push(format!(
+                "資源がないニーズ：{}（{}）  ID: {}",
+                n.description,
+                n.area.name_ja(),
+                u.id
+            ));
+        }
+    }
+    if lines.is_empty() {
+        "参加支援の記録はまだありません。".into()
+    } else {
+        lines.join("\n")
+    }
 }
 
 pub fn contact_logged(id: &str) -> String {
