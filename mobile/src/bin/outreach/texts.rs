@@ -336,7 +336,11 @@ pub fn resources(all: &[LocalResource]) -> String {
             let areas = if r.areas.is_empty() {
                 "市内全域".to_owned()
             } else {
-                r.areas.iter().map(AreaCode::name_ja).collect::<Vec<_>>().join("、")
+                r.areas
+                    .iter()
+                    .map(AreaCode::name_ja)
+                    .collect::<Vec<_>>()
+                    .join("、")
             };
             format!(
                 "{}［{}］{}／{}／{}／{}{}  ID: {}",
@@ -346,7 +350,11 @@ pub fn resources(all: &[LocalResource]) -> String {
                 r.for_whom,
                 r.days,
                 r.contact,
-                if r.accepts_new { "" } else { "（受入停止中）" },
+                if r.accepts_new {
+                    ""
+                } else {
+                    "（受入停止中）"
+                },
                 r.id
             )
         })
@@ -363,7 +371,10 @@ pub fn participation(
     for t in trials {
         if let ParticipationEntry::Trial { resource_name, .. } = &t.trial.entry {
             let state = t.outcome().map(|o| o.ja()).unwrap_or("提案");
-            lines.push(format!("試行：{resource_name}（{state}）  ID: {}", t.trial.id));
+            lines.push(format!(
+                "試行：{resource_name}（{state}）  ID: {}",
+                t.trial.id
+            ));
         }
     }
     for u in unmet {
