@@ -300,6 +300,31 @@ pub async fn run(
                 r.map_err(|e| SaveFailure::from_store(&e)),
             )]
         }
+        Effect::LoadParticipation(person) => {
+            let r = core
+                .with_store(move |s| {
+                    Ok::<_, StoreError>(super::state::ParticipationData {
+                        records: s.participation_of(person)?,
+                        resources: s.resources()?,
+                    })
+                })
+                .await;
+            match r {
+                Ok(d) => vec![Msg::ParticipationLoaded(Ok(Box::new(d)))],
+                Err(StoreError::Locked) => vec![Msg::Locked],
+                Err(e) => vec![Msg::ParticipationLoaded(Err(
+                    SaveFailure::from_store(&e).message()
+                ))],
+            }
+        }
+        Effect::RecordParticipation(person, entry) => {
+            let r = core
+                .with_store(move |s| s.record_participation(person, entry).map(|_| ()))
+                .await;
+            vec![Msg::ParticipationSaved(
+                r.map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
         Effect::FinishVisit => {
             let r = core.with_store(|s| s.finish_visit()).await;
             vec![Msg::VisitFinished(

@@ -350,6 +350,38 @@ pub fn visit_due(alias: &str, end: &str) -> String {
     )
 }
 
+// 参加支援 (issue 18).
+pub const PARTICIPATION: &str = "参加支援";
+pub const PA_TITLE: &str = "参加支援";
+pub const PA_TRIALS: &str = "地域資源での試行";
+pub const PA_NO_TRIALS: &str = "まだ試行はありません。";
+pub const PA_UNMET_OPEN: &str = "合う資源が見つかっていないニーズ";
+pub const PA_PROPOSED: &str = "提案";
+pub const PA_MODE_NEEDS: &str = "ニーズを記録";
+pub const PA_MODE_TRIAL: &str = "試行を提案・記録";
+pub const PA_MODE_FOLLOW: &str = "その後を記録";
+pub const PA_NEEDS: &str = "本人がしたいこと・試せそうなこと";
+pub const PA_NOTE: &str = "メモ（任意）";
+pub const PA_UNMET: &str = "合う地域資源がない";
+pub const PA_UNMET_AREA: &str = "どの町丁で";
+pub const PA_UNMET_TEXT: &str = "足りない資源（個人名は書かない）";
+pub const PA_UNMET_HINT: &str = "例：栄町で若者が夕方に行ける場所がない";
+pub const PA_RESOURCE: &str = "地域資源";
+pub const PA_NO_RESOURCES: &str = "地域資源がまだ届いていません。同期すると届きます。";
+pub const PA_STARTED: &str = "すでに参加を始めた";
+pub const PA_MEETS: &str = "応えるニーズ（資源がなかったもの）";
+pub const PA_MEETS_NONE: &str = "なし";
+pub const PA_TRIAL: &str = "どの試行の";
+pub const PA_OUTCOME: &str = "その後";
+pub const PA_REASON: &str = "中断の理由";
+pub const PA_SAVE: &str = "記録する";
+pub const PA_SAVED: &str = "参加支援を記録しました。";
+pub const PA_PICK_AREA: &str = "合う資源がない町丁を選んでください。";
+pub const PA_PICK_RESOURCE: &str = "地域資源を選んでください。";
+pub const PA_PICK_TRIAL: &str = "どの試行か、その後どうなったかを選んでください。";
+pub const PA_FULL: &str = "受入停止中";
+pub const PA_CITYWIDE: &str = "市内全域";
+
 pub fn fix_participation(at: &str) -> String {
     format!("参加支援の記録（{at}）")
 }

@@ -11,6 +11,7 @@ mod case_outcome;
 mod components;
 mod fixes;
 mod forms;
+mod participation;
 pub mod scanner;
 mod views;
 pub mod walkthrough;

@@ -12,6 +12,7 @@ use dioxus::prelude::*;
 use super::case_outcome::case_outcome;
 use super::fixes::fixes;
 use super::forms::{contact_form, escalation, member_form, person_form, stage_consent};
+use super::participation::participation;
 use crate::app::state::*;
 use crate::app::text as t;
 use crate::model::*;
@@ -50,6 +51,7 @@ fn header(s: &AppState, on: EventHandler<Msg>) -> Element {
                         | Screen::LogContact
                         | Screen::Escalate
                         | Screen::StageConsent
+                        | Screen::Participation
                 ));
         rsx! {
             button {
@@ -171,6 +173,10 @@ fn screen(s: &AppState, on: EventHandler<Msg>) -> Element {
         },
         Screen::MemberForm => match &s.member_form {
             Some(f) => member_form(f, on),
+            None => rsx! {},
+        },
+        Screen::Participation => match &s.participation {
+            Some(f) => participation(f, on),
             None => rsx! {},
         },
         Screen::Fixes => fixes(&s.fixes, on),
@@ -445,6 +451,7 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
             div { class: "actions",
                 button { class: "primary", onclick: move |_| on.call(Msg::StartContact), "{t::LOG_CONTACT}" }
                 button { onclick: move |_| on.call(Msg::StartStageConsent), "{t::CHANGE_STAGE_CONSENT}" }
+                button { id: "participation", onclick: move |_| on.call(Msg::StartParticipation), "{t::PARTICIPATION}" }
                 button { class: "danger", onclick: move |_| on.call(Msg::StartEscalation), "{t::ESCALATE}" }
             }
             if finished_here {

@@ -19,6 +19,7 @@ mod caseload;
 mod contact;
 mod escalation;
 mod fixes;
+mod participation;
 mod person;
 mod settings;
 mod stage;
@@ -30,6 +31,7 @@ pub use caseload::CaseloadFilter;
 pub use contact::{ContactForm, ReturnedLog};
 pub use escalation::EscalationForm;
 pub use fixes::{FixesView, what as fixes_what, why as fixes_why};
+pub use participation::{ParticipationData, ParticipationForm, ParticipationMode};
 pub use person::{MemberForm, PersonForm, PersonFormMode};
 pub use stage::StageConsentForm;
 pub use sync::{AUTO_SYNC_SECS, SyncBar};
@@ -61,6 +63,8 @@ pub enum Screen {
     LogContact,
     Escalate,
     StageConsent,
+    /// 参加支援 of the person in view: needs, trials, follow-ups.
+    Participation,
     Returned,
     /// Changes the server refused (要修正).
     Fixes,
@@ -88,6 +92,7 @@ pub struct AppState {
     pub contact: Option<ContactForm>,
     pub escalation: Option<EscalationForm>,
     pub stage_form: Option<StageConsentForm>,
+    pub participation: Option<ParticipationForm>,
     pub returned: Vec<ReturnedLog>,
     pub fixes: FixesView,
     pub sync: SyncBar,
@@ -216,6 +221,23 @@ pub enum Msg {
     GiveConsent(ConsentStatus),
     WithdrawConsent,
     StageConsentSaved(Result<&'static str, SaveFailure>),
+    // 参加支援
+    StartParticipation,
+    ParticipationLoaded(Result<Box<ParticipationData>, String>),
+    PaMode(ParticipationMode),
+    PaToggleNeed(NeedKind),
+    PaNote(String),
+    PaToggleUnmet,
+    PaUnmetArea(String),
+    PaUnmetText(String),
+    PaResource(Option<ResourceId>),
+    PaToggleStarted,
+    PaMeets(Option<ParticipationId>),
+    PaTrial(Option<ParticipationId>),
+    PaOutcome(TrialOutcome),
+    PaReason(String),
+    SaveParticipation,
+    ParticipationSaved(Result<(), SaveFailure>),
     // Changes the server refused (要修正)
     FixesLoaded(Result<Vec<RejectedChange>, String>),
     CorrectRejected(OperationId),
@@ -282,6 +304,8 @@ impl Msg {
                 | ContactSaved(_)
                 | Escalated(_)
                 | StageConsentSaved(_)
+                | ParticipationLoaded(_)
+                | ParticipationSaved(_)
                 | FixesLoaded(_)
                 | Corrected(_)
                 | Discarded(_)
@@ -371,6 +395,8 @@ pub enum Effect {
     /// 訪問開始 on a person, expected to last this many minutes.
     StartVisit(PersonId, u32),
     FinishVisit,
+    LoadParticipation(PersonId),
+    RecordParticipation(PersonId, ParticipationEntry),
 }
 
 impl std::fmt::Debug for Effect {
@@ -403,6 +429,8 @@ impl std::fmt::Debug for Effect {
             Effect::LoadVisit => "LoadVisit",
             Effect::StartVisit(..) => "StartVisit",
             Effect::FinishVisit => "FinishVisit",
+            Effect::LoadParticipation(_) => "LoadParticipation",
+            Effect::RecordParticipation(..) => "RecordParticipation",
         };
         f.write_str(name)
     }
@@ -427,6 +455,7 @@ impl AppState {
             contact: None,
             escalation: None,
             stage_form: None,
+            participation: None,
             returned: Vec::new(),
             fixes: FixesView::default(),
             sync: SyncBar::default(),
@@ -469,6 +498,7 @@ impl AppState {
         self.contact = None;
         self.escalation = None;
         self.stage_form = None;
+        self.participation = None;
         self.returned.clear();
         self.fixes = FixesView::default();
         self.pin = PinPad::default();
@@ -520,7 +550,7 @@ impl AppState {
 /// every other one back.
 type Part = fn(&mut AppState, Msg, DateTime<Utc>, &mut Vec<Effect>) -> Option<Msg>;
 
-const PARTS: [Part; 11] = [
+const PARTS: [Part; 12] = [
     unlock::update,
     navigation,
     caseload::update,
@@ -532,6 +562,7 @@ const PARTS: [Part; 11] = [
     sync::update,
     settings::update,
     visit::update,
+    participation::update,
 ];
 
 /// Applies one message; returns the effects to run.

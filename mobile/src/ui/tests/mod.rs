@@ -10,6 +10,7 @@ use crate::app::state::*;
 mod case_outcome;
 mod fixes;
 mod forms;
+mod participation;
 mod person;
 mod visit;
 

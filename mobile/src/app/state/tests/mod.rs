@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 mod fixes;
 mod household;
 mod idle;
+mod participation;
 mod register;
 mod stage;
 mod taps;
