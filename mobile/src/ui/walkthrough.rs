@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use dioxus::prelude::*;
 
-use crate::app::state::{AppState, Msg, Screen};
+use crate::app::state::{AppState, Msg, ParticipationMode, Screen};
 use crate::shared::ja;
 use crate::shared::*;
 
@@ -356,7 +356,77 @@ impl Walkthrough {
                 send(Msg::Go(Screen::Caseload));
             }
         }
+        w.participation(state, &send).await;
         close();
+    }
+
+    /// 参加支援 (issue 18): on the first person, needs with no suitable
+    /// resource, a trial at a resource of the catalogue that answers it,
+    /// and the trial stopped with why.
+    async fn participation(&self, state: Signal<AppState>, send: &impl Fn(Msg)) {
+        let w = self;
+        Self::until(state, |s| s.caseload.is_some()).await;
+        let Some(person) = state.peek().visible_caseload().first().map(|e| e.person.id) else {
+            return;
+        };
+        send(Msg::OpenPerson(person));
+        Self::until(state, move |s| {
+            s.timeline.as_ref().is_some_and(|t| t.person.id == person)
+        })
+        .await;
+        send(Msg::StartParticipation);
+        let loaded = |s: &AppState| {
+            s.participation
+                .as_ref()
+                .is_some_and(|f| f.data.is_some() && !f.busy)
+        };
+        Self::until(state, loaded).await;
+        send(Msg::PaToggleNeed(NeedKind::PlaceToBe));
+        send(Msg::PaToggleNeed(NeedKind::Company));
+        send(Msg::PaToggleUnmet);
+        send(Msg::PaUnmetArea("sakaecho-3".into()));
+        send(Msg::PaUnmetText(
+            "栄町で若者が夕方に行ける居場所がない".into(),
+        ));
+        w.shot(36, "participation-needs").await;
+        send(Msg::SaveParticipation);
+        Self::until(state, loaded).await;
+        let (resource, need) = {
+            let s = state.peek();
+            let d = s.participation.as_ref().and_then(|f| f.data.clone());
+            let resource = d.as_ref().and_then(|d| {
+                d.resources
+                    .iter()
+                    .find(|r| r.kind == ResourceKind::PlaceToBe && r.accepts_new)
+                    .or(d.resources.first())
+                    .map(|r| r.id)
+            });
+            let need = d.and_then(|d| {
+                participation::open_unmet(&d.records)
+                    .last()
+                    .map(|r| r.id)
+            });
+            (resource, need)
+        };
+        send(Msg::PaMode(ParticipationMode::Trial));
+        send(Msg::PaResource(resource));
+        send(Msg::PaMeets(need));
+        w.shot(37, "participation-trial").await;
+        send(Msg::SaveParticipation);
+        Self::until(state, loaded).await;
+        let trial = state.peek().participation.as_ref().and_then(|f| {
+            f.data
+                .as_ref()
+                .and_then(|d| participation::trials(&d.records).first().map(|t| t.trial.id))
+        });
+        send(Msg::PaMode(ParticipationMode::FollowUp));
+        send(Msg::PaTrial(trial));
+        send(Msg::PaOutcome(TrialOutcome::Stopped));
+        send(Msg::PaReason("（見本）夜は家族の介護があり続けられなかった".into()));
+        w.shot(38, "participation-follow-up").await;
+        send(Msg::SaveParticipation);
+        Self::until(state, loaded).await;
+        w.shot(39, "participation-stopped").await;
     }
 }
 
