@@ -317,6 +317,14 @@ pub async fn run(
                 ))],
             }
         }
+        Effect::LoadResourceNames => match core.with_store(|s| s.resources()).await {
+            Ok(all) => vec![Msg::ResourceNamesLoaded(
+                all.into_iter().map(|r| r.name).collect(),
+            )],
+            Err(StoreError::Locked) => vec![Msg::Locked],
+            // Without the catalogue the resource is typed in words.
+            Err(_) => Vec::new(),
+        },
         Effect::RecordParticipation(person, entry) => {
             let r = core
                 .with_store(move |s| s.record_participation(person, entry).map(|_| ()))

@@ -242,6 +242,7 @@ pub const STAGE_REASON_CLOSED_HINT: &str = "例：本人の希望で支援を終
 pub const STAGE_REASON_HANDED_HINT: &str = "例：介護保険の申請につながり、包括が主に関わる";
 pub const HANDED_TO: &str = "つなぎ先";
 pub const HANDED_AGENCY: &str = "計画の支援関係機関から選ぶ";
+pub const HANDED_CATALOGUE: &str = "または地域資源の一覧から選ぶ";
 pub const HANDED_RESOURCE: &str = "または地域の資源などを入力（サロン、居場所など）";
 pub const REOPEN_NOTE: &str = "終結した人を「把握」に戻すと、担当ケースにまた表示されます。";
 

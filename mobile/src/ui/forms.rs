@@ -408,6 +408,15 @@ pub(super) fn stage_consent(f: &StageConsentForm, on: EventHandler<Msg>) -> Elem
                                     option { value: "{a.id}", selected: agency_value == a.id, "{a.name}" }
                                 }
                             }
+                            if !f.resource_names.is_empty() {
+                                select { id: "handedcatalogue", aria_label: "{t::HANDED_CATALOGUE}",
+                                    onchange: move |e| on.call(Msg::StageHandedResource(e.value())),
+                                    option { value: "", "{t::HANDED_CATALOGUE}" }
+                                    for n in f.resource_names.iter() {
+                                        option { value: "{n}", selected: f.handed_resource == *n, "{n}" }
+                                    }
+                                }
+                            }
                             label { class: "field", r#for: "handedres", "{t::HANDED_RESOURCE}" }
                             {private_input("handedres", &f.handed_resource, "", on, Msg::StageHandedResource)}
                         }

@@ -134,4 +134,4 @@ pub fn App() -> Element {
 pub const TITLE: &str = t::APP_TITLE;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -401,11 +401,7 @@ impl Walkthrough {
                     .or(d.resources.first())
                     .map(|r| r.id)
             });
-            let need = d.and_then(|d| {
-                participation::open_unmet(&d.records)
-                    .last()
-                    .map(|r| r.id)
-            });
+            let need = d.and_then(|d| participation::open_unmet(&d.records).last().map(|r| r.id));
             (resource, need)
         };
         send(Msg::PaMode(ParticipationMode::Trial));
@@ -415,14 +411,18 @@ impl Walkthrough {
         send(Msg::SaveParticipation);
         Self::until(state, loaded).await;
         let trial = state.peek().participation.as_ref().and_then(|f| {
-            f.data
-                .as_ref()
-                .and_then(|d| participation::trials(&d.records).first().map(|t| t.trial.id))
+            f.data.as_ref().and_then(|d| {
+                participation::trials(&d.records)
+                    .first()
+                    .map(|t| t.trial.id)
+            })
         });
         send(Msg::PaMode(ParticipationMode::FollowUp));
         send(Msg::PaTrial(trial));
         send(Msg::PaOutcome(TrialOutcome::Stopped));
-        send(Msg::PaReason("（見本）夜は家族の介護があり続けられなかった".into()));
+        send(Msg::PaReason(
+            "（見本）夜は家族の介護があり続けられなかった".into(),
+        ));
         w.shot(38, "participation-follow-up").await;
         send(Msg::SaveParticipation);
         Self::until(state, loaded).await;

@@ -221,6 +221,8 @@ pub enum Msg {
     GiveConsent(ConsentStatus),
     WithdrawConsent,
     StageConsentSaved(Result<&'static str, SaveFailure>),
+    /// The names of the 地域資源 catalogue, for つなぎ先.
+    ResourceNamesLoaded(Vec<String>),
     // 参加支援
     StartParticipation,
     ParticipationLoaded(Result<Box<ParticipationData>, String>),
@@ -304,6 +306,7 @@ impl Msg {
                 | ContactSaved(_)
                 | Escalated(_)
                 | StageConsentSaved(_)
+                | ResourceNamesLoaded(_)
                 | ParticipationLoaded(_)
                 | ParticipationSaved(_)
                 | FixesLoaded(_)
@@ -396,6 +399,8 @@ pub enum Effect {
     StartVisit(PersonId, u32),
     FinishVisit,
     LoadParticipation(PersonId),
+    /// The names of the 地域資源 catalogue (for つなぎ先).
+    LoadResourceNames,
     RecordParticipation(PersonId, ParticipationEntry),
 }
 
@@ -430,6 +435,7 @@ impl std::fmt::Debug for Effect {
             Effect::StartVisit(..) => "StartVisit",
             Effect::FinishVisit => "FinishVisit",
             Effect::LoadParticipation(_) => "LoadParticipation",
+            Effect::LoadResourceNames => "LoadResourceNames",
             Effect::RecordParticipation(..) => "RecordParticipation",
         };
         f.write_str(name)

@@ -28,8 +28,11 @@ pub struct StageConsentForm {
     pub reason: String,
     /// つなぎ先: one of the plan's agencies ...
     pub handed_agency: Option<AgencyId>,
-    /// ... or a resource named in words.
+    /// ... or a resource named in words (or picked from the 地域資源
+    /// catalogue, which fills in its name).
     pub handed_resource: String,
+    /// The names of the 地域資源 of the catalogue, to pick from.
+    pub resource_names: Vec<String>,
     /// The day of consent or withdrawal, as typed (「R8.6.1」).
     pub consent_date: String,
     pub scope: BTreeSet<ConsentScope>,
@@ -51,6 +54,7 @@ impl StageConsentForm {
             reason: String::new(),
             handed_agency: None,
             handed_resource: String::new(),
+            resource_names: Vec::new(),
             consent_date: ja::date_input_text(ja::local_date(now)),
             scope: if p.consent.status.is_given() {
                 p.consent.scope.clone()
@@ -118,8 +122,10 @@ pub(super) fn update(
                 s.stage_form = Some(StageConsentForm::new(p, now));
                 s.notice = None;
                 s.screen = Screen::StageConsent;
+                fx.push(Effect::LoadResourceNames);
             }
         }
+        ResourceNamesLoaded(names) => sf(s, |f| f.resource_names = names),
         ChooseStage(to) => {
             let f = s.stage_form.as_mut()?;
             if f.busy {

@@ -160,3 +160,34 @@ fn the_lock_forgets_the_screen_and_a_late_answer_is_dropped() {
     assert!(!Msg::ParticipationLoaded(Ok(Box::default())).is_input());
     assert!(Msg::PaToggleUnmet.is_input());
 }
+
+#[test]
+fn handing_on_names_a_resource_picked_from_the_catalogue() {
+    let mut p = person("架空 参加");
+    p.stage = Stage::AcceptsSupport;
+    let mut s = unlocked_on_person(&p);
+    let fx = update(&mut s, Msg::StartStageConsent, now());
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadResourceNames)));
+    update(
+        &mut s,
+        Msg::ResourceNamesLoaded(vec![resource().name]),
+        now(),
+    );
+    update(&mut s, Msg::ChooseStage(Stage::HandedOn), now());
+    update(
+        &mut s,
+        Msg::StageReason("夜の居場所に通い始めた".into()),
+        now(),
+    );
+    update(&mut s, Msg::StageHandedResource(resource().name), now());
+    let html = crate::ui::tests::render(s.clone());
+    assert!(html.contains("id=\"handedcatalogue\"") && html.contains(t::HANDED_CATALOGUE));
+    let fx = update(&mut s, Msg::ConfirmStage, now());
+    let [Effect::ChangeStage(_, Stage::HandedOn, Some(note))] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        note.handed_to,
+        Some(HandedTo::Resource("架空の夜の居場所".into()))
+    );
+}
