@@ -221,9 +221,7 @@ pub(super) fn update(
             }
         }
         ParticipationSaved(r) => {
-            let Some(f) = s.participation.as_mut() else {
-                return None;
-            };
+            let f = s.participation.as_mut()?;
             f.busy = false;
             match r {
                 Ok(()) => {
