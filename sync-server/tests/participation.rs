@@ -357,3 +357,45 @@ async fn needs_trials_and_follow_ups_are_checked_kept_and_pulled_by_the_team_onl
     assert_eq!(lines[0].area.name_ja(), "栄町1丁目");
     assert_eq!((lines[0].recorded, lines[0].open), (1, 0));
 }
+
+/// 民生委員 as partners (issue 18): information from a 民生委員 is its own
+/// contact method, kept apart from other residents'; a tablet of a
+/// protocol before 2.2, which cannot read it, does not get it.
+#[tokio::test]
+async fn information_from_a_welfare_commissioner_is_its_own_kind_for_new_tablets() {
+    let w = World::new();
+    let mut d = w.worker_device("w1", TEAM_A).await;
+    let (pid, create) = d.create_person("架空 民生");
+    let mut c = contact(pid, d.user, "民生委員から、最近見かけないとの連絡");
+    c.method = ContactMethod::WelfareCommissionerInformation;
+    c.met = MetWhom::Nobody;
+    c.response = None;
+    let log = d.op(EntityRef::contact(c.id), Payload::LogContact(c.clone()));
+    let r = w.push_ok(&d, &[create, log]).await;
+    assert!(
+        r.iter()
+            .all(|r| matches!(r.outcome, Outcome::Applied { .. })),
+        "{r:?}"
+    );
+    let contacts = |changes: &[Change]| -> Vec<ContactLog> {
+        changes
+            .iter()
+            .filter_map(|ch| match &ch.body {
+                ChangeBody::Contact(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let new = contacts(&pull_at(&w, &d.token, 2).await);
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].method, ContactMethod::WelfareCommissionerInformation);
+    assert!(contacts(&pull_at(&w, &d.token, 1).await).is_empty());
+    assert_eq!(
+        ja::Label::ja(&ContactMethod::WelfareCommissionerInformation),
+        "民生委員からの情報"
+    );
+    assert_ne!(
+        ja::Label::ja(&ContactMethod::ResidentInformation),
+        ja::Label::ja(&ContactMethod::WelfareCommissionerInformation)
+    );
+}

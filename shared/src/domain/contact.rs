@@ -28,14 +28,18 @@ pub enum ContactMethod {
     AccompaniedVisit,
     /// 関係機関からの情報
     AgencyInformation,
-    /// 住民・民生委員からの情報
+    /// 住民からの情報 (before protocol 2.2 also 民生委員's)
     ResidentInformation,
     /// 家族との接触
     FamilyContact,
+    /// 民生委員からの情報 (protocol 2.2): the 民生委員 as a partner, apart
+    /// from other residents. A joint visit with a 民生委員 is the
+    /// accompaniment [`Accompaniment::WithWelfareCommissioner`].
+    WelfareCommissionerInformation,
 }
 
 impl ContactMethod {
-    pub const ALL: [ContactMethod; 8] = [
+    pub const ALL: [ContactMethod; 9] = [
         ContactMethod::HomeVisit,
         ContactMethod::Phone,
         ContactMethod::LetterOrNote,
@@ -43,6 +47,7 @@ impl ContactMethod {
         ContactMethod::AccompaniedVisit,
         ContactMethod::AgencyInformation,
         ContactMethod::ResidentInformation,
+        ContactMethod::WelfareCommissionerInformation,
         ContactMethod::FamilyContact,
     ];
 

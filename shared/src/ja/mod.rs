@@ -103,7 +103,8 @@ labels!(ContactMethod {
     T::CommunityPlace => "地域の場",
     T::AccompaniedVisit => "同行訪問",
     T::AgencyInformation => "関係機関からの情報",
-    T::ResidentInformation => "住民・民生委員からの情報",
+    T::ResidentInformation => "住民からの情報",
+    T::WelfareCommissionerInformation => "民生委員からの情報",
     T::FamilyContact => "家族との接触",
 });
 

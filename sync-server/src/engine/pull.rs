@@ -76,6 +76,9 @@ pub enum BodyOut {
 #[derive(serde::Deserialize)]
 struct ContactProbe {
     author: UserId,
+    /// A method a tablet before protocol 2.2 could not read.
+    #[serde(default)]
+    method: Option<outreach_shared::ContactMethod>,
     #[serde(default)]
     reflection: Option<serde::de::IgnoredAny>,
 }
@@ -177,6 +180,12 @@ pub fn pull(
             }
             EntityKind::Contact => {
                 let probe: ContactProbe = serde_json::from_str(body).map_err(corrupt)?;
+                if !knows_participation
+                    && probe.method
+                        == Some(outreach_shared::ContactMethod::WelfareCommissionerInformation)
+                {
+                    continue;
+                }
                 let res = Resource::ContactLog {
                     team: row.team,
                     author: probe.author,

@@ -24,7 +24,7 @@ pub(crate) struct ContactArgs {
     /// 対象者のID
     #[arg(long)]
     person: String,
-    /// 接触方法（既定: home_visit）: home_visit, phone, letter_or_note, community_place, accompanied_visit, agency_information, resident_information, family_contact
+    /// 接触方法（既定: home_visit）: home_visit, phone, letter_or_note, community_place, accompanied_visit, agency_information, resident_information, welfare_commissioner_information, family_contact
     #[arg(long)]
     method: Option<String>,
     /// 会えた相手: person, family_only, nobody
