@@ -157,3 +157,54 @@ async fn the_report_counts_unmet_needs_and_schemes_not_fitting_with_small_counts
             .contains(&format!("{}（障害福祉サービス）,5", text::REPORT_SCHEMES))
     );
 }
+
+/// 第4章: the report covers any period up to the whole plan period
+/// (令和8年4月〜令和12年3月), and offers each 年度, the mid-term and the
+/// whole period; a longer one is a Japanese refusal.
+#[tokio::test]
+async fn the_report_covers_the_whole_plan_period_and_offers_each_fiscal_year() {
+    let w = World::demo();
+    let mut c = w.login("coordinator").await;
+    let r = c.get("/console/report?from=2026-04-01&to=2030-03-31").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("令和8年4月1日") && r.body.contains("令和12年3月31日"));
+    let periods = between(&r.body, "id=\"report-periods\"", "</nav>").unwrap();
+    for label in [
+        "令和8年度",
+        "令和9年度",
+        "令和10年度",
+        "令和11年度",
+        text::REPORT_MIDTERM,
+    ] {
+        assert!(periods.contains(label), "{label}");
+    }
+    assert!(
+        periods.contains("from=2027-04-01&amp;to=2028-03-31"),
+        "{periods}"
+    );
+    assert!(
+        periods.contains("from=2026-04-01&amp;to=2028-03-31"),
+        "the mid-term"
+    );
+    let csv = c
+        .get("/console/report.csv?from=2026-04-01&to=2030-03-31")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let long = c.get("/console/report?from=2025-04-01&to=2030-03-31").await;
+    assert_eq!(long.status, StatusCode::BAD_REQUEST);
+    assert!(long.body.contains(text::REPORT_BAD_PERIOD));
+}
+
+#[tokio::test]
+async fn over_more_than_a_year_the_months_of_the_chart_name_their_year() {
+    let w = World::demo();
+    let mut c = w.login("coordinator").await;
+    let r = c.get("/console/report?from=2026-04-01&to=2028-03-31").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("R8.4") && r.body.contains("R9.12"),
+        "the months say their year"
+    );
+    let one = c.get("/console/report?from=2026-04-01&to=2027-03-31").await;
+    assert!(!one.body.contains("R8.4"));
+}

@@ -264,7 +264,7 @@ pub fn compute(data: &ReportRecords, from: NaiveDate, to: NaiveDate) -> Report {
     // Visits per month.
     let mut months: Vec<(i32, u32)> = Vec::new();
     let mut d = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
-    while d <= to && months.len() < 36 {
+    while d <= to && months.len() < 48 {
         months.push((d.year(), d.month()));
         d = if d.month() == 12 {
             NaiveDate::from_ymd_opt(d.year() + 1, 1, 1).unwrap_or(to)
@@ -275,6 +275,7 @@ pub fn compute(data: &ReportRecords, from: NaiveDate, to: NaiveDate) -> Report {
             break;
         }
     }
+    let long = months.len() > 12;
     r.visits = months
         .iter()
         .map(|(y, m)| {
@@ -289,7 +290,12 @@ pub fn compute(data: &ReportRecords, from: NaiveDate, to: NaiveDate) -> Report {
                     (a, b + 1)
                 }
             });
-            (format!("{m}{}", text::REPORT_MONTH), a, b)
+            // Over more than a year, the month says its year (「R9.4」).
+            let label = match ja::era_year(NaiveDate::from_ymd_opt(*y, *m, 1).unwrap_or(from)) {
+                Some((_, ey)) if long => format!("R{ey}.{m}"),
+                _ => format!("{m}{}", text::REPORT_MONTH),
+            };
+            (label, a, b)
         })
         .collect();
     // 4. 伴走支援.
@@ -462,6 +468,41 @@ pub fn bars_svg(values: &[Vec<usize>], colors: &[RGBColor]) -> String {
 const TEAL: RGBColor = RGBColor(0x1d, 0x6b, 0x63);
 const AMBER: RGBColor = RGBColor(0xd0, 0x8a, 0x00);
 
+/// The plan's period (令和8年4月〜令和12年3月), its length in days, and
+/// the periods the report offers: each 年度, the mid-term (the first two
+/// 年度) and the whole plan period.
+const PLAN_FIRST_FY: i32 = 2026;
+const PLAN_YEARS: i32 = 4;
+const PLAN_DAYS: i64 = 366 * 4;
+
+/// (label, from, to) of each period offered.
+pub fn plan_periods() -> Vec<(String, NaiveDate, NaiveDate)> {
+    let fy = |y: i32| {
+        (
+            NaiveDate::from_ymd_opt(y, 4, 1).unwrap_or_default(),
+            NaiveDate::from_ymd_opt(y + 1, 3, 31).unwrap_or_default(),
+        )
+    };
+    let mut out: Vec<(String, NaiveDate, NaiveDate)> = (0..PLAN_YEARS)
+        .map(|i| {
+            let (from, to) = fy(PLAN_FIRST_FY + i);
+            let era = ja::era_year(from).map(|(e, y)| format!("{e}{y}年度"));
+            (era.unwrap_or_else(|| from.year().to_string()), from, to)
+        })
+        .collect();
+    out.push((
+        text::REPORT_MIDTERM.to_owned(),
+        fy(PLAN_FIRST_FY).0,
+        fy(PLAN_FIRST_FY + 1).1,
+    ));
+    out.push((
+        text::REPORT_PLAN_PERIOD.to_owned(),
+        fy(PLAN_FIRST_FY).0,
+        fy(PLAN_FIRST_FY + PLAN_YEARS - 1).1,
+    ));
+    out
+}
+
 fn period(q: &Form, now: DateTime<Utc>) -> Result<(NaiveDate, NaiveDate), PageError> {
     let today = ja::local_date(now);
     let fy_start = if today.month() >= 4 {
@@ -478,7 +519,8 @@ fn period(q: &Form, now: DateTime<Utc>) -> Result<(NaiveDate, NaiveDate), PageEr
         }
     };
     let (from, to) = (date("from", fy_start)?, date("to", today)?);
-    if from > to || (to - from).num_days() > 366 * 3 {
+    // Up to the plan's whole period (4 years; 第4章).
+    if from > to || (to - from).num_days() > PLAN_DAYS {
         return Err(PageError::bad_request(text::REPORT_BAD_PERIOD));
     }
     Ok((from, to))
@@ -550,6 +592,12 @@ pub async fn page(
             label { (text::FILTER_TO) input type="date" name="to" value=(to.to_string()); }
             button.secondary type="submit" { (text::REPORT_SHOW) }
             a #csv href=(format!("/console/report.csv?from={from}&to={to}")) { (text::REPORT_CSV) }
+        }
+        nav.periods.noprint #report-periods aria-label=(text::REPORT_PERIODS) {
+            (text::REPORT_PERIODS) "："
+            @for (label, f, t) in plan_periods() {
+                " " a href=(format!("/console/report?from={f}&to={t}")) { (label) }
+            }
         }
         p { strong { (text::REPORT_PERIOD) "：" (day(from)) "〜" (day(to)) } }
         @for vp in vps {

@@ -262,7 +262,10 @@ pub const REPORT_SHOW: &str = "集計する";
 pub const REPORT_CSV: &str = "CSVで保存";
 pub const REPORT_PERIOD: &str = "集計期間";
 pub const REPORT_BAD_PERIOD: &str =
-    "集計期間が正しくありません（開始日は終了日以前、期間は3年以内）。";
+    "集計期間が正しくありません（開始日は終了日以前、期間は計画期間と同じ4年以内）。";
+pub const REPORT_PERIODS: &str = "年度・計画期間で集計";
+pub const REPORT_MIDTERM: &str = "中間評価（令和8・9年度）";
+pub const REPORT_PLAN_PERIOD: &str = "計画期間全体（令和8年4月〜令和12年3月）";
 pub const REPORT_DAYS: &str = "日";
 pub const REPORT_WORKER: &str = "支援員";
 pub const REPORT_MONTH: &str = "月";
