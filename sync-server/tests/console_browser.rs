@@ -9,7 +9,8 @@
 //! case from an agency's referral to 終結 (a meeting scheduled and then
 //! recorded, a プラン, two monitoring entries, 終結 refused without and
 //! accepted with its evaluation, the printed agenda); a 地域資源 added to
-//! the 参加支援 catalogue and the report's unmet needs. A PNG of
+//! the 参加支援 catalogue, the report's unmet needs and a viewpoint's
+//! narrative. A PNG of
 //! each page is saved under the target folder's test temp dir
 //! (`console-screenshots/`), never committed.
 //!
@@ -655,6 +656,15 @@ async fn resource_catalogue(d: &mut Driver, w: &World, site: &str) {
         .await;
     d.find("#report-schemes").await;
     d.shot("report-unmet").await;
+    // 第4章: the narrative of a viewpoint, written beside its figures.
+    d.type_into(
+        "#narrative-scheme_gap textarea",
+        "（見本）制度の狭間の世帯に複数の機関が関わり始めた。",
+    )
+    .await;
+    d.click("#narrative-scheme_gap button").await;
+    d.wait_text("#narrative-scheme_gap", "第1版").await;
+    d.shot("report-narrative").await;
     d.logout(site).await;
 }
 

@@ -208,3 +208,79 @@ async fn over_more_than_a_year_the_months_of_the_chart_name_their_year() {
     let one = c.get("/console/report?from=2026-04-01&to=2027-03-31").await;
     assert!(!one.body.contains("R8.4"));
 }
+
+/// 第4章's qualitative evaluation: a coordinator writes the narrative of a
+/// viewpoint for the period; a second save is a new version (the first
+/// kept); it is in the page and the CSV; a supervisor reads it but cannot
+/// write; an empty text is a Japanese refusal.
+#[tokio::test]
+async fn coordinators_write_versioned_narratives_beside_the_figures() {
+    let w = World::demo();
+    let period = "from=2026-04-01&to=2027-03-31";
+    let page = format!("/console/report?{period}");
+    let mut c = w.login("coordinator").await;
+    let form = [
+        ("viewpoint", "scheme_gap"),
+        ("from", "2026-04-01"),
+        ("to", "2027-03-31"),
+    ];
+    let post = |text: &'static str| {
+        let mut f = form.to_vec();
+        f.push(("text", text));
+        f
+    };
+    let r = c
+        .post_from(
+            &page,
+            "/console/report/narrative",
+            &post("（見本）制度の狭間の世帯に複数の機関が関わり始めた。"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = c
+        .post_from(
+            &page,
+            "/console/report/narrative",
+            &post("（見本）第2版：就労の場が足りない。"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let shown = c.get(&page).await;
+    let section = between(&shown.body, "id=\"narrative-scheme_gap\"", "</form>").unwrap();
+    assert!(section.contains("（見本）第2版：就労の場が足りない。"));
+    assert!(section.contains("第2版・") && section.contains(&w.user("coordinator").display_name));
+    assert!(
+        section.contains(text::NARRATIVE_EARLIER) && section.contains("複数の機関が関わり始めた")
+    );
+    // Another period has none.
+    let other = c.get("/console/report?from=2027-04-01&to=2028-03-31").await;
+    assert!(!other.body.contains("就労の場が足りない"));
+    let csv = c.get(&format!("/console/report.csv?{period}")).await;
+    assert!(csv.body.contains("（見本）第2版：就労の場が足りない。"));
+    // Empty: refused, nothing written.
+    let bad = c
+        .post_from(&page, "/console/report/narrative", &post("   "))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("評価の記述を入力してください"),
+        "{}",
+        bad.body
+    );
+    // A supervisor reads it, without the form, and may not write.
+    let mut sv = w.login("supervisor1").await;
+    let seen = sv.get(&page).await;
+    assert!(seen.body.contains("就労の場が足りない"));
+    assert!(!seen.body.contains("/console/report/narrative"));
+    let refused = sv
+        .post_from(&page, "/console/report/narrative", &post("x"))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.audit_actions()
+            .iter()
+            .filter(|(_, a, _)| a == "report.narrative")
+            .count(),
+        2
+    );
+}

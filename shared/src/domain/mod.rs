@@ -5,6 +5,7 @@ pub mod area;
 pub mod case_queue;
 pub mod consent;
 pub mod contact;
+pub mod evaluation;
 pub mod fields;
 pub mod handover;
 pub mod meeting;
@@ -26,6 +27,7 @@ pub use contact::{
     Accompaniment, ContactLog, ContactMethod, DangerSign, Difficulty, MetWhom, NextAction,
     PersonResponse, Reflection, Safety,
 };
+pub use evaluation::{Narrative, Viewpoint};
 pub use fields::{CrossTag, LifeField, Scheme, SchemeGap};
 pub use handover::HandOver;
 pub use meeting::{Attendee, Meeting, MeetingPurpose, MeetingState};

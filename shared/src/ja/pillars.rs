@@ -2,7 +2,7 @@
 //! the field names of their validation messages.
 
 use super::Label;
-use crate::domain::{NeedKind, ResourceKind, TrialOutcome, TrialStep};
+use crate::domain::{NeedKind, ResourceKind, TrialOutcome, TrialStep, Viewpoint};
 
 labels!(ResourceKind {
     T::PlaceToBe => "居場所",
@@ -25,6 +25,13 @@ labels!(NeedKind {
     T::Health => "体を動かしたい・健康づくり",
     T::Contribute => "人の役に立ちたい",
     T::Other => "その他",
+});
+
+labels!(Viewpoint {
+    T::MultiLayered => "1. 重層的な支援",
+    T::SchemeGap => "2. 制度の狭間",
+    T::SupporterSupport => "3. 支援者支援",
+    T::Continuity => "4. 伴走支援",
 });
 
 labels!(TrialStep {
@@ -57,6 +64,8 @@ pub(super) fn field_label(key: &str) -> Option<&'static str> {
         "participation.meets" => "応えるニーズ",
         "participation.trial" => "試行",
         "participation.reason" => "中断の理由",
+        "narrative.text" => "評価の記述",
+        "narrative.from" => "集計期間",
         _ => return None,
     })
 }

@@ -24,13 +24,14 @@ use outreach_shared::ja;
 use outreach_shared::ja::Label;
 use outreach_shared::{
     Accompaniment, AgencyId, ClosureOutcome, CrossTag, LifeField, PersonId, Route, Stage, UserId,
+    Viewpoint,
 };
 use plotters::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 
 use super::layout::{self, day};
 use super::session::{Form, Session, query};
-use super::{PageError, PageResult, report_needs, text};
+use super::{PageError, PageResult, report_narrative, report_needs, text};
 use crate::engine::records::{self, ReportRecords, TeamRecords};
 use crate::state::AppState;
 
@@ -563,6 +564,7 @@ pub async fn page(
 ) -> PageResult {
     let r = load(&st, &session, &q, "read.report").await?;
     let (from, to) = (r.from.unwrap_or_default(), r.to.unwrap_or_default());
+    let narratives = report_narrative::load(&st, &session, from, to).await?;
     let vps = [text::VP1, text::VP2, text::VP3, text::VP4];
     let caseload_svg = bars_svg(
         &r.caseloads
@@ -600,9 +602,10 @@ pub async fn page(
             }
         }
         p { strong { (text::REPORT_PERIOD) "：" (day(from)) "〜" (day(to)) } }
-        @for vp in vps {
+        @for (i, vp) in vps.into_iter().enumerate() {
             section.card {
                 h2 { (vp) }
+                (report_narrative::section(&session, Viewpoint::ALL[i], &narratives, from, to))
                 dl.grid {
                     @for l in r.lines.iter().filter(|l| l.viewpoint == vp) {
                         dt { (l.metric) } dd { strong { (l.value) } }
@@ -713,7 +716,11 @@ pub async fn csv(
             csv_field(&format!("{}（{b}）", text::REPORT_INTERVAL_HEAD))
         ));
     }
-    for (vp, metric, value) in report_needs::csv_lines(&r.needs) {
+    let narratives = report_narrative::load(&st, &session, from, to).await?;
+    for (vp, metric, value) in report_needs::csv_lines(&r.needs)
+        .into_iter()
+        .chain(report_narrative::csv_lines(&narratives))
+    {
         out.push_str(&format!(
             "{},{},{}\r\n",
             csv_field(&vp),

@@ -263,6 +263,15 @@ pub const REPORT_CSV: &str = "CSVで保存";
 pub const REPORT_PERIOD: &str = "集計期間";
 pub const REPORT_BAD_PERIOD: &str =
     "集計期間が正しくありません（開始日は終了日以前、期間は計画期間と同じ4年以内）。";
+pub const NARRATIVE_TITLE: &str = "定性的な評価（推進会議向けの記述）";
+pub const NARRATIVE_NONE: &str = "この期間の評価の記述はまだありません。";
+pub const NARRATIVE_EARLIER: &str = "以前の版";
+pub const NARRATIVE_SAVE: &str = "評価の記述を保存する（新しい版になります）";
+
+pub fn narrative_by(version: u32, author: &str, at: &str) -> String {
+    format!("第{version}版・{author}・{at}")
+}
+
 pub const REPORT_PERIODS: &str = "年度・計画期間で集計";
 pub const REPORT_MIDTERM: &str = "中間評価（令和8・9年度）";
 pub const REPORT_PLAN_PERIOD: &str = "計画期間全体（令和8年4月〜令和12年3月）";

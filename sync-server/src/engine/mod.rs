@@ -27,6 +27,8 @@
 //! - [`handover`]: a supervisor's hand-over of a person to another worker
 //!   of the team (担当の引き継ぎ), and [`visits`]: the lone-worker check
 //!   (訪問開始/訪問終了 from the tablets, 帰着未確認 for the supervisors);
+//! - [`evaluation`]: the coordinators' narratives of the report's four
+//!   viewpoints, versioned (第4章);
 //! - [`reviews`]: supervisors' reviews, and [`records`]: the team records,
 //!   review queue, team overview and report data the console reads;
 //! - [`feed`]: the LGWAN feed of case-queue items;
@@ -52,6 +54,7 @@ pub mod cases;
 pub mod devices;
 pub mod enrolment;
 pub mod error;
+pub mod evaluation;
 pub mod feed;
 pub mod handover;
 pub mod meetings;

@@ -392,6 +392,15 @@ pub trait Tx {
         &mut self,
         id: outreach_shared::ParticipationId,
     ) -> StoreResult<Option<outreach_shared::ParticipationRecord>>;
+    /// Inserts one version of an evaluation narrative (table
+    /// `narratives`, schema step 6); a version is never rewritten.
+    fn insert_narrative(&mut self, n: &outreach_shared::Narrative) -> StoreResult<()>;
+    /// Every version of every viewpoint's narrative for a report period.
+    fn narratives(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<outreach_shared::Narrative>>;
     /// A person's 参加支援 records, oldest first.
     fn participation_of(
         &mut self,

@@ -231,7 +231,7 @@ CREATE TABLE IF NOT EXISTS visits (
 CREATE INDEX IF NOT EXISTS visits_open ON visits (team_id) WHERE open;
 "#,
     // 6: 参加支援 (issue 18): the 地域資源 catalogue and a person's needs,
-    // trials and follow-ups (append-only).
+    // trials and follow-ups (append-only); the evaluation's narratives.
     r#"
 CREATE TABLE IF NOT EXISTS resources (
     id UUID PRIMARY KEY,
@@ -245,6 +245,15 @@ CREATE TABLE IF NOT EXISTS participation (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS participation_person ON participation (person_id, recorded_at);
+-- The 推進会議's qualitative evaluation per viewpoint and period (第4章).
+CREATE TABLE IF NOT EXISTS narratives (
+    viewpoint TEXT NOT NULL,
+    period_from DATE NOT NULL,
+    period_to DATE NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (viewpoint, period_from, period_to, version)
+);
 "#,
 ];
 
@@ -1482,6 +1491,38 @@ impl Tx for PgTx<'_> {
                 serde_json::from_str(&body).map_err(corrupt("participation"))
             })
             .transpose()
+    }
+
+    fn insert_narrative(&mut self, n: &outreach_shared::Narrative) -> StoreResult<()> {
+        self.defer(
+            "INSERT INTO narratives (viewpoint, period_from, period_to, version, body)
+             VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                Box::new(n.viewpoint.code().to_owned()),
+                Box::new(n.from),
+                Box::new(n.to),
+                Box::new(n.version as i32),
+                Box::new(json(n)?),
+            ],
+        )
+    }
+
+    fn narratives(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<outreach_shared::Narrative>> {
+        self.query(
+            "SELECT body FROM narratives WHERE period_from = $1 AND period_to = $2
+             ORDER BY viewpoint, version",
+            &[&from, &to],
+        )?
+        .iter()
+        .map(|r| {
+            let body: String = get(r, 0)?;
+            serde_json::from_str(&body).map_err(corrupt("narrative"))
+        })
+        .collect()
     }
 
     fn participation_of(

@@ -182,7 +182,7 @@ CREATE TABLE IF NOT EXISTS visits (
 CREATE INDEX IF NOT EXISTS visits_open ON visits (team_id) WHERE open = 1;
 "#,
     // 6: 参加支援 (issue 18): the 地域資源 catalogue and a person's needs,
-    // trials and follow-ups (append-only).
+    // trials and follow-ups (append-only); the evaluation's narratives.
     r#"
 CREATE TABLE IF NOT EXISTS resources (
     id TEXT PRIMARY KEY,
@@ -196,6 +196,15 @@ CREATE TABLE IF NOT EXISTS participation (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS participation_person ON participation (person_id, recorded_at);
+-- The 推進会議's qualitative evaluation per viewpoint and period (第4章).
+CREATE TABLE IF NOT EXISTS narratives (
+    viewpoint TEXT NOT NULL,
+    period_from TEXT NOT NULL,
+    period_to TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (viewpoint, period_from, period_to, version)
+);
 "#,
 ];
 
@@ -1382,6 +1391,44 @@ impl Tx for SqliteTx<'_> {
             .map_err(db)?;
         body.map(|b| serde_json::from_str(&b).map_err(corrupt("participation")))
             .transpose()
+    }
+
+    fn insert_narrative(&mut self, n: &outreach_shared::Narrative) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO narratives (viewpoint, period_from, period_to, version, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    n.viewpoint.code(),
+                    n.from.to_string(),
+                    n.to.to_string(),
+                    n.version,
+                    json(n)?
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn narratives(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<outreach_shared::Narrative>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT body FROM narratives WHERE period_from = ?1 AND period_to = ?2
+                 ORDER BY viewpoint, version",
+            )
+            .map_err(db)?;
+        let rows = st
+            .query_map(params![from.to_string(), to.to_string()], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(db)?;
+        rows.map(|r| serde_json::from_str(&r.map_err(db)?).map_err(corrupt("narrative")))
+            .collect()
     }
 
     fn participation_of(
