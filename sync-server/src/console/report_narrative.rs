@@ -109,7 +109,7 @@ pub async fn save(
 pub fn csv_lines(all: &[Narrative]) -> Vec<(String, String, String)> {
     Viewpoint::ALL
         .iter()
-        .filter_map(|vp| all.iter().filter(|n| n.viewpoint == *vp).last())
+        .filter_map(|vp| all.iter().rfind(|n| n.viewpoint == *vp))
         .map(|n| {
             (
                 outreach_shared::ja::Label::ja(&n.viewpoint).to_owned(),
