@@ -248,6 +248,7 @@ fn unlock(p: &PinPad, on: EventHandler<Msg>) -> Element {
             h2 { "{t::UNLOCK_TITLE}" }
             div { class: "dots", aria_label: "入力した桁数", "{dots}" }
             if let Some(e) = &p.error { p { class: "err", role: "alert", "{e}" } }
+            if p.wait_secs > 0 { p { class: "hint", role: "status", {t::unlock_wait(p.wait_secs)} } }
             if p.busy { p { class: "hint", "{t::UNLOCK_BUSY}" } }
             div { class: "keys",
                 {key('1')} {key('2')} {key('3')}
