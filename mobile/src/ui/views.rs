@@ -9,7 +9,7 @@
 
 use dioxus::prelude::*;
 
-use super::case_outcome::case_outcome;
+use super::case_outcome::{case_outcome, find_requests};
 use super::fixes::fixes;
 use super::forms::{contact_form, escalation, member_form, person_form, stage_consent};
 use crate::app::state::*;
@@ -442,6 +442,7 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
                     p { strong { "{t::HANDOVER_NOTE}：" } "{h.note}" }
                 }
             }
+            {find_requests(&tl.cases)}
             h2 { "{p.alias}" {stage_badge(p.stage)} span { class: "meta assigned", "{t::ASSIGNED}：{assigned}" } }
             div { class: "actions",
                 button { class: "primary", onclick: move |_| on.call(Msg::StartContact), "{t::LOG_CONTACT}" }
