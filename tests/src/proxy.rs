@@ -471,7 +471,11 @@ mod tests {
         let t = std::time::Instant::now();
         assert_eq!(ask(&p).await.unwrap(), b"PONG");
         // Up and down: half a round trip each, plus 8 bytes at 10 kB/s.
-        assert!(t.elapsed() >= Duration::from_millis(100), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() >= Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
         let s = p.stats();
         assert_eq!(
             (s.connections, s.requests, s.bytes_up, s.bytes_down),
