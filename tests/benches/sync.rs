@@ -20,7 +20,6 @@
 //! When `scripts/bench` ran the PouchDB peer first (`OUTREACH_PEER_RESULTS`),
 //! each sync figure is printed with its ratio to the peer's.
 
-use chrono::{Duration as Days, Utc};
 use outreach_mobile::sync::{Direct, SyncClient, SyncReport};
 use outreach_mobile::*;
 use outreach_shared::*;
@@ -31,41 +30,12 @@ use std::time::{Duration, Instant};
 
 const N: usize = 10_000;
 
-const NOTE: &str = "夕方に訪問。父親が応対し、本人は居間でテレビを見ているとのこと。前回渡した手紙は読んだようで、今度は少し話してもよいと言っていたと父親から聞いた。父親は最近物忘れが増えたと話し、通院の付き添いに困っている。台所には食器がたまり、冷蔵庫の中身は少ない様子。本人の昼夜逆転は続いているが、週に一度は近所のコンビニに出かけている。地域包括支援センターに父親のことを相談することを提案し、了承を得た。次回は平日の午後に再訪し、本人と直接会えるよう父親に声をかけてもらう。";
-
-fn contact(person: PersonId, i: usize, now: chrono::DateTime<Utc>) -> NewContact {
-    let observation: String = NOTE.chars().cycle().skip(i % 50).take(300).collect();
-    NewContact {
-        person_id: person,
-        occurred_at: now - Days::minutes(10 + (i % 600) as i64),
-        duration_minutes: Some(20 + (i % 30) as u16),
-        method: ContactMethod::ALL[i % ContactMethod::ALL.len()],
-        met: MetWhom::FamilyOnly,
-        response: None,
-        observation: format!("{observation}（{i}）"),
-        safety: Safety {
-            accompaniment: Accompaniment::Pair,
-            danger_signs: Default::default(),
-            life_threatening: false,
-        },
-        reflection: Some(Reflection {
-            difficulty: Difficulty::new(1 + (i % 5) as u8).unwrap(),
-            note: Some("父親の疲れが目立ち、こちらも気持ちが重くなった。".into()),
-            wants_to_talk: false,
-        }),
-        next_action: Some(NextAction {
-            what: "平日午後に再訪し、本人と会えるよう父親に依頼".into(),
-            due: ja::local_date(now) + Days::days(7),
-        }),
-    }
-}
-
 fn log_many(dev: &mut Device, persons: &[PersonId], n: usize) -> Duration {
     let now = dev.store.now();
     let t = Instant::now();
     for i in 0..n {
         dev.store
-            .log_contact(contact(persons[i % persons.len()], i, now))
+            .log_contact(long_contact(persons[i % persons.len()], i, now))
             .unwrap();
     }
     t.elapsed()
@@ -134,10 +104,10 @@ async fn main() {
         let now = a.store.now();
         for (i, &p) in persons.iter().take(10).enumerate() {
             a.store
-                .log_contact(contact(p, N + round * 100 + i, now))
+                .log_contact(long_contact(p, N + round * 100 + i, now))
                 .unwrap();
             b.store
-                .log_contact(contact(p, N + round * 100 + 50 + i, now))
+                .log_contact(long_contact(p, N + round * 100 + 50 + i, now))
                 .unwrap();
         }
         cb.sync_once(&Direct::new(&mut b.store), &mut |_| {})
