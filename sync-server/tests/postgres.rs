@@ -420,12 +420,7 @@ fn migrate_store_copies_every_table_and_numbers_after_the_sqlite_file() {
     for ((table, src_rows), (t2, pg_rows)) in before.into_iter().zip(after) {
         assert_eq!(table, t2);
         let copied = m.copy.tables.iter().find(|(t, _)| *t == table).unwrap().1;
-        if table == "meta" {
-            // The target keeps its own schema version (the same number).
-            assert_eq!(copied as usize, src_rows.len() - 1, "{table}");
-        } else {
-            assert_eq!(copied as usize, src_rows.len(), "{table}");
-        }
+        assert_eq!(copied as usize, src_rows.len(), "{table}");
         assert_eq!(sorted(src_rows), sorted(pg_rows), "table {table} differs");
     }
     sync_server::audit::verify(&pg).unwrap();

@@ -619,8 +619,8 @@ fn copy_in_tx(
         } else {
             ""
         };
-        // The target's schema version stays its own (the same number: both
-        // stores are at SCHEMA_STEPS once opened).
+        // The target's schema version stays its own: the same row, as both
+        // stores are at SCHEMA_STEPS once opened.
         let conflict = if t.name == "meta" {
             " ON CONFLICT (key) DO NOTHING"
         } else {
