@@ -150,7 +150,26 @@ async fn a_pool_held_full_answers_503_with_retry_after_then_serves_again() {
         let (http, url, token) = (http.clone(), url.clone(), dev.token().to_owned());
         tokio::spawn(async move { pull(&http, &url, &token).await.status().as_u16() })
     };
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Until PostgreSQL shows the server's read waiting on that lock (asked
+    // on a connection of its own: inside the locker's transaction the view
+    // would not change).
+    let watcher = connect(&server.database_url()).await;
+    let waiting_sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'sync-server' AND wait_event_type = 'Lock'",
+        database_of(&server)
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let n: i64 = watcher.query_one(&waiting_sql, &[]).await.unwrap().get(0);
+        if n >= 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first pull never reached the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(!first.is_finished(), "the first pull waits on the lock");
 
     // The next request waits 300 ms for a slot, then is told to retry.
