@@ -121,6 +121,16 @@ async fn golden_requests_and_answers_match_the_documents_schemas() {
             "{what}: serde reads it, the schema should not refuse it"
         );
     }
+    // And an answer the document does not name, or of another shape.
+    assert!(
+        c.check_answer("get", "/api/v1/feed/key", 404, "{}")
+            .is_err()
+    );
+    assert!(
+        c.check_answer("get", "/healthz", 200, r#"{"status":"fine"}"#)
+            .is_err()
+    );
+    assert!(c.check_answer("post", "/api/v1/logout", 204, "{}").is_err());
     let mut missing = good.clone();
     missing.as_object_mut().unwrap().remove("protocol");
     assert!(
