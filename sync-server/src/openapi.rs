@@ -12,6 +12,7 @@
 //! they do not.
 
 use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::transform::ReplaceBoolSchemas;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -24,10 +25,16 @@ const INPUT: &str = "#/components/x-input/";
 const SCHEMAS: &str = "#/components/schemas/";
 
 fn generator(path: &'static str, read: bool) -> SchemaGenerator {
-    let settings = SchemaSettings::draft2020_12().with(|s| {
-        s.definitions_path = path.into();
-        s.meta_schema = None;
-    });
+    // `true` as a schema (any JSON: a conflict's values) is valid in 3.1,
+    // but client generators expect an object: `{}` says the same.
+    let mut any = ReplaceBoolSchemas::default();
+    any.skip_additional_properties = true;
+    let settings = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = path.into();
+            s.meta_schema = None;
+        })
+        .with_transform(any);
     if read {
         settings.for_deserialize()
     } else {
@@ -176,6 +183,54 @@ fn rewrite_refs(v: &mut Value, renamed: &BTreeSet<String>) {
     }
 }
 
+/// An enum of documented unit variants is a `oneOf` of `const`s, each with
+/// its description: valid, but client generators read `enum` better. This
+/// makes it `enum`, the variants' descriptions kept in
+/// `x-enum-descriptions`.
+fn simple_enums(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            let consts: Option<Vec<(String, Value)>> = m
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .and_then(|branches| {
+                    branches
+                        .iter()
+                        .map(|b| {
+                            let b = b.as_object()?;
+                            let c = b.get("const")?.as_str()?;
+                            let only = b
+                                .keys()
+                                .all(|k| ["const", "type", "description"].contains(&k.as_str()));
+                            (only && b.get("type")? == "string").then(|| {
+                                (
+                                    c.to_owned(),
+                                    b.get("description").cloned().unwrap_or(Value::Null),
+                                )
+                            })
+                        })
+                        .collect()
+                });
+            if let Some(consts) = consts {
+                m.remove("oneOf");
+                m.insert("type".into(), json!("string"));
+                m.insert(
+                    "enum".into(),
+                    consts.iter().map(|(c, _)| json!(c)).collect(),
+                );
+                let described: Map<String, Value> =
+                    consts.into_iter().filter(|(_, d)| !d.is_null()).collect();
+                if !described.is_empty() {
+                    m.insert("x-enum-descriptions".into(), Value::Object(described));
+                }
+            }
+            m.values_mut().for_each(simple_enums);
+        }
+        Value::Array(a) => a.iter_mut().for_each(simple_enums),
+        _ => {}
+    }
+}
+
 /// The request side's and the answer side's schemas as one set: one schema
 /// per type where both agree, `NameInput` for the request side where they
 /// do not. Returns the names given an `Input` twin.
@@ -221,6 +276,7 @@ pub fn document() -> Value {
     }
     let mut schemas = output.take_definitions(true);
     let renamed = merge_schemas(input.take_definitions(true), &mut schemas);
+    schemas.values_mut().for_each(simple_enums);
     let mut paths = Value::Object(paths);
     rewrite_refs(&mut paths, &renamed);
     schemas.sort_keys();

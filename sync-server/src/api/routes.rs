@@ -210,7 +210,8 @@ pub fn table() -> Vec<Route> {
         Route::get("/healthz", "Liveness and storage check", healthz)
             .ok::<Health>()
             .answer::<Health>(503, "The storage does not answer (status `degraded`)"),
-        Route::get("/api/openapi.json", "This document", openapi).ok::<serde_json::Value>(),
+        Route::get("/api/openapi.json", "This document", openapi)
+            .ok::<serde_json::Map<String, serde_json::Value>>(),
         Route::post(
             "/api/v1/enroll",
             "Enrol a tablet with a one-time code (wrong codes are limited per client address)",
