@@ -133,13 +133,12 @@ pub fn verify_password_decoy(password: &str) -> bool {
     false
 }
 
-/// Constant-time comparison of two short strings (tokens, codes).
+/// Whether two secrets given by a client and expected by the server (CSRF
+/// tokens, TOTP codes) are equal, in time that does not depend on where
+/// they differ (`subtle`). Only the length may show, and it is public.
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq as _;
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 #[cfg(test)]
@@ -173,5 +172,16 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn same_compares_whole_strings() {
+        assert!(same("123456", "123456"));
+        assert!(same("", ""));
+        assert!(!same("123456", "123457"));
+        assert!(!same("123456", "023456"));
+        assert!(!same("123456", "12345"));
+        assert!(!same("12345", "123456"));
+        assert!(!same("", "1"));
     }
 }
