@@ -4,6 +4,10 @@
 //! shows the same ones.
 
 pub const APP_TITLE: &str = "羽村市 アウトリーチ記録";
+/// Printed when the platform has no data folder (no home folder) and
+/// `OUTREACH_DATA_DIR` is not set.
+pub const NO_DATA_DIR: &str =
+    "データフォルダが見つかりません。OUTREACH_DATA_DIR でフォルダを指定してください。";
 
 // First run
 pub const SETUP_TITLE: &str = "はじめに：端末の登録";
