@@ -106,7 +106,7 @@ impl Sealer {
         let ct = self
             .cipher
             .encrypt(
-                Nonce::from_slice(&nonce),
+                &Nonce::from(nonce),
                 Payload {
                     msg: plaintext,
                     aad,
@@ -128,10 +128,10 @@ impl Sealer {
         if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != FORMAT_V1 {
             return Err(OpenError::Malformed);
         }
-        let nonce = Nonce::from_slice(&sealed[1..1 + NONCE_LEN]);
+        let nonce = Nonce::try_from(&sealed[1..1 + NONCE_LEN]).map_err(|_| OpenError::Malformed)?;
         self.cipher
             .decrypt(
-                nonce,
+                &nonce,
                 Payload {
                     msg: &sealed[1 + NONCE_LEN..],
                     aad,

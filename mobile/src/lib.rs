@@ -50,6 +50,7 @@
 //! - let a front end touch SQL or crypto: they call [`Store`].
 
 pub mod app;
+pub mod ceiling;
 pub(crate) mod crypto;
 pub mod device_secret;
 pub mod error;

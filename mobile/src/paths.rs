@@ -16,6 +16,11 @@
 //!   every app this folder under its package name, [`ANDROID_PACKAGE`]).
 //!
 //! The folders come from the `dirs` crate on every platform but Android.
+//!
+//! [`choose_data_dir`] is the one rule for which data folder the app and the
+//! CLI open: the folder given (`OUTREACH_DATA_DIR`, or the CLI's
+//! `--data-dir`), else the platform's; never a folder relative to wherever
+//! the program was started.
 
 use std::path::PathBuf;
 
@@ -25,6 +30,20 @@ pub const APP_DIR: &str = "hamura-outreach";
 /// The Android package name, the bundle identifier of `mobile/Dioxus.toml`
 /// (`[bundle] identifier`); a test checks that the two agree.
 pub const ANDROID_PACKAGE: &str = "jp.lg.hamura.outreach";
+
+/// The variable that names the data folder (the app; the CLI reads it as
+/// `--data-dir`'s default).
+pub const DATA_DIR_ENV: &str = "OUTREACH_DATA_DIR";
+
+/// The data folder to open: `given` (the variable [`DATA_DIR_ENV`] or the
+/// CLI's `--data-dir`) when it is set and not empty, else the platform's
+/// [`data_dir`]. `None` only where the platform has no data folder (no home
+/// folder): the caller then asks for a folder instead of guessing one.
+pub fn choose_data_dir(given: Option<PathBuf>) -> Option<PathBuf> {
+    given
+        .filter(|d| !d.as_os_str().is_empty())
+        .or_else(data_dir)
+}
 
 /// The folder that holds the store (`outreach.db` and its WAL).
 pub fn data_dir() -> Option<PathBuf> {
@@ -81,6 +100,17 @@ mod tests {
             toml.contains(&format!("identifier = \"{ANDROID_PACKAGE}\"")),
             "Dioxus.toml and paths::ANDROID_PACKAGE disagree"
         );
+    }
+
+    #[test]
+    fn a_given_data_folder_wins_and_an_empty_one_is_the_platform_folder() {
+        let given = PathBuf::from("/srv/outreach-test/data");
+        assert_eq!(choose_data_dir(Some(given.clone())), Some(given));
+        assert_eq!(choose_data_dir(Some(PathBuf::new())), data_dir());
+        assert_eq!(choose_data_dir(None), data_dir());
+        if let Some(d) = choose_data_dir(None) {
+            assert!(d.is_absolute(), "never a folder relative to the start");
+        }
     }
 
     #[cfg(all(unix, not(target_os = "macos"), not(target_os = "ios")))]

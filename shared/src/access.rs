@@ -32,6 +32,7 @@ use crate::protocol::PersonSnapshot;
 
 /// What a user does in the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// アウトリーチ支援員 (社協)
@@ -61,6 +62,7 @@ impl Role {
 
 /// The user asking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Actor {
     pub user: UserId,
     pub role: Role,
@@ -140,6 +142,7 @@ pub enum Resource<'a> {
 
 /// Why access was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DenyReason {
     /// The record belongs to another team.

@@ -26,6 +26,9 @@
 //! It must never do I/O: no clock reads, no randomness, no files, no network,
 //! no async runtime. Callers pass the current time and random bytes in. It
 //! builds for `wasm32-unknown-unknown` (checked in CI).
+//!
+//! With the `schema` feature (the server's, never the tablet's) every wire
+//! type also implements `schemars::JsonSchema`, for the OpenAPI document.
 
 pub mod access;
 pub mod case_rules;
@@ -36,6 +39,8 @@ pub mod ids;
 pub mod ja;
 pub mod merge;
 pub mod protocol;
+#[cfg(feature = "schema")]
+mod schema;
 pub mod validation;
 
 pub use domain::*;

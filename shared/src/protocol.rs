@@ -104,6 +104,7 @@ impl<'de> Deserialize<'de> for ProtocolVersion {
 
 /// The kind of record an operation or change is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     Person,
@@ -123,6 +124,7 @@ pub enum EntityKind {
 
 /// The record an operation or change is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EntityRef {
     pub kind: EntityKind,
     pub id: Uuid,
@@ -164,6 +166,7 @@ impl EntityRef {
 /// One field of a person set by an update. Stage and consent have their own
 /// operations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
 pub enum PersonField {
     Alias(String),
@@ -272,6 +275,7 @@ impl PersonField {
 
 /// A field change with the version of the field its author had seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldChange {
     pub set: PersonField,
     /// The HLC of the field value the author saw; `None` if never set.
@@ -280,6 +284,7 @@ pub struct FieldChange {
 
 /// What an operation does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Payload {
     /// A new person on the caseload.
@@ -373,6 +378,7 @@ impl Payload {
 
 /// One change made on a device: the unit of exactly-once delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Operation {
     /// UUIDv7 made on the device; the server applies each id once.
@@ -453,6 +459,7 @@ impl Operation {
 
 /// `POST /api/v1/sync/push`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     pub protocol: ProtocolVersion,
@@ -462,6 +469,7 @@ pub struct PushRequest {
 
 /// Why an operation was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Rejection {
     pub code: RejectCode,
     /// English, for logs and support.
@@ -473,6 +481,7 @@ pub struct Rejection {
 
 /// Machine-readable reason for a rejected operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RejectCode {
     /// The payload fails validation.
@@ -490,6 +499,7 @@ pub enum RejectCode {
 
 /// What the server did with one operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     /// Stored now, at server sequence `seq`.
@@ -512,6 +522,7 @@ impl Outcome {
 
 /// The answer for one operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OperationResult {
     pub id: OperationId,
     #[serde(flatten)]
@@ -520,6 +531,7 @@ pub struct OperationResult {
 
 /// Answer to a push, sent only after the batch is durably committed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PushResponse {
     pub protocol: ProtocolVersion,
     /// One per operation, in the order sent.
@@ -530,17 +542,20 @@ pub struct PushResponse {
 
 /// `POST /api/v1/sync/pull`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PullRequest {
     pub protocol: ProtocolVersion,
     /// The last sequence number the device has; 0 for everything.
     pub cursor: u64,
     /// Page size, at most [`MAX_PULL_LIMIT`].
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = MAX_PULL_LIMIT)))]
     pub limit: u32,
 }
 
 /// A person as the server holds it, with the version of each field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PersonSnapshot {
     pub person: Person,
     /// Field name → HLC of the change that set it (`stage`, `consent` included).
@@ -573,6 +588,7 @@ impl PersonSnapshot {
 /// never another agency's tasks or notes. The fields after `updated_at`
 /// are new in protocol 2.0.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseStatusView {
     pub case_id: CaseId,
     pub person_id: PersonId,
@@ -599,6 +615,7 @@ pub struct CaseStatusView {
 
 /// A task of the plan assigned to the 社協, as the tablet sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OutreachTask {
     pub id: Uuid,
     pub what: String,
@@ -611,6 +628,7 @@ pub struct OutreachTask {
 
 /// The coordinator's request to find a person, as the tablet sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FindRequestView {
     pub request: String,
     pub requested_at: DateTime<Utc>,
@@ -618,6 +636,7 @@ pub struct FindRequestView {
 
 /// A concurrent edit that lost a field merge, kept to be shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConflictRecord {
     pub person_id: PersonId,
     /// The field name (as in [`PersonField::name`], or `stage` / `consent`).
@@ -635,6 +654,7 @@ pub struct ConflictRecord {
 // boxing them would add an allocation each and save nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum ChangeBody {
     Person(PersonSnapshot),
@@ -653,6 +673,7 @@ pub enum ChangeBody {
 
 /// One change in a pull page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Change {
     /// Server sequence number; the next cursor is the last one in the page.
     pub seq: u64,
@@ -663,6 +684,7 @@ pub struct Change {
 
 /// One page of changes after the cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PullResponse {
     pub protocol: ProtocolVersion,
     pub changes: Vec<Change>,
@@ -677,6 +699,7 @@ pub struct PullResponse {
 /// the person to another outreach worker of the team, with a note for
 /// them. The answer is the [`HandOver`] recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HandOverRequest {
     pub protocol: ProtocolVersion,
@@ -686,6 +709,7 @@ pub struct HandOverRequest {
 
 /// `POST /api/v1/enroll`: a tablet enrols with a one-time code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub protocol: ProtocolVersion,
@@ -700,6 +724,7 @@ pub struct EnrollRequest {
 /// The answer to an enrolment. The token is shown once; the server keeps
 /// only its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EnrollResponse {
     pub protocol: ProtocolVersion,
     pub device_id: DeviceId,
@@ -714,6 +739,7 @@ pub struct EnrollResponse {
 
 /// Machine-readable API error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     MalformedJson,
@@ -735,6 +761,7 @@ pub enum ErrorCode {
 
 /// What the client must do about an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ClientAction {
     /// The device was revoked: destroy keys and local data.
@@ -749,6 +776,7 @@ pub enum ClientAction {
 
 /// The body of every API error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     pub protocol: ProtocolVersion,
     pub code: ErrorCode,
@@ -797,6 +825,7 @@ impl ErrorBody {
 
 /// `POST /api/v1/login`: an office user starts an API session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub protocol: ProtocolVersion,
@@ -812,6 +841,7 @@ pub struct LoginRequest {
 /// The answer to a login. The token is shown once; the server keeps only
 /// its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoginResponse {
     pub protocol: ProtocolVersion,
     /// Bearer token for later office API calls (256 random bits, base64url).
@@ -825,6 +855,7 @@ pub struct LoginResponse {
 
 /// `POST /api/v1/reviews`: a supervisor approves or returns a contact log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
     pub protocol: ProtocolVersion,
@@ -837,6 +868,7 @@ pub struct ReviewRequest {
 
 /// The stored review and the sequence number its change got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReviewResponse {
     pub protocol: ProtocolVersion,
     pub review: Review,
@@ -845,6 +877,7 @@ pub struct ReviewResponse {
 
 /// `POST /api/v1/cases/{id}/move`: a coordinator moves a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CaseMoveRequest {
     pub protocol: ProtocolVersion,
@@ -857,6 +890,7 @@ pub struct CaseMoveRequest {
 /// `POST /api/v1/cases/{id}/roster`: a coordinator adds (or updates) a
 /// member of the case's meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RosterRequest {
     pub protocol: ProtocolVersion,
@@ -871,6 +905,7 @@ pub struct RosterRequest {
 /// moves a 支援会議 case to the 重層的支援会議, re-confirming its roster
 /// (members not in `keep` leave it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RouteChangeRequest {
     pub protocol: ProtocolVersion,
@@ -882,6 +917,7 @@ pub struct RouteChangeRequest {
 /// `POST /api/v1/cases/{id}/roster/remove`: a coordinator removes a member;
 /// their access to the case ends at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RosterRemoveRequest {
     pub protocol: ProtocolVersion,
@@ -890,6 +926,7 @@ pub struct RosterRemoveRequest {
 
 /// The person a referral is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ReferredPerson {
     /// A person already on record (whom the referrer may see).
@@ -901,6 +938,7 @@ pub enum ReferredPerson {
 /// Outreach is asked to find the person: the 社協 team whose tablets get
 /// the person at 把握, and what they should know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FindSpec {
     pub team: TeamId,
@@ -910,6 +948,7 @@ pub struct FindSpec {
 /// `POST /api/v1/referrals`: a coordinator or an agency member refers a
 /// case to 多機関協働.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReferralRequest {
     pub protocol: ProtocolVersion,
@@ -934,6 +973,7 @@ pub struct ReferralRequest {
 /// the case afterwards (only its roster does), so the receipt says only
 /// this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReferralReceipt {
     pub protocol: ProtocolVersion,
     pub case_id: CaseId,
@@ -946,6 +986,7 @@ pub struct ReferralReceipt {
 /// `POST /api/v1/cases/{id}/find`: a coordinator asks outreach to find the
 /// person of a case (a person with no team's caseload yet).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FindRequestRequest {
     pub protocol: ProtocolVersion,
@@ -956,6 +997,7 @@ pub struct FindRequestRequest {
 /// One task as the coordinator writes it; `id` names a task of the
 /// previous version (absent for a new task).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TaskDraft {
     #[serde(default)]
@@ -970,6 +1012,7 @@ pub struct TaskDraft {
 
 /// `POST /api/v1/cases/{id}/plan`: a new version of the プラン.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlanRequest {
     pub protocol: ProtocolVersion,
@@ -984,6 +1027,7 @@ pub struct PlanRequest {
 
 /// `POST /api/v1/cases/{id}/monitoring`: a monitoring of the current plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MonitoringRequest {
     pub protocol: ProtocolVersion,
@@ -999,6 +1043,7 @@ pub struct MonitoringRequest {
 
 /// `POST /api/v1/cases/{id}/closure`: the evaluation at closure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClosureRequest {
     pub protocol: ProtocolVersion,
@@ -1014,6 +1059,7 @@ pub struct ClosureRequest {
 /// `POST /api/v1/cases/{id}/support-record`: a new version of a 支援会議's
 /// record of roles and direction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SupportRecordRequest {
     pub protocol: ProtocolVersion,
@@ -1025,6 +1071,7 @@ pub struct SupportRecordRequest {
 
 /// A roster member who attended a meeting, with their agency's role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Attendance {
     pub user: UserId,
@@ -1036,6 +1083,7 @@ pub struct Attendance {
 /// recorded after it was held; `POST /api/v1/cases/{id}/meetings/{meeting}`
 /// with `base_version`: an edit of one (its earlier versions are kept).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MeetingRequest {
     pub protocol: ProtocolVersion,
@@ -1059,6 +1107,7 @@ pub struct MeetingRequest {
 /// 支援会議's record and the meetings (current versions). What a 支援会議
 /// decided is left out for members who did not pledge in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseRecords {
     pub protocol: ProtocolVersion,
     pub case_id: CaseId,
@@ -1071,6 +1120,7 @@ pub struct CaseRecords {
 
 /// Why a case moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseMoveCause {
     /// An outreach worker escalated the case.
@@ -1107,6 +1157,7 @@ impl CaseMoveCause {
 
 /// One recorded move of a case-queue item (every move is kept).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseMove {
     pub case_id: CaseId,
     pub from: Option<CaseStatus>,
@@ -1120,6 +1171,7 @@ pub struct CaseMove {
 
 /// A case-queue item with its history, as an office user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseDetail {
     pub protocol: ProtocolVersion,
     pub item: CaseQueueItem,
@@ -1130,6 +1182,7 @@ pub struct CaseDetail {
 
 /// `GET /api/v1/cases`: the queue, emergencies first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseList {
     pub protocol: ProtocolVersion,
     pub items: Vec<CaseQueueItem>,
@@ -1137,14 +1190,40 @@ pub struct CaseList {
 
 /// One new or changed case-queue item in the LGWAN feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FeedItem {
     /// Server sequence number of this version of the item.
     pub seq: u64,
     pub item: CaseQueueItem,
 }
 
+/// The query of `GET /api/v1/feed/cases`: the items after a sequence
+/// number, a page at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FeedQuery {
+    /// The last sequence number the reader has (its `next_cursor`); 0 for
+    /// everything.
+    #[serde(default)]
+    pub after: u64,
+    /// Page size, 1 to [`MAX_PULL_LIMIT`].
+    #[serde(default = "FeedQuery::default_limit")]
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = MAX_PULL_LIMIT)))]
+    pub limit: u32,
+}
+
+impl FeedQuery {
+    /// The page size when the query names none.
+    pub const DEFAULT_LIMIT: u32 = 500;
+
+    fn default_limit() -> u32 {
+        Self::DEFAULT_LIMIT
+    }
+}
+
 /// `GET /api/v1/feed/cases?after=N`: a page of the case-queue feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FeedPage {
     pub protocol: ProtocolVersion,
     pub items: Vec<FeedItem>,

@@ -36,6 +36,7 @@ impl ValidationContext {
 
 /// What is wrong with a field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Violation {
     /// A required value is missing or blank.
@@ -72,6 +73,7 @@ pub enum Violation {
 
 /// One validation error: the field path and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldError {
     /// Dotted path of the field, e.g. `next_action.due`.
     pub field: String,
@@ -177,6 +179,7 @@ impl fmt::Display for FieldError {
 
 /// All validation errors of one value. Never empty when returned as an error.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 #[error("{}", display_all(.0))]
 pub struct ValidationErrors(pub Vec<FieldError>);

@@ -4,6 +4,9 @@
 //! Handlers never touch SQLite on an async worker: every store call runs
 //! through [`AppState::write`] / [`AppState::read`] (`spawn_blocking`).
 //! A push is answered only after its transaction has committed.
+//!
+//! Every route is registered and documented in one table,
+//! [`routes::table`]; the router is built from it.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Path, RawQuery, Request, State};
@@ -11,7 +14,6 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use outreach_shared::access::Role;
@@ -21,6 +23,8 @@ use serde::de::DeserializeOwned;
 use std::time::Instant;
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
+
+pub mod routes;
 
 use crate::engine::{self, Caller};
 use crate::error::ApiError;
@@ -275,20 +279,45 @@ fn parse_id<T>(s: &str, parse: fn(&str) -> Result<T, uuid::Error>) -> Result<T, 
     parse(s).map_err(|_| ApiError::invalid("the id in the path is not a UUID"))
 }
 
-async fn healthz(State(st): State<AppState>) -> Response {
-    let ok = st.read(engine::storage_ready).await;
-    let body = serde_json::json!({
-        "status": if ok.is_ok() { "ok" } else { "degraded" },
-        "protocol": ProtocolVersion::CURRENT.to_string(),
-        "backend": st.store.backend(),
-        "version": env!("CARGO_PKG_VERSION"),
-    });
-    let status = if ok.is_ok() {
+/// The answer of `GET /healthz`.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Health {
+    /// `ok`, or `degraded` (with status 503) when the storage does not answer.
+    pub status: HealthStatus,
+    /// The protocol this server speaks.
+    pub protocol: ProtocolVersion,
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// The server's version.
+    pub version: &'static str,
+}
+
+/// Whether the server can serve.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Ok,
+    Degraded,
+}
+
+async fn healthz(State(st): State<AppState>) -> (StatusCode, Json<Health>) {
+    let ok = st.read(engine::storage_ready).await.is_ok();
+    let body = Health {
+        status: if ok {
+            HealthStatus::Ok
+        } else {
+            HealthStatus::Degraded
+        },
+        protocol: ProtocolVersion::CURRENT,
+        backend: st.store.backend(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let status = if ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(body)).into_response()
+    (status, Json(body))
 }
 
 /// The client's address (see [`AppState::client_addr`]), for the limits of
@@ -823,25 +852,17 @@ async fn edit_meeting(
     ))
 }
 
-fn query_u64(q: &Option<String>, key: &str, default: u64) -> Result<u64, ApiError> {
-    let Some(q) = q else { return Ok(default) };
-    for pair in q.split('&') {
-        if let Some((k, v)) = pair.split_once('=')
-            && k == key
-        {
-            return v
-                .parse()
-                .map_err(|_| ApiError::invalid(format!("{key} must be a number")));
-        }
-    }
-    Ok(default)
-}
-
 async fn feed_cases(
     State(st): State<AppState>,
     headers: axum::http::HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Json<FeedPage>, ApiError> {
+    let FeedQuery { after, limit } = serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
+        .map_err(|e| {
+            ApiError::invalid(format!(
+                "the query must be after=<number>&limit=<number>: {e}"
+            ))
+        })?;
     // A coordinator's session or a service credential (scope: the feed).
     let token = headers
         .get(header::AUTHORIZATION)
@@ -857,16 +878,14 @@ async fn feed_cases(
     if let engine::feed::FeedReader::Office(c) = &reader {
         office_read(&st, c, "read.feed", || "feed".into()).await?;
     }
-    let after = query_u64(&q, "after", 0)?;
-    let limit = query_u64(&q, "limit", 500)?;
-    if limit == 0 || limit > u64::from(MAX_PULL_LIMIT) {
+    if limit == 0 || limit > MAX_PULL_LIMIT {
         return Err(ApiError::invalid(format!(
             "limit must be between 1 and {MAX_PULL_LIMIT}"
         )));
     }
     let r2 = reader.clone();
     let r = st
-        .write(move |tx| engine::feed(tx, &r2, after, limit as u32, now))
+        .write(move |tx| engine::feed(tx, &r2, after, limit, now))
         .await;
     match &reader {
         engine::feed::FeedReader::Office(c) => Ok(Json(
@@ -876,13 +895,25 @@ async fn feed_cases(
     }
 }
 
-async fn feed_key(State(st): State<AppState>) -> Json<serde_json::Value> {
+/// The answer of `GET /api/v1/feed/key`: the key that verifies the feed's
+/// signatures.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct FeedKey {
+    /// Always `ed25519`.
+    pub algorithm: &'static str,
+    /// The verifying key, base64.
+    pub key: String,
+    /// The key's short id, as the feed's signatures name it.
+    pub key_id: String,
+}
+
+async fn feed_key(State(st): State<AppState>) -> Json<FeedKey> {
     let key = st.keys.feed.verifying_key();
-    Json(serde_json::json!({
-        "algorithm": "ed25519",
-        "key": crate::feed::verifying_key_b64(&key),
-        "key_id": crate::feed::key_id(&key),
-    }))
+    Json(FeedKey {
+        algorithm: "ed25519",
+        key: crate::feed::verifying_key_b64(&key),
+        key_id: crate::feed::key_id(&key),
+    })
 }
 
 async fn openapi() -> Json<serde_json::Value> {
@@ -1001,42 +1032,21 @@ async fn request_timeout(State(st): State<AppState>, req: Request, next: Next) -
     }
 }
 
-/// The application: every endpoint, limits, compression and logging.
+/// The application: every endpoint of [`routes::table`], the console,
+/// limits, compression and logging.
 pub fn app(state: AppState) -> Router {
     let limit = state.limits.max_body_bytes;
-    let sync = Router::new()
-        .route("/api/v1/sync/push", post(push))
-        .route("/api/v1/sync/pull", post(pull))
-        .route_layer(middleware::from_fn_with_state(state.clone(), sync_slot));
-    Router::new()
-        .merge(sync)
-        .route("/healthz", get(healthz))
-        .route("/api/openapi.json", get(openapi))
-        .route("/api/v1/enroll", post(enroll))
-        .route("/api/v1/login", post(login))
-        .route("/api/v1/logout", post(logout))
-        .route("/api/v1/persons/{id}", get(get_person))
-        .route("/api/v1/persons/{id}/handover", post(post_handover))
-        .route("/api/v1/reviews", post(post_review))
-        .route("/api/v1/cases", get(list_cases))
-        .route("/api/v1/cases/{id}", get(get_case))
-        .route("/api/v1/cases/{id}/status", get(get_case_status))
-        .route("/api/v1/cases/{id}/move", post(move_case))
-        .route("/api/v1/cases/{id}/roster", post(roster))
-        .route("/api/v1/cases/{id}/roster/remove", post(roster_remove))
-        .route("/api/v1/cases/{id}/route", post(change_route))
-        .route("/api/v1/cases/{id}/find", post(find_request))
-        .route("/api/v1/cases/{id}/records", get(case_records))
-        .route("/api/v1/cases/{id}/plan", post(plan))
-        .route("/api/v1/cases/{id}/monitoring", post(monitoring))
-        .route("/api/v1/cases/{id}/closure", post(closure))
-        .route("/api/v1/cases/{id}/support-record", post(support_record))
-        .route("/api/v1/cases/{id}/meetings", post(new_meeting))
-        .route("/api/v1/cases/{id}/meetings/{meeting}", post(edit_meeting))
-        .route("/api/v1/referrals", post(referral))
-        .route("/api/v1/feed/cases", get(feed_cases))
-        .route("/api/v1/feed/key", get(feed_key))
-        .merge(crate::console::router())
+    let mut api = Router::new();
+    for r in routes::table() {
+        let handler = if r.sync_slot {
+            r.handler
+                .route_layer(middleware::from_fn_with_state(state.clone(), sync_slot))
+        } else {
+            r.handler
+        };
+        api = api.route(r.path, handler);
+    }
+    api.merge(crate::console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -53,9 +53,20 @@ pub struct GlobalArgs {
     /// `normal` (WAL) survives a crash of the server process but not of the machine.
     #[arg(long, env = "OUTREACH_SQLITE_SYNCHRONOUS", value_enum, default_value_t = Sync::Full, global = true)]
     pub sqlite_synchronous: Sync,
-    /// PostgreSQL: most connections this instance keeps open (each instance has its own pool).
+    /// PostgreSQL: most connections this instance has open at once, idle and in use
+    /// together (each instance has its own pool; at least 2 to serve: one is kept for the
+    /// writer, the others serve reads).
     #[arg(long, env = "OUTREACH_PG_POOL", default_value_t = 16, global = true)]
     pub pg_pool: usize,
+    /// PostgreSQL: milliseconds a request waits for a free connection when all of --pg-pool
+    /// are in use; then it is answered `503` with `Retry-After` (never half done).
+    #[arg(
+        long,
+        env = "OUTREACH_PG_POOL_WAIT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub pg_pool_wait_ms: u64,
     /// PostgreSQL over TLS: PEM file of the CA that signed the database server's certificate.
     /// Every connection then uses TLS and checks the server's certificate and host name.
     /// Without it, `sslmode=require` in the URL is refused and connections are plain.
@@ -145,6 +156,11 @@ pub struct ServeArgs {
     /// (bounds memory under a burst of tablets).
     #[arg(long, env = "OUTREACH_SYNC_IN_FLIGHT", default_value_t = 32)]
     pub sync_in_flight: usize,
+    /// SQLite: read transactions run at once, each on its own connection (default 8). With
+    /// PostgreSQL the default is --pg-pool minus one (one connection stays the writer's),
+    /// and it may not be more.
+    #[arg(long, env = "OUTREACH_READ_SLOTS")]
+    pub read_slots: Option<usize>,
     /// How long an office user's console or API session lasts, in hours.
     #[arg(long, env = "OUTREACH_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u32,
@@ -171,8 +187,8 @@ pub struct ServeArgs {
 }
 
 /// The server's limits from its flags, refused with a message naming the
-/// flag when they cannot work together.
-pub fn limits(a: &ServeArgs) -> Result<Limits, String> {
+/// flag when they cannot work together (before the database is opened).
+pub fn limits(g: &GlobalArgs, a: &ServeArgs) -> Result<Limits, String> {
     if a.request_timeout_secs == 0 || a.body_timeout_secs == 0 {
         return Err("--request-timeout-secs and --body-timeout-secs must be at least 1".into());
     }
@@ -191,6 +207,41 @@ pub fn limits(a: &ServeArgs) -> Result<Limits, String> {
             a.session_hours
         ));
     }
+    let postgres = matches!(
+        g.database.parse::<DatabaseUrl>(),
+        Ok(DatabaseUrl::Postgres(_))
+    );
+    let (read_slots, read_wait) = if postgres {
+        if g.pg_pool < 2 {
+            return Err(format!(
+                "--pg-pool must be at least 2 (one connection for the writer, one for reads), not {}",
+                g.pg_pool
+            ));
+        }
+        if g.pg_pool_wait_ms == 0 || g.pg_pool_wait_ms >= a.request_timeout_secs * 1000 {
+            return Err(format!(
+                "--pg-pool-wait-ms must be at least 1 and less than --request-timeout-secs ({} s), not {}",
+                a.request_timeout_secs, g.pg_pool_wait_ms
+            ));
+        }
+        let most = g.pg_pool - 1;
+        let slots = a.read_slots.unwrap_or(most);
+        if slots == 0 || slots > most {
+            return Err(format!(
+                "--read-slots must be between 1 and --pg-pool minus one ({most}) on PostgreSQL, not {slots}"
+            ));
+        }
+        (
+            slots,
+            Some(std::time::Duration::from_millis(g.pg_pool_wait_ms)),
+        )
+    } else {
+        let slots = a.read_slots.unwrap_or(crate::state::DEFAULT_READ_SLOTS);
+        if slots == 0 {
+            return Err("--read-slots must be at least 1".into());
+        }
+        (slots, None)
+    };
     Ok(Limits {
         max_body_bytes: a.max_body_bytes,
         max_batch: a
@@ -203,6 +254,8 @@ pub fn limits(a: &ServeArgs) -> Result<Limits, String> {
         request_timeout: std::time::Duration::from_secs(a.request_timeout_secs),
         body_timeout: std::time::Duration::from_secs(a.body_timeout_secs),
         visit_grace: chrono::Duration::minutes(i64::from(a.visit_grace_minutes)),
+        read_slots,
+        read_wait,
     })
 }
 
@@ -227,6 +280,19 @@ pub enum Command {
     /// The LGWAN feed as signed JSON Lines files.
     #[command(subcommand)]
     Feed(FeedCmd),
+    /// Copy a SQLite store into a new, empty PostgreSQL database, every table, keeping change
+    /// numbers, operation ids, device tokens, sessions and the audit chain (verified after), so
+    /// tablets sync on without enrolling again. Stop the server first; copy its key files to
+    /// the new --key-dir. Exit 1 (nothing written) if the target is not empty.
+    MigrateStore {
+        /// The SQLite store: sqlite://PATH (only read).
+        #[arg(long)]
+        from: String,
+        /// The new, empty PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE
+        /// (a URL with a password belongs in the variable, not on the command line).
+        #[arg(long, env = "OUTREACH_MIGRATE_TO", hide_env_values = true)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -431,6 +497,7 @@ fn open_store(g: &GlobalArgs) -> Result<Arc<dyn Store>, String> {
         &StoreOptions {
             sync_full: g.sqlite_synchronous == Sync::Full,
             pg_pool: g.pg_pool,
+            pg_pool_wait: std::time::Duration::from_millis(g.pg_pool_wait_ms.max(1)),
             pg_ca_file: g.pg_ca_file.clone(),
         },
     )
@@ -469,6 +536,7 @@ pub fn main() -> ExitCode {
         Some(Command::Demo) => run_demo(&cli.global),
         Some(Command::Audit(cmd)) => run_audit(&cli.global, cmd),
         Some(Command::Feed(cmd)) => run_feed(&cli.global, cmd),
+        Some(Command::MigrateStore { from, to }) => run_migrate(&cli.global, &from, &to),
     };
     match result {
         Ok(code) => code,
@@ -522,7 +590,7 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
             a.listen
         ));
     }
-    let limits = limits(a)?;
+    let limits = limits(g, a)?;
     let store = open_store(g)?;
     let mut pins = match &tls {
         Some((cert, _)) => crate::tls::certificate_pins(cert)?,
@@ -891,6 +959,28 @@ fn run_audit(g: &GlobalArgs, cmd: AuditCmd) -> Result<ExitCode, String> {
             eprintln!("key id {}", crate::audit::anchor_key_id(&vk));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_migrate(g: &GlobalArgs, from: &str, to: &str) -> Result<ExitCode, String> {
+    let opts = StoreOptions {
+        sync_full: g.sqlite_synchronous == Sync::Full,
+        pg_pool: g.pg_pool.max(1),
+        pg_pool_wait: std::time::Duration::from_millis(g.pg_pool_wait_ms.max(1)),
+        pg_ca_file: g.pg_ca_file.clone(),
+    };
+    let m = crate::migrate::migrate_store(from, to, &opts)?;
+    println!("copied to PostgreSQL (one transaction; every table compared after the copy):");
+    for (table, n) in &m.copy.tables {
+        println!("  {table:<16} {n}");
+    }
+    println!(
+        "audit chain verified on PostgreSQL: {} entries; the next change number is {} or later",
+        m.audit_entries, m.copy.next_change
+    );
+    println!(
+        "now copy the key files (--key-dir) and start the server with --database set to the new URL"
+    );
     Ok(ExitCode::SUCCESS)
 }
 

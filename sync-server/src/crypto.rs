@@ -4,7 +4,7 @@
 //! for high-entropy secrets); passwords are hashed with Argon2id. Secrets
 //! held in memory are zeroized when dropped.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
@@ -81,12 +81,28 @@ pub fn enrol_code_hash(code: &str) -> [u8; 32] {
     sha256(norm.as_bytes())
 }
 
-/// Argon2id PHC string of a password.
+/// The Argon2id parameters of new password hashes: m = 19 MiB, t = 2,
+/// p = 1 (OWASP's first recommendation), written into every PHC string, so
+/// a hash made with other parameters still verifies with its own. Named
+/// here rather than taken from the crate's default, so that an upgrade of
+/// the crate cannot change them unnoticed.
+fn password_params() -> argon2::Params {
+    argon2::Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters")
+}
+
+fn password_hasher() -> argon2::Argon2<'static> {
+    argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        password_params(),
+    )
+}
+
+/// Argon2id PHC string of a password (16 random salt bytes).
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt_bytes: [u8; 16] = random();
-    let salt = SaltString::encode_b64(&salt_bytes)?;
-    Ok(argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
+    let salt: Zeroizing<[u8; 16]> = Zeroizing::new(random());
+    Ok(password_hasher()
+        .hash_password_with_salt(password.as_bytes(), &salt[..])?
         .to_string())
 }
 
@@ -97,12 +113,10 @@ pub static PASSWORD_CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::At
 /// Whether the password matches the stored hash.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PASSWORD_CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    match PasswordHash::new(phc) {
-        Ok(h) => argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok(),
-        Err(_) => false,
-    }
+    // The parameters, salt and version come from the PHC string.
+    password_hasher()
+        .verify_password(password.as_bytes(), phc)
+        .is_ok()
 }
 
 /// Runs the same Argon2id verification as [`verify_password`] against a
@@ -119,13 +133,12 @@ pub fn verify_password_decoy(password: &str) -> bool {
     false
 }
 
-/// Constant-time comparison of two short strings (tokens, codes).
+/// Whether two secrets given by a client and expected by the server (CSRF
+/// tokens, TOTP codes) are equal, in time that does not depend on where
+/// they differ (`subtle`). Only the length may show, and it is public.
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq as _;
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 #[cfg(test)]
@@ -159,5 +172,16 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn same_compares_whole_strings() {
+        assert!(same("123456", "123456"));
+        assert!(same("", ""));
+        assert!(!same("123456", "123457"));
+        assert!(!same("123456", "023456"));
+        assert!(!same("123456", "12345"));
+        assert!(!same("12345", "123456"));
+        assert!(!same("", "1"));
     }
 }

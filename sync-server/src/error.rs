@@ -122,6 +122,15 @@ impl From<StoreError> for ApiError {
                 e.retry_after = Some(2);
                 e
             }
+            StoreError::Saturated => {
+                let mut e = ApiError::new(
+                    ErrorCode::Unavailable,
+                    "every connection to the database is in use; try again in a few seconds",
+                )
+                .with_action(ClientAction::RetryLater);
+                e.retry_after = Some(2);
+                e
+            }
             other => {
                 // The store's messages name statements, never row values.
                 tracing::error!(error = %other, "storage failure");

@@ -18,7 +18,8 @@
 //! - the append-only, hash-chained audit log ([`audit`]);
 //! - office logins and sessions ([`engine::sessions`]), administration and
 //!   demo data ([`admin`], [`demo`]);
-//! - storage behind a trait, SQLite by default ([`store`]);
+//! - storage behind a trait, SQLite by default ([`store`]), and the copy
+//!   of a SQLite store to PostgreSQL ([`migrate`]);
 //! - its keys in private files outside the database ([`keys`], [`files`]).
 //!
 //! It must never: log personal data (names, notes, tokens — logs carry ids,
@@ -41,6 +42,7 @@ pub mod feed;
 pub mod files;
 pub mod keys;
 pub mod metrics;
+pub mod migrate;
 pub mod openapi;
 pub mod state;
 pub mod store;

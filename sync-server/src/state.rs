@@ -38,6 +38,14 @@ pub struct Limits {
     /// How long after a visit's expected end the team page shows it as
     /// 帰着未確認 (lone-worker check), unless the worker finished it.
     pub visit_grace: chrono::Duration,
+    /// Read transactions run at once (each holds a database connection).
+    /// SQLite: `--read-slots` (8 by default); PostgreSQL: the pool less one
+    /// connection kept for the writer.
+    pub read_slots: usize,
+    /// PostgreSQL: how long a read waits for its slot (and so for a pooled
+    /// connection) before `503` with `Retry-After` (`--pg-pool-wait-ms`).
+    /// `None` (SQLite): it waits within the request timeout.
+    pub read_wait: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -54,9 +62,14 @@ impl Default for Limits {
             visit_grace: chrono::Duration::minutes(i64::from(
                 outreach_shared::domain::visit::DEFAULT_GRACE_MINUTES,
             )),
+            read_slots: DEFAULT_READ_SLOTS,
+            read_wait: None,
         }
     }
 }
+
+/// Read transactions at once on SQLite unless `--read-slots` says otherwise.
+pub const DEFAULT_READ_SLOTS: usize = 8;
 
 /// A limiter's key: a device id, or a hash of a client address, username
 /// or the like (16 bytes).
@@ -301,6 +314,7 @@ impl AppState {
         };
         let store_for_writer = store.clone();
         let slots = limits.sync_in_flight.max(1);
+        let read_slots = limits.read_slots.max(1);
         let rate = RateLimiter::devices(&limits);
         Ok(Self {
             store,
@@ -314,7 +328,7 @@ impl AppState {
             writer: crate::writer::Writer::start(store_for_writer).map_err(|e| {
                 store::StoreError::Database(format!("cannot start the writer thread: {e}"))
             })?,
-            readers: Arc::new(tokio::sync::Semaphore::new(8)),
+            readers: Arc::new(tokio::sync::Semaphore::new(read_slots)),
             sync_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
             enrolment: Arc::new(EnrolmentInfo::default()),
             audit_checkpoint: Arc::new(Mutex::new(crate::audit::Checkpoint::default())),
@@ -402,7 +416,13 @@ impl AppState {
     {
         let failed =
             || engine::Error::Store(store::StoreError::Database("a read job failed".into()));
-        let _permit = self.readers.acquire().await.map_err(|_| failed())?;
+        let _permit = match self.limits.read_wait {
+            None => self.readers.acquire().await.map_err(|_| failed())?,
+            Some(wait) => tokio::time::timeout(wait, self.readers.acquire())
+                .await
+                .map_err(|_| engine::Error::Store(store::StoreError::Saturated))?
+                .map_err(|_| failed())?,
+        };
         let store = self.store.clone();
         let r = tokio::task::spawn_blocking(move || store::read(&*store, f))
             .await

@@ -12,6 +12,7 @@ use outreach_shared::{DeviceId, Hlc, PersonId, TeamId};
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
+use sync_server::store::copy;
 use sync_server::store::postgres::{PgStore, with_database};
 use sync_server::store::scratch::{self, ScratchDb};
 use sync_server::store::{self, NewChange, Store, StoreOptions};
@@ -234,4 +235,293 @@ fn tls_to_the_database_is_verified_and_required() {
     .err()
     .expect("refused");
     assert!(err.to_string().contains("--pg-ca-file"), "{err}");
+}
+
+/// `--pg-pool` bounds the connections open at once, idle and in use: with
+/// every connection held, the next transaction waits `--pg-pool-wait-ms`
+/// and fails with `Saturated` (nothing sent), and PostgreSQL itself never
+/// counts more of the store's connections than the pool.
+#[test]
+fn the_pool_bounds_open_connections_and_a_full_pool_fails_after_its_wait() {
+    let Some(admin) = cluster() else { return };
+    let db = ScratchDb::postgres(&admin, None).unwrap();
+    let name = db.url().rsplit('/').next().unwrap().to_owned();
+    let opts = StoreOptions {
+        pg_pool: 2,
+        pg_pool_wait: Duration::from_millis(300),
+        ..StoreOptions::default()
+    };
+    let s = Arc::new(PgStore::open(db.url(), &opts).unwrap());
+    let count_sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}' AND application_name = 'sync-server'"
+    );
+    let server_side = || -> i64 {
+        // A connection of its own (another application_name: not counted).
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (c, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            c.query_one(&count_sql, &[]).await.unwrap().get(0)
+        })
+    };
+    // Two readers hold both connections.
+    let (held_tx, held) = mpsc::channel();
+    let (go_tx, go) = mpsc::channel::<()>();
+    let go = Arc::new(std::sync::Mutex::new(go));
+    let holders: Vec<_> = (0..2)
+        .map(|_| {
+            let (s, held_tx, go) = (s.clone(), held_tx.clone(), go.clone());
+            std::thread::spawn(move || {
+                store::read(&*s, |tx| {
+                    tx.teams()?;
+                    held_tx.send(()).unwrap();
+                    go.lock().unwrap().recv().ok();
+                    Ok::<_, store::StoreError>(())
+                })
+                .unwrap();
+            })
+        })
+        .collect();
+    held.recv().unwrap();
+    held.recv().unwrap();
+    assert_eq!(s.open_connections(), 2);
+    assert_eq!(server_side(), 2, "PostgreSQL counts the pool's connections");
+    // A third transaction waits its 300 ms, then is refused before
+    // anything is sent: no third connection.
+    let started = std::time::Instant::now();
+    let err = store::write(&*s, |tx| tx.set_meta("t", "never")).expect_err("refused");
+    assert!(matches!(err, store::StoreError::Saturated), "{err:?}");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(server_side() <= 2);
+    // The holders finish; the pool serves again, still with 2 at most.
+    go_tx.send(()).unwrap();
+    go_tx.send(()).unwrap();
+    for h in holders {
+        h.join().unwrap();
+    }
+    store::write(&*s, |tx| tx.set_meta("t", "written")).unwrap();
+    assert_eq!(
+        store::read(&*s, |tx| tx.meta("t")).unwrap().as_deref(),
+        Some("written")
+    );
+    assert!(s.open_connections() <= 2);
+    assert!(server_side() <= 2);
+}
+
+/// A SQLite store with rows in every table of the schema: the demo data
+/// (through the engine, with its audit chain), and a row made by hand in
+/// each table the demo leaves empty (ids, hashes, times: nothing personal).
+fn sqlite_store_with_every_table() -> ScratchDb {
+    let db = ScratchDb::sqlite();
+    let s = db.open(&StoreOptions::default()).unwrap();
+    let node = store::write(&*s, sync_server::engine::ServerClock::load_node).unwrap();
+    let clock = sync_server::engine::ServerClock::new(node);
+    sync_server::demo::seed(&*s, &clock, Utc::now()).unwrap();
+    let user = store::read(&*s, |tx| tx.users()).unwrap()[0].id;
+    let team = store::read(&*s, |tx| tx.teams()).unwrap()[0].id;
+    sync_server::admin::issue_code(&*s, "worker1", chrono::Duration::minutes(15), Utc::now())
+        .unwrap();
+    let (u, t) = (user.to_string(), team.0.to_string());
+    let rows = [
+        (
+            "devices",
+            format!(
+                "INSERT INTO devices VALUES ('0190a1b2-0000-7000-8000-00000000d001', '{u}', '架空タブレット', 'linux', randomblob(32), '2026-11-30T01:02:03.456789Z', NULL)"
+            ),
+        ),
+        (
+            "sessions",
+            format!("INSERT INTO sessions VALUES (randomblob(32), '{u}', 4102444800)"),
+        ),
+        (
+            "pending_logins",
+            format!("INSERT INTO pending_logins VALUES (randomblob(32), '{u}', 4102444800, 1)"),
+        ),
+        (
+            "visits",
+            format!(
+                "INSERT INTO visits VALUES ('0190a1b2-0000-7000-8000-00000000e001', '{t}', 1, '{{}}')"
+            ),
+        ),
+        (
+            "conflicts",
+            format!(
+                "INSERT INTO conflicts VALUES ('0190a1b2-0000-7000-8000-00000000f001', '{t}', '{{}}')"
+            ),
+        ),
+        (
+            "operations",
+            "INSERT INTO operations VALUES ('0190a1b2-0000-7000-8000-00000000a001', '0190a1b2-0000-7000-8000-00000000d001', randomblob(32), 1, '2026-11-30T01:02:03.456789Z')".to_owned(),
+        ),
+        (
+            "case_moves",
+            "INSERT INTO case_moves (case_id, body) VALUES ('0190a1b2-0000-7000-8000-00000000c001', '{}')".to_owned(),
+        ),
+    ];
+    for (table, sql) in rows {
+        let empty = copy::read_sqlite(&sqlite_path(&db))
+            .unwrap()
+            .into_iter()
+            .any(|(name, rows)| name == table && rows.is_empty());
+        if empty {
+            db.execute_raw(&sql).unwrap();
+        }
+    }
+    // The highest change number is deleted (a replaced change): the copy
+    // must still number after it.
+    db.execute_raw("DELETE FROM changes WHERE seq = (SELECT MAX(seq) FROM changes)")
+        .unwrap();
+    db
+}
+
+fn sqlite_path(db: &ScratchDb) -> std::path::PathBuf {
+    db.dir().unwrap().join("outreach.db")
+}
+
+fn sorted(mut rows: Vec<Vec<copy::Val>>) -> Vec<Vec<copy::Val>> {
+    rows.sort();
+    rows
+}
+
+#[test]
+fn migrate_store_copies_every_table_and_numbers_after_the_sqlite_file() {
+    let Some(admin) = cluster() else { return };
+    let src = sqlite_store_with_every_table();
+    let path = sqlite_path(&src);
+    let before = copy::read_sqlite(&path).unwrap();
+    assert_eq!(before.len(), copy::TABLES.len());
+    for (table, rows) in &before {
+        assert!(!rows.is_empty(), "the fixture fills {table}");
+    }
+    let highest_given: i64 = {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+
+    let target = ScratchDb::postgres(&admin, None).unwrap();
+    let m = sync_server::migrate::migrate_store(src.url(), target.url(), &StoreOptions::default())
+        .unwrap();
+    assert!(m.audit_entries > 0);
+    assert_eq!(m.copy.next_change, highest_given as u64 + 1);
+
+    // Every table, row for row (each table asserted on its own).
+    let pg = PgStore::open(target.url(), &StoreOptions::default()).unwrap();
+    let after = copy::read_postgres(&pg).unwrap();
+    for ((table, src_rows), (t2, pg_rows)) in before.into_iter().zip(after) {
+        assert_eq!(table, t2);
+        let copied = m.copy.tables.iter().find(|(t, _)| *t == table).unwrap().1;
+        assert_eq!(copied as usize, src_rows.len(), "{table}");
+        assert_eq!(sorted(src_rows), sorted(pg_rows), "table {table} differs");
+    }
+    sync_server::audit::verify(&pg).unwrap();
+
+    // New change numbers come after every number the SQLite file gave.
+    let seq = store::write(&pg, |tx| {
+        tx.append_change(&change(TeamId(uuid::Uuid::from_u128(9)), 1))
+    })
+    .unwrap();
+    assert!(seq > highest_given as u64, "{seq} after {highest_given}");
+    // The identity of case_moves goes on after the copied ids.
+    target
+        .execute_raw(
+            "INSERT INTO case_moves (case_id, body) VALUES ('0190a1b2-0000-7000-8000-00000000c002', '{}')",
+        )
+        .unwrap();
+
+    // A second copy into the same (now full) database is refused, and
+    // writes nothing.
+    let err =
+        sync_server::migrate::migrate_store(src.url(), target.url(), &StoreOptions::default())
+            .expect_err("refused");
+    assert!(err.contains("not empty"), "{err}");
+    let again = copy::read_postgres(&pg).unwrap();
+    let teams = again.iter().find(|(t, _)| *t == "teams").unwrap();
+    assert_eq!(
+        teams.1.len(),
+        copy::read_sqlite(&path)
+            .unwrap()
+            .iter()
+            .find(|(t, _)| *t == "teams")
+            .unwrap()
+            .1
+            .len()
+    );
+}
+
+#[test]
+fn migrate_store_refuses_a_broken_audit_chain_and_copies_nothing() {
+    let Some(admin) = cluster() else { return };
+    let src = sqlite_store_with_every_table();
+    src.execute_raw("UPDATE audit SET actor = 'someone-else' WHERE seq = 2")
+        .unwrap();
+    let target = ScratchDb::postgres(&admin, None).unwrap();
+    let err =
+        sync_server::migrate::migrate_store(src.url(), target.url(), &StoreOptions::default())
+            .expect_err("refused");
+    assert!(err.contains("audit chain does not verify"), "{err}");
+    assert!(err.contains("nothing was copied"), "{err}");
+}
+
+/// The copy's table list matches the PostgreSQL schema too: every table,
+/// every column (but the generated `ord`), each of a type its kind writes.
+#[test]
+fn the_copy_knows_every_postgres_table_and_column() {
+    let Some(admin) = cluster() else { return };
+    let db = ScratchDb::postgres(&admin, None).unwrap();
+    drop(PgStore::open(db.url(), &StoreOptions::default()).unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cols: Vec<(String, String, String)> = rt.block_on(async {
+        let (c, conn) = tokio_postgres::connect(db.url(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        c.query(
+            "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_schema = 'public' AND column_name <> 'ord' ORDER BY table_name, ordinal_position",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+    });
+    let mut tables: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
+    tables.dedup();
+    let mut known: Vec<&str> = copy::TABLES.iter().map(|t| t.name).collect();
+    known.sort();
+    assert_eq!(tables, known);
+    for t in copy::TABLES {
+        let here: Vec<&(String, String, String)> = cols.iter().filter(|c| c.0 == t.name).collect();
+        let names: Vec<&str> = here.iter().map(|c| c.1.as_str()).collect();
+        let listed: Vec<&str> = t.columns.iter().map(|c| c.0).collect();
+        assert_eq!(names, listed, "columns of {}", t.name);
+        for (c, col) in here.iter().zip(t.columns) {
+            use copy::Kind::*;
+            let fits = match col.1 {
+                Text => c.2 == "text",
+                Uuid => c.2 == "uuid",
+                Bytes => c.2 == "bytea",
+                Time | Epoch => c.2 == "timestamp with time zone",
+                Int8 => c.2 == "bigint",
+                Int4 => c.2 == "integer",
+                Bool => c.2 == "boolean",
+                Date => c.2 == "date",
+            };
+            assert!(fits, "{}.{} is {}, listed as {:?}", t.name, c.1, c.2, col.1);
+        }
+    }
 }

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 pub mod ca;
 pub mod office;
+pub mod peer;
 pub mod proxy;
 pub mod server;
 pub mod world;

@@ -9,6 +9,12 @@
 //!
 //! Faults are queued: each new connection takes the next queued fault, and
 //! connections pass through cleanly when the queue is empty.
+//!
+//! Started with [`FaultProxy::start_link`] it is instead a slow field link
+//! for the benchmarks: every byte waits for the link's bandwidth and then
+//! half its round-trip time, in each direction, and the proxy counts
+//! connections, requests (each new burst from the client after an answer)
+//! and bytes each way ([`LinkStats`]).
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -20,6 +26,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 /// What to do to one connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,11 +49,69 @@ pub enum Fault {
     DropResponse,
 }
 
+/// A slow link: its round-trip time and its bandwidth (each direction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    pub rtt: Duration,
+    pub bits_per_sec: u64,
+}
+
+impl Link {
+    /// A weak mobile signal in a concrete building: 150 ms round trip,
+    /// 1 Mbit/s.
+    pub const FIELD: Link = Link {
+        rtt: Duration::from_millis(150),
+        bits_per_sec: 1_000_000,
+    };
+
+    /// How long `bytes` take on the wire at this bandwidth.
+    pub fn transfer(&self, bytes: u64) -> Duration {
+        Duration::from_secs_f64(bytes as f64 * 8.0 / self.bits_per_sec as f64)
+    }
+}
+
+/// What went over a slow link so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    pub connections: usize,
+    /// Requests: bursts from the client that follow an answer (or open a
+    /// connection). With HTTP/1.1 that is one per request.
+    pub requests: usize,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+}
+
+impl LinkStats {
+    /// Round trips: one per connection set up (the TCP handshake) and one
+    /// per request.
+    pub fn round_trips(&self) -> usize {
+        self.connections + self.requests
+    }
+
+    /// What happened between `before` and now.
+    pub fn since(&self, before: &LinkStats) -> LinkStats {
+        LinkStats {
+            connections: self.connections - before.connections,
+            requests: self.requests - before.requests,
+            bytes_up: self.bytes_up - before.bytes_up,
+            bytes_down: self.bytes_down - before.bytes_down,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: AtomicUsize,
+    bytes_up: std::sync::atomic::AtomicU64,
+    bytes_down: std::sync::atomic::AtomicU64,
+}
+
 /// A running proxy. Dropping it stops accepting new connections.
 pub struct FaultProxy {
     addr: SocketAddr,
     faults: Arc<Mutex<VecDeque<Fault>>>,
     connections: Arc<AtomicUsize>,
+    counters: Arc<Counters>,
     accept: JoinHandle<()>,
 }
 
@@ -72,8 +137,46 @@ impl FaultProxy {
             addr,
             faults,
             connections,
+            counters: Arc::default(),
             accept,
         })
+    }
+
+    /// Starts a proxy on a free loopback port that forwards to `upstream`
+    /// through a slow `link` (no faults).
+    pub async fn start_link(upstream: SocketAddr, link: Link) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counters: Arc<Counters> = Arc::default();
+        let (c, k) = (connections.clone(), counters.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                c.fetch_add(1, Ordering::SeqCst);
+                let k = k.clone();
+                tokio::spawn(async move {
+                    let _ = shaped(client, upstream, link, k).await;
+                });
+            }
+        });
+        Ok(Self {
+            addr,
+            faults: Arc::default(),
+            connections,
+            counters,
+            accept,
+        })
+    }
+
+    /// What went over the link so far (zeros but connections when not
+    /// started with [`FaultProxy::start_link`]).
+    pub fn stats(&self) -> LinkStats {
+        LinkStats {
+            connections: self.connections(),
+            requests: self.counters.requests.load(Ordering::SeqCst),
+            bytes_up: self.counters.bytes_up.load(Ordering::SeqCst),
+            bytes_down: self.counters.bytes_down.load(Ordering::SeqCst),
+        }
     }
 
     /// The address clients connect to.
@@ -186,6 +289,80 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) -> st
     Ok(())
 }
 
+/// One connection through a slow link: both directions shaped.
+async fn shaped(
+    client: TcpStream,
+    upstream: SocketAddr,
+    link: Link,
+    counters: Arc<Counters>,
+) -> std::io::Result<()> {
+    client.set_nodelay(true)?;
+    let server = TcpStream::connect(upstream).await?;
+    server.set_nodelay(true)?;
+    let (cr, cw) = client.into_split();
+    let (sr, sw) = server.into_split();
+    // Whether the last bytes seen went down (an answer): the next bytes up
+    // start a new request. A new connection starts with one.
+    let answered = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let up = shaped_copy(cr, sw, link, counters.clone(), true, answered.clone());
+    let down = shaped_copy(sr, cw, link, counters, false, answered);
+    // Stop when either side closes.
+    tokio::select! {
+        r = up => r,
+        r = down => r,
+    }
+}
+
+/// Copies `r` to `w`, each chunk leaving at the link's bandwidth and
+/// arriving half a round trip later. Going `up` (from the client), a chunk
+/// after an answer counts as a new request; going down marks the answer.
+async fn shaped_copy(
+    mut r: tokio::net::tcp::OwnedReadHalf,
+    mut w: tokio::net::tcp::OwnedWriteHalf,
+    link: Link,
+    counters: Arc<Counters>,
+    up: bool,
+    answered: Arc<std::sync::atomic::AtomicBool>,
+) -> std::io::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    let reader = async move {
+        loop {
+            let mut buf = vec![0u8; 16 * 1024];
+            let n = r.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            buf.truncate(n);
+            if up {
+                if answered.swap(false, Ordering::SeqCst) {
+                    counters.requests.fetch_add(1, Ordering::SeqCst);
+                }
+                counters.bytes_up.fetch_add(n as u64, Ordering::SeqCst);
+            } else {
+                answered.store(true, Ordering::SeqCst);
+                counters.bytes_down.fetch_add(n as u64, Ordering::SeqCst);
+            }
+            if tx.send((Instant::now(), buf)).is_err() {
+                break;
+            }
+        }
+        Ok::<_, std::io::Error>(())
+    };
+    let writer = async move {
+        let one_way = link.rtt / 2;
+        let mut free = Instant::now();
+        while let Some((at, buf)) = rx.recv().await {
+            let start = free.max(at);
+            free = start + link.transfer(buf.len() as u64);
+            tokio::time::sleep_until(free + one_way).await;
+            w.write_all(&buf).await?;
+        }
+        w.shutdown().await
+    };
+    let (a, b) = tokio::join!(reader, writer);
+    a.and(b)
+}
+
 /// Copies at most `limit` bytes, then stops.
 async fn copy_limited<R, W>(r: &mut R, w: &mut W, limit: usize) -> std::io::Result<()>
 where
@@ -281,6 +458,31 @@ mod tests {
         );
         p.inject(Fault::Refuse).await;
         assert!(ask(&p).await.unwrap_or_default().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_slow_link_takes_its_round_trip_and_bandwidth_and_counts_requests() {
+        let (up, _) = upstream(b"PONG").await;
+        let link = Link {
+            rtt: Duration::from_millis(100),
+            bits_per_sec: 80_000, // 10 kB/s
+        };
+        let p = FaultProxy::start_link(up, link).await.unwrap();
+        let t = std::time::Instant::now();
+        assert_eq!(ask(&p).await.unwrap(), b"PONG");
+        // Up and down: half a round trip each, plus 8 bytes at 10 kB/s.
+        assert!(
+            t.elapsed() >= Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
+        let s = p.stats();
+        assert_eq!(
+            (s.connections, s.requests, s.bytes_up, s.bytes_down),
+            (1, 1, 4, 4)
+        );
+        assert_eq!(s.round_trips(), 2);
+        assert_eq!(link.transfer(10_000), Duration::from_secs(1));
     }
 
     #[tokio::test]

@@ -38,6 +38,21 @@ impl ServerProcess {
         Self::start_on(Arc::new(ScratchDb::from_env()), extra)
     }
 
+    /// Starts a server on a fresh SQLite file, whatever the test backend
+    /// (the move from SQLite to PostgreSQL starts there).
+    pub fn start_sqlite(extra: &[&str]) -> Self {
+        Self::start_on(Arc::new(ScratchDb::sqlite()), extra)
+    }
+
+    /// Stops the server (SIGKILL) and starts it again on the same port on
+    /// another database (after `sync-server migrate-store`), with its key
+    /// files in that database's `--key-dir`.
+    pub fn restart_on(&mut self, db: ScratchDb) {
+        self.kill9();
+        self.db = Arc::new(db);
+        self.spawn();
+    }
+
     /// Starts a server over HTTPS with this certificate chain and key.
     pub fn start_tls(cert: &Path, key: &Path) -> Self {
         let (c, k) = (cert.display().to_string(), key.display().to_string());

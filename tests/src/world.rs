@@ -422,3 +422,34 @@ pub async fn post_json<Req: Serialize, Resp: DeserializeOwned>(
     }
     serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))
 }
+
+const BENCH_NOTE: &str = "夕方に訪問。父親が応対し、本人は居間でテレビを見ているとのこと。前回渡した手紙は読んだようで、今度は少し話してもよいと言っていたと父親から聞いた。父親は最近物忘れが増えたと話し、通院の付き添いに困っている。台所には食器がたまり、冷蔵庫の中身は少ない様子。本人の昼夜逆転は続いているが、週に一度は近所のコンビニに出かけている。地域包括支援センターに父親のことを相談することを提案し、了承を得た。次回は平日の午後に再訪し、本人と直接会えるよう父親に声をかけてもらう。";
+
+/// The `i`-th contact of a benchmark: about 1.3 KB, with some 300
+/// characters of (fictitious) Japanese notes, varied by `i`.
+pub fn long_contact(person: PersonId, i: usize, now: chrono::DateTime<Utc>) -> NewContact {
+    let observation: String = BENCH_NOTE.chars().cycle().skip(i % 50).take(300).collect();
+    NewContact {
+        person_id: person,
+        occurred_at: now - Duration::minutes(10 + (i % 600) as i64),
+        duration_minutes: Some(20 + (i % 30) as u16),
+        method: ContactMethod::ALL[i % ContactMethod::ALL.len()],
+        met: MetWhom::FamilyOnly,
+        response: None,
+        observation: format!("{observation}（{i}）"),
+        safety: Safety {
+            accompaniment: Accompaniment::Pair,
+            danger_signs: Default::default(),
+            life_threatening: false,
+        },
+        reflection: Some(Reflection {
+            difficulty: Difficulty::new(1 + (i % 5) as u8).unwrap(),
+            note: Some("父親の疲れが目立ち、こちらも気持ちが重くなった。".into()),
+            wants_to_talk: false,
+        }),
+        next_action: Some(NextAction {
+            what: "平日午後に再訪し、本人と会えるよう父親に依頼".into(),
+            due: ja::local_date(now) + Duration::days(7),
+        }),
+    }
+}

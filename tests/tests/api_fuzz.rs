@@ -2,11 +2,9 @@
 //! and deterministic, against the real server process with the demo data,
 //! on the backend `OUTREACH_TEST_BACKEND` names.
 //!
-//! The OpenAPI document names its bodies by their `shared::protocol` type
-//! but does not spell out their schemas yet (issue 16 will generate them),
-//! so a schema-driven fuzzer would only learn "an object". This pass walks
-//! every route `/api/openapi.json` documents instead and sends, as no
-//! caller, a made-up token, a tablet and each office role:
+//! It walks every route `/api/openapi.json` documents (the same table the
+//! router is built from) and sends, as no caller, a made-up token, a
+//! tablet and each office role:
 //! - malformed bodies (empty, `null`, wrong JSON types, truncated JSON,
 //!   invalid UTF-8, nesting past the parser's limit, an unsupported
 //!   protocol, the wrong content type);
@@ -15,16 +13,20 @@
 //!   or NUL-holding strings, made-up ids and dates, unknown fields);
 //! - malformed path ids and query parameters.
 //!
-//! Every answer must be below 500 and one the document names (200, or 204
-//! for logout, or a 4xx); every refusal must be an `ErrorBody`; every 200
-//! must read back as the documented `shared` type. The server must still be
-//! healthy afterwards. `OUTREACH_FUZZ_CASES` sets the mutated bodies per
-//! route (default 40); the seed is fixed, so a failure repeats.
+//! Every answer must be below 500, have a status the document names for
+//! the route, and match the document's JSON Schema for that status (the
+//! route's answer type, or `ErrorBody` for a refusal), checked with the
+//! `jsonschema` crate. The server must still be healthy afterwards.
+//! `OUTREACH_FUZZ_CASES` sets the mutated bodies per route (default 40);
+//! the seed is fixed, so a failure repeats.
 //!
 //! What it does not cover: bodies that are valid in shape but wrong in
 //! meaning beyond what the mutations reach, and concurrency.
 
-use outreach_shared::protocol::*;
+#[path = "support/contract.rs"]
+mod contract;
+
+use contract::Contract;
 use outreach_tests::ServerProcess;
 use outreach_tests::office::{api_login, token_of};
 use outreach_tests::world::issue_code;
@@ -48,28 +50,7 @@ impl Rng {
 
 /// The golden request bodies of a documented request type.
 fn golden(name: &str) -> Vec<Value> {
-    let mut snake = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 {
-                snake.push('_');
-            }
-            snake.extend(c.to_lowercase());
-        } else {
-            snake.push(c);
-        }
-    }
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tests/golden/");
-    for file in [format!("{snake}.json"), format!("{snake}s.json")] {
-        if let Ok(text) = std::fs::read_to_string(format!("{dir}{file}")) {
-            let v: Value = serde_json::from_str(&text).expect("golden JSON");
-            return match v {
-                Value::Array(items) => items,
-                v => vec![v],
-            };
-        }
-    }
-    panic!("no golden file for {name}")
+    contract::golden(name).unwrap_or_else(|| panic!("no golden file for {name}"))
 }
 
 /// Every place in `v` (a path of keys and indices).
@@ -175,36 +156,9 @@ fn malformed() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// Whether `body` reads as the documented response type `name`.
-fn conforms(name: &str, body: &str) -> Result<(), String> {
-    fn t<T: serde::de::DeserializeOwned>(body: &str) -> Result<(), String> {
-        serde_json::from_str::<T>(body)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
-    match name {
-        "NoContent" if body.is_empty() => Ok(()),
-        "NoContent" => Err("a body where none is documented".into()),
-        "Health" | "OpenAPI" | "FeedKey" => t::<Value>(body),
-        "EnrollResponse" => t::<EnrollResponse>(body),
-        "LoginResponse" => t::<LoginResponse>(body),
-        "PushResponse" => t::<PushResponse>(body),
-        "PullResponse" => t::<PullResponse>(body),
-        "PersonSnapshot" => t::<PersonSnapshot>(body),
-        "ReviewResponse" => t::<ReviewResponse>(body),
-        "CaseList" => t::<CaseList>(body),
-        "CaseDetail" => t::<CaseDetail>(body),
-        "CaseStatusView" => t::<CaseStatusView>(body),
-        "CaseRecords" => t::<CaseRecords>(body),
-        "Meeting" => t::<outreach_shared::Meeting>(body),
-        "ReferralReceipt" => t::<ReferralReceipt>(body),
-        "FeedPage" => t::<FeedPage>(body),
-        other => Err(format!("no type known for {other}")),
-    }
-}
-
 struct Fuzz {
     http: reqwest::Client,
+    contract: Contract,
     url: String,
     sent: usize,
     failures: Vec<String>,
@@ -219,7 +173,7 @@ impl Fuzz {
         token: Option<&str>,
         body: Option<Vec<u8>>,
         content_type: Option<&str>,
-        response: &str,
+        template: &str,
         what: &str,
     ) {
         let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
@@ -252,21 +206,10 @@ impl Fuzz {
         let short: String = text.chars().take(300).collect();
         let problem = if status >= 500 {
             Some(format!("{status}"))
-        } else if (200..300).contains(&status) {
-            let documented = if response == "NoContent" { 204 } else { 200 };
-            if status != documented {
-                Some(format!("{status}, documented {documented}"))
-            } else {
-                conforms(response, &text)
-                    .err()
-                    .map(|e| format!("{status} is not a {response}: {e}"))
-            }
-        } else if (400..500).contains(&status) {
-            serde_json::from_str::<ErrorBody>(&text)
-                .err()
-                .map(|e| format!("{status} is not an ErrorBody: {e}"))
         } else {
-            Some(format!("{status} is not documented"))
+            self.contract
+                .check_answer(method, template, status, &text)
+                .err()
         };
         if let Some(p) = problem {
             self.failures
@@ -358,6 +301,7 @@ async fn every_documented_route_answers_malformed_input_with_a_4xx_error_body() 
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let mut f = Fuzz {
         http: http.clone(),
+        contract: Contract::new(doc.clone()),
         url: url.clone(),
         sent: 0,
         failures: Vec::new(),
@@ -366,10 +310,6 @@ async fn every_documented_route_answers_malformed_input_with_a_4xx_error_body() 
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
             routes += 1;
-            let ok = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-                .as_str()
-                .map(|r| r.rsplit('/').next().unwrap().to_owned())
-                .unwrap_or_else(|| "NoContent".into());
             let request = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
                 .as_str()
                 .map(|r| r.rsplit('/').next().unwrap().to_owned());
@@ -400,7 +340,7 @@ async fn every_documented_route_answers_malformed_input_with_a_4xx_error_body() 
                             token(who).as_deref(),
                             body,
                             Some("application/json"),
-                            &ok,
+                            path,
                             "bad id",
                         )
                         .await;
@@ -423,7 +363,7 @@ async fn every_documented_route_answers_malformed_input_with_a_4xx_error_body() 
                         Some(&coord),
                         None,
                         None,
-                        &ok,
+                        path,
                         "bad query",
                     )
                     .await;
@@ -443,7 +383,7 @@ async fn every_documented_route_answers_malformed_input_with_a_4xx_error_body() 
                         t.as_deref(),
                         Some(b.clone()),
                         Some("application/json"),
-                        &ok,
+                        path,
                         what,
                     )
                     .await;
@@ -461,7 +401,7 @@ async fn every_documented_route_answers_malformed_input_with_a_4xx_error_body() 
                     Some(&coord),
                     Some(seed.clone()),
                     ct,
-                    &ok,
+                    path,
                     "content type",
                 )
                 .await;
@@ -486,7 +426,7 @@ async fn every_documented_route_answers_malformed_input_with_a_4xx_error_body() 
                         token(who).as_deref(),
                         Some(body.clone()),
                         Some("application/json"),
-                        &ok,
+                        path,
                         "mutated",
                     )
                     .await;

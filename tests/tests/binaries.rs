@@ -33,6 +33,7 @@ fn the_server_refuses_limits_that_cannot_work_together() {
             &["--request-timeout-secs", "0"][..],
             "--request-timeout-secs",
         ),
+        (&["--read-slots", "0"][..], "--read-slots"),
     ] {
         let out = Command::new(binary("sync-server"))
             .args(["--database", &db, "--listen", "127.0.0.1:0"])
@@ -48,6 +49,73 @@ fn the_server_refuses_limits_that_cannot_work_together() {
             "{args:?} opened the database"
         );
     }
+}
+
+/// The PostgreSQL pool's flags are checked before the database is opened:
+/// a URL where nothing listens, and the refusal names the flag, not the
+/// connection.
+#[test]
+fn the_server_refuses_pool_settings_that_cannot_work_before_connecting() {
+    let db = "postgres://outreach@%2Fnonexistent-outreach-socket/outreach";
+    for (args, flag) in [
+        (&["--pg-pool", "1"][..], "--pg-pool must be at least 2"),
+        (&["--pg-pool-wait-ms", "0"][..], "--pg-pool-wait-ms"),
+        (
+            &["--pg-pool-wait-ms", "60000", "--request-timeout-secs", "60"][..],
+            "--pg-pool-wait-ms",
+        ),
+        (&["--pg-pool", "4", "--read-slots", "4"][..], "--read-slots"),
+    ] {
+        let out = Command::new(binary("sync-server"))
+            .args(["--database", db, "--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(!err.contains("cannot connect"), "{args:?}: {err}");
+    }
+}
+
+/// `migrate-store` refuses what it cannot copy with exit 1 and a clear
+/// message, before touching any database.
+#[test]
+fn migrate_store_refuses_wrong_urls_and_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = format!("sqlite://{}/none.db", dir.path().display());
+    for (args, says) in [
+        (
+            vec![
+                "--from",
+                "postgres://a@%2Fx/y",
+                "--to",
+                "postgres://a@%2Fx/z",
+            ],
+            "--from must be the SQLite store",
+        ),
+        (
+            vec!["--from", &missing, "--to", "sqlite://elsewhere.db"],
+            "--to must be the new PostgreSQL database",
+        ),
+        (
+            vec!["--from", &missing, "--to", "postgres://a@%2Fx/z"],
+            "no SQLite database at",
+        ),
+    ] {
+        let out = Command::new(binary("sync-server"))
+            .arg("migrate-store")
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert!(
+        !dir.path().join("none.db").exists(),
+        "a missing source is not created"
+    );
 }
 
 /// The admin commands scripts call answer JSON with `--json`, and the exit

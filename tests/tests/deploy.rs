@@ -2,6 +2,15 @@
 //! verify` without a warning, names only settings the server has, and the
 //! server started with the unit's settings (its paths moved into a
 //! temporary folder) answers `/healthz`.
+//!
+//! The container recipe (`deploy/Containerfile`) is checked for what can be
+//! checked without a container runtime: it is multi-stage (a Rust image
+//! builds, Debian slim runs), runs as a non-root user with the state folder
+//! as a volume, builds and starts a binary and subcommand that exist, sets
+//! `MALLOC_ARENA_MAX`, names only variables the server reads, and the
+//! server starts with its settings (paths moved into a temporary folder, a
+//! test certificate in place of the mounted one). The image itself is not
+//! built here.
 
 use outreach_tests::binary;
 use std::io::{Read, Write};
@@ -160,4 +169,160 @@ fn the_server_starts_with_the_units_settings() {
         state.join("keys").is_dir(),
         "the keys are in the state folder"
     );
+}
+
+fn containerfile() -> String {
+    std::fs::read_to_string(deploy_dir().join("Containerfile")).unwrap()
+}
+
+/// `KEY=VALUE` settings of the recipe's `ENV` instruction (with its
+/// continuation lines).
+fn container_environment(recipe: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut in_env = false;
+    for line in recipe.lines() {
+        let l = line.trim();
+        let body = if let Some(rest) = l.strip_prefix("ENV ") {
+            rest
+        } else if in_env {
+            l
+        } else {
+            continue;
+        };
+        let cont = body.ends_with('\\');
+        let kv = body.trim_end_matches('\\').trim();
+        if let Some((k, v)) = kv.split_once('=') {
+            out.push((k.to_owned(), v.to_owned()));
+        }
+        in_env = cont;
+    }
+    out
+}
+
+#[test]
+fn the_container_recipe_names_only_what_exists() {
+    let r = containerfile();
+    let froms: Vec<&str> = r.lines().filter(|l| l.starts_with("FROM ")).collect();
+    assert_eq!(froms.len(), 2, "multi-stage: {froms:?}");
+    assert!(froms[0].contains("/rust:") && froms[0].ends_with(" AS build"));
+    assert!(froms[1].contains("/debian:") && froms[1].ends_with("-slim"));
+    // The build names the package and binary the workspace has.
+    assert!(r.contains("cargo build --release --locked -p sync-server --bin sync-server"));
+    let manifest = std::fs::read_to_string(deploy_dir().join("../sync-server/Cargo.toml")).unwrap();
+    assert!(manifest.contains("[[bin]]\nname = \"sync-server\""));
+    assert!(r.contains("COPY --from=build /usr/local/bin/sync-server /usr/local/bin/sync-server"));
+    assert!(r.contains("ENTRYPOINT [\"/usr/local/bin/sync-server\"]"));
+    // The subcommand of CMD exists.
+    let cmd = r.lines().find_map(|l| l.strip_prefix("CMD [\"")).unwrap();
+    let sub = cmd.split('"').next().unwrap();
+    let help = Command::new(binary("sync-server"))
+        .args([sub, "--help"])
+        .output()
+        .unwrap();
+    assert!(help.status.success(), "sync-server {sub} is no subcommand");
+    // A non-root user of its own, the state folder a volume.
+    assert!(r.lines().any(|l| l == "USER outreach"));
+    assert!(r.contains("useradd --system --uid 10001"));
+    assert!(r.lines().any(|l| l == "VOLUME [\"/var/lib/outreach\"]"));
+    let env = container_environment(&r);
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(get("MALLOC_ARENA_MAX").as_deref(), Some("2"));
+    assert!(
+        get("OUTREACH_DATABASE")
+            .unwrap()
+            .starts_with("sqlite:///var/lib/outreach/")
+    );
+    assert!(
+        get("OUTREACH_KEY_DIR")
+            .unwrap()
+            .starts_with("/var/lib/outreach/")
+    );
+    // Every variable is a setting of the server.
+    let help = Command::new(binary("sync-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let mut named = 0;
+    for (k, _) in &env {
+        if k.starts_with("OUTREACH_") && k != "OUTREACH_LOG" {
+            named += 1;
+            assert!(
+                help.contains(&format!("[env: {k}")),
+                "{k} is no setting of the server"
+            );
+        }
+    }
+    assert!(named >= 5, "{env:?}");
+}
+
+#[test]
+fn the_server_starts_with_the_container_recipes_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("var-lib-outreach");
+    std::fs::create_dir(&state).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    // The certificate an operator mounts at /etc/outreach/tls.
+    let ca = outreach_tests::ca::TestCa::new();
+    let cert = ca.issue("container");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let r = containerfile();
+    let sub = r
+        .lines()
+        .find_map(|l| l.strip_prefix("CMD [\""))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut cmd = Command::new(binary("sync-server"));
+    cmd.arg(sub)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in container_environment(&r) {
+        let v = match k.as_str() {
+            // The image listens on every address; here on loopback.
+            "OUTREACH_LISTEN" => format!("127.0.0.1:{port}"),
+            "OUTREACH_TLS_CERT" => cert.cert.display().to_string(),
+            "OUTREACH_TLS_KEY" => cert.key.display().to_string(),
+            _ => v.replace("/var/lib/outreach", state.to_str().unwrap()),
+        };
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut up = false;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            panic!("the server stopped ({status}):\n{err}");
+        }
+        // Serving TLS: it accepts connections once it is up.
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && state.join("outreach.db").exists()
+        {
+            up = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(up, "the server did not start with the recipe's settings");
+    assert!(state.join("keys").is_dir(), "the keys are in the volume");
 }

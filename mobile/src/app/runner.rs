@@ -112,6 +112,11 @@ pub async fn run(
                 }))],
             }
         }
+        Effect::LoadUnlockDelay => match core.with_store(|s| s.unlock_delay()).await {
+            Ok(wait) => vec![Msg::UnlockDelayLoaded(wait.as_secs())],
+            // No store, or it can't be read: the unlock itself will say so.
+            Err(_) => Vec::new(),
+        },
         Effect::LoadCaseload => match core.with_store(|s| s.caseload()).await {
             Ok(c) => vec![Msg::CaseloadLoaded(Ok(Box::new(c)))],
             Err(StoreError::Locked) => vec![Msg::Locked],
@@ -440,6 +445,58 @@ mod tests {
                     .extend(run(core, fx, KdfParams::insecure_fast_for_tests(), &mut |_| {}).await);
             }
         }
+    }
+
+    #[tokio::test]
+    async fn the_pin_pad_says_how_long_an_unlock_waits_after_interrupted_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg =
+            StoreConfig::new(dir.path().join("d")).with_device_secret_path(dir.path().join("k"));
+        let store = Store::init(
+            cfg.clone(),
+            &Pin::new("975310".into()).unwrap(),
+            None,
+            KdfParams::insecure_fast_for_tests(),
+        )
+        .unwrap();
+        drop(store);
+        // Four checks that never ended (the app killed during Argon2id):
+        // the next unlock first waits a second.
+        rusqlite::Connection::open(cfg.db_path())
+            .unwrap()
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('unlock_interrupted', '4')",
+                [],
+            )
+            .unwrap();
+        let core = CoreHandle::spawn(AppCore::open(cfg));
+        let mut s = AppState::new(true);
+        drive(&core, &mut s, Msg::Started).await;
+        assert_eq!(s.pin.wait_secs, 1);
+        for c in "975310".chars() {
+            drive(&core, &mut s, Msg::PinDigit(c)).await;
+        }
+        drive(&core, &mut s, Msg::PinSubmit).await;
+        assert_eq!(s.screen, Screen::Caseload);
+        assert_eq!(s.pin.wait_secs, 0, "a right PIN clears the count");
+
+        // A store with no interrupted check: no wait is shown.
+        let dir = tempfile::tempdir().unwrap();
+        let cfg =
+            StoreConfig::new(dir.path().join("d")).with_device_secret_path(dir.path().join("k"));
+        drop(
+            Store::init(
+                cfg.clone(),
+                &Pin::new("975310".into()).unwrap(),
+                None,
+                KdfParams::insecure_fast_for_tests(),
+            )
+            .unwrap(),
+        );
+        let core = CoreHandle::spawn(AppCore::open(cfg));
+        let mut s = AppState::new(true);
+        drive(&core, &mut s, Msg::Started).await;
+        assert_eq!(s.pin.wait_secs, 0);
     }
 
     #[tokio::test]

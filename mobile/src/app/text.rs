@@ -4,6 +4,10 @@
 //! shows the same ones.
 
 pub const APP_TITLE: &str = "羽村市 アウトリーチ記録";
+/// Printed when the platform has no data folder (no home folder) and
+/// `OUTREACH_DATA_DIR` is not set.
+pub const NO_DATA_DIR: &str =
+    "データフォルダが見つかりません。OUTREACH_DATA_DIR でフォルダを指定してください。";
 
 // First run
 pub const SETUP_TITLE: &str = "はじめに：端末の登録";
@@ -30,6 +34,14 @@ pub const UNLOCK_BUTTON: &str = "開く";
 pub const UNLOCK_CLEAR: &str = "消す";
 pub const UNLOCK_BUSY: &str = "確認しています…";
 pub const ERR_KEY_DESTROYED: &str = "PINの誤入力が続いたため、この端末の記録は読めなくなりました（安全のため鍵を消去しました）。スーパーバイザーに連絡し、端末を登録し直してください。";
+
+/// Shown on the PIN pad when the next unlock first waits (after checks
+/// that were interrupted, e.g. the app was closed during one).
+pub fn unlock_wait(secs: u64) -> String {
+    format!(
+        "前回までのPINの確認が途中で中断されたため、次の確認は{secs}秒待ってから始まります（記録は消去されません）。"
+    )
+}
 
 pub fn wrong_pin(remaining: u32) -> String {
     format!(

@@ -30,11 +30,16 @@ use outreach_mobile::paths;
 use outreach_mobile::store::{Store, StoreConfig};
 use outreach_mobile::ui::{self, AppContext, walkthrough::Walkthrough};
 
+/// The data folder (`paths::choose_data_dir`, the rule the CLI follows
+/// too); without one the app says so and stops.
 fn data_dir() -> PathBuf {
-    std::env::var_os("OUTREACH_DATA_DIR")
-        .map(PathBuf::from)
-        .or_else(paths::data_dir)
-        .unwrap_or_else(|| PathBuf::from(paths::APP_DIR))
+    match paths::choose_data_dir(std::env::var_os(paths::DATA_DIR_ENV).map(PathBuf::from)) {
+        Some(d) => d,
+        None => {
+            eprintln!("{}", outreach_mobile::app::text::NO_DATA_DIR);
+            std::process::exit(2);
+        }
+    }
 }
 
 /// The window of the desktop app; phones and tablets have their screen.

@@ -391,33 +391,57 @@ impl SyncClient {
     }
 
     /// Pulls every page after the stored cursor, applying each page in one
-    /// transaction with its cursor.
+    /// transaction with its cursor, and asking for the next page while the
+    /// current one is written.
     pub async fn pull<S: StoreAccess>(
         &self,
         store: &S,
         progress: &mut dyn FnMut(SyncProgress),
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        loop {
-            let (cursor, sent_at) = store
-                .with(|s| Ok((s.pull_cursor()?, s.device_clock())))
-                .await?;
+        let (cursor, first_sent) = store
+            .with(|s| Ok((s.pull_cursor()?, s.device_clock())))
+            .await?;
+        // The device clock when a request leaves: the first reading plus the
+        // time since (the store thread may be busy applying a page then).
+        let started = std::time::Instant::now();
+        let clock =
+            move || first_sent + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        let fetch = |cursor: u64| {
+            let sent_at = clock();
             let request = PullRequest {
                 protocol: ProtocolVersion::CURRENT,
                 cursor,
                 limit: PULL_PAGE,
             };
-            let page: PullResponse = self.post("/api/v1/sync/pull", &request).await?;
+            async move {
+                let page: PullResponse = self.post("/api/v1/sync/pull", &request).await?;
+                Ok::<_, SyncError>((page, sent_at))
+            }
+        };
+        let mut next = Some(fetch(cursor).await);
+        while let Some(fetched) = next.take() {
+            let (page, sent_at) = fetched?;
             let offset = offset_ms(sent_at, page.server_time);
             report.clock_offset_ms = offset;
             let more = page.has_more && !page.changes.is_empty();
             let n = page.changes.len() as u64;
-            let applied = store
-                .with(move |s| {
-                    s.set_clock_offset(offset)?;
-                    s.apply_pull_page(&page)
-                })
-                .await?;
+            let next_cursor = page.next_cursor;
+            let apply = store.with(move |s| {
+                s.set_clock_offset(offset)?;
+                s.apply_pull_page(&page)
+            });
+            // The next page is asked for while this one is written (each
+            // page's cursor is stored with it, so a failure of either resumes
+            // from the last page written): on a slow link the wait for the
+            // answer overlaps the store's work.
+            let applied = if more {
+                let (applied, fetched) = tokio::join!(apply, fetch(next_cursor));
+                next = Some(fetched);
+                applied?
+            } else {
+                apply.await?
+            };
             report.pulled += n;
             report.conflicts += applied.conflicts as u64;
             progress(SyncProgress {
@@ -426,9 +450,6 @@ impl SyncClient {
                 to_push: 0,
                 pulled: report.pulled,
             });
-            if !more {
-                break;
-            }
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 //! it — the route and status (labels of `shared::ja`), the next meeting's
 //! date in 令和, the plan's tasks for the 社協 with their due date and
 //! status (overdue by `shared`'s rule), and a coordinator's request to
-//! find the person, shown first. The server never sends a meeting's
+//! find the person, shown at the top of the page ([`find_requests`]). The server never sends a meeting's
 //! minutes or other agencies' tasks, and nothing here would show them.
 
 // The rsx! macro expands event handlers into qualified paths.
@@ -18,6 +18,23 @@ use crate::shared::domain::plan::task_overdue;
 use crate::shared::ja::{self, Label};
 use crate::shared::protocol::{CaseStatusView, OutreachTask};
 
+/// A coordinator's requests to find the person, one card each: shown at
+/// the top of the person page, above the profile, because they are why the
+/// person is on the caseload at all.
+pub(super) fn find_requests(cases: &[CaseRecord]) -> Element {
+    rsx! {
+        for c in cases.iter() {
+            if let Some(f) = c.status.as_ref().and_then(|v| v.find_request.as_ref()) {
+                div { key: "find-{c.case_id}", class: "card find-request", role: "note",
+                    h3 { "{t::OUTCOME_FIND_TITLE}" }
+                    p { "{f.request}" }
+                    p { class: "meta", "{t::OUTCOME_FIND_AT}：{ja::local_datetime(f.requested_at)}" }
+                }
+            }
+        }
+    }
+}
+
 /// The cases of a person, each with its outcome; nothing when there are
 /// none. `today` is the local date (Asia/Tokyo) for overdue tasks.
 pub(super) fn case_outcome(cases: &[CaseRecord], today: NaiveDate) -> Element {
@@ -25,15 +42,6 @@ pub(super) fn case_outcome(cases: &[CaseRecord], today: NaiveDate) -> Element {
         return rsx! {};
     }
     rsx! {
-        for c in cases.iter() {
-            if let Some(f) = c.status.as_ref().and_then(|v| v.find_request.as_ref()) {
-                div { key: "find-{c.case_id}", class: "card find-request",
-                    h3 { "{t::OUTCOME_FIND_TITLE}" }
-                    p { "{f.request}" }
-                    p { class: "meta", "{t::OUTCOME_FIND_AT}：{ja::local_datetime(f.requested_at)}" }
-                }
-            }
-        }
         h3 { "{t::CASES}" }
         for c in cases.iter() {
             div { key: "{c.case_id}", class: "card case-outcome",

@@ -104,6 +104,7 @@ pub fn App() -> Element {
     use_future(move || {
         let c = c.clone();
         async move {
+            dispatch(state, c.clone(), Msg::Started);
             loop {
                 tokio::time::sleep(Duration::from_secs(3)).await;
                 dispatch(state, c.clone(), Msg::Tick);

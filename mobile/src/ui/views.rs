@@ -9,7 +9,7 @@
 
 use dioxus::prelude::*;
 
-use super::case_outcome::case_outcome;
+use super::case_outcome::{case_outcome, find_requests};
 use super::fixes::fixes;
 use super::forms::{contact_form, escalation, member_form, person_form, stage_consent};
 use super::participation::participation;
@@ -254,6 +254,7 @@ fn unlock(p: &PinPad, on: EventHandler<Msg>) -> Element {
             h2 { "{t::UNLOCK_TITLE}" }
             div { class: "dots", aria_label: "入力した桁数", "{dots}" }
             if let Some(e) = &p.error { p { class: "err", role: "alert", "{e}" } }
+            if p.wait_secs > 0 { p { class: "hint", role: "status", {t::unlock_wait(p.wait_secs)} } }
             if p.busy { p { class: "hint", "{t::UNLOCK_BUSY}" } }
             div { class: "keys",
                 {key('1')} {key('2')} {key('3')}
@@ -447,6 +448,7 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
                     p { strong { "{t::HANDOVER_NOTE}：" } "{h.note}" }
                 }
             }
+            {find_requests(&tl.cases)}
             h2 { "{p.alias}" {stage_badge(p.stage)} span { class: "meta assigned", "{t::ASSIGNED}：{assigned}" } }
             div { class: "actions",
                 button { class: "primary", onclick: move |_| on.call(Msg::StartContact), "{t::LOG_CONTACT}" }

@@ -7,6 +7,7 @@ use super::fields::LifeField;
 
 /// A stable agency identifier, e.g. `houkatsu-asahi`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct AgencyId(pub String);
 
@@ -22,6 +23,7 @@ impl AgencyId {
 
 /// How the city runs the agency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AgencyKind {
     /// 直営 — run by the city itself.

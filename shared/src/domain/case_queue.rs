@@ -25,6 +25,7 @@ use crate::validation::{
 
 /// Which meeting a case goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Route {
     /// 重層的支援会議 — the person consented.
@@ -59,6 +60,7 @@ impl Route {
 
 /// How urgent a case is. Sorts with emergencies first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// 緊急 — a life-threatening situation; the city acts at once.
@@ -75,6 +77,7 @@ impl Urgency {
 
 /// An outreach worker's request to pass a case to 多機関協働.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Escalation {
     pub case_id: CaseId,
     pub person_id: PersonId,
@@ -130,6 +133,7 @@ impl Escalation {
 
 /// Where a case stands in the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     /// 受付
@@ -206,6 +210,7 @@ impl CaseStatus {
 
 /// A member of a case's meeting (構成員).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RosterMember {
     pub user: UserId,
     pub agency: AgencyId,
@@ -216,6 +221,7 @@ pub struct RosterMember {
 
 /// A case in the 多機関協働 queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseQueueItem {
     pub escalation: Escalation,
     pub status: CaseStatus,
@@ -242,6 +248,7 @@ pub struct CaseQueueItem {
 
 /// Where a referral came from, and the consent as the referrer knew it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Referral {
     /// The referring agency; `None` when the coordinator filed it.
     pub agency: Option<AgencyId>,
@@ -255,6 +262,7 @@ pub struct Referral {
 /// yet): the person joins that 社協 team's caseload at 把握, and the
 /// request reaches the team's tablets with the case's status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FindRequest {
     pub team: TeamId,
     /// What outreach should know: whom to look for, where, why.

@@ -11,6 +11,7 @@ use crate::validation::{ValidationContext, ValidationErrors, Violation};
 
 /// The state of consent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentStatus {
     /// 未取得 — not given (the usual state in outreach).
@@ -39,6 +40,7 @@ impl ConsentStatus {
 
 /// What the person agreed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentScope {
     /// 関係機関との情報共有
@@ -59,6 +61,7 @@ impl ConsentScope {
 
 /// The consent on record for one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConsentRecord {
     pub status: ConsentStatus,
     /// What was agreed; empty unless consent is given.

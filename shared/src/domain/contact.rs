@@ -14,6 +14,7 @@ use crate::validation::{
 
 /// How the contact happened (接触方法).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContactMethod {
     /// 家庭訪問
@@ -64,6 +65,7 @@ impl ContactMethod {
 
 /// Who was met (会えた相手).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MetWhom {
     /// 本人
@@ -80,6 +82,7 @@ impl MetWhom {
 
 /// How the person responded (本人の反応); only when the person was met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PersonResponse {
     /// 拒否
@@ -100,6 +103,7 @@ impl PersonResponse {
 
 /// Who went (訪問体制).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Accompaniment {
     /// 単独
@@ -128,6 +132,7 @@ impl Accompaniment {
 
 /// A danger sign seen during the contact (危険のサイン).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DangerSign {
     /// 暴言・暴力
@@ -160,6 +165,7 @@ impl DangerSign {
 
 /// Safety of the contact (安全).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Safety {
     pub accompaniment: Accompaniment,
     #[serde(default)]
@@ -170,7 +176,9 @@ pub struct Safety {
 
 /// How hard the contact was for the worker (負担感), 1 to 5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "u8", into = "u8")]
+#[cfg_attr(feature = "schema", schemars(extend("minimum" = 1, "maximum" = 5)))]
 pub struct Difficulty(u8);
 
 impl Difficulty {
@@ -206,6 +214,7 @@ impl From<Difficulty> for u8 {
 /// The worker's own reflection (振り返り). Seen by the author and the team's
 /// supervisors only — never by the city or agencies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Reflection {
     pub difficulty: Difficulty,
     pub note: Option<String>,
@@ -216,6 +225,7 @@ pub struct Reflection {
 
 /// What happens next, and by when (次回の予定).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NextAction {
     pub what: String,
     /// Local date (Asia/Tokyo).
@@ -224,6 +234,7 @@ pub struct NextAction {
 
 /// One contact log revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactLog {
     pub id: ContactId,
     pub person_id: PersonId,

@@ -11,6 +11,7 @@ use crate::validation::{Lines, ValidationErrors, Violation, check_text, limits};
 
 /// The four viewpoints of the plan's evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Viewpoint {
     /// 重層的な支援
@@ -47,6 +48,7 @@ impl Viewpoint {
 
 /// One version of a viewpoint's narrative for a report period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Narrative {
     pub viewpoint: Viewpoint,

@@ -8,6 +8,7 @@ use crate::validation::{Lines, ValidationErrors, Violation, check_text, limits};
 
 /// A field of life served by one of the single-purpose schemes (分野).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LifeField {
     /// 高齢
@@ -31,6 +32,7 @@ impl LifeField {
 
 /// A cross-cutting situation that no single field covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CrossTag {
     /// ひきこもり
@@ -61,6 +63,7 @@ impl CrossTag {
 
 /// A scheme (制度) that was considered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Scheme {
     /// 介護保険
@@ -93,6 +96,7 @@ impl Scheme {
 
 /// 制度の狭間: which schemes did not fit, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SchemeGap {
     pub schemes_not_fitting: BTreeSet<Scheme>,
     pub why: String,

@@ -18,6 +18,7 @@ pub const HANDOVER_NOTE_MAX: usize = 1000;
 /// note for the new worker, who reassigned and when. Names are the display
 /// names at the time, so a tablet shows them without a roster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HandOver {
     pub from: Option<UserId>,
     pub from_name: Option<String>,

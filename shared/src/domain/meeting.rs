@@ -19,6 +19,7 @@ use crate::ids::{CaseId, UserId};
 
 /// What a meeting was for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MeetingPurpose {
     /// 支援プランの検討
@@ -47,6 +48,7 @@ impl MeetingPurpose {
 
 /// Whether a meeting is still ahead or was held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MeetingState {
     /// 開催予定
@@ -62,6 +64,7 @@ impl MeetingState {
 
 /// A roster member present, with the role their agency takes on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Attendee {
     pub user: UserId,
     pub agency: AgencyId,
@@ -74,6 +77,7 @@ fn first_version() -> u32 {
 
 /// One meeting of a case, scheduled or held, in one version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Meeting {
     pub id: uuid::Uuid,
     pub case_id: CaseId,

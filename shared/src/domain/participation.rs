@@ -23,6 +23,7 @@ use crate::validation::{
 
 /// What a person wants or could try (the short fixed list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NeedKind {
     /// 居場所がほしい
@@ -76,6 +77,7 @@ impl NeedKind {
 
 /// A trial at a resource, as first recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TrialStep {
     /// 提案 — proposed to the person, not yet tried.
@@ -86,6 +88,7 @@ pub enum TrialStep {
 
 /// How a trial went, at a follow-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TrialOutcome {
     /// 参加開始
@@ -119,6 +122,7 @@ impl TrialOutcome {
 /// A need that no resource meets: where, and what is missing, in a few
 /// words (「栄町で若者が夕方に行ける場所がない」). Never the person's name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UnmetNeed {
     pub area: AreaCode,
@@ -127,6 +131,7 @@ pub struct UnmetNeed {
 
 /// What a record says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ParticipationEntry {
     /// ニーズ: what the person wants or could try; with `unmet` when no
@@ -161,6 +166,7 @@ pub enum ParticipationEntry {
 
 /// One 参加支援 record of a person (append-only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ParticipationRecord {
     pub id: ParticipationId,

@@ -19,6 +19,7 @@ use crate::validation::{
 
 /// Sex as known to the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     /// 女性
@@ -37,6 +38,7 @@ impl Sex {
 
 /// A birth year, often only approximate (「1970年ごろ」).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BirthYear {
     pub year: i32,
     /// True when the year is a guess (ごろ).
@@ -62,6 +64,7 @@ impl BirthYear {
 
 /// How a household member is related to the person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     /// 親
@@ -97,6 +100,7 @@ impl Relation {
 
 /// Someone in the person's household (世帯員).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HouseholdMember {
     pub id: HouseholdMemberId,
     pub relation: Relation,
@@ -111,6 +115,7 @@ pub struct HouseholdMember {
 
 /// The household (世帯) around the person.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Household {
     #[serde(default)]
     pub members: Vec<HouseholdMember>,
@@ -174,6 +179,7 @@ impl Household {
 
 /// Who first noticed the person (気づき).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoticedBy {
     /// 支援関係機関
@@ -203,6 +209,7 @@ impl NoticedBy {
 
 /// A person (対象者) on an outreach caseload: the full current record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Person {
     pub id: PersonId,
     /// 呼び名 — how the team refers to the person. Required.

@@ -36,6 +36,7 @@ pub const SHAKYO: &str = "shakyo";
 
 /// One goal of a plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PlanGoal {
     pub text: String,
     /// The goal is the person's own words (本人の言葉), not the agencies'.
@@ -45,6 +46,7 @@ pub struct PlanGoal {
 
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     /// 未着手
@@ -82,6 +84,7 @@ impl TaskStatus {
 
 /// One agency's task in a plan (役割分担).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PlanTask {
     /// Stable across versions of the plan, so monitoring can follow it.
     pub id: uuid::Uuid,
@@ -97,6 +100,7 @@ pub struct PlanTask {
 
 /// The プラン of a 重層的支援会議 case, one version of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Plan {
     pub case_id: CaseId,
     /// 1 for the first plan, one more for each change.
@@ -178,6 +182,7 @@ impl Plan {
 
 /// The meeting's overall judgement at a monitoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Judgement {
     /// 順調 — continue as planned.
@@ -206,6 +211,7 @@ impl Judgement {
 
 /// Progress of one task at a monitoring.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskProgress {
     pub task: uuid::Uuid,
     pub status: TaskStatus,
@@ -215,6 +221,7 @@ pub struct TaskProgress {
 
 /// One monitoring of a plan (モニタリング).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MonitoringEntry {
     pub id: uuid::Uuid,
     pub case_id: CaseId,
@@ -272,6 +279,7 @@ impl MonitoringEntry {
 
 /// How a case ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ClosureOutcome {
     /// 課題が解決した
@@ -304,6 +312,7 @@ impl ClosureOutcome {
 
 /// The evaluation at closure (終結時の評価).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClosureEvaluation {
     pub case_id: CaseId,
     /// The case's route when it was evaluated (a 支援会議's evaluation stays
@@ -355,6 +364,7 @@ impl ClosureEvaluation {
 
 /// One agency's part in a 支援会議's record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AgencyRole {
     pub agency: AgencyId,
     pub role: String,
@@ -363,6 +373,7 @@ pub struct AgencyRole {
 /// The 支援会議's own record: the role split among agencies and the
 /// direction of support (never a プラン). Versioned like a plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SupportRecord {
     pub case_id: CaseId,
     pub version: u32,

@@ -14,6 +14,7 @@ use crate::validation::{Lines, ValidationErrors, Violation, check_text, limits};
 
 /// What kind of place or activity a resource is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
     /// 居場所
@@ -76,6 +77,7 @@ pub const MAX_RESOURCE_AREAS: usize = 30;
 
 /// One 地域資源 of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LocalResource {
     pub id: ResourceId,

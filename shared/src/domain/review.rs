@@ -8,6 +8,7 @@ use crate::validation::{Lines, ValidationErrors, Violation, check_text, limits};
 
 /// Where the review of a contact log stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewStatus {
     /// 確認待ち
@@ -20,6 +21,7 @@ pub enum ReviewStatus {
 
 /// A supervisor's decision on one contact log revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Review {
     pub contact_id: ContactId,
     pub reviewer: UserId,

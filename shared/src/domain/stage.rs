@@ -17,6 +17,7 @@ use crate::validation::{FieldError, Lines, ValidationErrors, Violation, check_te
 
 /// Why a relationship is paused (休止).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PauseReason {
     /// 拒否 — the person refused further contact.
@@ -40,6 +41,7 @@ impl PauseReason {
 
 /// Where the relationship with a person stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "reason", rename_all = "snake_case")]
 pub enum Stage {
     /// 把握 — someone noticed the person; no contact yet.
@@ -157,6 +159,7 @@ impl Stage {
 
 /// To whom a person was handed on (つなぎ先).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum HandedTo {
     /// One of the plan's agencies ([`crate::AGENCIES`]).
@@ -168,6 +171,7 @@ pub enum HandedTo {
 
 /// Why a person was closed or handed on, and to whom (protocol 2.0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StageNote {
     /// 理由 — in a few words.
     pub reason: String,

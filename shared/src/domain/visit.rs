@@ -20,6 +20,7 @@ pub const DEFAULT_GRACE_MINUTES: u32 = 30;
 
 /// 訪問開始: who is visited, when it started, when it should end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VisitStart {
     pub id: VisitId,

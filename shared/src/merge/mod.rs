@@ -19,6 +19,7 @@ use crate::hlc::Hlc;
 /// A field value with the timestamp of the change that set it, and the
 /// version of the field its author had seen (`None`: none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Versioned<T> {
     pub value: T,
     pub hlc: Hlc,

@@ -36,7 +36,7 @@ fn last_key(user: UserId) -> String {
 
 /// The RFC 6238 code of `secret` for time step `step`.
 pub fn code_at(secret: &[u8], step: i64) -> String {
-    let Ok(mut mac) = <Hmac<sha1::Sha1> as Mac>::new_from_slice(secret) else {
+    let Ok(mut mac) = Hmac::<sha1::Sha1>::new_from_slice(secret) else {
         return String::new();
     };
     mac.update(&(step as u64).to_be_bytes());
@@ -86,7 +86,7 @@ pub fn enrol(tx: &mut dyn Tx, seal: &TotpSeal, user: UserId) -> StoreResult<Zero
     let aad = user.to_string();
     let sealed = c
         .encrypt(
-            Nonce::from_slice(&nonce),
+            &Nonce::from(nonce),
             Payload {
                 msg: &secret[..],
                 aad: aad.as_bytes(),
@@ -124,10 +124,12 @@ fn secret(
     if raw.len() < 12 {
         return Err(StoreError::Corrupt("TOTP secret".into()));
     }
+    let nonce =
+        Nonce::try_from(&raw[..12]).map_err(|_| StoreError::Corrupt("TOTP secret".into()))?;
     let c = cipher(seal)?;
     let aad = user.to_string();
     c.decrypt(
-        Nonce::from_slice(&raw[..12]),
+        &nonce,
         Payload {
             msg: &raw[12..],
             aad: aad.as_bytes(),

@@ -20,6 +20,7 @@
 //! settings key [`SCHEMA_VERSION_KEY`].
 
 mod codec;
+pub mod copy;
 pub mod postgres;
 pub mod scratch;
 pub mod sqlite;
@@ -76,6 +77,10 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("the database is busy")]
     Busy,
+    /// Every connection of the pool stayed in use for the whole wait
+    /// (PostgreSQL, `--pg-pool-wait-ms`); nothing was sent.
+    #[error("every database connection is in use")]
+    Saturated,
     /// Internal: the transaction's closure failed with its own error.
     #[error("transaction aborted")]
     Aborted,
@@ -594,8 +599,12 @@ pub struct StoreOptions {
     /// (WAL: durable against a crash of the process, not of the machine)
     /// when false.
     pub sync_full: bool,
-    /// PostgreSQL: most pooled connections kept open by this instance.
+    /// PostgreSQL: most connections this instance has open at once (idle
+    /// and in use together).
     pub pg_pool: usize,
+    /// PostgreSQL: how long a transaction waits for a connection when all
+    /// `pg_pool` are in use, before [`StoreError::Saturated`].
+    pub pg_pool_wait: std::time::Duration,
     /// PostgreSQL: PEM file of the CA(s) that signed the database server's
     /// certificate. Given, every connection uses TLS and verifies the
     /// server against it (and the URL's host name); absent, connections are
@@ -608,6 +617,7 @@ impl Default for StoreOptions {
         Self {
             sync_full: true,
             pg_pool: 16,
+            pg_pool_wait: std::time::Duration::from_secs(5),
             pg_ca_file: None,
         }
     }

@@ -39,6 +39,15 @@
 //! so appending a change needs no answer either. A push looks up its
 //! operation and contact ids once per batch (`= ANY($1)`).
 //!
+//! ## A bounded pool
+//! At most `--pg-pool` connections are open at once (idle and in use
+//! together). A transaction that finds them all in use waits up to
+//! `--pg-pool-wait-ms` for one to come back, then fails with
+//! [`StoreError::Saturated`] before anything is sent, which the API answers
+//! `503` with `Retry-After`. Connections carry `application_name`
+//! `sync-server` (unless the URL names another), so an operator can count
+//! them in `pg_stat_activity`.
+//!
 //! ## Blocking calls
 //! The [`Store`] interface is blocking. The connections' I/O runs on a
 //! small private tokio runtime of this store; a call blocks its own thread
@@ -54,7 +63,8 @@ use super::*;
 use std::collections::HashMap;
 use std::future::Future;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
@@ -259,7 +269,7 @@ CREATE TABLE IF NOT EXISTS narratives (
 
 /// Runs a future to completion on the calling thread. The connection tasks
 /// it waits on run on the store's own runtime.
-fn block_on<F: Future>(f: F) -> F::Output {
+pub(super) fn block_on<F: Future>(f: F) -> F::Output {
     futures_executor::block_on(f)
 }
 
@@ -281,9 +291,13 @@ fn pg(e: tokio_postgres::Error) -> StoreError {
     StoreError::Database(format!("postgres: {e}"))
 }
 
+/// The `application_name` of the server's connections, unless the URL
+/// names one.
+pub const APPLICATION_NAME: &str = "sync-server";
+
 /// One pooled connection with its prepared statements.
-struct Conn {
-    client: Client,
+pub(super) struct Conn {
+    pub(super) client: Client,
     statements: HashMap<&'static str, Statement>,
 }
 
@@ -338,11 +352,50 @@ pub struct PgStore {
     runtime: Option<tokio::runtime::Runtime>,
     config: Config,
     tls: Tls,
-    pool: Mutex<Vec<Conn>>,
+    pool: Mutex<Pool>,
+    /// Signalled whenever a connection comes back or closes.
+    freed: Condvar,
+    /// Most connections open at once (idle and in use).
     pool_max: usize,
+    /// How long a transaction waits for a connection when all are in use.
+    pool_wait: Duration,
     /// Always true in the product; false only in the test that shows what
     /// the write lock prevents.
     serialize_writes: bool,
+}
+
+/// The connections of a store: the idle ones, and how many are open.
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Conn>,
+    open: usize,
+}
+
+/// A connection checked out of the pool; it goes back (or, closed or after
+/// a panic, is counted as gone) when dropped, so the count of open
+/// connections never drifts.
+pub(super) struct Lease<'a> {
+    store: &'a PgStore,
+    conn: Option<Conn>,
+}
+
+impl Lease<'_> {
+    pub(super) fn conn(&mut self) -> &mut Conn {
+        self.conn
+            .as_mut()
+            .expect("a lease holds its connection until dropped")
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            // A panic mid-transaction leaves the connection in an unknown
+            // state: close it rather than reuse it.
+            let reuse = !std::thread::panicking() && !conn.client.is_closed();
+            self.store.give_back(conn, reuse);
+        }
+    }
 }
 
 impl Drop for PgStore {
@@ -370,12 +423,17 @@ impl PgStore {
                 StoreError::Database(format!("cannot start the PostgreSQL runtime: {e}"))
             })?;
         let tls = tls_for(&mut config, opts)?;
+        if config.get_application_name().is_none() {
+            config.application_name(APPLICATION_NAME);
+        }
         let store = Self {
             runtime: Some(runtime),
             config,
             tls,
-            pool: Mutex::new(Vec::new()),
+            pool: Mutex::new(Pool::default()),
+            freed: Condvar::new(),
             pool_max: opts.pg_pool.max(1),
+            pool_wait: opts.pg_pool_wait,
             serialize_writes: true,
         };
         store.migrate()?;
@@ -434,30 +492,77 @@ impl PgStore {
         })
     }
 
-    fn checkout(&self) -> StoreResult<Conn> {
+    /// A connection: an idle one, a new one while fewer than `pool_max`
+    /// are open, or the first to come back within `pool_wait`; after that
+    /// [`StoreError::Saturated`].
+    pub(super) fn checkout(&self) -> StoreResult<Lease<'_>> {
+        let deadline = Instant::now() + self.pool_wait;
+        let mut pool = self.pool.lock().map_err(|_| StoreError::Busy)?;
         loop {
-            let pooled = self.pool.lock().map_err(|_| StoreError::Busy)?.pop();
-            match pooled {
-                Some(c) if c.client.is_closed() => continue,
-                Some(c) => return Ok(c),
-                None => return self.connect(),
+            if let Some(c) = pool.idle.pop() {
+                if c.client.is_closed() {
+                    pool.open = pool.open.saturating_sub(1);
+                    continue;
+                }
+                return Ok(Lease {
+                    store: self,
+                    conn: Some(c),
+                });
             }
+            if pool.open < self.pool_max {
+                pool.open += 1;
+                drop(pool);
+                return match self.connect() {
+                    Ok(c) => Ok(Lease {
+                        store: self,
+                        conn: Some(c),
+                    }),
+                    Err(e) => {
+                        self.forget_one();
+                        Err(e)
+                    }
+                };
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(StoreError::Saturated);
+            }
+            pool = self
+                .freed
+                .wait_timeout(pool, deadline - now)
+                .map_err(|_| StoreError::Busy)?
+                .0;
         }
     }
 
-    fn give_back(&self, conn: Conn) {
-        if conn.client.is_closed() {
+    /// One open connection fewer (it closed, or never opened).
+    fn forget_one(&self) {
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.open = pool.open.saturating_sub(1);
+        }
+        self.freed.notify_one();
+    }
+
+    fn give_back(&self, conn: Conn, reuse: bool) {
+        if !reuse {
+            drop(conn);
+            self.forget_one();
             return;
         }
-        if let Ok(mut pool) = self.pool.lock()
-            && pool.len() < self.pool_max
-        {
-            pool.push(conn);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.idle.push(conn);
         }
+        self.freed.notify_one();
+    }
+
+    /// How many connections are open now (idle and in use).
+    pub fn open_connections(&self) -> usize {
+        self.pool.lock().map(|p| p.open).unwrap_or(0)
     }
 
     fn migrate(&self) -> StoreResult<()> {
-        let mut conn = self.checkout()?;
+        let mut lease = self.checkout()?;
+        let conn = lease.conn();
         let c = &conn.client;
         // (No NOTICE for every table that already exists.)
         block_on(c.batch_execute("BEGIN; SET LOCAL client_min_messages = warning")).map_err(pg)?;
@@ -492,17 +597,14 @@ impl PgStore {
             let _ = block_on(conn.client.batch_execute("ROLLBACK"));
         }
         conn.statements.clear();
-        self.give_back(conn);
         result
     }
 
     /// Runs raw SQL outside the store's rules: for tests that tamper with
     /// the data on purpose, and for operators' one-off repairs.
     pub fn execute_raw(&self, sql: &str) -> StoreResult<u64> {
-        let conn = self.checkout()?;
-        let r = block_on(conn.client.execute(sql, &[])).map_err(pg);
-        self.give_back(conn);
-        r
+        let mut lease = self.checkout()?;
+        block_on(lease.conn().client.execute(sql, &[])).map_err(pg)
     }
 
     fn run_tx(
@@ -511,10 +613,10 @@ impl PgStore {
         lock: bool,
         f: &mut dyn FnMut(&mut dyn Tx) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        let mut conn = self.checkout()?;
+        let mut lease = self.checkout()?;
         let result = {
             let mut t = PgTx {
-                conn: &mut conn,
+                conn: lease.conn(),
                 pending: Vec::new(),
                 savepoints: 0,
                 failed: false,
@@ -553,7 +655,7 @@ impl PgStore {
             }
             outcome
         };
-        self.give_back(conn);
+        drop(lease);
         result
     }
 }

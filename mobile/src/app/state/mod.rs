@@ -132,6 +132,11 @@ pub enum Msg {
     PinClear,
     PinSubmit,
     Unlocked(Result<(), UnlockFailure>),
+    /// The app started: the PIN pad asks how long the next unlock waits.
+    Started,
+    /// How long the next unlock will first wait, in seconds (0 normally;
+    /// more after attempts that were interrupted).
+    UnlockDelayLoaded(u64),
     /// The idle time chosen in the settings, read at unlock.
     IdleSettingLoaded(u32),
     // Navigation and data
@@ -297,6 +302,8 @@ impl Msg {
             self,
             SetupFinished(_)
                 | Unlocked(_)
+                | Started
+                | UnlockDelayLoaded(_)
                 | IdleSettingLoaded(_)
                 | CaseloadLoaded(_)
                 | TimelineLoaded(_)
@@ -370,6 +377,8 @@ pub enum Effect {
         pin: Zeroizing<String>,
     },
     Unlock(Zeroizing<String>),
+    /// Reads how long the next unlock will wait ([`Msg::UnlockDelayLoaded`]).
+    LoadUnlockDelay,
     LoadCaseload,
     LoadTimeline(PersonId),
     LoadReturned,
@@ -430,6 +439,7 @@ impl std::fmt::Debug for Effect {
             Effect::Lock => "Lock",
             Effect::SetIdle(_) => "SetIdle",
             Effect::Wipe => "Wipe",
+            Effect::LoadUnlockDelay => "LoadUnlockDelay",
             Effect::Reenrol(_) => "Reenrol",
             Effect::LoadVisit => "LoadVisit",
             Effect::StartVisit(..) => "StartVisit",

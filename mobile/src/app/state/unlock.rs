@@ -32,6 +32,10 @@ pub struct PinPad {
     pub busy: bool,
     /// The key was destroyed: the pad is disabled.
     pub destroyed: bool,
+    /// Seconds the next unlock first waits, after attempts that were
+    /// interrupted (the app killed during the check); 0 normally. Shown so
+    /// that the pause is not taken for a hang.
+    pub wait_secs: u64,
 }
 
 /// Longest PIN the pad takes.
@@ -131,6 +135,12 @@ pub(super) fn update(
                 ))));
             }
         }
+        Started => {
+            if s.screen == Screen::Unlock {
+                fx.push(Effect::LoadUnlockDelay);
+            }
+        }
+        UnlockDelayLoaded(secs) => s.pin.wait_secs = secs,
         Unlocked(r) => {
             s.pin.busy = false;
             match r {

@@ -39,7 +39,7 @@ use std::process::ExitCode;
 )]
 struct Cli {
     /// データフォルダ（既定: OSのデータフォルダ/hamura-outreach）
-    #[arg(long, env = "OUTREACH_DATA_DIR", global = true)]
+    #[arg(long, env = paths::DATA_DIR_ENV, global = true)]
     data_dir: Option<PathBuf>,
     /// 端末の鍵ファイルの場所（既定: OSの設定フォルダ/hamura-outreach/）
     #[arg(long, env = "OUTREACH_DEVICE_SECRET", global = true)]
@@ -379,10 +379,8 @@ pub(crate) fn with_damaged(mut text: String, damaged: &[DamagedRecord]) -> Strin
 
 fn run(cli: Cli) -> Out {
     let json_out = cli.json;
-    let data_dir = match cli.data_dir.clone() {
-        Some(d) => d,
-        None => paths::data_dir().ok_or_else(|| Failure::usage(texts::NO_DATA_DIR.into()))?,
-    };
+    let data_dir = paths::choose_data_dir(cli.data_dir.clone())
+        .ok_or_else(|| Failure::usage(texts::NO_DATA_DIR.into()))?;
     let mut cfg = StoreConfig::new(&data_dir);
     if let Some(s) = &cli.device_secret {
         cfg = cfg.with_device_secret_path(s);

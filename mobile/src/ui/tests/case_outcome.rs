@@ -139,6 +139,11 @@ fn a_find_request_is_shown_first_on_the_person_it_created() {
         find < html.find(&format!(">{}<", t::CASES)).unwrap(),
         "before the cases"
     );
+    assert!(
+        find < html.find(t::PROFILE).unwrap() && find < html.find(t::LOG_CONTACT).unwrap(),
+        "at the top of the page, above the profile and the actions"
+    );
+    assert_eq!(html.matches(t::OUTCOME_FIND_TITLE).count(), 1, "shown once");
     assert!(html.contains("最近見かけないとの連絡"));
     assert!(
         html.contains("令和8年6月1日 10:30"),

@@ -110,6 +110,16 @@ fn first_run_offers_the_enrolment_qr_and_the_page_is_japanese() {
 }
 
 #[test]
+fn unlock_screen_says_when_the_check_will_wait_first() {
+    let mut s = AppState::new(true);
+    assert!(!render(s.clone()).contains(&t::unlock_wait(8)));
+    update(&mut s, Msg::UnlockDelayLoaded(8), now());
+    let html = render(s);
+    assert!(html.contains(&t::unlock_wait(8)), "{html}");
+    assert!(html.contains("8秒待って"));
+}
+
+#[test]
 fn unlock_screen_shows_the_pad_the_remaining_attempts_and_no_content() {
     let mut s = AppState::new(true);
     update(&mut s, Msg::PinDigit('1'), now());
