@@ -362,6 +362,10 @@ fn sqlite_store_with_every_table() -> ScratchDb {
             "case_moves",
             "INSERT INTO case_moves (case_id, body) VALUES ('0190a1b2-0000-7000-8000-00000000c001', '{}')".to_owned(),
         ),
+        (
+            "narratives",
+            "INSERT INTO narratives VALUES ('reach', '2026-04-01', '2027-03-31', 1, '{}')".to_owned(),
+        ),
     ];
     for (table, sql) in rows {
         let empty = copy::read_sqlite(&sqlite_path(&db))

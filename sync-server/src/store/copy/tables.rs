@@ -246,6 +246,33 @@ pub const TABLES: &[Table] = &[
         ],
         identity: None,
     },
+    Table {
+        name: "resources",
+        columns: &[("id", Uuid, false), ("body", Text, false)],
+        identity: None,
+    },
+    Table {
+        name: "participation",
+        columns: &[
+            ("id", Uuid, false),
+            ("person_id", Uuid, false),
+            ("team_id", Uuid, false),
+            ("recorded_at", Time, false),
+            ("body", Text, false),
+        ],
+        identity: None,
+    },
+    Table {
+        name: "narratives",
+        columns: &[
+            ("viewpoint", Text, false),
+            ("period_from", Date, false),
+            ("period_to", Date, false),
+            ("version", Int4, false),
+            ("body", Text, false),
+        ],
+        identity: None,
+    },
 ];
 
 #[cfg(test)]
