@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 pub mod ca;
+pub mod cli;
 pub mod office;
 pub mod peer;
 pub mod proxy;

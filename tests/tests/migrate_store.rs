@@ -10,36 +10,13 @@
 //! Runs in `scripts/test`'s PostgreSQL pass (`OUTREACH_TEST_BACKEND=postgres`
 //! with `OUTREACH_TEST_PG`); elsewhere it says it was skipped.
 
+use outreach_tests::cli::{ok, outreach};
 use outreach_tests::world::*;
 use outreach_tests::{ServerProcess, binary};
-use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use sync_server::store::scratch::{self, ScratchDb};
-
-fn outreach(dir: &Path, args: &[&str]) -> Output {
-    Command::new(binary("outreach"))
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--device-secret")
-        .arg(dir.join("device.key"))
-        .args(args)
-        .env("OUTREACH_PIN", PIN)
-        .env("OUTREACH_NEW_PIN", PIN)
-        .output()
-        .expect("run outreach")
-}
-
-fn ok(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-}
 
 fn enrol(dir: &Path, server: &ServerProcess, login: &str) {
     let code = issue_code(server, login);
