@@ -15,11 +15,17 @@
 //! 2. The first caseload pull of a newly enrolled tablet: 500 persons and
 //!    10,000 contacts (target: within 1.2× of bytes ÷ bandwidth).
 //!
+//! The PouchDB peer (pouchdb-server and PouchDB 9 clients, driven by
+//! `tests/peer/link.js`) then does the same two syncs through the same
+//! proxy, where `scripts/bench` installed it (`OUTREACH_PEER_WORK`), and
+//! each row prints the ratio.
+//!
 //! All data is fictitious; everything stays on 127.0.0.1.
 
 use outreach_mobile::sync::{Direct, SyncClient, SyncReport};
 use outreach_shared::PersonId;
 use outreach_tests::ServerProcess;
+use outreach_tests::peer::{self, PeerLink};
 use outreach_tests::proxy::{FaultProxy, Link, LinkStats};
 use outreach_tests::world::*;
 use std::time::{Duration, Instant};
@@ -29,6 +35,70 @@ const CONTACTS: usize = 10_000;
 
 fn row(name: &str, value: String, target: &str, note: &str) {
     println!("RESULT\tlink\t{name}\t{value}\t{target}\t{note}");
+}
+
+/// One sync of the peer through the link: its time and what crossed.
+struct PeerSync {
+    time: Duration,
+    stats: LinkStats,
+}
+
+impl PeerSync {
+    fn note(&self, ours: Duration) -> String {
+        format!(
+            "peer {:.2} s, {} round trips: {}",
+            self.time.as_secs_f64(),
+            self.stats.round_trips(),
+            peer::versus(ours, self.time)
+        )
+    }
+}
+
+/// The peer's first caseload pull and morning sync through `link`, on the
+/// same documents (500 persons, 10,000 visit logs of the peer harness).
+async fn peer_through(link: Link) -> Result<(PeerSync, PeerSync), String> {
+    let peer = PeerLink::start()?;
+    let proxy = FaultProxy::start_link(peer.addr(), link)
+        .await
+        .map_err(|e| format!("proxy: {e:?}"))?;
+    let ms = |v: serde_json::Value| -> Result<Duration, String> {
+        v["ms"]
+            .as_f64()
+            .map(|ms| Duration::from_secs_f64(ms / 1e3))
+            .ok_or_else(|| format!("link.js gave no time: {v}"))
+    };
+    let (persons, contacts) = (PERSONS.to_string(), CONTACTS.to_string());
+    peer.run(&["seed", &peer.url(), &persons, &contacts])?;
+    let local = peer.local_dir("tablet");
+    let local = local.to_str().ok_or("temporary folder not UTF-8")?;
+
+    let before = proxy.stats();
+    let v = peer.run(&["first", &proxy.url(), local])?;
+    let docs = v["docs"].as_u64().unwrap_or_default() as usize;
+    if docs != PERSONS + CONTACTS {
+        return Err(format!("the peer's first pull wrote {docs} documents"));
+    }
+    let first = PeerSync {
+        time: ms(v)?,
+        stats: proxy.stats().since(&before),
+    };
+
+    peer.run(&[
+        "prepare",
+        &proxy.url(),
+        &peer.url(),
+        local,
+        "20",
+        "30",
+        &contacts,
+    ])?;
+    let before = proxy.stats();
+    let v = peer.run(&["morning", &proxy.url(), local, "20", "30"])?;
+    let morning = PeerSync {
+        time: ms(v)?,
+        stats: proxy.stats().since(&before),
+    };
+    Ok((first, morning))
 }
 
 fn client(url: &str, dev: &Device) -> SyncClient {
@@ -139,6 +209,27 @@ async fn main() {
         s.bytes_down as f64 / r.pulled.max(1) as f64,
         transfer.as_secs_f64()
     );
+    let peer = peer_through(link).await;
+    match &peer {
+        Ok((first, morning)) => {
+            for (what, p) in [("first caseload pull", first), ("morning sync", morning)] {
+                println!(
+                    "  peer {what}: {:.2} s; {} round trips ({} connections, {} requests); {} bytes down, {} up",
+                    p.time.as_secs_f64(),
+                    p.stats.round_trips(),
+                    p.stats.connections,
+                    p.stats.requests,
+                    p.stats.bytes_down,
+                    p.stats.bytes_up
+                );
+            }
+        }
+        Err(why) => println!("  PouchDB peer through the link: {why}"),
+    }
+    let peer_note = |pick: fn(&(PeerSync, PeerSync)) -> &PeerSync, ours: Duration| match &peer {
+        Ok(p) => pick(p).note(ours),
+        Err(why) => format!("peer {why}"),
+    };
     row(
         "morning sync (20 up, 30 down) on 150 ms / 1 Mbit/s",
         format!(
@@ -148,10 +239,11 @@ async fn main() {
         ),
         "<= 3 round trips + transfer",
         &format!(
-            "{:.0} B up per contact, {:.0} B down per change; transfer {:.2} s",
+            "{:.0} B up per contact, {:.0} B down per change; transfer {:.2} s; {}",
             s.bytes_up as f64 / 20.0,
             s.bytes_down as f64 / r.pulled.max(1) as f64,
-            transfer.as_secs_f64()
+            transfer.as_secs_f64(),
+            peer_note(|p| &p.1, morning)
         ),
     );
     row(
@@ -162,9 +254,10 @@ async fn main() {
         ),
         "<= 1.2× bytes ÷ bandwidth",
         &format!(
-            "{:.0} B per record on the wire (gzip), {} round trips; peer not run through the link",
+            "{:.0} B per record on the wire (gzip), {} round trips; {}",
             first_stats.bytes_down as f64 / (CONTACTS + PERSONS) as f64,
-            first_stats.round_trips()
+            first_stats.round_trips(),
+            peer_note(|p| &p.0, first)
         ),
     );
 }
