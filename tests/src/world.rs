@@ -423,12 +423,50 @@ pub async fn post_json<Req: Serialize, Resp: DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))
 }
 
-const BENCH_NOTE: &str = "夕方に訪問。父親が応対し、本人は居間でテレビを見ているとのこと。前回渡した手紙は読んだようで、今度は少し話してもよいと言っていたと父親から聞いた。父親は最近物忘れが増えたと話し、通院の付き添いに困っている。台所には食器がたまり、冷蔵庫の中身は少ない様子。本人の昼夜逆転は続いているが、週に一度は近所のコンビニに出かけている。地域包括支援センターに父親のことを相談することを提案し、了承を得た。次回は平日の午後に再訪し、本人と直接会えるよう父親に声をかけてもらう。";
+/// Sentences of (fictitious) outreach notes. A benchmark contact's note
+/// is 300 characters of them, drawn by a small generator seeded by the
+/// contact's number, so the notes compress on the wire about as much as
+/// real field notes do (the PouchDB peer's documents are built the same
+/// way) rather than as one text repeated.
+const BENCH_SENTENCES: [&str; 16] = [
+    "夕方に訪問。",
+    "父親が応対し、本人は居間でテレビを見ているとのこと。",
+    "前回渡した手紙は読んだようで、今度は少し話してもよいと言っていた。",
+    "父親は最近物忘れが増えたと話し、通院の付き添いに困っている。",
+    "台所には食器がたまり、冷蔵庫の中身は少ない様子。",
+    "本人の昼夜逆転は続いているが、週に一度は近所のコンビニに出かけている。",
+    "地域包括支援センターに父親のことを相談することを提案し、了承を得た。",
+    "次回は平日の午後に再訪し、本人と直接会えるよう声をかけてもらう。",
+    "玄関先で母親と十分ほど話した。",
+    "本人は二階の自室におり、ドア越しにあいさつをしたが返事はなかった。",
+    "郵便受けに市からの通知がたまっていたため、一緒に中身を確認した。",
+    "民生委員から、夜に物音がするとの情報があったことを伝えた。",
+    "電気料金の督促状があり、生活費の相談先を案内した。",
+    "本人が好きなゲームの話になると、少し表情が和らいだ。",
+    "姉が月に一度様子を見に来ているが、仕事が忙しく負担を感じている。",
+    "体調を崩して寝込んでいる日が多いと聞き、受診を勧めた。",
+];
 
-/// The `i`-th contact of a benchmark: about 1.3 KB, with some 300
-/// characters of (fictitious) Japanese notes, varied by `i`.
+/// 300 characters of [`BENCH_SENTENCES`] for the `i`-th contact.
+fn bench_note(i: usize) -> String {
+    // xorshift64*, seeded by the contact's number: the same note for the
+    // same `i` in every run.
+    let mut x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut note = String::new();
+    while note.chars().count() < 300 {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        note.push_str(BENCH_SENTENCES[(r >> 60) as usize]);
+    }
+    note.chars().take(300).collect()
+}
+
+/// The `i`-th contact of a benchmark: about 1.3 KB, with 300 characters of
+/// (fictitious) Japanese notes, varied by `i`.
 pub fn long_contact(person: PersonId, i: usize, now: chrono::DateTime<Utc>) -> NewContact {
-    let observation: String = BENCH_NOTE.chars().cycle().skip(i % 50).take(300).collect();
+    let observation = bench_note(i);
     NewContact {
         person_id: person,
         occurred_at: now - Duration::minutes(10 + (i % 600) as i64),
@@ -451,5 +489,25 @@ pub fn long_contact(person: PersonId, i: usize, now: chrono::DateTime<Utc>) -> N
             what: "平日午後に再訪し、本人と会えるよう父親に依頼".into(),
             due: ja::local_date(now) + Duration::days(7),
         }),
+    }
+}
+
+#[cfg(test)]
+mod bench_note_tests {
+    use super::bench_note;
+
+    #[test]
+    fn notes_are_300_characters_the_same_each_run_and_vary_by_contact() {
+        let notes: Vec<String> = (0..50).map(bench_note).collect();
+        assert!(notes.iter().all(|n| n.chars().count() == 300));
+        assert_eq!(notes[7], bench_note(7));
+        let distinct: std::collections::BTreeSet<_> = notes.iter().collect();
+        assert_eq!(distinct.len(), 50);
+        // Drawn from every part of the bank, not one sentence repeated.
+        let first_sentences: std::collections::BTreeSet<_> = notes
+            .iter()
+            .map(|n| n.chars().take(6).collect::<String>())
+            .collect();
+        assert!(first_sentences.len() > 8, "{first_sentences:?}");
     }
 }
