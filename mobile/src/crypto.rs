@@ -14,17 +14,12 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use zeroize::Zeroizing;
 
 use crate::error::{Result, StoreError};
-use crate::secret::Key32;
+use crate::secret::{Key32, fill_random};
 
 /// The format byte of a sealed value.
 pub(crate) const FORMAT_V1: u8 = 1;
 pub(crate) const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
-
-/// Fills `buf` from the operating system's random number generator.
-pub(crate) fn fill_random(buf: &mut [u8]) -> Result<()> {
-    getrandom::fill(buf).map_err(|_| StoreError::Random)
-}
 
 pub(crate) fn random_array<const N: usize>() -> Result<[u8; N]> {
     let mut a = [0u8; N];

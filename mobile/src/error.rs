@@ -5,7 +5,16 @@
 
 use outreach_shared::ValidationErrors;
 
-use crate::secret::PinError;
+/// Why a PIN was refused (at set-up or change, never at unlock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PinError {
+    #[error("at least {min} characters are required")]
+    TooShort { min: usize },
+    #[error("at most {max} characters are allowed")]
+    TooLong { max: usize },
+    #[error("control characters are not allowed")]
+    ControlCharacter,
+}
 
 /// Which kind of record an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -64,9 +64,10 @@ pub mod sync;
 #[cfg(feature = "ui")]
 pub mod ui;
 
+pub use error::PinError;
 pub use error::{RecordKind, Result, StoreError};
 pub use keys::KdfParams;
 pub use model::*;
 pub use outreach_shared as shared;
-pub use secret::{Pin, PinError};
+pub use secret::Pin;
 pub use store::{Clock, DB_FILE, MAX_WRONG_PINS, Store, StoreConfig};

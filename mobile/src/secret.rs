@@ -4,22 +4,17 @@
 //! None of them is `Clone` or `Serialize`, their `Debug` prints nothing of
 //! the value, and all are zeroized when dropped.
 
+use crate::error::{PinError, Result, StoreError};
 use std::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+/// Fills `buf` from the operating system's random number generator.
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<()> {
+    getrandom::fill(buf).map_err(|_| StoreError::Random)
+}
+
 /// The worker's PIN or passphrase.
 pub struct Pin(Zeroizing<String>);
-
-/// Why a PIN was refused (at set-up or change, never at unlock).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PinError {
-    #[error("at least {min} characters are required")]
-    TooShort { min: usize },
-    #[error("at most {max} characters are allowed")]
-    TooLong { max: usize },
-    #[error("control characters are not allowed")]
-    ControlCharacter,
-}
 
 impl Pin {
     /// A PIN must have at least this many characters (a 6-digit PIN).
@@ -75,9 +70,9 @@ impl Key32 {
         Key32(Box::new([0u8; 32]))
     }
 
-    pub(crate) fn random() -> crate::error::Result<Key32> {
+    pub(crate) fn random() -> Result<Key32> {
         let mut k = Key32::zeroed();
-        crate::crypto::fill_random(&mut k.0[..])?;
+        fill_random(&mut k.0[..])?;
         Ok(k)
     }
 

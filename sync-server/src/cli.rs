@@ -656,7 +656,10 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
         }
         let app = crate::app(state);
         match tls {
-            Some((cert, key)) => crate::tls::serve_tls(a.listen, &cert, &key, app).await,
+            Some((cert, key)) => {
+                crate::tls::serve_tls_until(a.listen, &cert, &key, app, shutdown_signal(), None)
+                    .await
+            },
             None => {
                 let listener = tokio::net::TcpListener::bind(a.listen)
                     .await

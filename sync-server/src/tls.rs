@@ -69,13 +69,3 @@ pub async fn serve_tls_until(
         .await
         .map_err(|e| format!("server error: {e}"))
 }
-
-/// Serves `app` over HTTPS until SIGTERM or Ctrl-C.
-pub async fn serve_tls(
-    addr: SocketAddr,
-    cert: &Path,
-    key: &Path,
-    app: axum::Router,
-) -> Result<(), String> {
-    serve_tls_until(addr, cert, key, app, crate::cli::shutdown_signal(), None).await
-}
