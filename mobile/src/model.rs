@@ -262,3 +262,27 @@ pub struct StoreStatus {
     pub damaged_records: usize,
     pub pull_cursor: u64,
 }
+
+/// A new community activity of 地域づくり as a worker enters it. The store
+/// adds the id, the team, the author and the time it was recorded, and
+/// makes each person to find a new person at 把握.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCommunityActivity {
+    pub kind: ActivityKind,
+    pub area: AreaCode,
+    pub held_at: DateTime<Utc>,
+    pub participants: Vec<Participants>,
+    pub learned: String,
+    pub follow_up: Option<String>,
+    /// "Possible persons to find": each becomes a person at 把握 with an
+    /// alias only (「栄町3丁目 高齢男性」).
+    #[serde(default)]
+    pub persons_to_find: Vec<PersonToFind>,
+}
+
+/// A person an activity brought up, by an alias (never a name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonToFind {
+    pub alias: String,
+    pub sex: Option<Sex>,
+}
