@@ -675,7 +675,10 @@ pub fn community(all: &[outreach_mobile::shared::CommunityActivity]) -> String {
         .join("\n")
 }
 
-pub fn community_recorded(a: &outreach_mobile::shared::CommunityActivity, persons: &[Person]) -> String {
+pub fn community_recorded(
+    a: &outreach_mobile::shared::CommunityActivity,
+    persons: &[Person],
+) -> String {
     let mut s = format!("地域活動を記録しました。ID: {}", a.id);
     for p in persons {
         s.push_str(&format!(
