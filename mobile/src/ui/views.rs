@@ -67,6 +67,7 @@ fn header(s: &AppState, on: EventHandler<Msg>) -> Element {
             if s.shows_content() {
                 nav { class: "tabs",
                     {tab(Screen::Caseload, t::NAV_CASELOAD)}
+                    {tab(Screen::Community, t::COMMUNITY)}
                     {tab(Screen::Returned, t::NAV_RETURNED)}
                     {tab(Screen::Settings, t::NAV_SETTINGS)}
                 }
@@ -179,6 +180,7 @@ fn screen(s: &AppState, on: EventHandler<Msg>) -> Element {
             Some(f) => participation(f, on),
             None => rsx! {},
         },
+        Screen::Community => super::community::community(&s.community, on),
         Screen::Fixes => fixes(&s.fixes, on),
         Screen::Returned => returned(s, on),
         Screen::Settings => settings(s, on),
