@@ -201,6 +201,10 @@ pub struct Timeline {
     /// Who the 担当 is, and the latest hand-over to them.
     #[serde(default)]
     pub assignment: Assignment,
+    /// The community activity that brought the person up (地域づくり's
+    /// "person to find"), if one did.
+    #[serde(default)]
+    pub found_by: Option<CommunityActivity>,
 }
 
 /// The person's 担当 as the person page shows it.

@@ -224,7 +224,7 @@ pub fn seed(
                 ops.push(op(EntityRef::person(p.id), Payload::CreatePerson(p), 0xc1));
             }
             let a = CommunityActivity {
-                id: CommunityActivityId::new_v7(ms, salt),
+                id: CommunityActivityId::new_v7(ms, [t as u8, i as u8, 0xca, 9, 8, 7, 6, 5, 4, 3]),
                 team,
                 author: worker.id,
                 kind: *kind,

@@ -414,7 +414,6 @@ pub const CO_FINDS_NOTE: &str = "書いた人は「把握」の段階で担当�
 pub const CO_SAVE: &str = "記録する";
 pub const CO_SAVED: &str = "地域活動を記録しました。";
 pub const CO_PEOPLE: &str = "人";
-pub const CO_FOUND: &str = "把握した人";
 pub const CO_FOUND_AT: &str = "把握のきっかけ（地域活動）";
 pub const ERR_CHOOSE_ACTIVITY_KIND: &str = "活動の種類を選んでください。";
 pub const ERR_CHOOSE_AREA: &str = "町丁を一覧から選んでください。";

@@ -963,6 +963,7 @@ impl Store {
                 contact: c,
             })
             .collect();
+        let found_by = self.found_by(id)?;
         Ok(Timeline {
             person,
             entries,
@@ -970,6 +971,7 @@ impl Store {
             conflicts,
             damaged,
             assignment,
+            found_by,
         })
     }
 }

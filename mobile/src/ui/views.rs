@@ -458,6 +458,13 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
                 button { id: "participation", onclick: move |_| on.call(Msg::StartParticipation), "{t::PARTICIPATION}" }
                 button { class: "danger", onclick: move |_| on.call(Msg::StartEscalation), "{t::ESCALATE}" }
             }
+            if let Some(a) = &tl.found_by {
+                div { class: "card", id: "found-by",
+                    h3 { "{t::CO_FOUND_AT}" }
+                    p { class: "meta", "{a.kind.ja()}　{ja::local_datetime(a.held_at)}　{a.area.name_ja()}" }
+                    p { "{a.learned}" }
+                }
+            }
             if finished_here {
                 div { class: "card visit-done",
                     button { class: "primary", onclick: move |_| on.call(Msg::LogFinishedVisit), "{t::VISIT_LOG_IT}" }

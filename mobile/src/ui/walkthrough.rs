@@ -438,17 +438,24 @@ impl Walkthrough {
         send(Msg::CoKind(ActivityKind::Patrol));
         send(Msg::CoArea("hanenishi-3".into()));
         send(Msg::CoCount(ParticipantRole::CouncilStaff, "2".into()));
-        send(Msg::CoCount(ParticipantRole::WelfareCommissioner, "1".into()));
+        send(Msg::CoCount(
+            ParticipantRole::WelfareCommissioner,
+            "1".into(),
+        ));
         send(Msg::CoLearned(
             "（見本）雨戸が閉まったままの家がある。近所の方も最近見ていない。".into(),
         ));
-        send(Msg::CoFollowUp("（見本）民生委員と日中にもう一度訪ねる。".into()));
+        send(Msg::CoFollowUp(
+            "（見本）民生委員と日中にもう一度訪ねる。".into(),
+        ));
         send(Msg::CoFinds("羽西3丁目 高齢男性".into()));
         w.shot(41, "community-form").await;
         send(Msg::SaveCommunity);
         Self::until(state, |s| {
             s.community.activities.as_ref().is_some_and(|l| {
-                l.first().is_some_and(|a| a.kind == ActivityKind::Patrol && !a.persons_to_find.is_empty())
+                l.first().is_some_and(|a| {
+                    a.kind == ActivityKind::Patrol && !a.persons_to_find.is_empty()
+                })
             })
         })
         .await;

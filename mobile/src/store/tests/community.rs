@@ -42,6 +42,7 @@ fn an_activity_and_its_persons_to_find_are_one_sealed_transaction() {
     assert_eq!(a.persons_to_find, vec![p.id]);
     assert_eq!(s.person(p.id).unwrap(), *p, "on the caseload");
     assert_eq!(s.found_by(p.id).unwrap(), Some(a.clone()));
+    assert_eq!(s.timeline(p.id).unwrap().found_by, Some(a.clone()));
     assert_eq!(s.community_activities().unwrap(), vec![a.clone()]);
     // The person's operation goes first, so the server has them in time.
     let ops: Vec<&str> = s
