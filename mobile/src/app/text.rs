@@ -408,6 +408,7 @@ pub const CO_PARTICIPANTS: &str = "参加者（役割ごとの人数。名前は
 pub const CO_LEARNED: &str = "わかったこと";
 pub const CO_LEARNED_HINT: &str = "例：3丁目の集合住宅で、最近姿を見ない高齢の男性がいるとの話";
 pub const CO_FOLLOW_UP: &str = "今後の対応（任意）";
+pub const CO_FOLLOW_UP_SHORT: &str = "今後の対応";
 pub const CO_FINDS: &str = "把握すべき人（1行に1人。呼び名だけ）";
 pub const CO_FINDS_HINT: &str = "例：栄町3丁目 高齢男性";
 pub const CO_FINDS_NOTE: &str = "書いた人は「把握」の段階で担当ケースに加わります。";

@@ -98,15 +98,16 @@ pub(super) fn community(f: &CommunityScreen, on: EventHandler<Msg>) -> Element {
                         for a in list.iter() {
                             li {
                                 strong { "{a.kind.ja()}" }
+                                if !a.persons_to_find.is_empty() {
+                                    " "
+                                    span { class: "badge", "{t::co_found_count(a.persons_to_find.len())}" }
+                                }
                                 span { class: "meta", " {ja::local_datetime(a.held_at)}　{a.area.name_ja()}" }
                                 p { class: "meta",
                                     {a.participants.iter().map(|p| format!("{} {}{}", p.role.ja(), p.count, t::CO_PEOPLE)).collect::<Vec<_>>().join("・")}
                                 }
                                 p { "{a.learned}" }
-                                if let Some(fu) = &a.follow_up { p { class: "meta", "{t::CO_FOLLOW_UP}：{fu}" } }
-                                if !a.persons_to_find.is_empty() {
-                                    span { class: "badge", "{t::co_found_count(a.persons_to_find.len())}" }
-                                }
+                                if let Some(fu) = &a.follow_up { p { class: "meta", "{t::CO_FOLLOW_UP_SHORT}：{fu}" } }
                             }
                         }
                     }
