@@ -29,6 +29,8 @@ pub enum RecordKind {
     Resource,
     /// A 参加支援 record.
     Participation,
+    /// A community activity of 地域づくり.
+    CommunityActivity,
 }
 
 impl RecordKind {
@@ -43,6 +45,7 @@ impl RecordKind {
             RecordKind::OutboxOperation => "outbox",
             RecordKind::Resource => "resources",
             RecordKind::Participation => "participation",
+            RecordKind::CommunityActivity => "community",
         }
     }
 
@@ -56,6 +59,7 @@ impl RecordKind {
             "outbox" => RecordKind::OutboxOperation,
             "resources" => RecordKind::Resource,
             "participation" => RecordKind::Participation,
+            "community" => RecordKind::CommunityActivity,
             _ => return None,
         })
     }

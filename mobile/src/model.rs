@@ -201,6 +201,10 @@ pub struct Timeline {
     /// Who the 担当 is, and the latest hand-over to them.
     #[serde(default)]
     pub assignment: Assignment,
+    /// The community activity that brought the person up (地域づくり's
+    /// "person to find"), if one did.
+    #[serde(default)]
+    pub found_by: Option<CommunityActivity>,
 }
 
 /// The person's 担当 as the person page shows it.
@@ -261,4 +265,28 @@ pub struct StoreStatus {
     pub outbox: OutboxStatus,
     pub damaged_records: usize,
     pub pull_cursor: u64,
+}
+
+/// A new community activity of 地域づくり as a worker enters it. The store
+/// adds the id, the team, the author and the time it was recorded, and
+/// makes each person to find a new person at 把握.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCommunityActivity {
+    pub kind: ActivityKind,
+    pub area: AreaCode,
+    pub held_at: DateTime<Utc>,
+    pub participants: Vec<Participants>,
+    pub learned: String,
+    pub follow_up: Option<String>,
+    /// "Possible persons to find": each becomes a person at 把握 with an
+    /// alias only (「栄町3丁目 高齢男性」).
+    #[serde(default)]
+    pub persons_to_find: Vec<PersonToFind>,
+}
+
+/// A person an activity brought up, by an alias (never a name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonToFind {
+    pub alias: String,
+    pub sex: Option<Sex>,
 }

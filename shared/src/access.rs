@@ -131,6 +131,11 @@ pub enum Resource<'a> {
         team: TeamId,
         case: Option<&'a CaseQueueItem>,
     },
+    /// A community activity of 地域づくり (not tied to a person; roles and
+    /// counts, no resident's name): the team's workers write and read it,
+    /// the team's supervisors read it, the coordinators read every team's
+    /// (the city's picture of the area); never an agency member.
+    CommunityActivity { team: TeamId },
     /// The 地域資源 catalogue: everyone reads it; coordinators and the
     /// 社協's supervisors keep it.
     LocalResource,
@@ -316,6 +321,18 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
                 case,
             },
         ),
+        // Community activities: the team's network work.
+        (OutreachWorker, Resource::CommunityActivity { team }) => {
+            Decision::from_bool(own_team(team), DenyReason::OtherTeam)
+        }
+        (Supervisor, Resource::CommunityActivity { team }) => match action {
+            Read => Decision::from_bool(own_team(team), DenyReason::OtherTeam),
+            Write => Deny(DenyReason::Role),
+        },
+        (Coordinator, Resource::CommunityActivity { .. }) => {
+            Decision::from_bool(action == Read, DenyReason::Role)
+        }
+        (AgencyMember, Resource::CommunityActivity { .. }) => Deny(DenyReason::Role),
         // The 地域資源 catalogue.
         (_, Resource::LocalResource) if action == Read => Decision::Allow,
         (Coordinator | Supervisor, Resource::LocalResource) => Decision::Allow,
@@ -884,5 +901,43 @@ mod tests {
             Decision::Deny(DenyReason::Role)
         );
         assert!(!decide(&ag, Action::Write, Resource::LocalResource).is_allowed());
+    }
+
+    #[test]
+    fn community_activities_are_the_teams_and_read_by_the_office() {
+        let act = |t: u8| Resource::CommunityActivity { team: team(t) };
+        let w = actor(Role::OutreachWorker, 1, Some(1));
+        assert!(decide(&w, Action::Write, act(1)).is_allowed());
+        assert!(decide(&w, Action::Read, act(1)).is_allowed());
+        assert_eq!(
+            decide(&w, Action::Read, act(2)),
+            Decision::Deny(DenyReason::OtherTeam)
+        );
+        assert_eq!(
+            decide(&w, Action::Write, act(2)),
+            Decision::Deny(DenyReason::OtherTeam)
+        );
+        let sv = actor(Role::Supervisor, 2, Some(1));
+        assert!(decide(&sv, Action::Read, act(1)).is_allowed());
+        assert_eq!(
+            decide(&sv, Action::Read, act(2)),
+            Decision::Deny(DenyReason::OtherTeam)
+        );
+        assert_eq!(
+            decide(&sv, Action::Write, act(1)),
+            Decision::Deny(DenyReason::Role)
+        );
+        let co = actor(Role::Coordinator, 3, None);
+        assert!(decide(&co, Action::Read, act(1)).is_allowed());
+        assert!(decide(&co, Action::Read, act(2)).is_allowed());
+        assert_eq!(
+            decide(&co, Action::Write, act(1)),
+            Decision::Deny(DenyReason::Role)
+        );
+        let ag = actor(Role::AgencyMember, 9, None);
+        assert_eq!(
+            decide(&ag, Action::Read, act(1)),
+            Decision::Deny(DenyReason::Role)
+        );
     }
 }

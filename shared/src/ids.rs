@@ -102,6 +102,11 @@ id_type!(
     /// One 参加支援 record of a person: needs, a trial, a follow-up.
     ParticipationId
 );
+id_type!(
+    /// A community activity of 地域づくり (a meeting attended, a サロン
+    /// visit, a patrol...), not tied to one person.
+    CommunityActivityId
+);
 
 #[cfg(test)]
 mod tests {

@@ -28,8 +28,8 @@ use uuid::Uuid;
 use crate::domain::*;
 use crate::hlc::Hlc;
 use crate::ids::{
-    CaseId, ContactId, DeviceId, HouseholdMemberId, OperationId, ParticipationId, PersonId, TeamId,
-    UserId, VisitId,
+    CaseId, CommunityActivityId, ContactId, DeviceId, HouseholdMemberId, OperationId,
+    ParticipationId, PersonId, TeamId, UserId, VisitId,
 };
 use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violation};
 
@@ -37,7 +37,7 @@ use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violati
 /// incompatible.
 pub const PROTOCOL_MAJOR: u16 = 2;
 /// The protocol minor version (additive changes only).
-pub const PROTOCOL_MINOR: u16 = 2;
+pub const PROTOCOL_MINOR: u16 = 3;
 
 /// Largest number of operations in one push.
 pub const MAX_BATCH_OPERATIONS: usize = 1000;
@@ -120,6 +120,9 @@ pub enum EntityKind {
     Resource,
     /// A 参加支援 record of a person (protocol 2.2; append-only).
     Participation,
+    /// A community activity of 地域づくり, not tied to a person (protocol
+    /// 2.3; append-only).
+    CommunityActivity,
 }
 
 /// The record an operation or change is about.
@@ -158,6 +161,12 @@ impl EntityRef {
     pub fn participation(id: ParticipationId) -> Self {
         Self {
             kind: EntityKind::Participation,
+            id: id.0,
+        }
+    }
+    pub fn community_activity(id: CommunityActivityId) -> Self {
+        Self {
+            kind: EntityKind::CommunityActivity,
             id: id.0,
         }
     }
@@ -320,6 +329,10 @@ pub enum Payload {
     /// A 参加支援 record (protocol 2.2): needs, a trial at a resource, a
     /// follow-up. Append-only.
     RecordParticipation(ParticipationRecord),
+    /// A community activity of 地域づくり (protocol 2.3), not tied to a
+    /// person; its persons to find were created before it by
+    /// [`Payload::CreatePerson`]. Append-only.
+    RecordCommunityActivity(CommunityActivity),
 }
 
 impl Payload {
@@ -339,6 +352,7 @@ impl Payload {
             Payload::Escalate(e) => EntityRef::case(e.case_id),
             Payload::StartVisit(v) => EntityRef::visit(v.id),
             Payload::RecordParticipation(r) => EntityRef::participation(r.id),
+            Payload::RecordCommunityActivity(a) => EntityRef::community_activity(a.id),
             Payload::FinishVisit { .. } => {
                 if addressed.kind != EntityKind::Visit {
                     return None;
@@ -372,6 +386,7 @@ impl Payload {
             Payload::StartVisit(_) => "start_visit",
             Payload::FinishVisit { .. } => "finish_visit",
             Payload::RecordParticipation(_) => "record_participation",
+            Payload::RecordCommunityActivity(_) => "record_community_activity",
         }
     }
 }
@@ -452,6 +467,7 @@ impl Operation {
             // Checked against the visit's start by the applier.
             Payload::FinishVisit { .. } => {}
             Payload::RecordParticipation(r) => e.nest("payload", r.validate(ctx)),
+            Payload::RecordCommunityActivity(a) => e.nest("payload", a.validate(ctx)),
         }
         e.finish()
     }
@@ -666,6 +682,8 @@ pub enum ChangeBody {
     Resource(LocalResource),
     /// A 参加支援 record of a person (protocol 2.2).
     Participation(ParticipationRecord),
+    /// A community activity of the team (protocol 2.3).
+    CommunityActivity(CommunityActivity),
     /// The record left this device's view (e.g. moved to another team): the
     /// device deletes its copy.
     Gone,
@@ -1244,7 +1262,7 @@ mod tests {
         assert!("one".parse::<ProtocolVersion>().is_err());
         assert_eq!(
             serde_json::to_string(&ProtocolVersion::CURRENT).unwrap(),
-            "\"2.2\""
+            "\"2.3\""
         );
         let old: ProtocolVersion = "1.0".parse().unwrap();
         assert!(!old.is_supported(), "protocol 1 tablets must update");

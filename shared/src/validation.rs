@@ -69,6 +69,10 @@ pub enum Violation {
     Duplicate,
     /// A value not in the allowed list.
     Unknown,
+    /// Free text that seems to name a resident (an honorific after a
+    /// name, 「〇〇さん」): community records keep roles and counts only
+    /// (protocol 2.3).
+    LooksLikeName,
 }
 
 /// One validation error: the field path and what is wrong with it.
@@ -133,6 +137,9 @@ impl FieldError {
             ),
             Violation::Duplicate => format!("{name}に同じものが重複しています。"),
             Violation::Unknown => format!("{name}の値が一覧にありません。一覧から選んでください。"),
+            Violation::LooksLikeName => format!(
+                "{name}に住民の名前のような書き方（「〇〇さん」など）があります。名前は書かず、役割（民生委員、自治会役員など）や「高齢の男性」のように書いてください。"
+            ),
         }
     }
 
@@ -167,6 +174,9 @@ impl FieldError {
             Violation::Contradicts { other } => format!("{f} contradicts {other}"),
             Violation::Duplicate => format!("{f} contains a duplicate"),
             Violation::Unknown => format!("{f} is not a known value"),
+            Violation::LooksLikeName => format!(
+                "{f} seems to name a resident (a name with an honorific such as さん or 様): record roles and counts, never names"
+            ),
         }
     }
 }

@@ -281,6 +281,12 @@ pub fn push_request() -> PushRequest {
                 EntityRef::participation(participation_record().id),
                 Payload::RecordParticipation(participation_record()),
             ),
+            op(
+                10,
+                1_778_634_200_000,
+                EntityRef::community_activity(community_activity().id),
+                Payload::RecordCommunityActivity(community_activity()),
+            ),
         ],
     }
 }
@@ -438,8 +444,14 @@ pub fn pull_response() -> PullResponse {
                 entity: EntityRef::participation(participation_record().id),
                 body: ChangeBody::Participation(participation_record()),
             },
+            Change {
+                seq: 109,
+                hlc: hlc(1_778_634_200_000, 0),
+                entity: EntityRef::community_activity(community_activity().id),
+                body: ChangeBody::CommunityActivity(community_activity()),
+            },
         ],
-        next_cursor: 108,
+        next_cursor: 109,
         has_more: true,
         server_time: at(2026, 5, 13, 9, 0),
     }
@@ -979,4 +991,31 @@ pub fn participation_entries() -> Vec<ParticipationRecord> {
             ..base
         },
     ]
+}
+
+/// A community activity of 地域づくり (protocol 2.3): a 民生委員 meeting
+/// that brought up a person to find (the fixture's person).
+pub fn community_activity() -> CommunityActivity {
+    CommunityActivity {
+        id: CommunityActivityId::parse("0195f3a0-0000-7000-8000-0000000f0001").unwrap(),
+        team: team(),
+        author: worker(),
+        kind: ActivityKind::WelfareCommissionerMeeting,
+        area: "sakaecho-3".parse().unwrap(),
+        held_at: at(2026, 5, 12, 1, 0),
+        participants: vec![
+            Participants {
+                role: ParticipantRole::WelfareCommissioner,
+                count: 8,
+            },
+            Participants {
+                role: ParticipantRole::CommunityCareCentre,
+                count: 1,
+            },
+        ],
+        learned: "3丁目の集合住宅で、最近姿を見ない高齢の男性がいるとの話があった。".into(),
+        follow_up: Some("民生委員さんと一緒に様子を見に行く。".into()),
+        persons_to_find: vec![person_id()],
+        recorded_at: at(2026, 5, 13, 2, 5),
+    }
 }

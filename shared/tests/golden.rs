@@ -87,13 +87,13 @@ fn every_payload_and_change_kind_is_in_the_golden_files() {
         .iter()
         .map(|o| o.payload.type_name())
         .collect();
-    assert_eq!(kinds.len(), 9, "one operation of every payload type");
+    assert_eq!(kinds.len(), 10, "one operation of every payload type");
     let bodies: std::collections::HashSet<_> = fixtures::pull_response()
         .changes
         .iter()
         .map(|c| std::mem::discriminant(&c.body))
         .collect();
-    assert_eq!(bodies.len(), 8, "one change of every body type");
+    assert_eq!(bodies.len(), 9, "one change of every body type");
     let outcomes: std::collections::HashSet<_> = fixtures::push_response()
         .results
         .iter()
@@ -129,6 +129,14 @@ fn participation() {
     for r in &all {
         r.validate(&ctx).unwrap();
     }
+}
+
+/// A community activity of 地域づくり (protocol 2.3).
+#[test]
+fn community_activity() {
+    golden("community_activity", &fixtures::community_activity());
+    let ctx = outreach_shared::ValidationContext::at(fixtures::at(2026, 6, 1, 0, 0));
+    fixtures::community_activity().validate(&ctx).unwrap();
 }
 
 /// A tablet of protocol 2.0 reads a person snapshot of 2.1 (with the 担当's

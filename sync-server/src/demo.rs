@@ -35,6 +35,8 @@ pub struct DemoSummary {
     pub reviews: usize,
     /// 参加支援 records (needs, trials, follow-ups) pushed.
     pub participation: usize,
+    /// Community activities (地域づくり) and their persons to find pushed.
+    pub community: usize,
 }
 
 struct Rng(u64);
@@ -541,6 +543,7 @@ pub fn seed(
     hand_over_one(store, clock, &workers, &supervisors[0], now)?;
     summary.participation =
         crate::demo_participation::seed(store, clock, &coord, &workers[0], now)?;
+    summary.community = crate::demo_community::seed(store, clock, &workers, now)?;
     Ok(summary)
 }
 

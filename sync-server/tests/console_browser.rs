@@ -619,7 +619,117 @@ async fn console_in_a_real_browser() {
 
     referral_to_closure(&mut d, &w, &site).await;
     resource_catalogue(&mut d, &w, &site).await;
+    community_activity(&mut d, &w, &site).await;
     d.cmd("DELETE", "", None).await;
+}
+
+/// 地域づくり (issue 18): a community activity with a person to find,
+/// pushed as worker1's tablet pushes it (the person first, at 把握), is in
+/// the supervisor's list with the person; the filter by 町丁 narrows it;
+/// the coordinator sees the activity, not the never-escalated person.
+async fn community_activity(d: &mut Driver, w: &World, site: &str) {
+    use outreach_shared::protocol::{EntityRef, Operation, Outcome, Payload};
+    use outreach_shared::*;
+    let worker = w.user("worker1");
+    let team = worker.team.expect("worker1's team");
+    let now = chrono::Utc::now();
+    let ms = now.timestamp_millis() as u64;
+    let device = DeviceId::new_v7(ms, [0xb7; 10]);
+    let caller = sync_server::engine::Caller {
+        actor: sync_server::engine::actor_of(&worker),
+        device: Some(device),
+    };
+    let alias = "羽西3丁目 高齢男性（ブラウザ）";
+    let p = Person {
+        id: PersonId::new_v7(ms, [0xb1; 10]),
+        alias: alias.into(),
+        kana: None,
+        birth_year: None,
+        sex: Some(Sex::Male),
+        area: "hanenishi-3".parse().ok(),
+        noticed_by: Some(NoticedBy::Outreach),
+        summary: None,
+        household: Household::default(),
+        fields: Default::default(),
+        tags: Default::default(),
+        scheme_gap: None,
+        stage: Stage::Identified,
+        stage_note: None,
+        consent: ConsentRecord::none(),
+        team,
+        assigned_worker: Some(worker.id),
+        created_at: now,
+    };
+    let a = CommunityActivity {
+        id: CommunityActivityId::new_v7(ms, [0xb2; 10]),
+        team,
+        author: worker.id,
+        kind: ActivityKind::Patrol,
+        area: "hanenishi-3".parse().unwrap(),
+        held_at: now - chrono::Duration::hours(2),
+        participants: vec![Participants {
+            role: ParticipantRole::CouncilStaff,
+            count: 2,
+        }],
+        learned: "（見本）雨戸が閉まったままの家がある".into(),
+        follow_up: Some("（見本）民生委員に様子を聞く".into()),
+        persons_to_find: vec![p.id],
+        recorded_at: now,
+    };
+    let ops = [
+        Operation {
+            id: OperationId::new_v7(ms, [0xb3; 10]),
+            device_id: device,
+            hlc: Hlc::new(ms, 1, device),
+            entity: EntityRef::person(p.id),
+            payload: Payload::CreatePerson(p.clone()),
+        },
+        Operation {
+            id: OperationId::new_v7(ms, [0xb4; 10]),
+            device_id: device,
+            hlc: Hlc::new(ms, 2, device),
+            entity: EntityRef::community_activity(a.id),
+            payload: Payload::RecordCommunityActivity(a.clone()),
+        },
+    ];
+    let results = store::write(&*w.store, |tx| {
+        sync_server::engine::push(tx, &caller, &w.state.clock, &ops, now)
+    })
+    .unwrap();
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r.outcome, Outcome::Applied { .. })),
+        "{results:?}"
+    );
+
+    d.login(site, "supervisor1").await;
+    d.click("nav.main a[href='/console/community']").await;
+    d.wait_text("p.lead", text::CO_LEAD).await;
+    let row = format!("#activity-{}", a.id);
+    d.wait_text(&row, &format!("{alias}（把握）")).await;
+    d.wait_text(&row, "社協の職員 2人").await;
+    d.shot("community").await;
+    // By 町丁: another one hides it, its own shows it.
+    d.click("#community-area option[value=sakaecho-1]").await;
+    d.click("#community-filter button").await;
+    d.find("#community-summary").await;
+    assert!(!d.source().await.contains(&format!("activity-{}", a.id)));
+    d.click("#community-area option[value=hanenishi-3]").await;
+    d.click("#community-filter button").await;
+    d.wait_text(&row, alias).await;
+    d.logout(site).await;
+
+    d.login(site, "coordinator").await;
+    d.go(&format!("{site}/console/community")).await;
+    d.find(&row).await;
+    let page = d.source().await;
+    assert!(
+        !page.contains(alias),
+        "not escalated: not the coordinator's"
+    );
+    d.shot("community-coordinator").await;
+    d.logout(site).await;
 }
 
 /// 参加支援 (issue 18): the coordinator adds a 地域資源 through the form,

@@ -363,6 +363,12 @@ fn sqlite_store_with_every_table() -> ScratchDb {
             "INSERT INTO case_moves (case_id, body) VALUES ('0190a1b2-0000-7000-8000-00000000c001', '{}')".to_owned(),
         ),
         (
+            "community_activities",
+            format!(
+                "INSERT INTO community_activities VALUES ('0190a1b2-0000-7000-8000-0000000fa001', '{t}', '2026-11-30T01:02:03.456789Z', '{{}}')"
+            ),
+        ),
+        (
             "narratives",
             "INSERT INTO narratives VALUES ('reach', '2026-04-01', '2027-03-31', 1, '{}')".to_owned(),
         ),

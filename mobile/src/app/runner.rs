@@ -338,6 +338,24 @@ pub async fn run(
                 r.map_err(|e| SaveFailure::from_store(&e)),
             )]
         }
+        Effect::LoadCommunity => {
+            let r = core.with_store(|s| s.community_activities()).await;
+            match r {
+                Ok(l) => vec![Msg::CommunityLoaded(Ok(l))],
+                Err(StoreError::Locked) => vec![Msg::Locked],
+                Err(e) => vec![Msg::CommunityLoaded(Err(
+                    SaveFailure::from_store(&e).message()
+                ))],
+            }
+        }
+        Effect::LogCommunity(new) => {
+            let r = core
+                .with_store(move |s| s.log_community_activity(*new).map(|_| ()))
+                .await;
+            vec![Msg::CommunitySaved(
+                r.map_err(|e| SaveFailure::from_store(&e)),
+            )]
+        }
         Effect::FinishVisit => {
             let r = core.with_store(|s| s.finish_visit()).await;
             vec![Msg::VisitFinished(

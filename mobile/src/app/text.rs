@@ -395,6 +395,38 @@ pub const PA_PICK_TRIAL: &str = "どの試行か、その後どうなったか�
 pub const PA_FULL: &str = "受入停止中";
 pub const PA_CITYWIDE: &str = "市内全域";
 
+// 地域づくり: community activities (issue 18).
+pub const COMMUNITY: &str = "地域活動";
+pub const CO_TITLE: &str = "地域活動の記録";
+pub const CO_LEAD: &str = "民生委員の定例会、サロン訪問、自治会での説明、地域の巡回など、特定の方に限らない活動を記録します。住民の名前は書かず、役割と人数で記録してください。";
+pub const CO_NEW: &str = "地域活動を記録する";
+pub const CO_NONE: &str = "まだ地域活動の記録はありません。";
+pub const CO_KIND: &str = "活動の種類";
+pub const CO_AREA: &str = "町丁";
+pub const CO_WHEN: &str = "実施日時（日本時間）";
+pub const CO_PARTICIPANTS: &str = "参加者（役割ごとの人数。名前は書かない）";
+pub const CO_LEARNED: &str = "わかったこと";
+pub const CO_LEARNED_HINT: &str = "例：3丁目の集合住宅で、最近姿を見ない高齢の男性がいるとの話";
+pub const CO_FOLLOW_UP: &str = "今後の対応（任意）";
+pub const CO_FOLLOW_UP_SHORT: &str = "今後の対応";
+pub const CO_FINDS: &str = "把握すべき人（1行に1人。呼び名だけ）";
+pub const CO_FINDS_HINT: &str = "例：栄町3丁目 高齢男性";
+pub const CO_FINDS_NOTE: &str = "書いた人は「把握」の段階で担当ケースに加わります。";
+pub const CO_SAVE: &str = "記録する";
+pub const CO_SAVED: &str = "地域活動を記録しました。";
+pub const CO_PEOPLE: &str = "人";
+pub const CO_FOUND_AT: &str = "把握のきっかけ（地域活動）";
+pub const ERR_CHOOSE_ACTIVITY_KIND: &str = "活動の種類を選んでください。";
+pub const ERR_CHOOSE_AREA: &str = "町丁を一覧から選んでください。";
+
+pub fn co_found_count(n: usize) -> String {
+    format!("把握した人 {n}人")
+}
+
+pub fn fix_community(at: &str) -> String {
+    format!("地域活動の記録（{at}）")
+}
+
 pub fn fix_participation(at: &str) -> String {
     format!("参加支援の記録（{at}）")
 }

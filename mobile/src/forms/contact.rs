@@ -242,7 +242,7 @@ impl ContactInput {
 }
 
 /// `HH:MM` (any width).
-fn parse_time(text: &str) -> Option<NaiveTime> {
+pub(super) fn parse_time(text: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(ja::nfkc(text).trim(), "%H:%M").ok()
 }
 

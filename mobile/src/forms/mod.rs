@@ -9,10 +9,12 @@
 //! domain itself (lengths, consistency, dates not in the future) are checked
 //! by `shared`'s validation when the store writes the record. No I/O here.
 
+mod community;
 mod contact;
 mod member;
 mod person;
 
+pub use community::CommunityInput;
 pub use contact::{ContactInput, DEFAULT_DIFFICULTY, DEFAULT_NEXT_DAYS};
 pub use member::MemberInput;
 pub use person::PersonInput;

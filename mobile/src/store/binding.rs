@@ -332,6 +332,7 @@ pub(crate) fn rekey(
         "outbox",
         "resources",
         "participation",
+        "community",
     ] {
         let key = super::key_column(table);
         let rows: Vec<(String, i64, Vec<u8>, Vec<String>)> = {

@@ -227,6 +227,10 @@ impl Store {
             // The visit's record is on the server only.
             Payload::StartVisit(_) | Payload::FinishVisit { .. } => drop_op(&tx, op)?,
             // Never accepted by the server: it leaves this tablet too.
+            Payload::RecordCommunityActivity(a) => {
+                tx.execute("DELETE FROM community WHERE id = ?1", [a.id.to_string()])?;
+                drop_op(&tx, op)?;
+            }
             Payload::RecordParticipation(r) => {
                 tx.execute(
                     "DELETE FROM participation WHERE id = ?1",

@@ -16,6 +16,7 @@
 //! store keeps working.
 
 mod binding;
+mod community;
 mod fixes;
 mod link;
 mod participation;

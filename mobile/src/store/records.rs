@@ -76,6 +76,7 @@ pub(crate) fn push_op(
         protocol::EntityKind::Visit => "visit",
         protocol::EntityKind::Resource => "resource",
         protocol::EntityKind::Participation => "participation",
+        protocol::EntityKind::CommunityActivity => "community_activity",
     };
     let op = Operation {
         id,
@@ -314,6 +315,29 @@ pub(crate) fn stage_change(
     })
 }
 
+/// Writes a new person and its `CreatePerson` operation in `tx`.
+pub(super) fn write_new_person(
+    tx: &Transaction<'_>,
+    sealer: &Sealer,
+    identity: &Identity,
+    rec: &PersonRecord,
+    hlc: Hlc,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    write_person(tx, sealer, rec, 1, now)?;
+    push_op(
+        tx,
+        sealer,
+        identity,
+        hlc,
+        now,
+        EntityRef::person(rec.person.id),
+        Payload::CreatePerson(rec.person.clone()),
+        None,
+    )?;
+    Ok(())
+}
+
 impl Store {
     fn new_random10() -> Result<[u8; 10]> {
         random_array()
@@ -335,6 +359,23 @@ impl Store {
     pub fn create_person(&mut self, new: NewPerson) -> Result<Person> {
         self.require_unlocked()?;
         let now = self.now();
+        let (rec, hlc) = self.new_person_record(new, now)?;
+        let identity = self.identity;
+        let (conn, sealer) = self.unlocked_parts()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        write_new_person(&tx, sealer, &identity, &rec, hlc, now)?;
+        tx.commit()?;
+        Ok(rec.person)
+    }
+
+    /// The one rule for a new person (at 把握, no consent, this tablet's
+    /// team, validated by `shared`) and its stamp; written by
+    /// [`write_new_person`] in the caller's transaction.
+    pub(super) fn new_person_record(
+        &mut self,
+        new: NewPerson,
+        now: DateTime<Utc>,
+    ) -> Result<(PersonRecord, Hlc)> {
         let person = Person {
             id: PersonId::new_v7(unix_ms(now), Self::new_random10()?),
             alias: new.alias,
@@ -362,26 +403,11 @@ impl Store {
             .map(|k| (k.to_owned(), hlc))
             .collect();
         let rec = PersonRecord {
-            person: person.clone(),
+            person,
             versions,
             server: None,
         };
-        let identity = self.identity;
-        let (conn, sealer) = self.unlocked_parts()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        write_person(&tx, sealer, &rec, 1, now)?;
-        push_op(
-            &tx,
-            sealer,
-            &identity,
-            hlc,
-            now,
-            EntityRef::person(person.id),
-            Payload::CreatePerson(person.clone()),
-            None,
-        )?;
-        tx.commit()?;
-        Ok(person)
+        Ok((rec, hlc))
     }
 
     /// A person with the version of each field.
@@ -937,6 +963,7 @@ impl Store {
                 contact: c,
             })
             .collect();
+        let found_by = self.found_by(id)?;
         Ok(Timeline {
             person,
             entries,
@@ -944,6 +971,7 @@ impl Store {
             conflicts,
             damaged,
             assignment,
+            found_by,
         })
     }
 }

@@ -112,6 +112,19 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX participation_by_person ON participation (person_id, recorded_at);
     ",
+    // v5: 地域づくり (issue 18): the team's community activities
+    // (append-only, not tied to a person). The protocol minor the pull
+    // cursor was built with is kept in `meta.pull_minor` (absent: before
+    // 2.3), so an upgraded app pulls again what its older self skipped.
+    "
+    CREATE TABLE community (
+        id       TEXT PRIMARY KEY,
+        held_at  TEXT    NOT NULL,
+        version  INTEGER NOT NULL,
+        sealed   BLOB    NOT NULL
+    );
+    CREATE INDEX community_by_held ON community (held_at);
+    ",
 ];
 
 /// The schema version this build writes.

@@ -167,6 +167,39 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Where the next pull starts for an app that speaks protocol minor
+    /// `minor`. The cursor remembers the minor it was built with
+    /// (`meta.pull_minor`; absent: before 2.3): an older app's pull skipped
+    /// the kinds of change it could not read while its cursor moved past
+    /// them, so when the app's minor is newer the pull starts again from
+    /// the beginning and everything is applied again (idempotent: persons
+    /// merge by HLC, append-only records are kept once, the rest is
+    /// replaced by the server's current copy). Kept conflicts up to the old
+    /// cursor were shown already and are not stored twice
+    /// (`meta.repull_until`).
+    pub fn begin_pull(&mut self, minor: u16) -> Result<u64> {
+        let cursor = self.pull_cursor()?;
+        let built: u16 = get_meta(&self.conn, "pull_minor")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if built >= minor {
+            return Ok(cursor);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if cursor > 0 {
+            let until: u64 = get_meta(&tx, "repull_until")?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            set_meta(&tx, "repull_until", &cursor.max(until).to_string())?;
+        }
+        set_meta(&tx, "pull_cursor", "0")?;
+        set_meta(&tx, "pull_minor", &minor.to_string())?;
+        tx.commit()?;
+        Ok(0)
+    }
+
     /// Applies one pulled page in one transaction, and stores its
     /// `next_cursor` in the same transaction: a page is applied whole or not
     /// at all, and a cut between pages resumes at the right place.
@@ -186,7 +219,15 @@ impl Store {
         let (conn, sealer) = self.unlocked_parts()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut report = PullApplied::default();
+        // A pull again after an upgrade (see `begin_pull`): conflicts up to
+        // the old cursor were stored the first time.
+        let seen_until: u64 = get_meta(&tx, "repull_until")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         for ch in &page.changes {
+            if ch.seq <= seen_until && matches!(ch.body, ChangeBody::Conflict(_)) {
+                continue;
+            }
             apply_change(&tx, sealer, ch, now, &mut report)?;
         }
         set_meta(&tx, "pull_cursor", &page.next_cursor.to_string())?;
@@ -305,6 +346,9 @@ fn apply_change(
         ChangeBody::Participation(r) => {
             super::participation::put_participation(tx, sealer, r)?;
         }
+        ChangeBody::CommunityActivity(a) => {
+            super::community::put_activity(tx, sealer, a)?;
+        }
         ChangeBody::Gone => {
             match ch.entity.kind {
                 EntityKind::Person => {
@@ -338,6 +382,9 @@ fn apply_change(
                 }
                 EntityKind::Participation => {
                     tx.execute("DELETE FROM participation WHERE id = ?1", [&id])?;
+                }
+                EntityKind::CommunityActivity => {
+                    tx.execute("DELETE FROM community WHERE id = ?1", [&id])?;
                 }
             }
             report.gone += 1;

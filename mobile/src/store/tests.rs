@@ -1018,6 +1018,7 @@ fn a_folded_escalation_gets_the_case_outcome_and_it_stays_sealed() {
 }
 
 mod binding;
+mod community;
 mod field;
 mod participation;
 mod visits;

@@ -233,6 +233,9 @@ pub struct SyncClient {
     http: Option<reqwest::Client>,
     base: String,
     token: String,
+    /// The protocol minor this client speaks: [`PROTOCOL_MINOR`], or an
+    /// older app's ([`SyncClient::speaking_minor`], for upgrade tests).
+    minor: u16,
 }
 
 impl std::fmt::Debug for SyncClient {
@@ -281,6 +284,23 @@ impl SyncClient {
             http: http_client(timeout, pins),
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
+            minor: outreach_shared::protocol::PROTOCOL_MINOR,
+        }
+    }
+
+    /// This client as an older app of the same major that speaks protocol
+    /// minor `minor` (its pulls skip the kinds of change that minor cannot
+    /// read): for tests of an app upgrade, never for the field.
+    pub fn speaking_minor(mut self, minor: u16) -> Self {
+        self.minor = minor.min(outreach_shared::protocol::PROTOCOL_MINOR);
+        self
+    }
+
+    /// The protocol version this client sends.
+    fn protocol(&self) -> ProtocolVersion {
+        ProtocolVersion {
+            major: outreach_shared::protocol::PROTOCOL_MAJOR,
+            minor: self.minor,
         }
     }
 
@@ -324,14 +344,15 @@ impl SyncClient {
     ) -> Result<(), SyncError> {
         let to_push = store.with(|s| Ok(s.outbox_status()?.pending)).await?;
         let mut pushed = 0u64;
+        let protocol = self.protocol();
         loop {
             let request = store
-                .with(|s| {
+                .with(move |s| {
                     let batch = s.outbox_batch(PUSH_BATCH)?;
                     let ids: Vec<_> = batch.items.iter().map(|e| e.op.id).collect();
                     s.note_push_attempt(&ids)?;
                     let request = PushRequest {
-                        protocol: ProtocolVersion::CURRENT,
+                        protocol,
                         device_id: s.identity().device_id,
                         operations: batch.items.into_iter().map(|e| e.op).collect(),
                     };
@@ -399,8 +420,9 @@ impl SyncClient {
         progress: &mut dyn FnMut(SyncProgress),
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
+        let self_minor = self.minor;
         let (cursor, first_sent) = store
-            .with(|s| Ok((s.pull_cursor()?, s.device_clock())))
+            .with(move |s| Ok((s.begin_pull(self_minor)?, s.device_clock())))
             .await?;
         // The device clock when a request leaves: the first reading plus the
         // time since (the store thread may be busy applying a page then).
@@ -410,7 +432,7 @@ impl SyncClient {
         let fetch = |cursor: u64| {
             let sent_at = clock();
             let request = PullRequest {
-                protocol: ProtocolVersion::CURRENT,
+                protocol: self.protocol(),
                 cursor,
                 limit: PULL_PAGE,
             };

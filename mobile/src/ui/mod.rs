@@ -8,6 +8,7 @@
 //! Only a person's taps reset the idle time ([`Msg::is_input`]).
 
 mod case_outcome;
+mod community;
 mod components;
 mod fixes;
 mod forms;

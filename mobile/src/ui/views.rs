@@ -67,6 +67,7 @@ fn header(s: &AppState, on: EventHandler<Msg>) -> Element {
             if s.shows_content() {
                 nav { class: "tabs",
                     {tab(Screen::Caseload, t::NAV_CASELOAD)}
+                    {tab(Screen::Community, t::COMMUNITY)}
                     {tab(Screen::Returned, t::NAV_RETURNED)}
                     {tab(Screen::Settings, t::NAV_SETTINGS)}
                 }
@@ -179,6 +180,7 @@ fn screen(s: &AppState, on: EventHandler<Msg>) -> Element {
             Some(f) => participation(f, on),
             None => rsx! {},
         },
+        Screen::Community => super::community::community(&s.community, on),
         Screen::Fixes => fixes(&s.fixes, on),
         Screen::Returned => returned(s, on),
         Screen::Settings => settings(s, on),
@@ -455,6 +457,13 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
                 button { onclick: move |_| on.call(Msg::StartStageConsent), "{t::CHANGE_STAGE_CONSENT}" }
                 button { id: "participation", onclick: move |_| on.call(Msg::StartParticipation), "{t::PARTICIPATION}" }
                 button { class: "danger", onclick: move |_| on.call(Msg::StartEscalation), "{t::ESCALATE}" }
+            }
+            if let Some(a) = &tl.found_by {
+                div { class: "card", id: "found-by",
+                    h3 { "{t::CO_FOUND_AT}" }
+                    p { class: "meta", "{a.kind.ja()}　{ja::local_datetime(a.held_at)}　{a.area.name_ja()}" }
+                    p { "{a.learned}" }
+                }
             }
             if finished_here {
                 div { class: "card visit-done",

@@ -427,6 +427,39 @@ impl Walkthrough {
         send(Msg::SaveParticipation);
         Self::until(state, loaded).await;
         w.shot(39, "participation-stopped").await;
+
+        // 地域づくり: the 地域活動 tab from the home screen, the team's
+        // activities (the demo's year), and a patrol that brings up a
+        // person to find.
+        send(Msg::Go(Screen::Community));
+        let listed = |s: &AppState| s.community.activities.is_some() && !s.community.busy;
+        Self::until(state, listed).await;
+        w.shot(40, "community").await;
+        send(Msg::CoKind(ActivityKind::Patrol));
+        send(Msg::CoArea("hanenishi-3".into()));
+        send(Msg::CoCount(ParticipantRole::CouncilStaff, "2".into()));
+        send(Msg::CoCount(
+            ParticipantRole::WelfareCommissioner,
+            "1".into(),
+        ));
+        send(Msg::CoLearned(
+            "（見本）雨戸が閉まったままの家がある。近所の方も最近見ていない。".into(),
+        ));
+        send(Msg::CoFollowUp(
+            "（見本）民生委員と日中にもう一度訪ねる。".into(),
+        ));
+        send(Msg::CoFinds("羽西3丁目 高齢男性".into()));
+        w.shot(41, "community-form").await;
+        send(Msg::SaveCommunity);
+        Self::until(state, |s| {
+            s.community.activities.as_ref().is_some_and(|l| {
+                l.first().is_some_and(|a| {
+                    a.kind == ActivityKind::Patrol && !a.persons_to_find.is_empty()
+                })
+            })
+        })
+        .await;
+        w.shot(42, "community-saved").await;
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod agency;
 pub mod area;
 pub mod case_queue;
+pub mod community;
 pub mod consent;
 pub mod contact;
 pub mod evaluation;
@@ -22,6 +23,7 @@ pub use area::{AREAS, Area, AreaCode};
 pub use case_queue::{
     CaseQueueItem, CaseStatus, Escalation, FindRequest, Referral, RosterMember, Route, Urgency,
 };
+pub use community::{ActivityKind, CommunityActivity, ParticipantRole, Participants};
 pub use consent::{ConsentRecord, ConsentScope, ConsentStatus};
 pub use contact::{
     Accompaniment, ContactLog, ContactMethod, DangerSign, Difficulty, MetWhom, NextAction,

@@ -5,7 +5,7 @@
 //! local time from the tz database (chrono-tz). Reading what people type
 //! (dates in 令和 or 西暦, birth years, text in any width) is in [`input`].
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
 use icu_calendar::Date;
 use icu_calendar::cal::Japanese;
@@ -391,6 +391,15 @@ pub fn case_status_code_label(code: &str) -> &'static str {
         .find(|s| s.code() == code)
         .map(|s| s.ja())
         .unwrap_or("不明な状況")
+}
+
+/// The instant a local day (Asia/Tokyo) begins: 00:00 日本時間.
+pub fn local_day_start(d: NaiveDate) -> DateTime<Utc> {
+    Tokyo
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
 }
 
 /// The local date in Asia/Tokyo of an instant.

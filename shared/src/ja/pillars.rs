@@ -2,7 +2,9 @@
 //! the field names of their validation messages.
 
 use super::Label;
-use crate::domain::{NeedKind, ResourceKind, TrialOutcome, TrialStep, Viewpoint};
+use crate::domain::{
+    ActivityKind, NeedKind, ParticipantRole, ResourceKind, TrialOutcome, TrialStep, Viewpoint,
+};
 
 labels!(ResourceKind {
     T::PlaceToBe => "居場所",
@@ -45,6 +47,26 @@ labels!(TrialOutcome {
     T::Stopped => "中断",
 });
 
+labels!(ActivityKind {
+    T::WelfareCommissionerMeeting => "民生委員の会議・定例会に出席",
+    T::SalonVisit => "サロン訪問",
+    T::NeighbourhoodTalk => "自治会での説明",
+    T::Patrol => "地域の巡回",
+    T::AgencyMeeting => "関係機関との打合せ",
+    T::Other => "その他",
+});
+
+labels!(ParticipantRole {
+    T::WelfareCommissioner => "民生委員・児童委員",
+    T::NeighbourhoodAssociation => "自治会役員",
+    T::Resident => "地域住民",
+    T::AgencyStaff => "関係機関の職員",
+    T::CommunityCareCentre => "地域包括支援センター",
+    T::Volunteer => "ボランティア",
+    T::CouncilStaff => "社協の職員",
+    T::Other => "その他",
+});
+
 /// The Japanese name of a 参加支援 field path (without the operation's
 /// envelope), for [`super::field_label`].
 pub(super) fn field_label(key: &str) -> Option<&'static str> {
@@ -66,6 +88,17 @@ pub(super) fn field_label(key: &str) -> Option<&'static str> {
         "participation.reason" => "中断の理由",
         "narrative.text" => "評価の記述",
         "narrative.from" => "集計期間",
+        "community.kind" => "活動の種類",
+        "community.area" => "町丁",
+        "community.held_at" => "実施日時",
+        "community.recorded_at" => "記録日時",
+        "community.participants" => "参加者（役割と人数）",
+        "community.participants.role" => "参加者の役割",
+        "community.participants.count" => "参加者の人数",
+        "community.learned" => "わかったこと",
+        "community.follow_up" => "今後の対応",
+        "community.persons_to_find" => "把握した人",
+        "community.find_alias" => "把握した人の呼び名",
         _ => return None,
     })
 }
@@ -79,11 +112,17 @@ mod tests {
         let mut all: Vec<&str> = ResourceKind::ALL.iter().map(Label::ja).collect();
         all.extend(NeedKind::ALL.iter().map(Label::ja));
         all.extend(TrialOutcome::ALL.iter().map(Label::ja));
+        all.extend(ActivityKind::ALL.iter().map(Label::ja));
+        all.extend(ParticipantRole::ALL.iter().map(Label::ja));
         assert!(all.iter().all(|l| !l.is_empty() && !l.is_ascii()));
         assert_eq!(ResourceKind::ChildrensHall.ja(), "児童館");
         assert_eq!(
             super::super::field_label("payload.participation.reason"),
             "中断の理由"
+        );
+        assert_eq!(
+            super::super::field_label("payload.community.participants.1.count"),
+            "参加者の人数"
         );
     }
 }

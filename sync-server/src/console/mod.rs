@@ -24,6 +24,7 @@
 
 pub mod audit_view;
 pub mod cases;
+pub mod community;
 pub mod devices;
 pub mod layout;
 pub mod meetings;
@@ -126,6 +127,7 @@ pub fn router() -> Router<AppState> {
             "/console/resources/{id}",
             get(resources::edit_form).post(resources::edit),
         )
+        .route("/console/community", get(community::list))
         .route("/console/report", get(report::page))
         .route("/console/report.csv", get(report::csv))
         .route("/console/report/narrative", post(report_narrative::save))

@@ -512,6 +512,7 @@ pub const NEXT_MEETING: &str = "次回の会議";
 
 // 地域資源 (参加支援, issue 18).
 pub const NAV_RESOURCES: &str = "地域資源";
+pub const NAV_COMMUNITY: &str = "地域活動";
 pub const RESOURCES_TITLE: &str = "地域資源の一覧（参加支援）";
 pub const RESOURCES_LEAD: &str = "参加支援でつなぐ先となる地域資源です。ここで登録・更新した内容は、アウトリーチ支援員のタブレットに次の同期で届きます（タブレットからは変更できません）。";
 pub const RESOURCES_NONE: &str = "登録されている地域資源はまだありません。";
@@ -545,3 +546,27 @@ pub const REPORT_UNMET_NONE: &str =
     "この期間に記録された、資源が見つからなかったニーズはありません。";
 pub const REPORT_NEED: &str = "ニーズ";
 pub const REPORT_AREA: &str = "町丁";
+
+// 地域づくり: community activities (issue 18).
+pub const CO_TITLE: &str = "地域活動の記録（地域づくり）";
+pub const CO_LEAD: &str = "アウトリーチ支援員がタブレットで記録した、特定の方に限らない地域での活動（民生委員の定例会、サロン訪問、自治会での説明、地域の巡回、関係機関との打合せ）です。住民の名前は記録せず、役割と人数だけを残しています。";
+pub const CO_AREA: &str = "町丁";
+pub const CO_ALL_AREAS: &str = "すべての町丁";
+pub const CO_WHEN: &str = "実施日時";
+pub const CO_KIND: &str = "活動";
+pub const CO_PARTICIPANTS: &str = "参加者（役割と人数）";
+pub const CO_LEARNED: &str = "わかったこと";
+pub const CO_FOLLOW_UP: &str = "今後の対応";
+pub const CO_FOUND: &str = "把握した人（現在の段階）";
+pub const CO_FOUND_ELSEWHERE: &str =
+    "ほかに把握した人がいます（担当の班のケースのため、ここには表示しません）。";
+pub const CO_TEAM: &str = "班";
+pub const CO_PEOPLE: &str = "人";
+pub const CO_NONE: &str = "この期間・町丁の地域活動の記録はありません。";
+pub const CO_FILTER_BAD: &str = "期間の日付が読めません。";
+pub const CO_FILTER_ORDER: &str = "期間の終わりが始まりより前です。日付を選び直してください。";
+pub const CO_FILTER_AREA: &str = "町丁が一覧にありません。一覧から選んでください。";
+
+pub fn co_summary(from: &str, to: &str, n: usize, found: usize) -> String {
+    format!("{from}〜{to}：地域活動 {n}件、そこから把握した人 {found}人")
+}

@@ -23,7 +23,9 @@
 //!   [`board`] (the console's board and case page);
 //! - [`resources`]: the 地域資源 catalogue of 参加支援 (console-kept, pulled
 //!   by every team), and [`participation`]: a person's needs, trials and
-//!   follow-ups from the tablets (append-only);
+//!   follow-ups from the tablets (append-only); [`community`]: 地域づくり,
+//!   the team's community activities from the tablets (append-only, not
+//!   tied to a person; persons to find come as ordinary new persons);
 //! - [`handover`]: a supervisor's hand-over of a person to another worker
 //!   of the team (担当の引き継ぎ), and [`visits`]: the lone-worker check
 //!   (訪問開始/訪問終了 from the tablets, 帰着未確認 for the supervisors);
@@ -51,6 +53,7 @@ use crate::store::*;
 pub mod audit_log;
 pub mod board;
 pub mod cases;
+pub mod community;
 pub mod devices;
 pub mod enrolment;
 pub mod error;

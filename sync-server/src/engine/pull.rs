@@ -69,6 +69,8 @@ pub enum BodyOut {
     Resource(Box<serde_json::value::RawValue>),
     /// A `ParticipationRecord` as stored (protocol 2.2).
     Participation(Box<serde_json::value::RawValue>),
+    /// A `CommunityActivity` as stored (protocol 2.3).
+    CommunityActivity(Box<serde_json::value::RawValue>),
 }
 
 /// What the pull needs of a stored contact log to decide on it, read
@@ -95,6 +97,7 @@ pub fn pull(
     minor: u16,
 ) -> StoreResult<PullPage> {
     let knows_participation = minor >= 2;
+    let knows_community = minor >= 3;
     let actor = &caller.actor;
     let team_filter = match actor.role {
         Role::OutreachWorker | Role::Supervisor => match actor.team {
@@ -169,6 +172,13 @@ pub fn pull(
                     continue;
                 }
                 (BodyOut::Participation(raw(body)?), true)
+            }
+            EntityKind::CommunityActivity => {
+                let res = Resource::CommunityActivity { team: row.team };
+                if !knows_community || !decide(actor, Action::Read, res).is_allowed() {
+                    continue;
+                }
+                (BodyOut::CommunityActivity(raw(body)?), false)
             }
             EntityKind::Conflict => {
                 // A kept conflict holds field values: only for those who

@@ -14,7 +14,7 @@ use outreach_shared::{
 };
 use std::collections::{HashMap, HashSet};
 
-use super::{Caller, ServerClock, cases, participation, persons, visits};
+use super::{Caller, ServerClock, cases, community, participation, persons, visits};
 use crate::crypto;
 use crate::store::*;
 
@@ -229,5 +229,6 @@ fn apply(
             ended_at,
         } => visits::finish(tx, caller, op, *person_id, *ended_at, now),
         Payload::RecordParticipation(r) => participation::record(tx, caller, op, r, now),
+        Payload::RecordCommunityActivity(a) => community::record(tx, caller, op, a, now),
     }
 }

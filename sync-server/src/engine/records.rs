@@ -78,7 +78,10 @@ impl TeamRecords {
                             r.participation.entry(p.person_id).or_default().push(p);
                         }
                     }
-                    EntityKind::Conflict | EntityKind::Visit | EntityKind::Resource => {}
+                    EntityKind::Conflict
+                    | EntityKind::Visit
+                    | EntityKind::Resource
+                    | EntityKind::CommunityActivity => {}
                 }
             }
         }

@@ -27,7 +27,7 @@ pub mod sqlite;
 
 /// How many schema migrations each backend has. Adding a migration to one
 /// backend without the other fails to compile.
-pub const SCHEMA_STEPS: usize = 6;
+pub const SCHEMA_STEPS: usize = 7;
 
 /// The settings key holding the number of migrations applied.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -406,6 +406,24 @@ pub trait Tx {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> StoreResult<Vec<outreach_shared::Narrative>>;
+    /// Inserts a community activity of 地域づくり (table
+    /// `community_activities`, schema step 7); append-only.
+    fn insert_community_activity(
+        &mut self,
+        a: &outreach_shared::CommunityActivity,
+    ) -> StoreResult<()>;
+    fn community_activity(
+        &mut self,
+        id: outreach_shared::CommunityActivityId,
+    ) -> StoreResult<Option<outreach_shared::CommunityActivity>>;
+    /// Community activities held in `[from, to)`, of one team or of all,
+    /// oldest first.
+    fn community_activities(
+        &mut self,
+        team: Option<TeamId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<outreach_shared::CommunityActivity>>;
     /// A person's 参加支援 records, oldest first.
     fn participation_of(
         &mut self,

@@ -265,6 +265,17 @@ CREATE TABLE IF NOT EXISTS narratives (
     PRIMARY KEY (viewpoint, period_from, period_to, version)
 );
 "#,
+    // 7: 地域づくり (issue 18): community activities, not tied to a
+    // person (append-only).
+    r#"
+CREATE TABLE IF NOT EXISTS community_activities (
+    id UUID PRIMARY KEY,
+    team_id UUID NOT NULL,
+    held_at TIMESTAMPTZ NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS community_activities_held ON community_activities (held_at);
+"#,
 ];
 
 /// Runs a future to completion on the calling thread. The connection tasks
@@ -1033,6 +1044,7 @@ macro_rules! select_changes {
                 WHEN 'conflict' THEN (SELECT body FROM conflicts WHERE id = ch.entity_id)
                 WHEN 'resource' THEN (SELECT body FROM resources WHERE id = ch.entity_id)
                 WHEN 'participation' THEN (SELECT body FROM participation WHERE id = ch.entity_id)
+                WHEN 'community_activity' THEN (SELECT body FROM community_activities WHERE id = ch.entity_id)
             END
          FROM changes ch"
     };
@@ -1623,6 +1635,59 @@ impl Tx for PgTx<'_> {
         .map(|r| {
             let body: String = get(r, 0)?;
             serde_json::from_str(&body).map_err(corrupt("narrative"))
+        })
+        .collect()
+    }
+
+    fn insert_community_activity(
+        &mut self,
+        a: &outreach_shared::CommunityActivity,
+    ) -> StoreResult<()> {
+        self.defer(
+            "INSERT INTO community_activities (id, team_id, held_at, body)
+             VALUES ($1, $2, $3, $4)",
+            vec![
+                Box::new(a.id.0),
+                Box::new(a.team.0),
+                Box::new(a.held_at),
+                Box::new(json(a)?),
+            ],
+        )
+    }
+
+    fn community_activity(
+        &mut self,
+        id: outreach_shared::CommunityActivityId,
+    ) -> StoreResult<Option<outreach_shared::CommunityActivity>> {
+        self.query(
+            "SELECT body FROM community_activities WHERE id = $1",
+            &[&id.0],
+        )?
+        .first()
+        .map(|r| {
+            let body: String = get(r, 0)?;
+            serde_json::from_str(&body).map_err(corrupt("community activity"))
+        })
+        .transpose()
+    }
+
+    fn community_activities(
+        &mut self,
+        team: Option<TeamId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<outreach_shared::CommunityActivity>> {
+        let team = team.map(|t| t.0);
+        self.query(
+            "SELECT body FROM community_activities
+             WHERE held_at >= $1 AND held_at < $2 AND ($3::uuid IS NULL OR team_id = $3)
+             ORDER BY held_at, id",
+            &[&from, &to, &team],
+        )?
+        .iter()
+        .map(|r| {
+            let body: String = get(r, 0)?;
+            serde_json::from_str(&body).map_err(corrupt("community activity"))
         })
         .collect()
     }

@@ -206,6 +206,17 @@ CREATE TABLE IF NOT EXISTS narratives (
     PRIMARY KEY (viewpoint, period_from, period_to, version)
 );
 "#,
+    // 7: 地域づくり (issue 18): community activities, not tied to a
+    // person (append-only).
+    r#"
+CREATE TABLE IF NOT EXISTS community_activities (
+    id TEXT PRIMARY KEY,
+    team_id TEXT NOT NULL,
+    held_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS community_activities_held ON community_activities (held_at);
+"#,
 ];
 
 /// The SQLite store.
@@ -1431,6 +1442,66 @@ impl Tx for SqliteTx<'_> {
             .collect()
     }
 
+    fn insert_community_activity(
+        &mut self,
+        a: &outreach_shared::CommunityActivity,
+    ) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO community_activities (id, team_id, held_at, body)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    a.id.to_string(),
+                    a.team.to_string(),
+                    a.held_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                    json(a)?
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn community_activity(
+        &mut self,
+        id: outreach_shared::CommunityActivityId,
+    ) -> StoreResult<Option<outreach_shared::CommunityActivity>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM community_activities WHERE id = ?1")
+            .map_err(db)?;
+        let body: Option<String> = st
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()
+            .map_err(db)?;
+        body.map(|b| serde_json::from_str(&b).map_err(corrupt("community activity")))
+            .transpose()
+    }
+
+    fn community_activities(
+        &mut self,
+        team: Option<TeamId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<outreach_shared::CommunityActivity>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT body FROM community_activities
+                 WHERE held_at >= ?1 AND held_at < ?2 AND (?3 IS NULL OR team_id = ?3)
+                 ORDER BY held_at, id",
+            )
+            .map_err(db)?;
+        let t = |d: DateTime<Utc>| d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let rows = st
+            .query_map(params![t(from), t(to), team.map(|t| t.to_string())], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(db)?;
+        rows.map(|r| serde_json::from_str(&r.map_err(db)?).map_err(corrupt("community activity")))
+            .collect()
+    }
+
     fn participation_of(
         &mut self,
         person: PersonId,
@@ -1525,6 +1596,7 @@ impl Tx for SqliteTx<'_> {
                 WHEN 'conflict' THEN (SELECT body FROM conflicts WHERE id = ch.entity_id)
                 WHEN 'resource' THEN (SELECT body FROM resources WHERE id = ch.entity_id)
                 WHEN 'participation' THEN (SELECT body FROM participation WHERE id = ch.entity_id)
+                WHEN 'community_activity' THEN (SELECT body FROM community_activities WHERE id = ch.entity_id)
             END";
         let sql = match team {
             Some(_) => format!(

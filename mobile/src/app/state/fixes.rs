@@ -59,6 +59,7 @@ pub fn what(c: &RejectedChange) -> String {
             t::fix_visit_finish(&ja::local_datetime(*ended_at))
         }
         Payload::RecordParticipation(r) => t::fix_participation(&ja::local_datetime(r.recorded_at)),
+        Payload::RecordCommunityActivity(a) => t::fix_community(&ja::local_datetime(a.held_at)),
     };
     format!("{who}：{detail}")
 }
@@ -212,7 +213,8 @@ impl AppState {
             // 参加支援 record is made again from the person page: discard.
             Payload::StartVisit(_)
             | Payload::FinishVisit { .. }
-            | Payload::RecordParticipation(_) => {
+            | Payload::RecordParticipation(_)
+            | Payload::RecordCommunityActivity(_) => {
                 return Err(t::FIX_CANNOT_CORRECT);
             }
         }

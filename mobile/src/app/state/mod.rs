@@ -16,6 +16,7 @@
 //! from background work such as an automatic sync.
 
 mod caseload;
+mod community;
 mod contact;
 mod escalation;
 mod fixes;
@@ -28,6 +29,7 @@ mod unlock;
 mod visit;
 
 pub use caseload::CaseloadFilter;
+pub use community::CommunityScreen;
 pub use contact::{ContactForm, ReturnedLog};
 pub use escalation::EscalationForm;
 pub use fixes::{FixesView, what as fixes_what, why as fixes_why};
@@ -65,6 +67,8 @@ pub enum Screen {
     StageConsent,
     /// 参加支援 of the person in view: needs, trials, follow-ups.
     Participation,
+    /// 地域づくり: the team's community activities and the form to log one.
+    Community,
     Returned,
     /// Changes the server refused (要修正).
     Fixes,
@@ -93,6 +97,7 @@ pub struct AppState {
     pub escalation: Option<EscalationForm>,
     pub stage_form: Option<StageConsentForm>,
     pub participation: Option<ParticipationForm>,
+    pub community: CommunityScreen,
     pub returned: Vec<ReturnedLog>,
     pub fixes: FixesView,
     pub sync: SyncBar,
@@ -245,6 +250,18 @@ pub enum Msg {
     PaReason(String),
     SaveParticipation,
     ParticipationSaved(Result<(), SaveFailure>),
+    // 地域づくり
+    CommunityLoaded(Result<Vec<CommunityActivity>, String>),
+    CoKind(ActivityKind),
+    CoArea(String),
+    CoDate(String),
+    CoTime(String),
+    CoCount(ParticipantRole, String),
+    CoLearned(String),
+    CoFollowUp(String),
+    CoFinds(String),
+    SaveCommunity,
+    CommunitySaved(Result<(), SaveFailure>),
     // Changes the server refused (要修正)
     FixesLoaded(Result<Vec<RejectedChange>, String>),
     CorrectRejected(OperationId),
@@ -316,6 +333,8 @@ impl Msg {
                 | ResourceNamesLoaded(_)
                 | ParticipationLoaded(_)
                 | ParticipationSaved(_)
+                | CommunityLoaded(_)
+                | CommunitySaved(_)
                 | FixesLoaded(_)
                 | Corrected(_)
                 | Discarded(_)
@@ -411,6 +430,8 @@ pub enum Effect {
     /// The names of the 地域資源 catalogue (for つなぎ先).
     LoadResourceNames,
     RecordParticipation(PersonId, ParticipationEntry),
+    LoadCommunity,
+    LogCommunity(Box<NewCommunityActivity>),
 }
 
 impl std::fmt::Debug for Effect {
@@ -447,6 +468,8 @@ impl std::fmt::Debug for Effect {
             Effect::LoadParticipation(_) => "LoadParticipation",
             Effect::LoadResourceNames => "LoadResourceNames",
             Effect::RecordParticipation(..) => "RecordParticipation",
+            Effect::LoadCommunity => "LoadCommunity",
+            Effect::LogCommunity(_) => "LogCommunity",
         };
         f.write_str(name)
     }
@@ -472,6 +495,7 @@ impl AppState {
             escalation: None,
             stage_form: None,
             participation: None,
+            community: CommunityScreen::default(),
             returned: Vec::new(),
             fixes: FixesView::default(),
             sync: SyncBar::default(),
@@ -515,6 +539,7 @@ impl AppState {
         self.escalation = None;
         self.stage_form = None;
         self.participation = None;
+        self.community = CommunityScreen::default();
         self.returned.clear();
         self.fixes = FixesView::default();
         self.pin = PinPad::default();
@@ -566,8 +591,9 @@ impl AppState {
 /// every other one back.
 type Part = fn(&mut AppState, Msg, DateTime<Utc>, &mut Vec<Effect>) -> Option<Msg>;
 
-const PARTS: [Part; 12] = [
+const PARTS: [Part; 13] = [
     unlock::update,
+    community::update,
     navigation,
     caseload::update,
     person::update,

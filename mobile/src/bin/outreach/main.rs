@@ -9,6 +9,7 @@
 //! option as `-` ([`free_text`]), so it stays out of the shell's history
 //! and the process list.
 
+mod community_cmd;
 mod contact_cmd;
 mod fixes_cmd;
 mod free_text;
@@ -98,6 +99,9 @@ enum Command {
     /// 参加支援（ニーズ・地域資源での試行・その後）
     #[command(subcommand)]
     Participation(participation_cmd::ParticipationCmd),
+    /// 地域活動（民生委員の定例会、サロン訪問、地域の巡回など。特定の方に限らない活動）
+    #[command(subcommand)]
+    Community(community_cmd::CommunityCmd),
     /// 担当ケースの一覧（次回予定と期限超過）
     Caseload,
     /// 呼び名・ふりがなで検索する（「-」で標準入力から）
@@ -459,6 +463,7 @@ fn run(cli: Cli) -> Out {
         Command::Timeline { person } => timeline(&ctx, &person),
         Command::Resources => participation_cmd::resources(&ctx),
         Command::Participation(cmd) => participation_cmd::participation(&ctx, cmd),
+        Command::Community(cmd) => community_cmd::community(&ctx, cmd),
         Command::Stage {
             person,
             stage,

@@ -143,6 +143,7 @@ fn kind_ja(kind: RecordKind) -> &'static str {
         RecordKind::OutboxOperation => "送信待ちの変更",
         RecordKind::Resource => "地域資源",
         RecordKind::Participation => "参加支援の記録",
+        RecordKind::CommunityActivity => "地域活動の記録",
     }
 }
 
@@ -625,4 +626,65 @@ pub fn outbox_line(e: &OutboxEntry) -> String {
             ""
         }
     )
+}
+
+// 地域づくり: community activities (issue 18).
+
+pub fn bad_when(value: &str) -> String {
+    format!(
+        "日時「{value}」が読めません。「2026-06-01 14:30」「R8.6.1 14:30」のように、日付と時刻を続けて指定してください。"
+    )
+}
+
+pub fn bad_participants(value: &str) -> String {
+    format!(
+        "参加者「{value}」が読めません。welfare_commissioner=8 のように「役割=人数」で指定してください。"
+    )
+}
+
+/// The community activities, newest first, one block each.
+pub fn community(all: &[outreach_mobile::shared::CommunityActivity]) -> String {
+    if all.is_empty() {
+        return "地域活動の記録はまだありません。".into();
+    }
+    all.iter()
+        .map(|a| {
+            let who = a
+                .participants
+                .iter()
+                .map(|p| format!("{} {}人", p.role.ja(), p.count))
+                .collect::<Vec<_>>()
+                .join("、");
+            let mut s = format!(
+                "{}  {}  {}\n  参加: {who}\n  わかったこと: {}",
+                ja::local_datetime(a.held_at),
+                a.area.name_ja(),
+                a.kind.ja(),
+                a.learned
+            );
+            if let Some(f) = &a.follow_up {
+                s.push_str(&format!("\n  今後の対応: {f}"));
+            }
+            if !a.persons_to_find.is_empty() {
+                s.push_str(&format!("\n  把握した人: {}人", a.persons_to_find.len()));
+            }
+            s.push_str(&format!("\n  ID: {}", a.id));
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn community_recorded(
+    a: &outreach_mobile::shared::CommunityActivity,
+    persons: &[Person],
+) -> String {
+    let mut s = format!("地域活動を記録しました。ID: {}", a.id);
+    for p in persons {
+        s.push_str(&format!(
+            "\n把握した人を担当ケースに加えました（把握）: {} ID: {}",
+            p.alias, p.id
+        ));
+    }
+    s
 }

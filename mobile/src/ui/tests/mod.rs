@@ -8,6 +8,7 @@ use super::Shell;
 use crate::app::state::*;
 
 mod case_outcome;
+mod community;
 mod fixes;
 mod forms;
 mod participation;
@@ -245,6 +246,7 @@ pub(crate) fn on_person(p: &Person, entries: Vec<TimelineEntry>) -> AppState {
         conflicts: Vec::new(),
         damaged: Vec::new(),
         assignment: Default::default(),
+        found_by: None,
     };
     update(&mut s, Msg::TimelineLoaded(Ok(Box::new(tl))), now());
     s

@@ -263,6 +263,16 @@ pub const TABLES: &[Table] = &[
         identity: None,
     },
     Table {
+        name: "community_activities",
+        columns: &[
+            ("id", Uuid, false),
+            ("team_id", Uuid, false),
+            ("held_at", Time, false),
+            ("body", Text, false),
+        ],
+        identity: None,
+    },
+    Table {
         name: "narratives",
         columns: &[
             ("viewpoint", Text, false),

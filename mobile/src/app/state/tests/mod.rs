@@ -6,6 +6,7 @@ use crate::sync::SyncPhase;
 use chrono::{Duration, TimeZone};
 use std::collections::BTreeSet;
 
+mod community;
 mod fixes;
 mod household;
 mod idle;
@@ -51,6 +52,7 @@ pub(crate) fn timeline(p: &Person) -> Timeline {
         conflicts: Vec::new(),
         damaged: Vec::new(),
         assignment: Default::default(),
+        found_by: None,
     }
 }
 
