@@ -11,35 +11,10 @@
 use outreach_mobile::model::{NewCommunityActivity, PersonToFind};
 use outreach_mobile::shared::*;
 use outreach_mobile::sync::Direct;
+use outreach_tests::ServerProcess;
+use outreach_tests::cli::{json, outreach};
 use outreach_tests::office::Console;
 use outreach_tests::world::*;
-use outreach_tests::{ServerProcess, binary};
-use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn outreach(dir: &Path, args: &[&str]) -> Output {
-    Command::new(binary("outreach"))
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--device-secret")
-        .arg(dir.join("device.key"))
-        .args(args)
-        .env("OUTREACH_PIN", PIN)
-        .env("OUTREACH_NEW_PIN", PIN)
-        .output()
-        .expect("run outreach")
-}
-
-fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_to_find_from_a_community_activity_reaches_the_server_and_the_team() {
