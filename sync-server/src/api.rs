@@ -436,7 +436,7 @@ async fn push(
     let n = req.operations.len();
     // Hashing and encoding need no database: done here, in parallel with
     // the writer thread, which then does only the serial part.
-    let prepared = engine::prepare_push(&req.operations);
+    let prepared = engine::prepare_push(&req.operations, now);
     let results = st
         .write(move |tx| {
             Ok(engine::push_prepared(

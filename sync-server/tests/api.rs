@@ -542,6 +542,96 @@ async fn the_same_batch_pushed_ten_times_is_stored_once() {
     assert_eq!(count(&w, "contacts"), 21);
 }
 
+/// A push's contact logs are written in runs and audited one entry per
+/// person per run, naming exactly the logs applied; a revision of a log of
+/// the same batch, a rejected log in the middle and a retry of the whole
+/// batch keep their answers.
+#[tokio::test]
+async fn a_batch_is_audited_per_person_and_its_retry_changes_nothing() {
+    use sync_server::store::AuditTag;
+    let w = World::new();
+    let mut d = w.worker_device("w1", "班A（見本）").await;
+    let (a, create_a) = d.create_person("架空 一郎");
+    let (b, create_b) = d.create_person("架空 二郎");
+    w.push_ok(&d, &[create_a, create_b]).await;
+    let (a1, op_a1) = d.log_contact(a, "（架空）一回目");
+    let (b1, op_b1) = d.log_contact(b, "（架空）一回目");
+    let (a2, op_a2) = d.log_contact(a, "（架空）二回目");
+    let (_, orphan) = d.log_contact(PersonId::new_v7(1, [7; 10]), "（架空）存在しない人");
+    let (a3, mut op_a3) = d.log_contact(a, "（架空）一回目の訂正");
+    if let Payload::LogContact(c) = &mut op_a3.payload {
+        c.revises = Some(a1);
+    }
+    let (b2, op_b2) = d.log_contact(b, "（架空）二回目");
+    let batch = [op_a1, op_b1, op_a2, orphan, op_a3, op_b2];
+    let before = store::read(&*w.store, |tx: &mut dyn Tx| tx.audit_head())
+        .unwrap()
+        .map(|(s, _)| s)
+        .unwrap_or(0);
+    let r = w.push_ok(&d, &batch).await;
+    assert!(matches!(&r[3].outcome, Outcome::Rejected(x) if x.code == RejectCode::NotFound));
+    let seqs: Vec<u64> = [0, 1, 2, 4, 5]
+        .iter()
+        .map(|&i| match r[i].outcome {
+            Outcome::Applied { seq } => seq,
+            ref o => panic!("{i}: {o:?}"),
+        })
+        .collect();
+    assert!(seqs.windows(2).all(|p| p[0] < p[1]), "{seqs:?}");
+    let pushed: Vec<_> = store::read(&*w.store, |tx: &mut dyn Tx| tx.audit_entries(before, 1000))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "push.log_contact")
+        .collect();
+    let entities: Vec<&str> = pushed.iter().map(|e| e.entity.as_str()).collect();
+    // Run one ends before the revision (it reads what it revises).
+    assert_eq!(
+        entities,
+        vec![
+            format!("person:{a} contact:{a1} contact:{a2}"),
+            format!("person:{b} contact:{b1}"),
+            format!("person:{a} contact:{a3}"),
+            format!("person:{b} contact:{b2}"),
+        ]
+    );
+    for e in &pushed {
+        assert_eq!(e.device, Some(d.id));
+        assert!(e.device_hlc.is_some());
+        assert!(e.basis.starts_with("outreach_worker"));
+    }
+    // The audit viewer's search by person finds its entries by index.
+    let by_a: Vec<String> = store::read(&*w.store, |tx: &mut dyn Tx| {
+        tx.audit_tagged(&AuditTag::Person(a), u64::MAX, 100)
+    })
+    .unwrap()
+    .into_iter()
+    .filter(|e| e.action == "push.log_contact")
+    .map(|e| e.entity)
+    .collect();
+    assert_eq!(by_a.len(), 2, "{by_a:?}");
+    assert!(by_a.iter().all(|e| !e.contains(&b.to_string())));
+    // The same batch again: the same answers, nothing stored or audited twice.
+    let head = store::read(&*w.store, |tx: &mut dyn Tx| tx.audit_head())
+        .unwrap()
+        .map(|(s, _)| s);
+    let again = w.push_ok(&d, &batch).await;
+    for (i, (x, y)) in r.iter().zip(&again).enumerate() {
+        match (&x.outcome, &y.outcome) {
+            (Outcome::Applied { seq }, Outcome::Duplicate { seq: s }) => assert_eq!(seq, s, "{i}"),
+            (Outcome::Rejected(p), Outcome::Rejected(q)) => assert_eq!(p.code, q.code),
+            other => panic!("{i}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        store::read(&*w.store, |tx: &mut dyn Tx| tx.audit_head())
+            .unwrap()
+            .map(|(s, _)| s),
+        head
+    );
+    assert_eq!(count(&w, "contacts"), 5);
+    sync_server::audit::verify(&*w.store).unwrap();
+}
+
 #[tokio::test]
 async fn same_id_with_other_content_is_a_conflict_and_never_overwrites() {
     let w = World::new();

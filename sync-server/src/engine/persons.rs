@@ -9,13 +9,13 @@ use outreach_shared::merge::household::{self, LegacyMemberChange};
 use outreach_shared::merge::{FieldMerge, Versioned, merge_field};
 use outreach_shared::protocol::*;
 use outreach_shared::{
-    CaseQueueItem, ConsentRecord, ContactLog, Hlc, Person, PersonId, Stage, StageNote,
+    CaseQueueItem, ConsentRecord, ContactLog, Hlc, Person, PersonId, Stage, StageNote, TeamId,
     ValidationContext, ValidationErrors, Violation,
 };
 use std::collections::BTreeMap;
 
 use super::Error;
-use super::push::{BatchCache, OpError, PreparedOp, reject, reject_invalid};
+use super::push::{BatchCache, OpError, reject, reject_invalid};
 use super::{Caller, ServerClock, cases, deny_text, latest_case};
 use crate::audit;
 use crate::crypto;
@@ -256,15 +256,18 @@ pub(super) fn record_consent(
 }
 
 /// `LogContact`: an append-only contact log revision.
-pub(super) fn log_contact(
+/// `LogContact`'s checks (every one before anything is written): the
+/// author is the caller, the person is stored and the caller may write
+/// their contact logs, the revision id is new and what it revises is the
+/// same person's. Returns the team whose caseload the log joins; the push
+/// writes it with the rest of its run ([`Tx::log_contacts`]) and audits it
+/// with [`audit_contacts`].
+pub(super) fn check_contact(
     tx: &mut dyn Tx,
     caller: &Caller,
-    op: &Operation,
     c: &ContactLog,
-    prep: &PreparedOp,
-    now: DateTime<Utc>,
     cache: &mut BatchCache,
-) -> Result<u64, OpError> {
+) -> Result<TeamId, OpError> {
     let actor = &caller.actor;
     if c.author != actor.user {
         return Err(reject(
@@ -327,34 +330,52 @@ pub(super) fn log_contact(
             Some(_) => {}
         }
     }
-    let row = ContactRow {
-        log: c.clone(),
-        team,
-    };
-    match &prep.contact_json {
-        Some(body) => tx.insert_contact_encoded(&row, body)?,
-        None => tx.insert_contact(&row)?,
-    }
     cache.contacts.insert(c.id);
-    let seq = tx.append_change(&NewChange {
-        kind: EntityKind::Contact,
-        entity: c.id.0,
-        person: c.person_id,
-        team,
-        hlc: op.hlc,
-        replace: false,
-    })?;
-    audit::append(
-        tx,
-        caller.event(
-            "push.log_contact",
-            format!("contact:{} person:{}", c.id, c.person_id),
-            caller.basis("own team caseload"),
-            Some(op.hlc),
-        ),
-        now,
-    )?;
-    Ok(seq)
+    Ok(team)
+}
+
+/// Most contact ids one audit entry of a push names.
+pub const AUDIT_CONTACTS_PER_ENTRY: usize = 50;
+
+/// The audit of a run of contact logs written by one push: one entry per
+/// person (and per [`AUDIT_CONTACTS_PER_ENTRY`] logs), action
+/// `push.log_contact`, entity `person:<id> contact:<id> contact:<id> …`,
+/// with the HLC of the entry's last log. Persons in the order the push
+/// first names them; contacts in push order.
+pub(super) fn audit_contacts(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    logs: &[ContactWrite<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut persons: Vec<(PersonId, Vec<&ContactWrite<'_>>)> = Vec::new();
+    for w in logs {
+        let p = w.row.log.person_id;
+        match persons.iter_mut().find(|(q, _)| *q == p) {
+            Some((_, v)) => v.push(w),
+            None => persons.push((p, vec![w])),
+        }
+    }
+    for (person, writes) in persons {
+        for chunk in writes.chunks(AUDIT_CONTACTS_PER_ENTRY) {
+            let mut entity = format!("person:{person}");
+            for w in chunk {
+                entity.push_str(" contact:");
+                entity.push_str(&w.row.log.id.to_string());
+            }
+            audit::append(
+                tx,
+                caller.event(
+                    "push.log_contact",
+                    entity,
+                    caller.basis("own team caseload"),
+                    chunk.last().map(|w| w.hlc),
+                ),
+                now,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn person_for_write(

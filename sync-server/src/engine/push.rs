@@ -12,6 +12,7 @@ use outreach_shared::{
     CaseQueueItem, ContactId, OperationId, PersonId, TeamId, ValidationContext, ValidationErrors,
     Violation,
 };
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::{Caller, ServerClock, cases, community, participation, persons, visits};
@@ -60,21 +61,45 @@ pub struct PreparedOp {
     pub(super) hash: [u8; 32],
     /// A contact log's JSON as the store keeps it (`None` for other kinds).
     pub(super) contact_json: Option<String>,
+    /// The operation's own validation ([`Operation::validate`] at the
+    /// push's server time).
+    pub(super) valid: Result<(), ValidationErrors>,
 }
 
-/// Prepares a batch for [`push_prepared`]: hashes each operation and encodes
-/// each contact log. Runs on the request's own thread, in parallel with the
-/// writer committing other batches.
-pub fn prepare_push(ops: &[Operation]) -> Vec<PreparedOp> {
-    ops.iter()
-        .map(|op| PreparedOp {
-            hash: operation_hash(op),
-            contact_json: match &op.payload {
-                Payload::LogContact(c) => serde_json::to_string(c).ok(),
-                _ => None,
-            },
-        })
-        .collect()
+/// Batches at least this long are prepared on two threads.
+const PARALLEL_PREPARE: usize = 64;
+
+/// Prepares a batch for [`push_prepared`]: hashes, validates (at `now`, the
+/// push's server time) and encodes each operation. Runs on the request's
+/// own thread, in parallel with the writer committing other batches; a
+/// long batch is split over two threads (the server's machines have two
+/// cores, and the writer waits for this).
+pub fn prepare_push(ops: &[Operation], now: DateTime<Utc>) -> Vec<PreparedOp> {
+    let one = |op: &Operation| PreparedOp {
+        hash: operation_hash(op),
+        contact_json: match &op.payload {
+            Payload::LogContact(c) => serde_json::to_string(c).ok(),
+            _ => None,
+        },
+        valid: op.validate(&ValidationContext::at(now)),
+    };
+    if ops.len() < PARALLEL_PREPARE {
+        return ops.iter().map(one).collect();
+    }
+    let (first, second) = ops.split_at(ops.len() / 2);
+    std::thread::scope(|s| {
+        let other = std::thread::Builder::new()
+            .name("outreach-prepare".into())
+            .spawn_scoped(s, || second.iter().map(one).collect::<Vec<_>>())
+            .ok();
+        let mut out: Vec<PreparedOp> = first.iter().map(one).collect();
+        match other.map(|h| h.join()) {
+            Some(Ok(rest)) => out.extend(rest),
+            // No second thread (or it panicked): this one does the rest.
+            _ => out.extend(second.iter().map(one)),
+        }
+        out
+    })
 }
 
 /// Applies a batch, each operation once, each answered on its own. The
@@ -86,7 +111,52 @@ pub fn push(
     ops: &[Operation],
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<OperationResult>> {
-    push_prepared(tx, caller, clock, ops, &prepare_push(ops), now)
+    push_prepared(tx, caller, clock, ops, &prepare_push(ops, now), now)
+}
+
+/// Contact logs checked but not yet written: a run of them is written
+/// together ([`Tx::log_contacts`]) and audited one entry per person
+/// ([`persons::audit_contacts`]) when the run ends: before an operation
+/// of another kind, before a contact log that revises another or repeats
+/// an operation id of the run, and at the end of the batch.
+#[derive(Default)]
+struct Run<'a> {
+    writes: Vec<ContactWrite<'a>>,
+    /// The index in the batch's results of each write.
+    slots: Vec<usize>,
+    ops: HashSet<OperationId>,
+}
+
+impl Run<'_> {
+    fn flush(
+        &mut self,
+        tx: &mut dyn Tx,
+        caller: &Caller,
+        results: &mut [OperationResult],
+        seen_ops: &mut HashMap<OperationId, OperationRow>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        if self.writes.is_empty() {
+            return Ok(());
+        }
+        let seqs = tx.log_contacts(&self.writes)?;
+        if seqs.len() != self.writes.len() {
+            return Err(StoreError::Corrupt(
+                "the store numbered another count of contact logs".into(),
+            ));
+        }
+        for ((w, slot), seq) in self.writes.iter().zip(&self.slots).zip(&seqs) {
+            results[*slot].outcome = Outcome::Applied { seq: *seq };
+            if let Some(row) = seen_ops.get_mut(&w.op.id) {
+                row.seq = *seq;
+            }
+        }
+        persons::audit_contacts(tx, caller, &self.writes, now)?;
+        self.writes.clear();
+        self.slots.clear();
+        self.ops.clear();
+        Ok(())
+    }
 }
 
 /// [`push`] with the batch already prepared by [`prepare_push`] (`prepared`
@@ -122,8 +192,17 @@ pub fn push_prepared(
         persons: PersonCache::new(),
         contacts: tx.contacts_exist(&contact_ids)?.into_iter().collect(),
     };
+    let mut run = Run::default();
     for (op, prep) in ops.iter().zip(prepared) {
-        if !matches!(op.payload, Payload::LogContact(_)) {
+        let contact = match &op.payload {
+            Payload::LogContact(c) => Some(c),
+            _ => None,
+        };
+        // What the next operation reads must be written first.
+        if contact.is_none_or(|c| c.revises.is_some()) || run.ops.contains(&op.id) {
+            run.flush(tx, caller, &mut results, &mut seen_ops, now)?;
+        }
+        if contact.is_none() {
             cache.persons.clear();
         }
         let hash = prep.hash;
@@ -136,14 +215,51 @@ pub fn push_prepared(
                     message: "this operation id was already stored with different content; it is never overwritten".into(),
                 }
             }
-        } else {
-            // A contact log makes every check before its first write, so a
-            // rejection has nothing to undo; the other kinds get a savepoint.
-            let guarded = !matches!(op.payload, Payload::LogContact(_));
-            if guarded {
-                tx.savepoint()?;
+        } else if let Some(c) = contact {
+            // A contact log makes every check before it is written, so a
+            // rejection has nothing to undo; it is written with its run.
+            match check(caller, clock, op, prep)
+                .and_then(|()| persons::check_contact(tx, caller, c, &mut cache))
+            {
+                Ok(team) => {
+                    let row = OperationRow {
+                        id: op.id,
+                        device: op.device_id,
+                        content_hash: hash,
+                        seq: 0,
+                        received_at: now,
+                    };
+                    let body = match &prep.contact_json {
+                        Some(b) => Cow::Borrowed(b.as_str()),
+                        None => Cow::Owned(
+                            serde_json::to_string(c)
+                                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        ),
+                    };
+                    run.writes.push(ContactWrite {
+                        row: ContactRow {
+                            log: c.clone(),
+                            team,
+                        },
+                        body,
+                        op: row.clone(),
+                        hlc: op.hlc,
+                    });
+                    run.slots.push(results.len());
+                    run.ops.insert(op.id);
+                    // The same id again later in this batch is a duplicate
+                    // (its number is set when the run is written).
+                    seen_ops.insert(op.id, row);
+                    Outcome::Applied { seq: 0 }
+                }
+                Err(OpError::Rejected(r)) => Outcome::Rejected(r),
+                Err(OpError::Store(e)) => return Err(e),
             }
-            match apply(tx, caller, clock, op, prep, now, &mut cache) {
+        } else {
+            // The other kinds get a savepoint: a rejection undoes their
+            // writes.
+            tx.savepoint()?;
+            match check(caller, clock, op, prep).and_then(|()| apply(tx, caller, clock, op, now)) {
                 Ok(seq) => {
                     let row = OperationRow {
                         id: op.id,
@@ -155,15 +271,11 @@ pub fn push_prepared(
                     tx.insert_operation(&row)?;
                     // The same id again later in this batch is a duplicate.
                     seen_ops.insert(op.id, row);
-                    if guarded {
-                        tx.release_savepoint()?;
-                    }
+                    tx.release_savepoint()?;
                     Outcome::Applied { seq }
                 }
                 Err(OpError::Rejected(r)) => {
-                    if guarded {
-                        tx.rollback_savepoint()?;
-                    }
+                    tx.rollback_savepoint()?;
                     Outcome::Rejected(r)
                 }
                 Err(OpError::Store(e)) => return Err(e),
@@ -171,6 +283,7 @@ pub fn push_prepared(
         };
         results.push(OperationResult { id: op.id, outcome });
     }
+    run.flush(tx, caller, &mut results, &mut seen_ops, now)?;
     Ok(results)
 }
 
@@ -187,28 +300,39 @@ pub(super) struct BatchCache {
     pub(super) contacts: HashSet<ContactId>,
 }
 
-fn apply(
-    tx: &mut dyn Tx,
+/// The checks every kind shares, in order: the operation is the caller
+/// device's, valid on its own, and its HLC not too far ahead (which the
+/// server's clock then follows).
+fn check(
     caller: &Caller,
     clock: &ServerClock,
     op: &Operation,
     prep: &PreparedOp,
-    now: DateTime<Utc>,
-    cache: &mut BatchCache,
-) -> Result<u64, OpError> {
+) -> Result<(), OpError> {
     if Some(op.device_id) != caller.device {
         return Err(reject(
             RejectCode::Forbidden,
             "the operation names another device",
         ));
     }
-    let ctx = ValidationContext::at(now);
-    op.validate(&ctx).map_err(reject_invalid)?;
+    if let Err(e) = &prep.valid {
+        return Err(reject_invalid(e.clone()));
+    }
     if clock.observe(op.hlc).is_err() {
         let mut e = ValidationErrors::default();
         e.push("hlc", Violation::InFuture);
         return Err(reject_invalid(e));
     }
+    Ok(())
+}
+
+fn apply(
+    tx: &mut dyn Tx,
+    caller: &Caller,
+    clock: &ServerClock,
+    op: &Operation,
+    now: DateTime<Utc>,
+) -> Result<u64, OpError> {
     match &op.payload {
         Payload::CreatePerson(p) => persons::create_person(tx, caller, op, p, now),
         Payload::UpdatePerson { changes } => persons::update_person(tx, caller, op, changes, now),
@@ -221,7 +345,9 @@ fn apply(
         Payload::RecordConsent { consent, base } => {
             persons::record_consent(tx, caller, clock, op, consent, *base, now)
         }
-        Payload::LogContact(c) => persons::log_contact(tx, caller, op, c, prep, now, cache),
+        Payload::LogContact(_) => Err(OpError::Store(StoreError::Corrupt(
+            "a contact log is written with its run".into(),
+        ))),
         Payload::Escalate(e) => cases::escalate(tx, caller, op, e, now),
         Payload::StartVisit(v) => visits::start(tx, caller, op, v, now),
         Payload::FinishVisit {

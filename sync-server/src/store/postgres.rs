@@ -1409,6 +1409,74 @@ impl Tx for PgTx<'_> {
         )
     }
 
+    fn log_contacts(&mut self, logs: &[ContactWrite<'_>]) -> StoreResult<Vec<u64>> {
+        // Three statements for the whole run (arrays, `UNNEST`), queued
+        // like every other write: one bind of a few arrays instead of three
+        // statements per log.
+        let n = logs.len();
+        let mut seqs = Vec::with_capacity(n);
+        for _ in 0..n {
+            seqs.push(self.next_change_seq()?);
+        }
+        let mut ids = Vec::with_capacity(n);
+        let mut persons = Vec::with_capacity(n);
+        let mut teams = Vec::with_capacity(n);
+        let mut revises = Vec::with_capacity(n);
+        let mut bodies = Vec::with_capacity(n);
+        let mut hlcs = Vec::with_capacity(n);
+        let mut op_ids = Vec::with_capacity(n);
+        let mut devices = Vec::with_capacity(n);
+        let mut hashes = Vec::with_capacity(n);
+        let mut received = Vec::with_capacity(n);
+        for w in logs {
+            ids.push(w.row.log.id.0);
+            persons.push(w.row.log.person_id.0);
+            teams.push(w.row.team.0);
+            revises.push(w.row.log.revises.map(|r| r.0));
+            bodies.push(w.body.to_string());
+            hlcs.push(w.hlc.to_string());
+            op_ids.push(w.op.id.0);
+            devices.push(w.op.device.0);
+            hashes.push(w.op.content_hash.to_vec());
+            received.push(w.op.received_at);
+        }
+        self.defer(
+            "INSERT INTO contacts (id, person_id, team_id, revises, body)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[])",
+            vec![
+                Box::new(ids.clone()),
+                Box::new(persons.clone()),
+                Box::new(teams.clone()),
+                Box::new(revises),
+                Box::new(bodies),
+            ],
+        )?;
+        self.defer(
+            "INSERT INTO changes (seq, kind, entity_id, person_id, team_id, hlc)
+             SELECT s, 'contact', e, p, t, h
+             FROM UNNEST($1::int8[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[]) AS u(s, e, p, t, h)",
+            vec![
+                Box::new(seqs.clone()),
+                Box::new(ids),
+                Box::new(persons),
+                Box::new(teams),
+                Box::new(hlcs),
+            ],
+        )?;
+        self.defer(
+            "INSERT INTO operations (id, device_id, content_hash, seq, received_at)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::bytea[], $4::int8[], $5::timestamptz[])",
+            vec![
+                Box::new(op_ids),
+                Box::new(devices),
+                Box::new(hashes),
+                Box::new(seqs.clone()),
+                Box::new(received),
+            ],
+        )?;
+        Ok(seqs.into_iter().map(seq_of).collect())
+    }
+
     fn contacts_exist(&mut self, ids: &[ContactId]) -> StoreResult<Vec<ContactId>> {
         if ids.is_empty() {
             return Ok(Vec::new());

@@ -1132,6 +1132,61 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn log_contacts(&mut self, logs: &[ContactWrite<'_>]) -> StoreResult<Vec<u64>> {
+        // Three prepared statements, each run once per log: SQLite has no
+        // round trips to save, and a multi-row statement of varying length
+        // would be parsed again for every batch.
+        let mut contact = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO contacts (id, person_id, team_id, revises, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(db)?;
+        let mut change = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO changes (kind, entity_id, person_id, team_id, hlc) VALUES ('contact', ?1, ?2, ?3, ?4)",
+            )
+            .map_err(db)?;
+        let mut operation = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO operations (id, device_id, content_hash, seq, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(db)?;
+        let mut seqs = Vec::with_capacity(logs.len());
+        for w in logs {
+            let id = w.row.log.id.to_string();
+            let person = w.row.log.person_id.to_string();
+            let team = w.row.team.to_string();
+            contact
+                .execute(params![
+                    id,
+                    person,
+                    team,
+                    w.row.log.revises.map(|r| r.to_string()),
+                    &*w.body
+                ])
+                .map_err(db)?;
+            change
+                .execute(params![id, person, team, w.hlc.to_string()])
+                .map_err(db)?;
+            let seq = self.tx.last_insert_rowid();
+            operation
+                .execute(params![
+                    w.op.id.to_string(),
+                    w.op.device.to_string(),
+                    &w.op.content_hash[..],
+                    seq,
+                    ts(w.op.received_at)
+                ])
+                .map_err(db)?;
+            seqs.push(seq as u64);
+        }
+        Ok(seqs)
+    }
+
     fn contacts_exist(&mut self, ids: &[ContactId]) -> StoreResult<Vec<ContactId>> {
         if ids.is_empty() {
             return Ok(Vec::new());
