@@ -322,6 +322,10 @@ fn main() {
             "--rate-burst",
             "10000000",
         ])
+        // The key files live in the scratch database's folder (PostgreSQL
+        // has no file beside which to keep them).
+        .arg("--key-dir")
+        .arg(db.key_dir())
         .env("OUTREACH_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
