@@ -81,6 +81,7 @@ fn household() -> impl Strategy<Value = Household> {
                     birth_year: by.map(|(year, approximate)| BirthYear { year, approximate }),
                     lives_together,
                     note,
+                    person: None,
                 },
             )
             .collect(),

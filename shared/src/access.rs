@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::agency::AgencyId;
 use crate::domain::case_queue::{CaseQueueItem, Route};
 use crate::domain::person::{Household, Person};
-use crate::ids::{TeamId, UserId};
+use crate::ids::{PersonId, TeamId, UserId};
 use crate::protocol::PersonSnapshot;
 
 /// What a user does in the system.
@@ -85,6 +85,16 @@ pub enum Resource<'a> {
     /// A person's record. `case` is the case-queue item, if escalated.
     Person {
         team: TeamId,
+        case: Option<&'a CaseQueueItem>,
+    },
+    /// A person's record reached as a member of another person's
+    /// household (世帯員): on the household of a page, or through a case
+    /// raised for the household. `case` is a case that lists the member
+    /// (`CaseQueueItem::household`), if any: its meeting sees the member
+    /// only by the member's own consent (`CaseQueueItem::discusses`).
+    HouseholdMember {
+        team: TeamId,
+        person: PersonId,
         case: Option<&'a CaseQueueItem>,
     },
     /// A contact log (without its reflection).
@@ -159,6 +169,9 @@ pub enum DenyReason {
     Confidential,
     /// The escalating team follows a case's status only.
     StatusOnly,
+    /// A household member goes to the 重層的支援会議 only with their own
+    /// consent (another member's never covers them).
+    NoOwnConsent,
 }
 
 /// The answer.
@@ -215,6 +228,25 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
             (Write, _) => Deny(DenyReason::Role),
         },
         (AgencyMember, Resource::ContactLog { .. }) => Deny(DenyReason::Role),
+
+        // A household member: the team's caseload as for any person; the
+        // coordinator once a case lists them; a roster member only where
+        // the case's meeting discusses them (their own consent for a
+        // 重層的支援会議).
+        (OutreachWorker | Supervisor, Resource::HouseholdMember { team, .. }) => {
+            Decision::from_bool(own_team(team), DenyReason::OtherTeam)
+        }
+        (Coordinator, Resource::HouseholdMember { case, .. }) => match (action, case) {
+            (Read, Some(_)) => Decision::Allow,
+            (Read, None) => Deny(DenyReason::NotEscalated),
+            (Write, _) => Deny(DenyReason::Role),
+        },
+        (AgencyMember, Resource::HouseholdMember { case, person, .. }) => match (action, case) {
+            (Read, Some(c)) if !on_roster(c) => Deny(DenyReason::NotOnRoster),
+            (Read, Some(c)) => Decision::from_bool(c.discusses(person), DenyReason::NoOwnConsent),
+            (Read, None) => Deny(DenyReason::NotOnRoster),
+            (Write, _) => Deny(DenyReason::Role),
+        },
 
         // Reflections: the author, and the team's supervisors may read.
         (OutreachWorker, Resource::Reflection { author, team }) => Decision::from_bool(
@@ -320,6 +352,40 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
         (_, Resource::LocalResource) if action == Read => Decision::Allow,
         (Coordinator | Supervisor, Resource::LocalResource) => Decision::Allow,
         (OutreachWorker | AgencyMember, Resource::LocalResource) => Deny(DenyReason::Role),
+    }
+}
+
+/// How a linked household member shows on another member's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberShown {
+    /// The member's record as the reader may read it.
+    Visible,
+    /// 「他チームの担当」: on another team's caseload; nothing more is
+    /// shown (not the alias).
+    OtherTeam,
+    /// Not shown at all.
+    Hidden,
+}
+
+/// How household member `person` (of `team`'s caseload; `case` a case
+/// listing them, if any) shows to `actor` on another member's page: the
+/// rule of [`decide`] for [`Resource::HouseholdMember`], with a member of
+/// another team's caseload named as such (never their record) and every
+/// other refusal hidden.
+pub fn household_member_shown(
+    actor: &Actor,
+    team: TeamId,
+    person: PersonId,
+    case: Option<&CaseQueueItem>,
+) -> MemberShown {
+    match decide(
+        actor,
+        Action::Read,
+        Resource::HouseholdMember { team, person, case },
+    ) {
+        Decision::Allow => MemberShown::Visible,
+        Decision::Deny(DenyReason::OtherTeam) => MemberShown::OtherTeam,
+        Decision::Deny(_) => MemberShown::Hidden,
     }
 }
 
@@ -446,6 +512,7 @@ mod tests {
                 agencies_involved: Default::default(),
                 urgency: Urgency::Normal,
                 route,
+                household: Vec::new(),
             },
             at,
         );
@@ -478,6 +545,88 @@ mod tests {
             Decision::Deny(DenyReason::OtherTeam)
         );
         assert!(!decide(&w, Action::Write, other).is_allowed());
+    }
+
+    #[test]
+    fn household_members_show_by_team_and_reach_a_meeting_by_their_own_consent() {
+        use crate::domain::case_queue::HouseholdCaseMember;
+        let son = PersonId::new_v7(4, [1; 10]);
+        let daughter = PersonId::new_v7(4, [2; 10]);
+        let mut item = case(Route::MultiLayeredMeeting, &[(7, false)]);
+        item.household = vec![
+            HouseholdCaseMember {
+                person_id: son,
+                route: Route::SupportMeeting,
+            },
+            HouseholdCaseMember {
+                person_id: daughter,
+                route: Route::MultiLayeredMeeting,
+            },
+        ];
+        // A worker: own team's members visible, another team's named as such.
+        let w = actor(Role::OutreachWorker, 1, Some(1));
+        assert_eq!(
+            household_member_shown(&w, team(1), son, None),
+            MemberShown::Visible
+        );
+        assert_eq!(
+            household_member_shown(&w, team(2), son, Some(&item)),
+            MemberShown::OtherTeam
+        );
+        // The coordinator: members a case lists, not others.
+        let c = actor(Role::Coordinator, 5, None);
+        assert_eq!(
+            household_member_shown(&c, team(2), son, Some(&item)),
+            MemberShown::Visible
+        );
+        assert_eq!(
+            household_member_shown(&c, team(2), son, None),
+            MemberShown::Hidden
+        );
+        // A roster member of the 重層的支援会議: the consenting daughter only.
+        let a = actor(Role::AgencyMember, 7, None);
+        assert_eq!(
+            decide(
+                &a,
+                Action::Read,
+                Resource::HouseholdMember {
+                    team: team(1),
+                    person: son,
+                    case: Some(&item),
+                },
+            ),
+            Decision::Deny(DenyReason::NoOwnConsent)
+        );
+        assert_eq!(
+            household_member_shown(&a, team(1), daughter, Some(&item)),
+            MemberShown::Visible
+        );
+        assert!(
+            !decide(
+                &a,
+                Action::Write,
+                Resource::HouseholdMember {
+                    team: team(1),
+                    person: daughter,
+                    case: Some(&item),
+                },
+            )
+            .is_allowed()
+        );
+        // Not on the roster: nothing.
+        let other = actor(Role::AgencyMember, 8, None);
+        assert_eq!(
+            household_member_shown(&other, team(1), daughter, Some(&item)),
+            MemberShown::Hidden
+        );
+        // A 支援会議 (pledged members) discusses the son too.
+        let mut support = item.clone();
+        support.route = Route::SupportMeeting;
+        support.roster[0].pledge_recorded_at = Some(support.updated_at);
+        assert_eq!(
+            household_member_shown(&a, team(1), son, Some(&support)),
+            MemberShown::Visible
+        );
     }
 
     #[test]
@@ -788,6 +937,7 @@ mod tests {
                     birth_year: None,
                     lives_together: true,
                     note: None,
+                    person: None,
                 }],
             },
             fields: [crate::LifeField::Elderly].into(),

@@ -18,6 +18,13 @@
 //! it is told to update the app. Also new in 2.0: the 孤独・孤立 tag, visits
 //! with a 民生委員, and the reason (and つなぎ先) of a move to 終結 or つなぎ済
 //! ([`Payload::ChangeStage`]'s `note`).
+//!
+//! Protocol 2.3 (additive): a household member may name the member's own
+//! person record (`HouseholdMember::person`; an edit from an older tablet
+//! keeps the link, `merge::household::keep_person_link`), and an
+//! escalation (and its case) may list the household members raised with
+//! it, each routed by their own consent (`Escalation::household`,
+//! `CaseQueueItem::household`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -37,7 +44,7 @@ use crate::validation::{FieldError, ValidationContext, ValidationErrors, Violati
 /// incompatible.
 pub const PROTOCOL_MAJOR: u16 = 2;
 /// The protocol minor version (additive changes only).
-pub const PROTOCOL_MINOR: u16 = 2;
+pub const PROTOCOL_MINOR: u16 = 3;
 
 /// Largest number of operations in one push.
 pub const MAX_BATCH_OPERATIONS: usize = 1000;
@@ -1244,7 +1251,7 @@ mod tests {
         assert!("one".parse::<ProtocolVersion>().is_err());
         assert_eq!(
             serde_json::to_string(&ProtocolVersion::CURRENT).unwrap(),
-            "\"2.2\""
+            "\"2.3\""
         );
         let old: ProtocolVersion = "1.0".parse().unwrap();
         assert!(!old.is_supported(), "protocol 1 tablets must update");

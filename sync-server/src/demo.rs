@@ -442,6 +442,7 @@ pub fn seed(
                     _ => Urgency::Normal,
                 },
                 route,
+                household: Vec::new(),
             };
             ops.push(mk.op(
                 &mut rng,

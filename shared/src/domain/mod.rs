@@ -20,7 +20,8 @@ pub mod visit;
 pub use agency::{AGENCIES, Agency, AgencyId, AgencyKind};
 pub use area::{AREAS, Area, AreaCode};
 pub use case_queue::{
-    CaseQueueItem, CaseStatus, Escalation, FindRequest, Referral, RosterMember, Route, Urgency,
+    CaseQueueItem, CaseStatus, Escalation, FindRequest, HouseholdCaseMember, Referral,
+    RosterMember, Route, Urgency,
 };
 pub use consent::{ConsentRecord, ConsentScope, ConsentStatus};
 pub use contact::{

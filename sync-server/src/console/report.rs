@@ -778,6 +778,7 @@ mod tests {
                 agencies_involved: Default::default(),
                 urgency: Urgency::Normal,
                 route: Route::MultiLayeredMeeting,
+                household: Vec::new(),
             },
             at,
         );

@@ -128,7 +128,11 @@ pub(super) fn update_person(
             ));
         }
         let PersonField::Household(list) = &ch.set else {
-            conflicts.extend(merge_change(&mut row, ch.set.clone(), op.hlc, ch.base));
+            let mut set = ch.set.clone();
+            if let PersonField::HouseholdMember { id, member } = &mut set {
+                household::keep_person_link(row.snapshot.person.household.member(*id), member);
+            }
+            conflicts.extend(merge_change(&mut row, set, op.hlc, ch.base));
             continue;
         };
         // A protocol-1 whole-list change (made before the app was updated):

@@ -13,6 +13,7 @@ fn member(relation: Relation, alias: &str) -> HouseholdMember {
         birth_year: None,
         lives_together: true,
         note: None,
+        person: None,
     }
 }
 
