@@ -71,6 +71,11 @@ pub struct NewEscalation {
     #[serde(default)]
     pub agencies_involved: BTreeSet<AgencyId>,
     pub urgency: Urgency,
+    /// Raise it for the household (世帯として): the household members who
+    /// are persons of their own on this tablet go with it, each routed by
+    /// their own consent (`shared::case_rules::household_members_for_escalation`).
+    #[serde(default)]
+    pub for_household: bool,
 }
 
 /// A person with the HLC of the change that set each field (`stage` and

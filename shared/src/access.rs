@@ -389,6 +389,32 @@ pub fn household_member_shown(
     }
 }
 
+/// A case as `actor` reads it once [`decide`] let it read the case: an
+/// agency member does not see the household members its meeting does not
+/// discuss (`CaseQueueItem::discusses`: a member without their own
+/// consent, at a 重層的支援会議), not even their ids.
+pub fn case_item_view(actor: &Actor, mut item: CaseQueueItem) -> CaseQueueItem {
+    if actor.role == Role::AgencyMember {
+        let kept: Vec<_> = item
+            .household
+            .iter()
+            .filter(|m| item.discusses(m.person_id))
+            .cloned()
+            .collect();
+        item.household = kept;
+        let keep = |p: PersonId| item.household.iter().any(|m| m.person_id == p);
+        let mut esc = item.escalation.clone();
+        esc.household.retain(|m| keep(m.person_id));
+        let mut followups = item.followups.clone();
+        for f in &mut followups {
+            f.household.retain(|m| keep(m.person_id));
+        }
+        item.escalation = esc;
+        item.followups = followups;
+    }
+    item
+}
+
 /// How much of a case a reader sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseView {
@@ -613,6 +639,11 @@ mod tests {
             )
             .is_allowed()
         );
+        // The case as the roster member reads it: the son is not in it.
+        let seen = case_item_view(&a, item.clone());
+        assert_eq!(seen.household.len(), 1);
+        assert_eq!(seen.household[0].person_id, daughter);
+        assert_eq!(case_item_view(&c, item.clone()).household.len(), 2);
         // Not on the roster: nothing.
         let other = actor(Role::AgencyMember, 8, None);
         assert_eq!(

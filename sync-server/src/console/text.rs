@@ -396,6 +396,19 @@ pub const DONE_FIND: &str =
     "アウトリーチに発見を依頼しました。次回の同期で班のタブレットに届きます。";
 pub const FIND_SHOWN: &str = "アウトリーチへの発見の依頼";
 pub const FOLLOWUPS: &str = "追加の依頼・紹介";
+
+// The household (世帯) on a case page.
+pub const HOUSEHOLD_TITLE: &str = "世帯";
+pub const HOUSEHOLD_NONE: &str = "世帯員の記録はありません。";
+pub const HOUSEHOLD_RULE: &str = "世帯員の情報は、その世帯員本人の同意に基づいて扱います。ほかの世帯員の同意は代わりになりません。";
+pub const HH_RELATION: &str = "続柄";
+pub const HH_NAME: &str = "呼び名";
+pub const HH_RECORD: &str = "記録";
+pub const HH_CONSENT: &str = "本人同意";
+pub const HH_MEETING: &str = "この事例の会議";
+pub const HH_OWN_RECORD: &str = "本人の記録あり";
+pub const HH_RELATION_ONLY: &str = "続柄のみ";
+pub const HH_NOT_IN_CASE: &str = "この事例には含まれていません";
 pub const REFERRED_BY: &str = "紹介元";
 pub const REFERRED_BY_COORDINATOR: &str = "コーディネーター";
 pub const CONSENT_AS_KNOWN: &str = "紹介元が把握している同意";

@@ -57,6 +57,7 @@ pub mod error;
 pub mod evaluation;
 pub mod feed;
 pub mod handover;
+pub mod household;
 pub mod meetings;
 pub mod participation;
 pub mod persons;

@@ -27,7 +27,7 @@ pub mod sqlite;
 
 /// How many schema migrations each backend has. Adding a migration to one
 /// backend without the other fails to compile.
-pub const SCHEMA_STEPS: usize = 6;
+pub const SCHEMA_STEPS: usize = 7;
 
 /// The settings key holding the number of migrations applied.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -366,6 +366,9 @@ pub trait Tx {
     fn put_review(&mut self, team: TeamId, review: &Review) -> StoreResult<()>;
     fn case(&mut self, id: CaseId) -> StoreResult<Option<CaseRow>>;
     fn cases_of_person(&mut self, person: PersonId) -> StoreResult<Vec<CaseRow>>;
+    /// The cases that list `person` as a household member
+    /// (`CaseQueueItem::household`), newest first.
+    fn household_cases_of_person(&mut self, person: PersonId) -> StoreResult<Vec<CaseRow>>;
     /// Every case, emergencies first, then oldest first.
     fn cases(&mut self) -> StoreResult<Vec<CaseRow>>;
     /// Cases whose latest change is after `cursor`, in sequence order.

@@ -81,6 +81,7 @@ impl EscalationForm {
             tags: self.tags.clone(),
             agencies_involved: self.agencies.clone(),
             urgency: self.urgency,
+            for_household: false,
         }
     }
 }
