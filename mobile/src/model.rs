@@ -206,6 +206,27 @@ pub struct Timeline {
     /// Who the 担当 is, and the latest hand-over to them.
     #[serde(default)]
     pub assignment: Assignment,
+    /// The household's persons of their own, as this tablet knows them.
+    #[serde(default)]
+    pub household: Vec<HouseholdLink>,
+}
+
+/// A person of their own in the household of the person on the page:
+/// a member the person's record links (`HouseholdMember::person`), or a
+/// person whose household lists this one. The tablet holds its team's
+/// caseload only, so a member it does not hold is shown as
+/// 「他チームの担当」 and nothing more (`shared::access::MemberShown`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdLink {
+    pub person: PersonId,
+    /// The member's relation, where this person's record names it.
+    pub relation: Option<Relation>,
+    /// The member's alias and consent when on this tablet's caseload;
+    /// `None` for another team's member.
+    pub on_caseload: Option<(String, ConsentStatus)>,
+    /// True when the link is the other person's (their household lists
+    /// this person).
+    pub lists_this_person: bool,
 }
 
 /// The person's 担当 as the person page shows it.

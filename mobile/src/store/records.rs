@@ -963,6 +963,7 @@ impl Store {
                 contact: c,
             })
             .collect();
+        let household = self.household_links(&person)?;
         Ok(Timeline {
             person,
             entries,
@@ -970,6 +971,39 @@ impl Store {
             conflicts,
             damaged,
             assignment,
+            household,
         })
+    }
+
+    /// The household's persons of their own ([`HouseholdLink`]): the
+    /// members `person` links, then the persons on this tablet whose
+    /// household lists `person`.
+    fn household_links(&mut self, person: &Person) -> Result<Vec<HouseholdLink>> {
+        let mut out = Vec::new();
+        for m in &person.household.members {
+            let Some(pid) = m.person else { continue };
+            let on_caseload = self.person(pid).ok().map(|p| (p.alias, p.consent.status));
+            out.push(HouseholdLink {
+                person: pid,
+                relation: Some(m.relation),
+                on_caseload,
+                lists_this_person: false,
+            });
+        }
+        let (all, _) = self.all_person_records()?;
+        for r in all {
+            if r.person.id != person.id
+                && r.person.household.linked_persons().any(|p| p == person.id)
+                && !out.iter().any(|l| l.person == r.person.id)
+            {
+                out.push(HouseholdLink {
+                    person: r.person.id,
+                    relation: None,
+                    on_caseload: Some((r.person.alias, r.person.consent.status)),
+                    lists_this_person: true,
+                });
+            }
+        }
+        Ok(out)
     }
 }

@@ -245,6 +245,7 @@ pub(crate) fn on_person(p: &Person, entries: Vec<TimelineEntry>) -> AppState {
         conflicts: Vec::new(),
         damaged: Vec::new(),
         assignment: Default::default(),
+        household: Vec::new(),
     };
     update(&mut s, Msg::TimelineLoaded(Ok(Box::new(tl))), now());
     s

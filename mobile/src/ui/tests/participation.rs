@@ -110,6 +110,7 @@ fn the_person_page_offers_participation() {
         conflicts: Vec::new(),
         damaged: Vec::new(),
         assignment: Default::default(),
+        household: Vec::new(),
     });
     let html = render(s);
     assert!(html.contains("id=\"participation\"") && html.contains(t::PARTICIPATION));

@@ -51,6 +51,7 @@ pub(crate) fn timeline(p: &Person) -> Timeline {
         conflicts: Vec::new(),
         damaged: Vec::new(),
         assignment: Default::default(),
+        household: Vec::new(),
     }
 }
 
