@@ -542,6 +542,7 @@ pub fn seed(
     hand_over_one(store, clock, &workers, &supervisors[0], now)?;
     summary.participation =
         crate::demo_participation::seed(store, clock, &coord, &workers[0], now)?;
+    summary.persons += crate::demo_household::seed(store, clock, &workers[0], now)?;
     Ok(summary)
 }
 

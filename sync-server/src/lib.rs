@@ -34,6 +34,7 @@ pub mod cli;
 pub mod console;
 pub mod crypto;
 pub mod demo;
+pub mod demo_household;
 pub mod demo_participation;
 pub mod drain;
 pub mod engine;
