@@ -28,7 +28,7 @@ pub use contact::{
     Accompaniment, ContactLog, ContactMethod, DangerSign, Difficulty, MetWhom, NextAction,
     PersonResponse, Reflection, Safety,
 };
-pub use evaluation::{Narrative, Viewpoint};
+pub use evaluation::{Excerpt, ExcerptChoice, ExcerptSource, Narrative, Viewpoint};
 pub use fields::{CrossTag, LifeField, Scheme, SchemeGap};
 pub use handover::HandOver;
 pub use meeting::{Attendee, Meeting, MeetingPurpose, MeetingState};

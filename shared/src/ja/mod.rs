@@ -169,6 +169,13 @@ labels!(Route {
     T::SupportMeeting => "支援会議",
 });
 
+labels!(ExcerptSource {
+    T::ClosureEvaluation => "終結時の評価",
+    T::SchemeGap => "制度の狭間の理由",
+    T::UnmetNeed => "資源のないニーズ",
+    T::ReturnReason => "アウトリーチへの差し戻し理由",
+});
+
 labels!(crate::access::MemberShown {
     T::Visible => "同じチームの担当",
     T::OtherTeam => "他チームの担当",

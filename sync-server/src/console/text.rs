@@ -272,6 +272,20 @@ pub fn narrative_by(version: u32, author: &str, at: &str) -> String {
     format!("第{version}版・{author}・{at}")
 }
 
+pub const EXCERPTS_TITLE: &str = "記録からの抜粋（匿名化済み）";
+pub const EXCERPTS_NONE: &str = "この期間に選ばれた抜粋はありません。";
+pub const EXCERPTS_SAVE: &str = "選んだ抜粋を保存する（新しい版になります）";
+pub fn excerpts_by(version: u32, author: &str, at: &str) -> String {
+    format!("第{version}版・{author}が選択・{at}")
+}
+pub fn excerpts_suppressed(count: usize, min: usize) -> String {
+    if count == 0 {
+        "この期間の記録はありません。".to_owned()
+    } else {
+        format!("この期間の記録が{min}件未満のため、個人が特定されないよう抜粋を出しません。")
+    }
+}
+
 pub const REPORT_PERIODS: &str = "年度・計画期間で集計";
 pub const REPORT_MIDTERM: &str = "中間評価（令和8・9年度）";
 pub const REPORT_PLAN_PERIOD: &str = "計画期間全体（令和8年4月〜令和12年3月）";

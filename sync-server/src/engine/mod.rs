@@ -55,6 +55,7 @@ pub mod devices;
 pub mod enrolment;
 pub mod error;
 pub mod evaluation;
+pub mod excerpts;
 pub mod feed;
 pub mod handover;
 pub mod household;

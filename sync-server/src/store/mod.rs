@@ -403,6 +403,15 @@ pub trait Tx {
     /// Inserts one version of an evaluation narrative (table
     /// `narratives`, schema step 6); a version is never rewritten.
     fn insert_narrative(&mut self, n: &outreach_shared::Narrative) -> StoreResult<()>;
+    /// Inserts one version of the coordinator's choice of anonymised
+    /// excerpts (table `excerpt_choices`, schema step 7); never rewritten.
+    fn insert_excerpt_choice(&mut self, c: &outreach_shared::ExcerptChoice) -> StoreResult<()>;
+    /// Every version of every viewpoint's excerpt choice for a period.
+    fn excerpt_choices(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<outreach_shared::ExcerptChoice>>;
     /// Every version of every viewpoint's narrative for a report period.
     fn narratives(
         &mut self,

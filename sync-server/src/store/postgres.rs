@@ -1670,6 +1670,38 @@ impl Tx for PgTx<'_> {
         .collect()
     }
 
+    fn insert_excerpt_choice(&mut self, n: &outreach_shared::ExcerptChoice) -> StoreResult<()> {
+        self.defer(
+            "INSERT INTO excerpt_choices (viewpoint, period_from, period_to, version, body)
+             VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                Box::new(n.viewpoint.code().to_owned()),
+                Box::new(n.from),
+                Box::new(n.to),
+                Box::new(n.version as i32),
+                Box::new(json(n)?),
+            ],
+        )
+    }
+
+    fn excerpt_choices(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<outreach_shared::ExcerptChoice>> {
+        self.query(
+            "SELECT body FROM excerpt_choices WHERE period_from = $1 AND period_to = $2
+             ORDER BY viewpoint, version",
+            &[&from, &to],
+        )?
+        .iter()
+        .map(|r| {
+            let body: String = get(r, 0)?;
+            serde_json::from_str(&body).map_err(corrupt("excerpt choice"))
+        })
+        .collect()
+    }
+
     fn participation_of(
         &mut self,
         person: PersonId,

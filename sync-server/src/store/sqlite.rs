@@ -1490,6 +1490,44 @@ impl Tx for SqliteTx<'_> {
             .collect()
     }
 
+    fn insert_excerpt_choice(&mut self, n: &outreach_shared::ExcerptChoice) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO excerpt_choices (viewpoint, period_from, period_to, version, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    n.viewpoint.code(),
+                    n.from.to_string(),
+                    n.to.to_string(),
+                    n.version,
+                    json(n)?
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn excerpt_choices(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<outreach_shared::ExcerptChoice>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT body FROM excerpt_choices WHERE period_from = ?1 AND period_to = ?2
+                 ORDER BY viewpoint, version",
+            )
+            .map_err(db)?;
+        let rows = st
+            .query_map(params![from.to_string(), to.to_string()], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(db)?;
+        rows.map(|r| serde_json::from_str(&r.map_err(db)?).map_err(corrupt("excerpt choice")))
+            .collect()
+    }
+
     fn participation_of(
         &mut self,
         person: PersonId,
