@@ -35,6 +35,8 @@ pub struct DemoSummary {
     pub reviews: usize,
     /// 参加支援 records (needs, trials, follow-ups) pushed.
     pub participation: usize,
+    /// Anonymised excerpts the coordinator chose for the report.
+    pub excerpts: usize,
 }
 
 struct Rng(u64);
@@ -543,6 +545,7 @@ pub fn seed(
     summary.participation =
         crate::demo_participation::seed(store, clock, &coord, &workers[0], now)?;
     summary.persons += crate::demo_household::seed(store, clock, &workers[0], now)?;
+    summary.excerpts = crate::demo_household::choose_excerpts(store, &coord, now)?;
     Ok(summary)
 }
 

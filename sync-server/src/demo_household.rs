@@ -194,6 +194,13 @@ pub fn seed(
         "要介護2",
         Some(mother),
     )];
+    s.tags.insert(CrossTag::SchemeGap);
+    // A worker's own words, with a name and a number in them: the report's
+    // excerpt shows them masked (shared::anonymise).
+    s.scheme_gap = Some(SchemeGap {
+        schemes_not_fitting: [Scheme::HealthCare, Scheme::Other].into(),
+        why: "（見本）架空 一朗さんは手帳も診断もなく、困窮の窓口では就労の話から入るため続かなかった。連絡は042-555-0199へ。".into(),
+    });
     let created = o.push(
         at,
         EntityRef::person(mother),
@@ -288,6 +295,11 @@ pub fn seed(
         "中学2年",
         Some(pupil),
     )];
+    p.tags.insert(CrossTag::SchemeGap);
+    p.scheme_gap = Some(SchemeGap {
+        schemes_not_fitting: [Scheme::ChildWelfare, Scheme::Other].into(),
+        why: "（見本）母は障害福祉の対象と言えるほどではなく、子どもの側の支援は学校の中で止まっていた。世帯として見る制度がない。".into(),
+    });
     let created = o.push(at2, EntityRef::person(pupil), Payload::CreatePerson(c));
     o.push(at2, EntityRef::person(mum), Payload::CreatePerson(p));
     o.push(
@@ -331,4 +343,43 @@ pub fn seed(
         )));
     }
     Ok(4)
+}
+
+/// The coordinator's choice of excerpts in the demo report (this 年度 up
+/// to today, the report's default period): a few of the 制度の狭間
+/// reasons on offer, and of every other viewpoint what is on offer.
+pub fn choose_excerpts(
+    store: &dyn Store,
+    coordinator: &Caller,
+    now: DateTime<Utc>,
+) -> Result<usize, admin::AdminError> {
+    use chrono::Datelike;
+    let today = ja::local_date(now);
+    let fy = if today.month() >= 4 { today.year() } else { today.year() - 1 };
+    let from = chrono::NaiveDate::from_ymd_opt(fy, 4, 1).unwrap_or(today);
+    let offers = store::read(store, |tx| {
+        let recs = engine::records::report_records(tx, coordinator, from, today)?;
+        let users = engine::excerpts::user_names(tx)?;
+        Ok::<_, engine::Error>(engine::excerpts::offers(&recs, &users, from, today))
+    })?;
+    let mut chosen = 0;
+    for vp in Viewpoint::ALL {
+        let mut seen = std::collections::BTreeSet::new();
+        let keys: Vec<String> = offers
+            .iter()
+            .filter(|o| o.source.viewpoint() == vp)
+            .flat_map(|o| o.excerpts.iter())
+            .filter(|e| seen.insert(e.text.clone()))
+            .take(3)
+            .map(|e| e.key.clone())
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        chosen += keys.len();
+        store::write(store, |tx| {
+            engine::excerpts::choose(tx, coordinator, vp, from, today, &keys, now)
+        })?;
+    }
+    Ok(chosen)
 }
