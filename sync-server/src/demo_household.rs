@@ -355,7 +355,11 @@ pub fn choose_excerpts(
 ) -> Result<usize, admin::AdminError> {
     use chrono::Datelike;
     let today = ja::local_date(now);
-    let fy = if today.month() >= 4 { today.year() } else { today.year() - 1 };
+    let fy = if today.month() >= 4 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
     let from = chrono::NaiveDate::from_ymd_opt(fy, 4, 1).unwrap_or(today);
     let offers = store::read(store, |tx| {
         let recs = engine::records::report_records(tx, coordinator, from, today)?;

@@ -670,8 +670,13 @@ async fn resource_catalogue(d: &mut Driver, w: &World, site: &str) {
     // choice saved as the next version.
     d.wait_text("#excerpts-scheme_gap ul.excerpt-list", "〇〇さん")
         .await;
-    assert!(!d.text_of("#excerpts-scheme_gap").await.contains("架空 一朗さんは"));
-    d.click("#excerpts-scheme_gap form input[type=checkbox]").await;
+    assert!(
+        !d.text_of("#excerpts-scheme_gap")
+            .await
+            .contains("架空 一朗さんは")
+    );
+    d.click("#excerpts-scheme_gap form input[type=checkbox]")
+        .await;
     d.click("#excerpts-scheme_gap form button").await;
     d.wait_text("#excerpts-scheme_gap", "第2版").await;
     d.shot("report-excerpts").await;
@@ -690,7 +695,11 @@ async fn resource_catalogue(d: &mut Driver, w: &World, site: &str) {
     };
     assert_eq!(d.script(&shown("#excerpts-scheme_gap form")).await, "none");
     assert_eq!(d.script(&shown("#narrative-scheme_gap form")).await, "none");
-    assert_ne!(d.script(&shown("#excerpts-scheme_gap ul.excerpt-list")).await, "none");
+    assert_ne!(
+        d.script(&shown("#excerpts-scheme_gap ul.excerpt-list"))
+            .await,
+        "none"
+    );
     d.shot("report-print").await;
     let pdf = d
         .cmd(

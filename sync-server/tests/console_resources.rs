@@ -10,8 +10,8 @@ mod console_support;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use console_support::*;
-use sync_server::console::text;
 use outreach_shared::Viewpoint;
+use sync_server::console::text;
 use sync_server::store;
 
 #[tokio::test]
@@ -334,7 +334,10 @@ async fn the_report_shows_the_chosen_excerpts_anonymised_and_a_new_choice_is_a_n
         tx.excerpt_choices(from.parse().unwrap(), today)
     })
     .unwrap();
-    let latest = all.iter().rfind(|c| c.viewpoint == Viewpoint::SchemeGap).unwrap();
+    let latest = all
+        .iter()
+        .rfind(|c| c.viewpoint == Viewpoint::SchemeGap)
+        .unwrap();
     assert_eq!(latest.version, 2);
     assert_eq!(latest.excerpts.len(), 1);
     assert_eq!(latest.excerpts[0].key, key);
