@@ -389,6 +389,10 @@ impl Walkthrough {
                 .is_some_and(|t| t.person.id == person && !t.household.is_empty())
         })
         .await;
+        // The household card may sit below the fold (landscape).
+        let _ = document::eval(
+            "document.querySelector('ul.linked')?.scrollIntoView({block: 'center'});",
+        );
         w.shot(40, "household").await;
         send(Msg::StartEscalation);
         send(Msg::EscForHousehold(true));

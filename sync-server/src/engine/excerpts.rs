@@ -6,7 +6,8 @@
 //! display names), offered only where the period holds at least
 //! `MIN_EXCERPT_RECORDS` of a source (the 5未満 rule). A coordinator
 //! chooses which go into the report; each choice is a new version (who
-//! chose, when), audited. The stored text is always the server's own
+//! chose, when), audited. An excerpt's key is a digest of the record it
+//! came from, so no id reaches the page. The stored text is always the server's own
 //! anonymised text, never what a form sent.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -126,7 +127,7 @@ pub fn offers(
                 of.into_iter()
                     .map(|(s, k, t)| Excerpt {
                         source: *s,
-                        key: k.clone(),
+                        key: opaque(k),
                         text: an.apply(t.trim()),
                     })
                     .collect()
@@ -140,6 +141,16 @@ pub fn offers(
             }
         })
         .collect()
+}
+
+/// A key that says which record an excerpt was drawn from without
+/// naming it: the report's page carries keys, never a person's or a
+/// case's id.
+fn opaque(k: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let d = sha2::Sha256::digest(format!("excerpt/{k}").as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&d[..12])
 }
 
 /// The display names of every user (masked in excerpts).
