@@ -71,6 +71,11 @@ pub struct NewEscalation {
     #[serde(default)]
     pub agencies_involved: BTreeSet<AgencyId>,
     pub urgency: Urgency,
+    /// Raise it for the household (世帯として): the household members who
+    /// are persons of their own on this tablet go with it, each routed by
+    /// their own consent (`shared::case_rules::household_members_for_escalation`).
+    #[serde(default)]
+    pub for_household: bool,
 }
 
 /// A person with the HLC of the change that set each field (`stage` and
@@ -205,6 +210,27 @@ pub struct Timeline {
     /// "person to find"), if one did.
     #[serde(default)]
     pub found_by: Option<CommunityActivity>,
+    /// The household's persons of their own, as this tablet knows them.
+    #[serde(default)]
+    pub household: Vec<HouseholdLink>,
+}
+
+/// A person of their own in the household of the person on the page:
+/// a member the person's record links (`HouseholdMember::person`), or a
+/// person whose household lists this one. The tablet holds its team's
+/// caseload only, so a member it does not hold is shown as
+/// 「他チームの担当」 and nothing more (`shared::access::MemberShown`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdLink {
+    pub person: PersonId,
+    /// The member's relation, where this person's record names it.
+    pub relation: Option<Relation>,
+    /// The member's alias and consent when on this tablet's caseload;
+    /// `None` for another team's member.
+    pub on_caseload: Option<(String, ConsentStatus)>,
+    /// True when the link is the other person's (their household lists
+    /// this person).
+    pub lists_this_person: bool,
 }
 
 /// The person's 担当 as the person page shows it.

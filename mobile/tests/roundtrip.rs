@@ -81,6 +81,7 @@ fn household() -> impl Strategy<Value = Household> {
                     birth_year: by.map(|(year, approximate)| BirthYear { year, approximate }),
                     lives_together,
                     note,
+                    person: None,
                 },
             )
             .collect(),
@@ -241,6 +242,7 @@ proptest! {
             tags: BTreeSet::new(),
             agencies_involved: [AgencyId::new("houkatsu-asahi")].into(),
             urgency,
+            for_household: false,
         }).unwrap();
         prop_assert_eq!(&esc.reason, &reason);
         let contact = s.log_contact(visit(person, now(), "架空の記録")).unwrap();

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::agency::AgencyId;
 use crate::domain::case_queue::{CaseQueueItem, Route};
 use crate::domain::person::{Household, Person};
-use crate::ids::{TeamId, UserId};
+use crate::ids::{PersonId, TeamId, UserId};
 use crate::protocol::PersonSnapshot;
 
 /// What a user does in the system.
@@ -85,6 +85,16 @@ pub enum Resource<'a> {
     /// A person's record. `case` is the case-queue item, if escalated.
     Person {
         team: TeamId,
+        case: Option<&'a CaseQueueItem>,
+    },
+    /// A person's record reached as a member of another person's
+    /// household (世帯員): on the household of a page, or through a case
+    /// raised for the household. `case` is a case that lists the member
+    /// (`CaseQueueItem::household`), if any: its meeting sees the member
+    /// only by the member's own consent (`CaseQueueItem::discusses`).
+    HouseholdMember {
+        team: TeamId,
+        person: PersonId,
         case: Option<&'a CaseQueueItem>,
     },
     /// A contact log (without its reflection).
@@ -164,6 +174,9 @@ pub enum DenyReason {
     Confidential,
     /// The escalating team follows a case's status only.
     StatusOnly,
+    /// A household member goes to the 重層的支援会議 only with their own
+    /// consent (another member's never covers them).
+    NoOwnConsent,
 }
 
 /// The answer.
@@ -220,6 +233,25 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
             (Write, _) => Deny(DenyReason::Role),
         },
         (AgencyMember, Resource::ContactLog { .. }) => Deny(DenyReason::Role),
+
+        // A household member: the team's caseload as for any person; the
+        // coordinator once a case lists them; a roster member only where
+        // the case's meeting discusses them (their own consent for a
+        // 重層的支援会議).
+        (OutreachWorker | Supervisor, Resource::HouseholdMember { team, .. }) => {
+            Decision::from_bool(own_team(team), DenyReason::OtherTeam)
+        }
+        (Coordinator, Resource::HouseholdMember { case, .. }) => match (action, case) {
+            (Read, Some(_)) => Decision::Allow,
+            (Read, None) => Deny(DenyReason::NotEscalated),
+            (Write, _) => Deny(DenyReason::Role),
+        },
+        (AgencyMember, Resource::HouseholdMember { case, person, .. }) => match (action, case) {
+            (Read, Some(c)) if !on_roster(c) => Deny(DenyReason::NotOnRoster),
+            (Read, Some(c)) => Decision::from_bool(c.discusses(person), DenyReason::NoOwnConsent),
+            (Read, None) => Deny(DenyReason::NotOnRoster),
+            (Write, _) => Deny(DenyReason::Role),
+        },
 
         // Reflections: the author, and the team's supervisors may read.
         (OutreachWorker, Resource::Reflection { author, team }) => Decision::from_bool(
@@ -338,6 +370,66 @@ pub fn decide(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision
         (Coordinator | Supervisor, Resource::LocalResource) => Decision::Allow,
         (OutreachWorker | AgencyMember, Resource::LocalResource) => Deny(DenyReason::Role),
     }
+}
+
+/// How a linked household member shows on another member's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberShown {
+    /// The member's record as the reader may read it.
+    Visible,
+    /// 「他チームの担当」: on another team's caseload; nothing more is
+    /// shown (not the alias).
+    OtherTeam,
+    /// Not shown at all.
+    Hidden,
+}
+
+/// How household member `person` (of `team`'s caseload; `case` a case
+/// listing them, if any) shows to `actor` on another member's page: the
+/// rule of [`decide`] for [`Resource::HouseholdMember`], with a member of
+/// another team's caseload named as such (never their record) and every
+/// other refusal hidden.
+pub fn household_member_shown(
+    actor: &Actor,
+    team: TeamId,
+    person: PersonId,
+    case: Option<&CaseQueueItem>,
+) -> MemberShown {
+    match decide(
+        actor,
+        Action::Read,
+        Resource::HouseholdMember { team, person, case },
+    ) {
+        Decision::Allow => MemberShown::Visible,
+        Decision::Deny(DenyReason::OtherTeam) => MemberShown::OtherTeam,
+        Decision::Deny(_) => MemberShown::Hidden,
+    }
+}
+
+/// A case as `actor` reads it once [`decide`] let it read the case: an
+/// agency member does not see the household members its meeting does not
+/// discuss (`CaseQueueItem::discusses`: a member without their own
+/// consent, at a 重層的支援会議), not even their ids.
+pub fn case_item_view(actor: &Actor, mut item: CaseQueueItem) -> CaseQueueItem {
+    if actor.role == Role::AgencyMember {
+        let kept: Vec<_> = item
+            .household
+            .iter()
+            .filter(|m| item.discusses(m.person_id))
+            .cloned()
+            .collect();
+        item.household = kept;
+        let keep = |p: PersonId| item.household.iter().any(|m| m.person_id == p);
+        let mut esc = item.escalation.clone();
+        esc.household.retain(|m| keep(m.person_id));
+        let mut followups = item.followups.clone();
+        for f in &mut followups {
+            f.household.retain(|m| keep(m.person_id));
+        }
+        item.escalation = esc;
+        item.followups = followups;
+    }
+    item
 }
 
 /// How much of a case a reader sees.
@@ -463,6 +555,7 @@ mod tests {
                 agencies_involved: Default::default(),
                 urgency: Urgency::Normal,
                 route,
+                household: Vec::new(),
             },
             at,
         );
@@ -495,6 +588,93 @@ mod tests {
             Decision::Deny(DenyReason::OtherTeam)
         );
         assert!(!decide(&w, Action::Write, other).is_allowed());
+    }
+
+    #[test]
+    fn household_members_show_by_team_and_reach_a_meeting_by_their_own_consent() {
+        use crate::domain::case_queue::HouseholdCaseMember;
+        let son = PersonId::new_v7(4, [1; 10]);
+        let daughter = PersonId::new_v7(4, [2; 10]);
+        let mut item = case(Route::MultiLayeredMeeting, &[(7, false)]);
+        item.household = vec![
+            HouseholdCaseMember {
+                person_id: son,
+                route: Route::SupportMeeting,
+            },
+            HouseholdCaseMember {
+                person_id: daughter,
+                route: Route::MultiLayeredMeeting,
+            },
+        ];
+        // A worker: own team's members visible, another team's named as such.
+        let w = actor(Role::OutreachWorker, 1, Some(1));
+        assert_eq!(
+            household_member_shown(&w, team(1), son, None),
+            MemberShown::Visible
+        );
+        assert_eq!(
+            household_member_shown(&w, team(2), son, Some(&item)),
+            MemberShown::OtherTeam
+        );
+        // The coordinator: members a case lists, not others.
+        let c = actor(Role::Coordinator, 5, None);
+        assert_eq!(
+            household_member_shown(&c, team(2), son, Some(&item)),
+            MemberShown::Visible
+        );
+        assert_eq!(
+            household_member_shown(&c, team(2), son, None),
+            MemberShown::Hidden
+        );
+        // A roster member of the 重層的支援会議: the consenting daughter only.
+        let a = actor(Role::AgencyMember, 7, None);
+        assert_eq!(
+            decide(
+                &a,
+                Action::Read,
+                Resource::HouseholdMember {
+                    team: team(1),
+                    person: son,
+                    case: Some(&item),
+                },
+            ),
+            Decision::Deny(DenyReason::NoOwnConsent)
+        );
+        assert_eq!(
+            household_member_shown(&a, team(1), daughter, Some(&item)),
+            MemberShown::Visible
+        );
+        assert!(
+            !decide(
+                &a,
+                Action::Write,
+                Resource::HouseholdMember {
+                    team: team(1),
+                    person: daughter,
+                    case: Some(&item),
+                },
+            )
+            .is_allowed()
+        );
+        // The case as the roster member reads it: the son is not in it.
+        let seen = case_item_view(&a, item.clone());
+        assert_eq!(seen.household.len(), 1);
+        assert_eq!(seen.household[0].person_id, daughter);
+        assert_eq!(case_item_view(&c, item.clone()).household.len(), 2);
+        // Not on the roster: nothing.
+        let other = actor(Role::AgencyMember, 8, None);
+        assert_eq!(
+            household_member_shown(&other, team(1), daughter, Some(&item)),
+            MemberShown::Hidden
+        );
+        // A 支援会議 (pledged members) discusses the son too.
+        let mut support = item.clone();
+        support.route = Route::SupportMeeting;
+        support.roster[0].pledge_recorded_at = Some(support.updated_at);
+        assert_eq!(
+            household_member_shown(&a, team(1), son, Some(&support)),
+            MemberShown::Visible
+        );
     }
 
     #[test]
@@ -805,6 +985,7 @@ mod tests {
                     birth_year: None,
                     lives_together: true,
                     note: None,
+                    person: None,
                 }],
             },
             fields: [crate::LifeField::Elderly].into(),

@@ -31,6 +31,7 @@
 //! type also implements `schemars::JsonSchema`, for the OpenAPI document.
 
 pub mod access;
+pub mod anonymise;
 pub mod case_rules;
 pub mod domain;
 pub mod enrolment;

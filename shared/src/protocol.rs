@@ -18,6 +18,13 @@
 //! it is told to update the app. Also new in 2.0: the 孤独・孤立 tag, visits
 //! with a 民生委員, and the reason (and つなぎ先) of a move to 終結 or つなぎ済
 //! ([`Payload::ChangeStage`]'s `note`).
+//!
+//! Protocol 2.3 (additive): a household member may name the member's own
+//! person record (`HouseholdMember::person`; an edit from an older tablet
+//! keeps the link, `merge::household::keep_person_link`), and an
+//! escalation (and its case) may list the household members raised with
+//! it, each routed by their own consent (`Escalation::household`,
+//! `CaseQueueItem::household`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

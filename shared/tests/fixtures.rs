@@ -66,6 +66,7 @@ pub fn person() -> Person {
                 }),
                 lives_together: true,
                 note: Some("要介護1。あさひが関わっている。".into()),
+                person: None,
             }],
         },
         fields: [LifeField::Elderly, LifeField::Poverty].into(),
@@ -143,6 +144,10 @@ pub fn escalation() -> Escalation {
         agencies_involved: [AgencyId::new("houkatsu-asahi")].into(),
         urgency: Urgency::High,
         route: Route::MultiLayeredMeeting,
+        household: vec![HouseholdCaseMember {
+            person_id: PersonId::parse("0195f3a0-0000-7000-8000-00000000b005").unwrap(),
+            route: Route::SupportMeeting,
+        }],
     }
 }
 
@@ -192,6 +197,10 @@ pub fn push_request() -> PushRequest {
                                     }),
                                     lives_together: false,
                                     note: None,
+                                    person: Some(
+                                        PersonId::parse("0195f3a0-0000-7000-8000-00000000b005")
+                                            .unwrap(),
+                                    ),
                                 }),
                             },
                             base: Some(hlc(1_775_178_900_000, 0)),

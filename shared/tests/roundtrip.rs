@@ -101,6 +101,7 @@ fn household() -> impl Strategy<Value = Household> {
                     birth_year,
                     lives_together,
                     note,
+                    person: None,
                 }
             }),
         0..4,
@@ -294,6 +295,7 @@ fn escalation() -> impl Strategy<Value = Escalation> {
                     agencies_involved,
                     urgency,
                     route,
+                    household: Vec::new(),
                 }
             },
         )

@@ -37,6 +37,8 @@ pub struct DemoSummary {
     pub participation: usize,
     /// Community activities (地域づくり) and their persons to find pushed.
     pub community: usize,
+    /// Anonymised excerpts the coordinator chose for the report.
+    pub excerpts: usize,
 }
 
 struct Rng(u64);
@@ -444,6 +446,7 @@ pub fn seed(
                     _ => Urgency::Normal,
                 },
                 route,
+                household: Vec::new(),
             };
             ops.push(mk.op(
                 &mut rng,
@@ -544,6 +547,8 @@ pub fn seed(
     summary.participation =
         crate::demo_participation::seed(store, clock, &coord, &workers[0], now)?;
     summary.community = crate::demo_community::seed(store, clock, &workers, now)?;
+    summary.persons += crate::demo_household::seed(store, clock, &workers[0], now)?;
+    summary.excerpts = crate::demo_household::choose_excerpts(store, &coord, now)?;
     Ok(summary)
 }
 

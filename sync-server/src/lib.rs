@@ -35,6 +35,7 @@ pub mod console;
 pub mod crypto;
 pub mod demo;
 pub mod demo_community;
+pub mod demo_household;
 pub mod demo_participation;
 pub mod drain;
 pub mod engine;

@@ -1650,6 +1650,18 @@ async fn demo_data_seeds_and_is_visible_per_role() {
     let list: CaseList = serde_json::from_value(v).unwrap();
     assert!(list.items.len() >= 5);
     assert_eq!(list.items[0].escalation.urgency, Urgency::Emergency);
+    // The households (issue 18): an 8050 and a ヤングケアラー case, each
+    // with a member who has not consented and goes to the 支援会議 only.
+    let households: Vec<_> = list
+        .items
+        .iter()
+        .filter(|i| !i.household.is_empty())
+        .collect();
+    assert_eq!(households.len(), 2, "{households:?}");
+    for i in households {
+        assert_eq!(i.route, Route::MultiLayeredMeeting);
+        assert!(i.household.iter().all(|m| m.route == Route::SupportMeeting));
+    }
     assert!(sync_server::audit::verify(&*w.store).is_ok());
 }
 

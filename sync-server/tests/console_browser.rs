@@ -9,8 +9,9 @@
 //! case from an agency's referral to 終結 (a meeting scheduled and then
 //! recorded, a プラン, two monitoring entries, 終結 refused without and
 //! accepted with its evaluation, the printed agenda); a 地域資源 added to
-//! the 参加支援 catalogue, the report's unmet needs and a viewpoint's
-//! narrative. A PNG of
+//! the 参加支援 catalogue, the report's unmet needs, a viewpoint's
+//! narrative and its anonymised excerpts chosen, and the report printed
+//! (print media, and a PDF through the browser's print). A PNG of
 //! each page is saved under the target folder's test temp dir
 //! (`console-screenshots/`), never committed.
 //!
@@ -775,6 +776,59 @@ async fn resource_catalogue(d: &mut Driver, w: &World, site: &str) {
     d.click("#narrative-scheme_gap button").await;
     d.wait_text("#narrative-scheme_gap", "第1版").await;
     d.shot("report-narrative").await;
+    // The anonymised excerpts the demo's coordinator chose, and a new
+    // choice saved as the next version.
+    d.wait_text("#excerpts-scheme_gap ul.excerpt-list", "〇〇さん")
+        .await;
+    assert!(
+        !d.text_of("#excerpts-scheme_gap")
+            .await
+            .contains("架空 一朗さんは")
+    );
+    d.click("#excerpts-scheme_gap form input[type=checkbox]")
+        .await;
+    d.click("#excerpts-scheme_gap form button").await;
+    d.wait_text("#excerpts-scheme_gap", "第2版").await;
+    d.shot("report-excerpts").await;
+    // Printed for the 推進会議: with print media the forms are gone and
+    // the excerpts and narratives stay; the browser prints it to a PDF.
+    d.cmd(
+        "POST",
+        "/goog/cdp/execute",
+        Some(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": "print"}})),
+    )
+    .await;
+    let shown = |css: &str| {
+        format!(
+            "var e = document.querySelector('{css}'); return e ? getComputedStyle(e).display : 'absent';"
+        )
+    };
+    assert_eq!(d.script(&shown("#excerpts-scheme_gap form")).await, "none");
+    assert_eq!(d.script(&shown("#narrative-scheme_gap form")).await, "none");
+    assert_ne!(
+        d.script(&shown("#excerpts-scheme_gap ul.excerpt-list"))
+            .await,
+        "none"
+    );
+    d.shot("report-print").await;
+    let pdf = d
+        .cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Page.printToPDF", "params": {"printBackground": false}})),
+        )
+        .await;
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(pdf["data"].as_str().expect("a PDF"))
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "the report prints to a PDF");
+    std::fs::write(d.shots.join("report.pdf"), &pdf).unwrap();
+    d.cmd(
+        "POST",
+        "/goog/cdp/execute",
+        Some(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": ""}})),
+    )
+    .await;
     d.logout(site).await;
 }
 

@@ -10,6 +10,7 @@ mod console_support;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use console_support::*;
+use outreach_shared::Viewpoint;
 use sync_server::console::text;
 use sync_server::store;
 
@@ -282,5 +283,96 @@ async fn coordinators_write_versioned_narratives_beside_the_figures() {
             .filter(|(_, a, _)| a == "report.narrative")
             .count(),
         2
+    );
+}
+
+/// 第4章's anonymised excerpts: the demo's coordinator chose some of the
+/// 制度の狭間 reasons; the report shows them with the known person's name
+/// and the phone number masked, the CSV carries them, a choice is a new
+/// version, a key not on offer is refused, and only coordinators choose.
+#[tokio::test]
+async fn the_report_shows_the_chosen_excerpts_anonymised_and_a_new_choice_is_a_new_version() {
+    let w = World::demo();
+    let mut c = w.login("coordinator").await;
+    let r = c.get("/console/report").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let section = between(&r.body, "id=\"excerpts-scheme_gap\"", "</form>").unwrap();
+    let chosen = between(&section, "<ul class=\"excerpt-list\">", "</ul>").unwrap();
+    assert!(chosen.contains("〇〇さんは手帳も診断もなく"), "{chosen}");
+    assert!(chosen.contains("（電話番号）"), "{chosen}");
+    assert!(
+        !r.body.contains("架空 一朗さんは") && !r.body.contains("042-555-0199"),
+        "the person's name and number never reach the report"
+    );
+    assert!(section.contains("第1版"), "{section}");
+    // Unmet needs: fewer than 5 in the demo, none offered.
+    assert!(r.body.contains("5件未満のため"), "suppressed");
+    let csv = c.get("/console/report.csv").await;
+    assert!(csv.body.contains(text::EXCERPTS_TITLE));
+    assert!(csv.body.contains("〇〇さんは手帳も診断もなく"));
+    assert!(!csv.body.contains("架空 一朗さんは"));
+
+    // A new choice: one key on offer → version 2 with that excerpt only.
+    let key = between(&section, "name=\"key\" value=\"", "\"").unwrap();
+    let today = outreach_shared::ja::local_date(Utc::now());
+    let from = between(&section, "name=\"from\" value=\"", "\"").unwrap();
+    let to = today.to_string();
+    let r = c
+        .post_from(
+            "/console/report",
+            "/console/report/excerpts",
+            &[
+                ("viewpoint", "scheme_gap"),
+                ("from", &from),
+                ("to", &to),
+                ("key", &key),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let all = store::read(&*w.store, |tx| {
+        tx.excerpt_choices(from.parse().unwrap(), today)
+    })
+    .unwrap();
+    let latest = all
+        .iter()
+        .rfind(|c| c.viewpoint == Viewpoint::SchemeGap)
+        .unwrap();
+    assert_eq!(latest.version, 2);
+    assert_eq!(latest.excerpts.len(), 1);
+    assert_eq!(latest.excerpts[0].key, key);
+    // A key not on offer: refused, nothing stored.
+    let r = c
+        .post_from(
+            "/console/report",
+            "/console/report/excerpts",
+            &[
+                ("viewpoint", "scheme_gap"),
+                ("from", &from),
+                ("to", &to),
+                ("key", "gap:not-a-record"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    // A supervisor reads the report but does not choose.
+    let mut sv = w.login("supervisor1").await;
+    let r = sv
+        .post_from(
+            "/console/report",
+            "/console/report/excerpts",
+            &[
+                ("viewpoint", "scheme_gap"),
+                ("from", &from),
+                ("to", &to),
+                ("key", &key),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        w.audit_actions()
+            .iter()
+            .any(|(_, a, _)| a == "report.excerpts")
     );
 }

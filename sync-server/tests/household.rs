@@ -19,6 +19,7 @@ fn member(n: u8, relation: Relation, alias: &str) -> HouseholdMember {
         birth_year: None,
         lives_together: true,
         note: None,
+        person: None,
     }
 }
 

@@ -372,6 +372,14 @@ fn sqlite_store_with_every_table() -> ScratchDb {
             "narratives",
             "INSERT INTO narratives VALUES ('reach', '2026-04-01', '2027-03-31', 1, '{}')".to_owned(),
         ),
+        (
+            "case_household",
+            "INSERT INTO case_household VALUES ('0190a1b2-0000-7000-8000-00000000c001', '0190a1b2-0000-7000-8000-00000000b002')".to_owned(),
+        ),
+        (
+            "excerpt_choices",
+            "INSERT INTO excerpt_choices VALUES ('reach', '2026-04-01', '2027-03-31', 1, '{}')".to_owned(),
+        ),
     ];
     for (table, sql) in rows {
         let empty = copy::read_sqlite(&sqlite_path(&db))

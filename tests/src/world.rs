@@ -300,6 +300,7 @@ impl Device {
                 tags: Default::default(),
                 agencies_involved: [AgencyId::new("houkatsu-asahi")].into(),
                 urgency,
+                for_household: false,
             })
             .unwrap()
     }

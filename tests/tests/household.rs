@@ -15,6 +15,7 @@ fn member(relation: Relation, alias: &str, note: Option<&str>) -> HouseholdMembe
         birth_year: None,
         lives_together: true,
         note: note.map(str::to_owned),
+        person: None,
     }
 }
 

@@ -83,6 +83,7 @@ async fn scene() -> Scene {
                     birth_year: None,
                     lives_together: true,
                     note: None,
+                    person: None,
                 }],
             },
             fields: [LifeField::Elderly].into(),

@@ -103,6 +103,12 @@ pub const CORRECTED: &str = "修正済み（新しい記録があります）";
 pub const REVISE: &str = "この記録を修正";
 pub const NOT_SET: &str = "未記入";
 pub const NOBODY_IN_HOUSEHOLD: &str = "世帯員の記録はありません";
+pub const HOUSEHOLD_PERSONS: &str = "本人の記録がある世帯員";
+pub const LISTS_THIS_PERSON: &str = "この人を世帯員に記録";
+pub const MEMBER_OWN_CONSENT: &str = "本人同意";
+pub const OWN_RECORD: &str = "本人の記録あり";
+pub const FOR_HOUSEHOLD: &str =
+    "世帯として付議する（世帯員それぞれの本人同意で付議先が決まります）";
 pub const CASE_STATUS_UNKNOWN: &str = "送信待ち（まだ市に届いていません）";
 // The case's outcome on the person page (issue 13): what the city decided,
 // as the 社協's outreach may see it. Never a meeting's minutes.

@@ -79,6 +79,7 @@ impl MemberInput {
                 birth_year,
                 lives_together: self.lives_together,
                 note: non_blank(self.note.trim_end()),
+                person: None,
             }),
             _ => Err(errors),
         }

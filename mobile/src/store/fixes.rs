@@ -357,6 +357,7 @@ impl Store {
                     agencies_involved: new.agencies_involved,
                     urgency: new.urgency,
                     route: Route::for_consent(&consent),
+                    household: Vec::new(),
                 };
                 esc.validate(&ctx(now), &consent).map_err(invalid)?;
                 let entity = EntityRef::case(esc.case_id);

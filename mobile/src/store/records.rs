@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use outreach_shared::hlc::Hlc;
-use outreach_shared::merge;
 use outreach_shared::protocol::{
     ConflictRecord, EntityRef, FieldChange, Operation, Payload, PersonField,
 };
 use outreach_shared::*;
+use outreach_shared::{case_rules, merge};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -715,7 +715,19 @@ impl Store {
     pub fn escalate(&mut self, new: NewEscalation) -> Result<Escalation> {
         let now = self.now();
         let (rec, _) = self.load_person_for_change(new.person_id)?;
-        let consent = rec.person.consent;
+        let consent = rec.person.consent.clone();
+        let household = if new.for_household {
+            let mut on_tablet = Vec::new();
+            for id in rec.person.household.linked_persons() {
+                if let Ok(p) = self.person(id) {
+                    on_tablet.push((id, p.consent));
+                }
+            }
+            let of = |id: PersonId| on_tablet.iter().find(|(p, _)| *p == id).map(|(_, c)| c);
+            case_rules::household_members_for_escalation(&rec.person, of)
+        } else {
+            Vec::new()
+        };
         let esc = Escalation {
             case_id: CaseId::new_v7(unix_ms(now), Self::new_random10()?),
             person_id: new.person_id,
@@ -727,8 +739,22 @@ impl Store {
             agencies_involved: new.agencies_involved,
             urgency: new.urgency,
             route: Route::for_consent(&consent),
+            household,
         };
         esc.validate(&ctx(now), &consent).map_err(invalid)?;
+        let hh_consents: Vec<_> = esc
+            .household
+            .iter()
+            .filter_map(|m| {
+                self.person(m.person_id)
+                    .ok()
+                    .map(|p| (m.person_id, p.consent))
+            })
+            .collect();
+        case_rules::check_household(&esc, &rec.person, |id| {
+            hh_consents.iter().find(|(p, _)| *p == id).map(|(_, c)| c)
+        })
+        .map_err(invalid)?;
         let hlc = self.stamp(now);
         let identity = self.identity;
         let case = CaseRecord {
@@ -964,6 +990,7 @@ impl Store {
             })
             .collect();
         let found_by = self.found_by(id)?;
+        let household = self.household_links(&person)?;
         Ok(Timeline {
             person,
             entries,
@@ -972,6 +999,39 @@ impl Store {
             damaged,
             assignment,
             found_by,
+            household,
         })
+    }
+
+    /// The household's persons of their own ([`HouseholdLink`]): the
+    /// members `person` links, then the persons on this tablet whose
+    /// household lists `person`.
+    fn household_links(&mut self, person: &Person) -> Result<Vec<HouseholdLink>> {
+        let mut out = Vec::new();
+        for m in &person.household.members {
+            let Some(pid) = m.person else { continue };
+            let on_caseload = self.person(pid).ok().map(|p| (p.alias, p.consent.status));
+            out.push(HouseholdLink {
+                person: pid,
+                relation: Some(m.relation),
+                on_caseload,
+                lists_this_person: false,
+            });
+        }
+        let (all, _) = self.all_person_records()?;
+        for r in all {
+            if r.person.id != person.id
+                && r.person.household.linked_persons().any(|p| p == person.id)
+                && !out.iter().any(|l| l.person == r.person.id)
+            {
+                out.push(HouseholdLink {
+                    person: r.person.id,
+                    relation: None,
+                    on_caseload: Some((r.person.alias, r.person.consent.status)),
+                    lists_this_person: true,
+                });
+            }
+        }
+        Ok(out)
     }
 }

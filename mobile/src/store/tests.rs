@@ -108,6 +108,7 @@ fn every_change_writes_its_operation_in_the_same_transaction() {
             tags: BTreeSet::new(),
             agencies_involved: BTreeSet::new(),
             urgency: Urgency::Normal,
+            for_household: false,
         })
         .unwrap();
     assert_eq!(
@@ -202,6 +203,7 @@ fn invalid_input_is_refused_and_writes_nothing() {
             tags: BTreeSet::new(),
             agencies_involved: BTreeSet::new(),
             urgency: Urgency::High,
+            for_household: false,
         }),
         Err(StoreError::Invalid(e)) if e.has("reason") && e.has("fields")
     ));
@@ -957,6 +959,7 @@ fn a_folded_escalation_gets_the_case_outcome_and_it_stays_sealed() {
             tags: BTreeSet::new(),
             agencies_involved: BTreeSet::new(),
             urgency: Urgency::Normal,
+            for_household: false,
         })
         .unwrap();
     let open = CaseId::new_v7(1, [5; 10]);

@@ -328,6 +328,17 @@ pub(super) fn escalation(f: &EscalationForm, on: EventHandler<Msg>) -> Element {
                 p { "{t::ROUTE}：" strong { "{route.ja()}" } }
                 p { "{f.route_reason()}" }
             }
+            if f.household_offered {
+                div { class: "choices",
+                    {
+                        let on_now = f.for_household;
+                        rsx! {
+                            button { id: "for-household", class: if on_now { "on" } else { "" }, aria_pressed: on_now,
+                                onclick: move |_| on.call(Msg::EscForHousehold(!on_now)), "{t::FOR_HOUSEHOLD}" }
+                        }
+                    }
+                }
+            }
             label { class: "field", "{t::URGENCY}" }
             div { class: "choices",
                 for u in Urgency::ALL {

@@ -16,6 +16,7 @@ use super::participation::participation;
 use crate::app::state::*;
 use crate::app::text as t;
 use crate::model::*;
+use crate::shared::access::MemberShown;
 use crate::shared::ja::{self, Label};
 use crate::shared::*;
 use crate::sync::SyncPhase;
@@ -523,6 +524,14 @@ fn person(s: &AppState, on: EventHandler<Msg>) -> Element {
                             {member_row(m, on)}
                         }
                     }
+                    if !tl.household.is_empty() {
+                        h3 { "{t::HOUSEHOLD_PERSONS}" }
+                        ul { class: "members linked",
+                            for l in tl.household.iter() {
+                                {link_row(l)}
+                            }
+                        }
+                    }
                 }
             }
             {case_outcome(&tl.cases, ja::local_date(chrono::Utc::now()))}
@@ -557,6 +566,32 @@ fn member_row(m: &HouseholdMember, on: EventHandler<Msg>) -> Element {
                 if let Some(n) = &m.note { p { class: "meta", "{n}" } }
             }
             button { class: "small", onclick: move |_| on.call(Msg::StartEditMember(id)), "{t::EDIT}" }
+        }
+    }
+}
+
+/// A household member who is a person of their own: on this tablet's
+/// caseload (alias and their own consent), or 「他チームの担当」 only.
+fn link_row(l: &HouseholdLink) -> Element {
+    let id = l.person;
+    let who = match (&l.relation, l.lists_this_person) {
+        (_, true) => t::LISTS_THIS_PERSON.to_owned(),
+        (Some(r), false) => r.ja().to_owned(),
+        (None, false) => String::new(),
+    };
+    rsx! {
+        li { key: "link-{id}",
+            div { class: "who",
+                match &l.on_caseload {
+                    Some((alias, consent)) => rsx! {
+                        p { strong { "{who}" } "　{alias}　" span { class: "badge", "{t::OWN_RECORD}" } }
+                        p { class: "meta", "{t::MEMBER_OWN_CONSENT}：{consent.ja()}" }
+                    },
+                    None => rsx! {
+                        p { strong { "{who}" } "　" span { class: "badge other-team", "{MemberShown::OtherTeam.ja()}" } }
+                    },
+                }
+            }
         }
     }
 }

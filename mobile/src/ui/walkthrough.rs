@@ -357,7 +357,47 @@ impl Walkthrough {
             }
         }
         w.participation(state, &send).await;
+        w.household(state, &send).await;
         close();
+    }
+
+    /// The household as a unit (issue 18): the demo's 8050 household on
+    /// the mother's page (her son a person of his own, with his own
+    /// consent shown), then the escalation form offering to raise it for
+    /// the household.
+    async fn household(&self, state: Signal<AppState>, send: &impl Fn(Msg)) {
+        let w = self;
+        send(Msg::Go(Screen::Caseload));
+        Self::until(state, |s| s.caseload.is_some()).await;
+        let found = state
+            .peek()
+            .caseload
+            .as_ref()
+            .and_then(|c| {
+                c.entries
+                    .iter()
+                    .find(|e| e.person.household.linked_persons().next().is_some())
+            })
+            .map(|e| e.person.id);
+        let Some(person) = found else {
+            return;
+        };
+        send(Msg::OpenPerson(person));
+        Self::until(state, move |s| {
+            s.timeline
+                .as_ref()
+                .is_some_and(|t| t.person.id == person && !t.household.is_empty())
+        })
+        .await;
+        // The household card may sit below the fold (landscape).
+        let _ = document::eval(
+            "document.querySelector('ul.linked')?.scrollIntoView({block: 'center'});",
+        );
+        w.shot(43, "household").await;
+        send(Msg::StartEscalation);
+        send(Msg::EscForHousehold(true));
+        w.shot(44, "escalate-household").await;
+        send(Msg::OpenPerson(person));
     }
 
     /// 参加支援 (issue 18): on the first person, needs with no suitable

@@ -10,6 +10,8 @@
 //!   ([`add_to_roster`], [`remove_from_roster`]) and later escalations of
 //!   the same person ([`fold_followup`]);
 //! - [`meetings`]: scheduling, recording and editing a meeting;
+//! - [`household`]: a case raised for the household, each member routed
+//!   by their own consent ([`check_household`]);
 //! - [`plans`]: the プラン, monitoring, the closure evaluation and the
 //!   支援会議's record.
 //!
@@ -17,8 +19,11 @@
 //! fault, otherwise a named rule with an English message (the console
 //! gives its own Japanese text for each).
 
+mod household;
 mod meetings;
 mod plans;
+
+pub use household::{check_household, household_members_for_escalation};
 
 pub use meetings::{check_meeting, check_meeting_edit, check_schedule};
 pub use plans::{
@@ -388,6 +393,12 @@ pub fn fold_followup(item: &mut CaseQueueItem, e: Escalation, now: DateTime<Utc>
     let id = e.case_id;
     if id == item.escalation.case_id || item.followups.iter().any(|f| f.case_id == id) {
         return false;
+    }
+    for m in &e.household {
+        if m.person_id != item.escalation.person_id && item.household_member(m.person_id).is_none()
+        {
+            item.household.push(m.clone());
+        }
     }
     item.followups.push(e);
     item.updated_at = now;

@@ -95,6 +95,23 @@ pub struct Escalation {
     pub urgency: Urgency,
     /// Decided by the consent on record when the case was raised.
     pub route: Route,
+    /// For an escalation of the household (世帯として): the other members
+    /// who are persons of their own, each with the route their **own**
+    /// consent calls for (one member's consent never covers another;
+    /// `case_rules::check_household`). Empty for one person alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub household: Vec<HouseholdCaseMember>,
+}
+
+/// A household member included in a case (a person of their own, linked
+/// into the escalated person's household), with the meeting their own
+/// consent lets them go to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct HouseholdCaseMember {
+    pub person_id: PersonId,
+    /// 重層的支援会議 only with this member's own consent on record.
+    pub route: Route,
 }
 
 impl Escalation {
@@ -244,6 +261,10 @@ pub struct CaseQueueItem {
     /// The coordinator's request that outreach find the person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub find_request: Option<FindRequest>,
+    /// The household members of the case, each with their route now
+    /// (starts as the escalation's; follows each member's own consent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub household: Vec<HouseholdCaseMember>,
 }
 
 /// Where a referral came from, and the consent as the referrer knew it.
@@ -276,6 +297,7 @@ impl CaseQueueItem {
     pub fn received(escalation: Escalation, at: DateTime<Utc>) -> Self {
         Self {
             route: escalation.route,
+            household: escalation.household.clone(),
             escalation,
             status: CaseStatus::Received,
             return_reason: None,
@@ -306,6 +328,51 @@ impl CaseQueueItem {
     /// The roster entry of `user`.
     pub fn member(&self, user: UserId) -> Option<&RosterMember> {
         self.roster.iter().find(|m| m.user == user)
+    }
+
+    /// Whether `person`'s record goes to this case's meeting: the case's
+    /// own person always (the case's route follows their consent); a
+    /// household member of a 重層的支援会議 case only with their own
+    /// consent (their route), of a 支援会議 case (members bound to
+    /// confidentiality) always. Anyone else never.
+    pub fn discusses(&self, person: PersonId) -> bool {
+        if person == self.escalation.person_id {
+            return true;
+        }
+        self.household.iter().any(|m| {
+            m.person_id == person
+                && (m.route == Route::MultiLayeredMeeting || self.route == Route::SupportMeeting)
+        })
+    }
+
+    /// The household member `person` of this case, if any.
+    pub fn household_member(&self, person: PersonId) -> Option<&HouseholdCaseMember> {
+        self.household.iter().find(|m| m.person_id == person)
+    }
+
+    /// Applies a change of a household member's own consent: lost consent
+    /// moves that member (only) out of the 重層的支援会議. Returns whether
+    /// the member's route changed. Consent given later does not move a
+    /// member by itself (as for the case's person).
+    pub fn follow_member_consent(
+        &mut self,
+        person: PersonId,
+        consent: &ConsentRecord,
+        at: DateTime<Utc>,
+    ) -> bool {
+        let open = self.status.is_open();
+        match self.household.iter_mut().find(|m| m.person_id == person) {
+            Some(m)
+                if open
+                    && m.route == Route::MultiLayeredMeeting
+                    && !consent.allows_multi_layered_meeting() =>
+            {
+                m.route = Route::SupportMeeting;
+                self.updated_at = at;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The case's urgency: the most urgent of its escalation and follow-ups.
@@ -414,6 +481,7 @@ pub(crate) mod tests {
             agencies_involved: [AgencyId::new("houkatsu-asahi")].into(),
             urgency: Urgency::Normal,
             route,
+            household: Vec::new(),
         }
     }
 

@@ -87,6 +87,83 @@ impl Narrative {
     }
 }
 
+/// Where an anonymised excerpt of the report comes from: texts the system
+/// already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ExcerptSource {
+    /// 終結時の評価 (of a 重層的支援会議 case only: a 支援会議's stays with
+    /// its pledged members).
+    ClosureEvaluation,
+    /// 制度の狭間 — why no scheme fitted.
+    SchemeGap,
+    /// 資源のないニーズ — an unmet need of 参加支援.
+    UnmetNeed,
+    /// アウトリーチへの差し戻し理由.
+    ReturnReason,
+}
+
+impl ExcerptSource {
+    pub const ALL: [ExcerptSource; 4] = [
+        ExcerptSource::ClosureEvaluation,
+        ExcerptSource::SchemeGap,
+        ExcerptSource::UnmetNeed,
+        ExcerptSource::ReturnReason,
+    ];
+
+    /// The viewpoint beside whose figures the excerpts of this source are
+    /// offered.
+    pub fn viewpoint(&self) -> Viewpoint {
+        match self {
+            ExcerptSource::ClosureEvaluation => Viewpoint::Continuity,
+            ExcerptSource::SchemeGap | ExcerptSource::UnmetNeed => Viewpoint::SchemeGap,
+            ExcerptSource::ReturnReason => Viewpoint::MultiLayered,
+        }
+    }
+}
+
+/// The fewest records of one source in a period for its excerpts to be
+/// offered at all: fewer could point at a person (the report's 5未満 rule).
+pub const MIN_EXCERPT_RECORDS: usize = 5;
+
+/// Whether `count` records of a source in the period are enough to offer
+/// their excerpts ([`MIN_EXCERPT_RECORDS`]).
+pub fn excerpts_offered(count: usize) -> bool {
+    count >= MIN_EXCERPT_RECORDS
+}
+
+/// One anonymised excerpt (`crate::anonymise`): its source, a key stable
+/// for the period (which record it was drawn from, never shown) and the
+/// text with names, addresses and phone numbers masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Excerpt {
+    pub source: ExcerptSource,
+    pub key: String,
+    pub text: String,
+}
+
+/// The coordinator's choice of excerpts for one viewpoint and period: each
+/// save is a new version (who chose, when), earlier versions kept, as the
+/// narratives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ExcerptChoice {
+    pub viewpoint: Viewpoint,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// 1 for the first version.
+    pub version: u32,
+    /// The chosen excerpts, in the order shown; may be empty (none chosen).
+    pub excerpts: Vec<Excerpt>,
+    pub author: UserId,
+    pub author_name: String,
+    pub chosen_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +190,17 @@ mod tests {
         for v in Viewpoint::ALL {
             assert_eq!(Viewpoint::from_code(v.code()), Some(v));
         }
+    }
+
+    #[test]
+    fn excerpts_are_offered_from_five_records_on() {
+        assert!(!excerpts_offered(0));
+        assert!(!excerpts_offered(4));
+        assert!(excerpts_offered(5));
+        assert_eq!(
+            ExcerptSource::UnmetNeed.viewpoint(),
+            Viewpoint::SchemeGap,
+            "unmet needs sit beside the 制度の狭間 figures"
+        );
     }
 }

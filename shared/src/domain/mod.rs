@@ -21,7 +21,8 @@ pub mod visit;
 pub use agency::{AGENCIES, Agency, AgencyId, AgencyKind};
 pub use area::{AREAS, Area, AreaCode};
 pub use case_queue::{
-    CaseQueueItem, CaseStatus, Escalation, FindRequest, Referral, RosterMember, Route, Urgency,
+    CaseQueueItem, CaseStatus, Escalation, FindRequest, HouseholdCaseMember, Referral,
+    RosterMember, Route, Urgency,
 };
 pub use community::{ActivityKind, CommunityActivity, ParticipantRole, Participants};
 pub use consent::{ConsentRecord, ConsentScope, ConsentStatus};
@@ -29,7 +30,7 @@ pub use contact::{
     Accompaniment, ContactLog, ContactMethod, DangerSign, Difficulty, MetWhom, NextAction,
     PersonResponse, Reflection, Safety,
 };
-pub use evaluation::{Narrative, Viewpoint};
+pub use evaluation::{Excerpt, ExcerptChoice, ExcerptSource, Narrative, Viewpoint};
 pub use fields::{CrossTag, LifeField, Scheme, SchemeGap};
 pub use handover::HandOver;
 pub use meeting::{Attendee, Meeting, MeetingPurpose, MeetingState};

@@ -111,6 +111,11 @@ pub struct HouseholdMember {
     pub lives_together: bool,
     /// Short note, e.g. care needs.
     pub note: Option<String>,
+    /// The member's own person record when they are a person of their own
+    /// (with their own consent, on some team's caseload); `None` when the
+    /// member is recorded only as a relationship (「母（80代）」).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonId>,
 }
 
 /// The household (世帯) around the person.
@@ -122,6 +127,12 @@ pub struct Household {
 }
 
 impl Household {
+    /// The persons of their own linked into this household (each with
+    /// their own consent), in member order.
+    pub fn linked_persons(&self) -> impl Iterator<Item = PersonId> + '_ {
+        self.members.iter().filter_map(|m| m.person)
+    }
+
     /// The member with this id, if any.
     pub fn member(&self, id: HouseholdMemberId) -> Option<&HouseholdMember> {
         self.members.iter().find(|m| m.id == id)
@@ -150,10 +161,16 @@ impl Household {
             );
         }
         let mut seen = BTreeSet::new();
+        let mut linked = BTreeSet::new();
         for (i, m) in self.members.iter().enumerate() {
             let p = format!("members.{i}");
             if !seen.insert(m.id) {
                 e.push(format!("{p}.id"), Violation::Duplicate);
+            }
+            if let Some(person) = m.person
+                && !linked.insert(person)
+            {
+                e.push(format!("{p}.person"), Violation::Duplicate);
             }
             check_opt_text(
                 &mut e,
@@ -281,6 +298,14 @@ impl Person {
             b.check(&mut e, "birth_year", ctx);
         }
         e.nest("household", self.household.validate(ctx));
+        for (i, m) in self.household.members.iter().enumerate() {
+            if m.person == Some(self.id) {
+                e.push(
+                    format!("household.members.{i}.person"),
+                    Violation::Contradicts { other: "id".into() },
+                );
+            }
+        }
         match (self.tags.contains(&CrossTag::SchemeGap), &self.scheme_gap) {
             (true, None) => e.push("scheme_gap", Violation::Required),
             (false, Some(_)) => e.push(
@@ -342,9 +367,14 @@ pub fn fold_kana(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    /// [`sample`] with the id `id`.
+    pub(crate) fn person_at(id: PersonId) -> Person {
+        Person { id, ..sample() }
+    }
 
     pub(crate) fn sample() -> Person {
         Person {
@@ -370,6 +400,34 @@ mod tests {
             assigned_worker: None,
             created_at: Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap(),
         }
+    }
+
+    #[test]
+    fn a_linked_member_is_another_person_listed_once() {
+        let mut p = sample();
+        let m = |n: u8, person| HouseholdMember {
+            id: HouseholdMemberId::new_v7(5, [n; 10]),
+            relation: Relation::Parent,
+            alias: Some("母".into()),
+            birth_year: None,
+            lives_together: true,
+            note: None,
+            person,
+        };
+        let mother = PersonId::new_v7(9, [9; 10]);
+        p.household.members = vec![m(1, Some(mother)), m(2, None)];
+        assert!(p.validate(&ctx()).is_ok());
+        assert_eq!(p.household.linked_persons().collect::<Vec<_>>(), [mother]);
+        p.household.members = vec![m(1, Some(mother)), m(2, Some(mother)), m(3, Some(p.id))];
+        let e = p.validate(&ctx()).unwrap_err();
+        assert_eq!(
+            e.get("household.members.1.person").unwrap().violation,
+            Violation::Duplicate
+        );
+        assert!(matches!(
+            e.get("household.members.2.person").unwrap().violation,
+            Violation::Contradicts { .. }
+        ));
     }
 
     fn ctx() -> ValidationContext {
@@ -433,6 +491,7 @@ mod tests {
             }),
             lives_together: true,
             note: Some("x".repeat(201)),
+            person: None,
         };
         p.household.members = vec![m.clone(), m];
         let e = p.validate(&ctx()).unwrap_err();

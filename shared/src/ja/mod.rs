@@ -169,6 +169,29 @@ labels!(Route {
     T::SupportMeeting => "支援会議",
 });
 
+labels!(ExcerptSource {
+    T::ClosureEvaluation => "終結時の評価",
+    T::SchemeGap => "制度の狭間の理由",
+    T::UnmetNeed => "資源のないニーズ",
+    T::ReturnReason => "アウトリーチへの差し戻し理由",
+});
+
+labels!(crate::access::MemberShown {
+    T::Visible => "同じチームの担当",
+    T::OtherTeam => "他チームの担当",
+    T::Hidden => "表示できません",
+});
+
+/// What a household member of a case is for that case's meeting, by
+/// their own consent (`CaseQueueItem::discusses`).
+pub fn member_meeting_label(discussed: bool, route: Route) -> &'static str {
+    match (discussed, route) {
+        (true, Route::MultiLayeredMeeting) => "重層的支援会議で検討（本人同意あり）",
+        (true, Route::SupportMeeting) => "支援会議で検討（守秘義務のもと）",
+        (false, _) => "本人同意がないため重層的支援会議では扱いません",
+    }
+}
+
 labels!(Urgency {
     T::Emergency => "緊急",
     T::High => "早期対応",
@@ -272,6 +295,10 @@ pub fn field_label(path: &str) -> String {
         "household.members.alias" => "世帯員の呼び名",
         "household.members.birth_year" => "世帯員の生まれ年",
         "household.members.note" => "世帯員のメモ",
+        "household.members.person" => "世帯員の本人記録",
+        "household" | "household.person_id" => "世帯として付議する世帯員",
+        "household.route" => "世帯員の付議先",
+        "member.person" => "世帯員の本人記録",
         "member" | "member.id" => "世帯員",
         "member.alias" => "世帯員の呼び名",
         "member.birth_year" => "世帯員の生まれ年",

@@ -14,6 +14,10 @@
 //!   member that another device changed since the author's view is kept,
 //!   and the author's version is reported as a conflict, never written over
 //!   the newer edit;
+//! - [`keep_person_link`]: a member's link to a person of their own,
+//!   once made, stays with the member: an edit without it (from a tablet
+//!   before protocol 2.3, which does not know the link) keeps it; to unlink,
+//!   the member is removed;
 //! - [`merge_pulled`]: a tablet merges a pulled snapshot's household member
 //!   by member, keeping its own changes the server has not seen yet.
 //!
@@ -29,6 +33,16 @@ use crate::ids::HouseholdMemberId;
 pub const LIST_KEY: &str = "household";
 /// The start of a member's version key.
 pub const MEMBER_PREFIX: &str = "household/";
+
+/// Keeps the link of `current` (the member on record) to a person of
+/// their own in an incoming edit of the same member that has none.
+pub fn keep_person_link(current: Option<&HouseholdMember>, incoming: &mut Option<HouseholdMember>) {
+    if let (Some(cur), Some(new)) = (current, incoming.as_mut())
+        && new.person.is_none()
+    {
+        new.person = cur.person;
+    }
+}
 
 /// The version key of one member: `household/<id>`.
 pub fn member_key(id: HouseholdMemberId) -> String {
@@ -181,7 +195,21 @@ mod tests {
             birth_year: None,
             lives_together: true,
             note: None,
+            person: None,
         }
+    }
+
+    #[test]
+    fn an_edit_without_the_link_keeps_it() {
+        let mut linked = m(1, "母");
+        linked.person = Some(crate::ids::PersonId::new_v7(3, [3; 10]));
+        let mut old_tablet = Some(m(1, "母（要介護3）"));
+        keep_person_link(Some(&linked), &mut old_tablet);
+        assert_eq!(old_tablet.as_ref().unwrap().person, linked.person);
+        assert_eq!(old_tablet.unwrap().alias.as_deref(), Some("母（要介護3）"));
+        let mut removed = None;
+        keep_person_link(Some(&linked), &mut removed);
+        assert!(removed.is_none(), "a removal stays a removal");
     }
 
     fn hh(members: &[HouseholdMember]) -> Household {

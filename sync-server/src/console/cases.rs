@@ -15,8 +15,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use chrono::Utc;
 use maud::{Markup, html};
-use outreach_shared::access::Role;
-use outreach_shared::ja::Label;
+use outreach_shared::access::{MemberShown, Role};
+use outreach_shared::ja::{self, Label};
 use outreach_shared::protocol::{
     CaseMoveRequest, FindRequestRequest, ProtocolVersion, RouteChangeRequest,
 };
@@ -300,6 +300,7 @@ fn case_body(session: &Session, d: &CasePage) -> Markup {
             }
             p.rule { @if item.route == Route::MultiLayeredMeeting { (text::ROUTE_RULE_ML) } @else { (text::ROUTE_RULE_SM) } }
         }
+        (household_section(d))
         @if coordinator && item.status.is_open() && consent_arrived {
             (route_change(session, item, d))
         }
@@ -356,6 +357,47 @@ fn case_body(session: &Session, d: &CasePage) -> Markup {
             @if session.role() == Role::Coordinator || session.role() == Role::Supervisor {
                 p { a href=(format!("/console/audit?person={}", e.person_id)) { (text::AUDIT_OF_PERSON) } }
             }
+        }
+    }
+}
+
+/// The person's household: each member with what the reader may see, and
+/// for a member the case lists, whether its meeting discusses them.
+fn household_section(d: &CasePage) -> Markup {
+    html! {
+        section.card #household {
+            h2 { (text::HOUSEHOLD_TITLE) }
+            @if d.household.is_empty() {
+                p.small { (text::HOUSEHOLD_NONE) }
+            } @else {
+                table {
+                    thead { tr {
+                        th { (text::HH_RELATION) } th { (text::HH_NAME) } th { (text::HH_RECORD) }
+                        th { (text::HH_CONSENT) } th { (text::HH_MEETING) }
+                    } }
+                    tbody {
+                        @for m in &d.household {
+                            tr.member {
+                                td { (m.relation.map(|r| r.ja()).unwrap_or("—")) }
+                                td { (m.alias.as_deref().unwrap_or("—")) }
+                                td {
+                                    @if !m.own_record { (text::HH_RELATION_ONLY) }
+                                    @else if m.shown == MemberShown::OtherTeam { span.badge { (m.shown.ja()) } }
+                                    @else { (text::HH_OWN_RECORD) }
+                                }
+                                td { (m.consent.map(|c| c.ja()).unwrap_or("—")) }
+                                td.meeting {
+                                    @match m.in_case {
+                                        Some((discussed, route)) => { (ja::member_meeting_label(discussed, route)) }
+                                        None => { span.small { (text::HH_NOT_IN_CASE) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p.rule { (text::HOUSEHOLD_RULE) }
         }
     }
 }

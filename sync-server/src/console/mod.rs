@@ -31,6 +31,7 @@ pub mod meetings;
 pub mod plans;
 pub mod referrals;
 pub mod report;
+pub mod report_excerpts;
 pub mod report_narrative;
 pub mod report_needs;
 pub mod resources;
@@ -131,6 +132,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/report", get(report::page))
         .route("/console/report.csv", get(report::csv))
         .route("/console/report/narrative", post(report_narrative::save))
+        .route("/console/report/excerpts", post(report_excerpts::save))
         .route("/console/{*rest}", any(not_found))
 }
 

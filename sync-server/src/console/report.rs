@@ -31,7 +31,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::layout::{self, day};
 use super::session::{Form, Session, query};
-use super::{PageError, PageResult, report_narrative, report_needs, text};
+use super::{PageError, PageResult, report_excerpts, report_narrative, report_needs, text};
 use crate::engine::records::{self, ReportRecords, TeamRecords};
 use crate::state::AppState;
 
@@ -565,6 +565,7 @@ pub async fn page(
     let r = load(&st, &session, &q, "read.report").await?;
     let (from, to) = (r.from.unwrap_or_default(), r.to.unwrap_or_default());
     let narratives = report_narrative::load(&st, &session, from, to).await?;
+    let excerpts = report_excerpts::load(&st, &session, from, to).await?;
     let vps = [text::VP1, text::VP2, text::VP3, text::VP4];
     let caseload_svg = bars_svg(
         &r.caseloads
@@ -606,6 +607,7 @@ pub async fn page(
             section.card {
                 h2 { (vp) }
                 (report_narrative::section(&session, Viewpoint::ALL[i], &narratives, from, to))
+                (report_excerpts::section(&session, Viewpoint::ALL[i], &excerpts, from, to))
                 dl.grid {
                     @for l in r.lines.iter().filter(|l| l.viewpoint == vp) {
                         dt { (l.metric) } dd { strong { (l.value) } }
@@ -717,9 +719,11 @@ pub async fn csv(
         ));
     }
     let narratives = report_narrative::load(&st, &session, from, to).await?;
+    let excerpts = report_excerpts::load(&st, &session, from, to).await?;
     for (vp, metric, value) in report_needs::csv_lines(&r.needs)
         .into_iter()
         .chain(report_narrative::csv_lines(&narratives))
+        .chain(report_excerpts::csv_lines(&excerpts.choices))
     {
         out.push_str(&format!(
             "{},{},{}\r\n",
@@ -778,6 +782,7 @@ mod tests {
                 agencies_involved: Default::default(),
                 urgency: Urgency::Normal,
                 route: Route::MultiLayeredMeeting,
+                household: Vec::new(),
             },
             at,
         );

@@ -112,6 +112,15 @@ impl Form {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a repeated key (checkboxes), in order.
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// A trimmed, non-empty value.
     pub fn text(&self, key: &str) -> Option<String> {
         self.get(key)

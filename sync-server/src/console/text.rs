@@ -272,6 +272,20 @@ pub fn narrative_by(version: u32, author: &str, at: &str) -> String {
     format!("第{version}版・{author}・{at}")
 }
 
+pub const EXCERPTS_TITLE: &str = "記録からの抜粋（匿名化済み）";
+pub const EXCERPTS_NONE: &str = "この期間に選ばれた抜粋はありません。";
+pub const EXCERPTS_SAVE: &str = "選んだ抜粋を保存する（新しい版になります）";
+pub fn excerpts_by(version: u32, author: &str, at: &str) -> String {
+    format!("第{version}版・{author}が選択・{at}")
+}
+pub fn excerpts_suppressed(count: usize, min: usize) -> String {
+    if count == 0 {
+        "この期間の記録はありません。".to_owned()
+    } else {
+        format!("この期間の記録が{min}件未満のため、個人が特定されないよう抜粋を出しません。")
+    }
+}
+
 pub const REPORT_PERIODS: &str = "年度・計画期間で集計";
 pub const REPORT_MIDTERM: &str = "中間評価（令和8・9年度）";
 pub const REPORT_PLAN_PERIOD: &str = "計画期間全体（令和8年4月〜令和12年3月）";
@@ -396,6 +410,19 @@ pub const DONE_FIND: &str =
     "アウトリーチに発見を依頼しました。次回の同期で班のタブレットに届きます。";
 pub const FIND_SHOWN: &str = "アウトリーチへの発見の依頼";
 pub const FOLLOWUPS: &str = "追加の依頼・紹介";
+
+// The household (世帯) on a case page.
+pub const HOUSEHOLD_TITLE: &str = "世帯";
+pub const HOUSEHOLD_NONE: &str = "世帯員の記録はありません。";
+pub const HOUSEHOLD_RULE: &str = "世帯員の情報は、その世帯員本人の同意に基づいて扱います。ほかの世帯員の同意は代わりになりません。";
+pub const HH_RELATION: &str = "続柄";
+pub const HH_NAME: &str = "呼び名";
+pub const HH_RECORD: &str = "記録";
+pub const HH_CONSENT: &str = "本人同意";
+pub const HH_MEETING: &str = "この事例の会議";
+pub const HH_OWN_RECORD: &str = "本人の記録あり";
+pub const HH_RELATION_ONLY: &str = "続柄のみ";
+pub const HH_NOT_IN_CASE: &str = "この事例には含まれていません";
 pub const REFERRED_BY: &str = "紹介元";
 pub const REFERRED_BY_COORDINATOR: &str = "コーディネーター";
 pub const CONSENT_AS_KNOWN: &str = "紹介元が把握している同意";

@@ -170,6 +170,8 @@ pub struct CasePage {
     pub records: CaseRecords,
     /// What is overdue in the plan today.
     pub overdue: Overdue,
+    /// The person's household as the caller may see it.
+    pub household: Vec<super::household::HouseholdLine>,
 }
 
 /// What the escalating team's case page shows: the status and the
@@ -260,7 +262,9 @@ pub fn full_page(
         Some(p) => Overdue::of(p, &records.monitoring, ja::local_date(now)),
         None => Overdue::default(),
     };
+    let household = super::household::household_lines(tx, &caller.actor, &detail.item)?;
     Ok(Some(CasePage {
+        household,
         detail,
         alias,
         consent,

@@ -12,7 +12,9 @@
 
 use chrono::{DateTime, Utc};
 use outreach_shared::access::Decision;
-use outreach_shared::access::{Action, Actor, CaseView, DenyReason, Resource, case_view, decide};
+use outreach_shared::access::{
+    Action, Actor, CaseView, DenyReason, Resource, case_item_view, case_view, decide,
+};
 use outreach_shared::case_rules;
 use outreach_shared::protocol::*;
 use outreach_shared::{
@@ -52,6 +54,7 @@ pub(super) fn escalate(
         n.nest("payload", Err(v));
         reject_invalid(n)
     })?;
+    check_household(tx, actor, e, person)?;
     if tx.case(e.case_id)?.is_some() {
         return Err(reject(
             RejectCode::StaleState,
@@ -95,6 +98,46 @@ pub(super) fn escalate(
         now,
     )?;
     Ok(seq)
+}
+
+/// The household members of an escalation (`shared::case_rules::check_household`):
+/// each must be a person the worker's team holds, linked into the
+/// person's household, routed by their own consent on record.
+fn check_household(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    e: &Escalation,
+    person: &outreach_shared::Person,
+) -> Result<(), OpError> {
+    if e.household.is_empty() {
+        return Ok(());
+    }
+    let mut consents = Vec::new();
+    for m in &e.household {
+        let Some(r) = tx.person(m.person_id)? else {
+            continue;
+        };
+        let d = decide(
+            actor,
+            Action::Read,
+            Resource::HouseholdMember {
+                team: r.snapshot.person.team,
+                person: m.person_id,
+                case: None,
+            },
+        );
+        if d.is_allowed() {
+            consents.push((m.person_id, r.snapshot.person.consent));
+        }
+    }
+    case_rules::check_household(e, person, |id| {
+        consents.iter().find(|(p, _)| *p == id).map(|(_, c)| c)
+    })
+    .map_err(|v| {
+        let mut n = ValidationErrors::default();
+        n.nest("payload", Err(v));
+        reject_invalid(n)
+    })
 }
 
 /// The person's open case, if any.
@@ -216,6 +259,22 @@ pub(super) fn follow_consent(
             }
         }
     }
+    // The cases that list the person as a household member: only this
+    // member leaves the 重層的支援会議.
+    for mut row in tx.household_cases_of_person(person)? {
+        if row.item.follow_member_consent(person, consent, now) {
+            save_case(tx, &row.item, row.team, clock.now())?;
+            audit::append(
+                tx,
+                server_event(
+                    "case.follow_member_consent",
+                    format!("case:{} person:{person}", row.item.escalation.case_id),
+                    "a household member's consent withdrawn: that member leaves the multi-layered support meeting",
+                ),
+                now,
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -263,7 +322,7 @@ pub fn list_cases(tx: &mut dyn Tx, caller: &Caller) -> Result<Vec<CaseQueueItem>
             )
             .is_allowed()
         })
-        .map(|r| r.item)
+        .map(|r| case_item_view(&caller.actor, r.item))
         .collect();
     // Open cases first, then by urgency (emergencies first), then oldest.
     items.sort_by_key(|i| (!i.status.is_open(), i.urgency(), i.escalation.raised_at));
@@ -338,7 +397,8 @@ pub fn case_detail(
         ),
         now,
     )?;
-    Ok(detail_of(tx, row.item, row.seq)?)
+    let item = case_item_view(&caller.actor, row.item);
+    Ok(detail_of(tx, item, row.seq)?)
 }
 
 /// The status of every case the caller may follow (the cases it reads as

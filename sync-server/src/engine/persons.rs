@@ -128,7 +128,11 @@ pub(super) fn update_person(
             ));
         }
         let PersonField::Household(list) = &ch.set else {
-            conflicts.extend(merge_change(&mut row, ch.set.clone(), op.hlc, ch.base));
+            let mut set = ch.set.clone();
+            if let PersonField::HouseholdMember { id, member } = &mut set {
+                household::keep_person_link(row.snapshot.person.household.member(*id), member);
+            }
+            conflicts.extend(merge_change(&mut row, set, op.hlc, ch.base));
             continue;
         };
         // A protocol-1 whole-list change (made before the app was updated):
@@ -553,15 +557,32 @@ pub fn read_person(
     let hidden = || Error::not_found("no such person, or not visible to you");
     let row = tx.person(id)?.ok_or_else(hidden)?;
     let case = latest_case(tx, id)?;
+    let team = row.snapshot.person.team;
     let d = decide(
         &caller.actor,
         Action::Read,
         Resource::Person {
-            team: row.snapshot.person.team,
+            team,
             case: case.as_ref(),
         },
     );
-    if !d.is_allowed() {
+    // Or as a household member of a case that lists the person (its
+    // meeting sees them only by their own consent).
+    let mut as_member = || -> StoreResult<bool> {
+        Ok(tx.household_cases_of_person(id)?.iter().any(|c| {
+            decide(
+                &caller.actor,
+                Action::Read,
+                Resource::HouseholdMember {
+                    team,
+                    person: id,
+                    case: Some(&c.item),
+                },
+            )
+            .is_allowed()
+        }))
+    };
+    if !d.is_allowed() && !as_member()? {
         return Err(hidden());
     }
     audit::append(

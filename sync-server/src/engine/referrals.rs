@@ -186,6 +186,7 @@ pub fn file_referral(
         agencies_involved: agencies,
         urgency: req.urgency,
         route: Route::for_consent(&consent),
+        household: Vec::new(),
     };
     e.validate(&ctx, &consent)?;
     if let Some(open) = open_case(tx, person_id)? {

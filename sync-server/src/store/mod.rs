@@ -27,7 +27,7 @@ pub mod sqlite;
 
 /// How many schema migrations each backend has. Adding a migration to one
 /// backend without the other fails to compile.
-pub const SCHEMA_STEPS: usize = 7;
+pub const SCHEMA_STEPS: usize = 8;
 
 /// The settings key holding the number of migrations applied.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -405,6 +405,9 @@ pub trait Tx {
     fn put_review(&mut self, team: TeamId, review: &Review) -> StoreResult<()>;
     fn case(&mut self, id: CaseId) -> StoreResult<Option<CaseRow>>;
     fn cases_of_person(&mut self, person: PersonId) -> StoreResult<Vec<CaseRow>>;
+    /// The cases that list `person` as a household member
+    /// (`CaseQueueItem::household`), newest first.
+    fn household_cases_of_person(&mut self, person: PersonId) -> StoreResult<Vec<CaseRow>>;
     /// Every case, emergencies first, then oldest first.
     fn cases(&mut self) -> StoreResult<Vec<CaseRow>>;
     /// Cases whose latest change is after `cursor`, in sequence order.
@@ -439,6 +442,15 @@ pub trait Tx {
     /// Inserts one version of an evaluation narrative (table
     /// `narratives`, schema step 6); a version is never rewritten.
     fn insert_narrative(&mut self, n: &outreach_shared::Narrative) -> StoreResult<()>;
+    /// Inserts one version of the coordinator's choice of anonymised
+    /// excerpts (table `excerpt_choices`, schema step 7); never rewritten.
+    fn insert_excerpt_choice(&mut self, c: &outreach_shared::ExcerptChoice) -> StoreResult<()>;
+    /// Every version of every viewpoint's excerpt choice for a period.
+    fn excerpt_choices(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<outreach_shared::ExcerptChoice>>;
     /// Every version of every viewpoint's narrative for a report period.
     fn narratives(
         &mut self,

@@ -276,6 +276,27 @@ CREATE TABLE IF NOT EXISTS community_activities (
 );
 CREATE INDEX IF NOT EXISTS community_activities_held ON community_activities (held_at);
 "#,
+    // 8: the household as a unit and the report's excerpts (issue 18):
+    // which cases list a person as a household member (the index of
+    // `CaseQueueItem::household`, rewritten with the case); the
+    // coordinator's choice of anonymised excerpts per viewpoint and
+    // period, versioned.
+    r#"
+CREATE TABLE IF NOT EXISTS case_household (
+    case_id UUID NOT NULL,
+    person_id UUID NOT NULL,
+    PRIMARY KEY (case_id, person_id)
+);
+CREATE INDEX IF NOT EXISTS case_household_person ON case_household (person_id);
+CREATE TABLE IF NOT EXISTS excerpt_choices (
+    viewpoint TEXT NOT NULL,
+    period_from DATE NOT NULL,
+    period_to DATE NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (viewpoint, period_from, period_to, version)
+);
+"#,
 ];
 
 /// Runs a future to completion on the calling thread. The connection tasks
@@ -1528,6 +1549,17 @@ impl Tx for PgTx<'_> {
         .collect()
     }
 
+    fn household_cases_of_person(&mut self, person: PersonId) -> StoreResult<Vec<CaseRow>> {
+        self.query(
+            "SELECT c.body, c.team_id, c.seq FROM case_household h JOIN cases c ON c.id = h.case_id
+             WHERE h.person_id = $1 ORDER BY c.received_at DESC",
+            &[&person.0],
+        )?
+        .iter()
+        .map(to_case)
+        .collect()
+    }
+
     fn cases(&mut self) -> StoreResult<Vec<CaseRow>> {
         self.query(
             "SELECT body, team_id, seq FROM cases ORDER BY urgency, received_at",
@@ -1564,7 +1596,18 @@ impl Tx for PgTx<'_> {
                 Box::new(seq_param(row.seq)),
                 Box::new(json(&row.item)?),
             ],
-        )
+        )?;
+        self.defer(
+            "DELETE FROM case_household WHERE case_id = $1",
+            vec![Box::new(e.case_id.0)],
+        )?;
+        for m in &row.item.household {
+            self.defer(
+                "INSERT INTO case_household (case_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                vec![Box::new(e.case_id.0), Box::new(m.person_id.0)],
+            )?;
+        }
+        Ok(())
     }
 
     fn insert_case_move(&mut self, mv: &CaseMove) -> StoreResult<()> {
@@ -1723,6 +1766,20 @@ impl Tx for PgTx<'_> {
         )
     }
 
+    fn insert_excerpt_choice(&mut self, n: &outreach_shared::ExcerptChoice) -> StoreResult<()> {
+        self.defer(
+            "INSERT INTO excerpt_choices (viewpoint, period_from, period_to, version, body)
+             VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                Box::new(n.viewpoint.code().to_owned()),
+                Box::new(n.from),
+                Box::new(n.to),
+                Box::new(n.version as i32),
+                Box::new(json(n)?),
+            ],
+        )
+    }
+
     fn community_activity(
         &mut self,
         id: outreach_shared::CommunityActivityId,
@@ -1756,6 +1813,24 @@ impl Tx for PgTx<'_> {
         .map(|r| {
             let body: String = get(r, 0)?;
             serde_json::from_str(&body).map_err(corrupt("community activity"))
+        })
+        .collect()
+    }
+
+    fn excerpt_choices(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<outreach_shared::ExcerptChoice>> {
+        self.query(
+            "SELECT body FROM excerpt_choices WHERE period_from = $1 AND period_to = $2
+             ORDER BY viewpoint, version",
+            &[&from, &to],
+        )?
+        .iter()
+        .map(|r| {
+            let body: String = get(r, 0)?;
+            serde_json::from_str(&body).map_err(corrupt("excerpt choice"))
         })
         .collect()
     }

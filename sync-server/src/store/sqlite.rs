@@ -217,6 +217,27 @@ CREATE TABLE IF NOT EXISTS community_activities (
 );
 CREATE INDEX IF NOT EXISTS community_activities_held ON community_activities (held_at);
 "#,
+    // 8: the household as a unit and the report's excerpts (issue 18):
+    // which cases list a person as a household member (the index of
+    // `CaseQueueItem::household`, rewritten with the case); the
+    // coordinator's choice of anonymised excerpts per viewpoint and
+    // period, versioned.
+    r#"
+CREATE TABLE IF NOT EXISTS case_household (
+    case_id TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    PRIMARY KEY (case_id, person_id)
+);
+CREATE INDEX IF NOT EXISTS case_household_person ON case_household (person_id);
+CREATE TABLE IF NOT EXISTS excerpt_choices (
+    viewpoint TEXT NOT NULL,
+    period_from TEXT NOT NULL,
+    period_to TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (viewpoint, period_from, period_to, version)
+);
+"#,
 ];
 
 /// The SQLite store.
@@ -1264,6 +1285,30 @@ impl Tx for SqliteTx<'_> {
         .collect()
     }
 
+    fn household_cases_of_person(&mut self, person: PersonId) -> StoreResult<Vec<CaseRow>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT c.body, c.team_id, c.seq FROM case_household h JOIN cases c ON c.id = h.case_id
+                 WHERE h.person_id = ?1 ORDER BY c.received_at DESC",
+            )
+            .map_err(db)?;
+        let rows = st
+            .query_map([person.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            let (b, t, s) = r.map_err(db)?;
+            to_case(&b, &t, s)
+        })
+        .collect()
+    }
+
     fn cases(&mut self) -> StoreResult<Vec<CaseRow>> {
         let mut st = self
             .tx
@@ -1327,6 +1372,20 @@ impl Tx for SqliteTx<'_> {
                 ],
             )
             .map_err(db)?;
+        self.tx
+            .execute(
+                "DELETE FROM case_household WHERE case_id = ?1",
+                [e.case_id.to_string()],
+            )
+            .map_err(db)?;
+        for m in &row.item.household {
+            self.tx
+                .execute(
+                    "INSERT OR IGNORE INTO case_household (case_id, person_id) VALUES (?1, ?2)",
+                    params![e.case_id.to_string(), m.person_id.to_string()],
+                )
+                .map_err(db)?;
+        }
         Ok(())
     }
 
@@ -1517,6 +1576,23 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn insert_excerpt_choice(&mut self, n: &outreach_shared::ExcerptChoice) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT INTO excerpt_choices (viewpoint, period_from, period_to, version, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    n.viewpoint.code(),
+                    n.from.to_string(),
+                    n.to.to_string(),
+                    n.version,
+                    json(n)?
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
     fn community_activity(
         &mut self,
         id: outreach_shared::CommunityActivityId,
@@ -1554,6 +1630,27 @@ impl Tx for SqliteTx<'_> {
             })
             .map_err(db)?;
         rows.map(|r| serde_json::from_str(&r.map_err(db)?).map_err(corrupt("community activity")))
+            .collect()
+    }
+
+    fn excerpt_choices(
+        &mut self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<outreach_shared::ExcerptChoice>> {
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT body FROM excerpt_choices WHERE period_from = ?1 AND period_to = ?2
+                 ORDER BY viewpoint, version",
+            )
+            .map_err(db)?;
+        let rows = st
+            .query_map(params![from.to_string(), to.to_string()], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(db)?;
+        rows.map(|r| serde_json::from_str(&r.map_err(db)?).map_err(corrupt("excerpt choice")))
             .collect()
     }
 

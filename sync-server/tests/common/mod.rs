@@ -374,6 +374,7 @@ pub fn escalation(
         agencies_involved: BTreeSet::new(),
         urgency,
         route,
+        household: Vec::new(),
     }
 }
 

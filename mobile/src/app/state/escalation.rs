@@ -20,6 +20,12 @@ pub struct EscalationForm {
     pub tags: BTreeSet<CrossTag>,
     pub agencies: BTreeSet<AgencyId>,
     pub urgency: Urgency,
+    /// Whether the person's household links persons of their own (then the
+    /// form offers to raise it for the household).
+    pub household_offered: bool,
+    /// Raise it for the household: each linked member on this tablet goes
+    /// with it, routed by their own consent (never the person's).
+    pub for_household: bool,
     /// A refused escalation this form corrects.
     pub replaces: Option<OperationId>,
     pub errors: Vec<(String, String)>,
@@ -41,6 +47,8 @@ impl EscalationForm {
             } else {
                 Urgency::Normal
             },
+            household_offered: person.household.linked_persons().next().is_some(),
+            for_household: false,
             replaces: None,
             errors: Vec::new(),
             busy: false,
@@ -55,6 +63,7 @@ impl EscalationForm {
             tags: e.tags.clone(),
             agencies: e.agencies_involved.clone(),
             urgency: e.urgency,
+            for_household: !e.household.is_empty(),
             replaces: Some(op),
             ..EscalationForm::new(person, false)
         }
@@ -81,6 +90,7 @@ impl EscalationForm {
             tags: self.tags.clone(),
             agencies_involved: self.agencies.clone(),
             urgency: self.urgency,
+            for_household: self.for_household && self.household_offered,
         }
     }
 }
@@ -115,6 +125,7 @@ pub(super) fn update(
         EscToggleTag(x) => esc(s, |f| toggle(&mut f.tags, x)),
         EscToggleAgency(x) => esc(s, |f| toggle(&mut f.agencies, x)),
         EscUrgency(u) => esc(s, |f| f.urgency = u),
+        EscForHousehold(on) => esc(s, |f| f.for_household = on),
         SubmitEscalation => {
             if let Some(f) = s.escalation.as_mut()
                 && !f.busy

@@ -216,6 +216,8 @@ pub enum Msg {
     EscToggleTag(CrossTag),
     EscToggleAgency(AgencyId),
     EscUrgency(Urgency),
+    /// Raise the escalation for the household (or not).
+    EscForHousehold(bool),
     SubmitEscalation,
     Escalated(Result<Route, SaveFailure>),
     // Stage and consent

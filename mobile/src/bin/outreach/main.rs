@@ -528,6 +528,7 @@ fn run(cli: Cli) -> Out {
                 tags: codes("--tag", &a.tags, &CrossTag::ALL)?,
                 agencies_involved: a.agencies.iter().map(|x| AgencyId::new(x.trim())).collect(),
                 urgency: code("--urgency", &a.urgency, &Urgency::ALL)?,
+                for_household: false,
             };
             let mut s = ctx.open_unlocked()?;
             let e = s.escalate(new).map_err(|e| ctx.fail(e))?;

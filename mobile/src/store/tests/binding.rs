@@ -13,6 +13,7 @@ fn escalation(person: PersonId) -> NewEscalation {
         tags: BTreeSet::new(),
         agencies_involved: BTreeSet::new(),
         urgency: Urgency::Normal,
+        for_household: false,
     }
 }
 

@@ -13,6 +13,7 @@ fn member(relation: Relation, alias: &str) -> HouseholdMember {
         birth_year: None,
         lives_together: true,
         note: None,
+        person: None,
     }
 }
 
@@ -461,4 +462,75 @@ fn only_a_touch_holds_off_the_idle_lock() {
     }
     assert!(s.is_unlocked(), "taps keep it open");
     assert!(s.person(p.id).is_ok());
+}
+
+/// Issue 18: a household member linked to a person of their own shows on
+/// both pages (the other team's member as 「他チームの担当」 only), and an
+/// escalation for the household routes each member by their own consent.
+#[test]
+fn linked_household_members_show_on_both_pages_and_escalate_by_their_own_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(dir.path());
+    let son = s.create_person(hanako()).unwrap();
+    let mut mother_new = hanako();
+    mother_new.alias = "架空 ハナ".into();
+    let mother = s.create_person(mother_new).unwrap();
+    let elsewhere = PersonId::new_v7(7, [7; 10]);
+    let mut m = member(Relation::Parent, "母");
+    m.person = Some(mother.id);
+    s.add_household_member(son.id, m).unwrap();
+    let mut b = member(Relation::Sibling, "兄");
+    b.person = Some(elsewhere);
+    s.add_household_member(son.id, b).unwrap();
+
+    let tl = s.timeline(son.id).unwrap();
+    assert_eq!(tl.household.len(), 2);
+    let link = |p: PersonId| tl.household.iter().find(|l| l.person == p).unwrap();
+    assert_eq!(
+        link(mother.id)
+            .on_caseload
+            .as_ref()
+            .map(|(a, _)| a.as_str()),
+        Some("架空 ハナ")
+    );
+    assert!(
+        link(elsewhere).on_caseload.is_none(),
+        "not on this tablet: another team's"
+    );
+    let tl = s.timeline(mother.id).unwrap();
+    assert_eq!(tl.household.len(), 1);
+    assert!(tl.household[0].lists_this_person);
+    assert_eq!(tl.household[0].person, son.id);
+
+    // The son consented; the mother did not: she goes to the 支援会議 only.
+    s.record_consent(
+        son.id,
+        ConsentRecord {
+            status: ConsentStatus::Verbal,
+            scope: [ConsentScope::MultiLayeredMeeting].into(),
+            date: Some(t0().date_naive()),
+            recorded_by: Some(UserId::new_v7(1, [1; 10])),
+        },
+    )
+    .unwrap();
+    let esc = s
+        .escalate(NewEscalation {
+            person_id: son.id,
+            reason: "（架空）8050".into(),
+            fields: [LifeField::Elderly].into(),
+            tags: Default::default(),
+            agencies_involved: Default::default(),
+            urgency: Urgency::Normal,
+            for_household: true,
+        })
+        .unwrap();
+    assert_eq!(esc.route, Route::MultiLayeredMeeting);
+    assert_eq!(
+        esc.household,
+        vec![HouseholdCaseMember {
+            person_id: mother.id,
+            route: Route::SupportMeeting,
+        }],
+        "the other team's member is left out; the mother by her own consent"
+    );
 }

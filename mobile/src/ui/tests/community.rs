@@ -51,6 +51,7 @@ fn a_person_found_by_an_activity_links_back_to_it() {
         conflicts: Vec::new(),
         damaged: Vec::new(),
         assignment: Default::default(),
+        household: Vec::new(),
         found_by: Some(CommunityActivity {
             id: CommunityActivityId::new_v7(1, [3; 10]),
             team: p.team,

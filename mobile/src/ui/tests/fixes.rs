@@ -36,6 +36,7 @@ fn each_refused_change_in_words_with_correct_and_discard() {
         agencies_involved: BTreeSet::new(),
         urgency: Urgency::High,
         route: Route::SupportMeeting,
+        household: Vec::new(),
     };
     let a = item(&p, 1, Payload::Escalate(esc));
     let b = item(&p, 2, Payload::CreatePerson(p.clone()));

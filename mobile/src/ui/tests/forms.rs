@@ -71,6 +71,7 @@ fn the_member_form_adds_edits_and_asks_before_removing() {
         birth_year: None,
         lives_together: true,
         note: Some("膝が悪い".into()),
+        person: None,
     };
     p.household.members.push(m.clone());
     let mut s = on_person(&p, vec![]);

@@ -247,6 +247,7 @@ pub(crate) fn on_person(p: &Person, entries: Vec<TimelineEntry>) -> AppState {
         damaged: Vec::new(),
         assignment: Default::default(),
         found_by: None,
+        household: Vec::new(),
     };
     update(&mut s, Msg::TimelineLoaded(Ok(Box::new(tl))), now());
     s

@@ -111,6 +111,7 @@ fn the_person_page_offers_participation() {
         damaged: Vec::new(),
         assignment: Default::default(),
         found_by: None,
+        household: Vec::new(),
     });
     let html = render(s);
     assert!(html.contains("id=\"participation\"") && html.contains(t::PARTICIPATION));

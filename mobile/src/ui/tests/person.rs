@@ -17,6 +17,7 @@ fn the_household_shows_each_member_with_an_edit_button() {
             }),
             lives_together: true,
             note: Some("要介護1".into()),
+            person: None,
         },
         HouseholdMember {
             id: HouseholdMemberId::new_v7(2, [2; 10]),
@@ -25,6 +26,7 @@ fn the_household_shows_each_member_with_an_edit_button() {
             birth_year: None,
             lives_together: false,
             note: None,
+            person: None,
         },
     ];
     let html = render(on_person(&p, vec![]));

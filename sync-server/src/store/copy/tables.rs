@@ -283,6 +283,22 @@ pub const TABLES: &[Table] = &[
         ],
         identity: None,
     },
+    Table {
+        name: "case_household",
+        columns: &[("case_id", Uuid, false), ("person_id", Uuid, false)],
+        identity: None,
+    },
+    Table {
+        name: "excerpt_choices",
+        columns: &[
+            ("viewpoint", Text, false),
+            ("period_from", Date, false),
+            ("period_to", Date, false),
+            ("version", Int4, false),
+            ("body", Text, false),
+        ],
+        identity: None,
+    },
 ];
 
 #[cfg(test)]

@@ -119,6 +119,7 @@ fn correcting_opens_the_right_form_prefilled_and_sends_a_correction() {
         birth_year: None,
         lives_together: false,
         note: None,
+        person: None,
     };
     p.household.members.push(m.clone());
     let contact = refused(

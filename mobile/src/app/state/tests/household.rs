@@ -14,6 +14,7 @@ fn member(n: u8, alias: &str) -> HouseholdMember {
         }),
         lives_together: true,
         note: Some("要介護1".into()),
+        person: None,
     }
 }
 

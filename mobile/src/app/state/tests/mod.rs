@@ -53,6 +53,7 @@ pub(crate) fn timeline(p: &Person) -> Timeline {
         damaged: Vec::new(),
         assignment: Default::default(),
         found_by: None,
+        household: Vec::new(),
     }
 }
 
