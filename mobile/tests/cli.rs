@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -485,4 +486,111 @@ fn pin_change_lock_and_status_through_the_cli() {
         outreach_mobile::store::schema::LATEST_VERSION
     );
     assert_eq!(st["outbox"]["pending"], 1);
+}
+
+#[test]
+fn a_household_is_linked_and_escalated_each_member_by_their_own_consent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["init"]);
+    let add = |alias: &str| {
+        json(dir, &["person", "add", "--alias", alias])["person"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mother = add("架空 母子A");
+    let son = add("架空 母子B");
+    let daughter = add("架空 母子C");
+    for id in [&mother, &daughter] {
+        ok(
+            dir,
+            &[
+                "consent",
+                id,
+                "--status",
+                "verbal",
+                "--scope",
+                "multi_layered_meeting",
+            ],
+        );
+    }
+    for (relation, id) in [("child", &son), ("child", &daughter)] {
+        ok(
+            dir,
+            &[
+                "person",
+                "member-add",
+                &mother,
+                "--relation",
+                relation,
+                "--linked-person",
+                id,
+            ],
+        );
+    }
+    // The person herself can't be her own member; a bad id is a clear
+    // error.
+    fails(
+        dir,
+        &[
+            "person",
+            "member-add",
+            &mother,
+            "--relation",
+            "other_relative",
+            "--linked-person",
+            &mother,
+        ],
+        5,
+    );
+    fails(
+        dir,
+        &[
+            "person",
+            "member-add",
+            &mother,
+            "--relation",
+            "other_relative",
+            "--linked-person",
+            "not-an-id",
+        ],
+        2,
+    );
+    let shown = json(dir, &["person", "show", &mother]);
+    let linked: BTreeSet<String> = shown["person"]["household"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["person"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(linked, BTreeSet::from([son.clone(), daughter.clone()]));
+
+    let e = json(
+        dir,
+        &[
+            "escalate",
+            &mother,
+            "--reason",
+            REASON,
+            "--field",
+            "elderly",
+            "--household",
+        ],
+    );
+    let routes: BTreeMap<String, String> = e["escalation"]["household"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["person_id"].as_str().unwrap().to_owned(),
+                m["route"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // One member's consent never covers another.
+    assert_eq!(routes[&daughter], "multi_layered_meeting");
+    assert_eq!(routes[&son], "support_meeting");
+    assert_eq!(routes.len(), 2);
 }

@@ -167,6 +167,10 @@ pub const PROFILE_SAVED: &str = "基本情報を保存しました。";
 
 // Household members
 pub const MEMBER_TITLE_NEW: &str = "世帯員の追加";
+/// The member form's choice of the member's own person record.
+pub const MF_PERSON: &str = "本人の記録（この世帯員も支援の対象者として登録されている場合）";
+pub const MF_PERSON_NONE: &str = "なし（続柄だけを記録）";
+pub const MF_PERSON_HINT: &str = "同意はそれぞれの本人の記録で確認します。";
 pub const MEMBER_TITLE_EDIT: &str = "世帯員の編集";
 pub const MF_RELATION: &str = "続柄";
 pub const MF_ALIAS: &str = "呼び方（例：母、長男）";

@@ -16,6 +16,10 @@ pub struct MemberInput {
     pub approximate: bool,
     pub lives_together: bool,
     pub note: String,
+    /// The member's own person record on this tablet, when they are a
+    /// person of their own (each with their own consent); `None` records
+    /// the relationship only.
+    pub person: Option<PersonId>,
 }
 
 impl Default for MemberInput {
@@ -28,6 +32,7 @@ impl Default for MemberInput {
             // Most members a worker records live in the same home.
             lives_together: true,
             note: String::new(),
+            person: None,
         }
     }
 }
@@ -42,6 +47,7 @@ impl MemberInput {
             approximate: m.birth_year.is_some_and(|b| b.approximate),
             lives_together: m.lives_together,
             note: m.note.clone().unwrap_or_default(),
+            person: m.person,
         }
     }
 
@@ -79,7 +85,7 @@ impl MemberInput {
                 birth_year,
                 lives_together: self.lives_together,
                 note: non_blank(self.note.trim_end()),
-                person: None,
+                person: self.person,
             }),
             _ => Err(errors),
         }
@@ -112,6 +118,13 @@ mod tests {
         assert!(m.lives_together);
         let back = MemberInput::from_member(&m);
         assert_eq!(back.parse(id).unwrap(), m);
+        // A member who is a person of their own keeps the link through an
+        // edit.
+        let own = PersonId::new_v7(1, [2; 10]);
+        f.person = Some(own);
+        let linked = f.parse(id).unwrap();
+        assert_eq!(linked.person, Some(own));
+        assert_eq!(MemberInput::from_member(&linked).person, Some(own));
         f.birth_year = "大昔".into();
         assert_eq!(f.parse(id).unwrap_err()[0].0, "member.birth_year");
     }

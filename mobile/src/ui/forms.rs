@@ -183,6 +183,21 @@ pub(super) fn member_form(f: &MemberForm, on: EventHandler<Msg>) -> Element {
                 button { class: if i.lives_together { "on" } else { "" }, aria_pressed: i.lives_together,
                     onclick: move |_| on.call(Msg::MfToggleLivesTogether), "{t::MF_LIVES_TOGETHER}" }
             }
+            if !f.persons.is_empty() || i.person.is_some() {
+                label { class: "field", r#for: "mperson", "{t::MF_PERSON}" }
+                select { id: "mperson",
+                    onchange: move |e| on.call(Msg::MfPerson(e.value().parse().ok())),
+                    option { value: "", selected: i.person.is_none(), "{t::MF_PERSON_NONE}" }
+                    for (id, alias) in f.persons.iter() {
+                        option { value: "{id}", selected: i.person == Some(*id), "{alias}" }
+                    }
+                    // Linked to a person this tablet does not hold.
+                    if let Some(other) = i.person.filter(|p| !f.persons.iter().any(|(id, _)| id == p)) {
+                        option { value: "{other}", selected: true, "{crate::shared::access::MemberShown::OtherTeam.ja()}" }
+                    }
+                }
+                p { class: "hint", "{t::MF_PERSON_HINT}" }
+            }
             label { class: "field", r#for: "mnote", "{t::MF_NOTE}" }
             {private_area("mnote", &i.note, "", on, Msg::MfNote)}
             for m in others { p { class: "err", role: "alert", "{m}" } }

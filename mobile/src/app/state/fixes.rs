@@ -143,11 +143,13 @@ impl AppState {
                     return Err(t::FIX_CANNOT_CORRECT);
                 };
                 let shown = person.household.member(*id).or(member.as_ref());
+                let persons = super::person::link_candidates(self, person.id);
                 self.member_form = Some(MemberForm {
                     person_id: person.id,
                     alias: person.alias.clone(),
                     member_id: Some(*id),
                     input: shown.map(MemberInput::from_member).unwrap_or_default(),
+                    persons,
                     confirm_remove: false,
                     replaces: Some(op),
                     errors: Vec::new(),

@@ -184,6 +184,8 @@ pub enum Msg {
     MfToggleApproximate,
     MfToggleLivesTogether,
     MfNote(String),
+    /// The member's own person record (`None`: the relationship only).
+    MfPerson(Option<PersonId>),
     SaveMember,
     RemoveMemberRequested,
     RemoveMemberCancelled,

@@ -49,6 +49,9 @@ pub struct MemberForm {
     /// `None` while adding.
     pub member_id: Option<HouseholdMemberId>,
     pub input: MemberInput,
+    /// The persons of this tablet's caseload the member may be linked to
+    /// (their id and alias), the person on the page left out.
+    pub persons: Vec<(PersonId, String)>,
     pub confirm_remove: bool,
     /// A refused change this form corrects.
     pub replaces: Option<OperationId>,
@@ -69,6 +72,20 @@ fn pf(s: &mut AppState, f: impl FnOnce(&mut PersonInput)) {
     if let Some(form) = s.person_form.as_mut() {
         f(&mut form.input);
     }
+}
+
+/// The persons a member of `person`'s household may be linked to: the
+/// caseload as loaded, without `person`, by alias.
+pub(super) fn link_candidates(s: &AppState, person: PersonId) -> Vec<(PersonId, String)> {
+    let mut v: Vec<(PersonId, String)> = s
+        .caseload
+        .iter()
+        .flat_map(|c| &c.entries)
+        .filter(|e| e.person.id != person)
+        .map(|e| (e.person.id, e.person.alias.clone()))
+        .collect();
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    v
 }
 
 fn mf(s: &mut AppState, f: impl FnOnce(&mut MemberInput)) {
@@ -171,11 +188,13 @@ pub(super) fn update(
 
         StartAddMember => {
             if let Some(p) = s.person_in_view() {
+                let persons = link_candidates(s, p.id);
                 s.member_form = Some(MemberForm {
                     person_id: p.id,
                     alias: p.alias.clone(),
                     member_id: None,
                     input: MemberInput::default(),
+                    persons,
                     confirm_remove: false,
                     replaces: None,
                     errors: Vec::new(),
@@ -189,11 +208,13 @@ pub(super) fn update(
             if let Some(p) = s.person_in_view()
                 && let Some(m) = p.household.member(id)
             {
+                let persons = link_candidates(s, p.id);
                 s.member_form = Some(MemberForm {
                     person_id: p.id,
                     alias: p.alias.clone(),
                     member_id: Some(id),
                     input: MemberInput::from_member(m),
+                    persons,
                     confirm_remove: false,
                     replaces: None,
                     errors: Vec::new(),
@@ -209,6 +230,7 @@ pub(super) fn update(
         MfToggleApproximate => mf(s, |f| f.approximate = !f.approximate),
         MfToggleLivesTogether => mf(s, |f| f.lives_together = !f.lives_together),
         MfNote(v) => mf(s, |f| f.note = v),
+        MfPerson(p) => mf(s, |f| f.person = p),
         SaveMember => {
             if let Some(f) = s.member_form.as_mut()
                 && !f.busy

@@ -173,6 +173,9 @@ struct EscalateArgs {
     /// emergency, high, normal
     #[arg(long, default_value = "normal")]
     urgency: String,
+    /// 世帯として付議する（本人の記録がある世帯員を含め、会議へは各世帯員の同意に沿ってつなぐ）
+    #[arg(long)]
+    household: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -528,7 +531,7 @@ fn run(cli: Cli) -> Out {
                 tags: codes("--tag", &a.tags, &CrossTag::ALL)?,
                 agencies_involved: a.agencies.iter().map(|x| AgencyId::new(x.trim())).collect(),
                 urgency: code("--urgency", &a.urgency, &Urgency::ALL)?,
-                for_household: false,
+                for_household: a.household,
             };
             let mut s = ctx.open_unlocked()?;
             let e = s.escalate(new).map_err(|e| ctx.fail(e))?;

@@ -114,6 +114,12 @@ pub(crate) struct MemberArgs {
     /// メモ。「-」で標準入力から
     #[arg(long)]
     note: Option<String>,
+    /// 世帯員本人の記録のID（この世帯員も対象者として登録されている場合。同意はそれぞれの記録で確認）
+    #[arg(long, conflicts_with = "unlink")]
+    linked_person: Option<String>,
+    /// 世帯員本人の記録とのつながりを外す（続柄だけを記録）
+    #[arg(long)]
+    unlink: bool,
 }
 
 impl PersonArgs {
@@ -200,6 +206,11 @@ fn member_input(mut i: MemberInput, a: &MemberArgs) -> Result<MemberInput, Failu
     }
     if let Some(x) = &a.note {
         i.note = x.clone();
+    }
+    if let Some(x) = &a.linked_person {
+        i.person = Some(id(x)?);
+    } else if a.unlink {
+        i.person = None;
     }
     Ok(i)
 }

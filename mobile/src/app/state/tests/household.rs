@@ -114,3 +114,50 @@ fn a_new_member_cannot_be_removed_and_a_failed_save_keeps_the_form() {
     assert_eq!(s.screen, Screen::Unlock);
     assert!(s.member_form.is_none());
 }
+
+#[test]
+fn a_member_is_linked_to_a_person_of_the_caseload_and_keeps_the_link_when_edited() {
+    let mut p = person("架空 母");
+    let son = person("架空 長男");
+    let mut s = unlocked_on_person(&p);
+    s.caseload = Some(Caseload {
+        today: ja::local_date(now()),
+        entries: vec![entry(p.clone(), false), entry(son.clone(), false)],
+        overdue: 0,
+        damaged: Vec::new(),
+    });
+    update(&mut s, Msg::StartAddMember, now());
+    // The person on the page is not offered as their own member.
+    let f = s.member_form.as_ref().unwrap();
+    assert_eq!(f.persons, vec![(son.id, son.alias.clone())]);
+    update(&mut s, Msg::MfRelation(Relation::Child), now());
+    update(&mut s, Msg::MfPerson(Some(son.id)), now());
+    let fx = update(&mut s, Msg::SaveMember, now());
+    let [Effect::SaveMember(_, None, m)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(m.person, Some(son.id));
+
+    // Edited later (a note only), the member stays linked; choosing
+    // なし unlinks.
+    let mut linked = member(3, "長男");
+    linked.person = Some(son.id);
+    p.household.members = vec![linked.clone()];
+    let mut s2 = unlocked_on_person(&p);
+    update(&mut s2, Msg::StartEditMember(linked.id), now());
+    update(&mut s2, Msg::MfNote("昼夜逆転".into()), now());
+    let fx = update(&mut s2, Msg::SaveMember, now());
+    let [Effect::SaveMember(_, Some(_), m)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(m.person, Some(son.id));
+    update(&mut s2, Msg::MemberSaved(Ok(t::MEMBER_SAVED)), now());
+    update(&mut s2, Msg::StartEditMember(linked.id), now());
+    assert_eq!(s2.member_form.as_ref().unwrap().input.person, Some(son.id));
+    update(&mut s2, Msg::MfPerson(None), now());
+    let fx = update(&mut s2, Msg::SaveMember, now());
+    let [Effect::SaveMember(_, Some(_), m)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(m.person, None);
+}
