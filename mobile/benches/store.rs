@@ -200,16 +200,11 @@ fn main() {
     lat.sort();
     let rate = measured as f64 / total.as_secs_f64();
     println!(
-        "log contact (validate + seal + insert + outbox, committed), {measured} with {stored} stored: {:.0} contacts/s; p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms; target >= 3000/s, p99 <= 2 ms: {}",
+        "log contact (validate + seal + insert + outbox, committed), {measured} with {stored} stored: {:.0} contacts/s; p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms (judged against the ceiling below)",
         rate,
         ms(pct(&lat, 0.5)),
         ms(pct(&lat, 0.99)),
         ms(pct(&lat, 1.0)),
-        if rate >= 3000.0 && ms(pct(&lat, 0.99)) <= 2.0 {
-            "OK"
-        } else {
-            "MISSED"
-        }
     );
 
     // 4. Caseload of `persons`.
@@ -224,9 +219,9 @@ fn main() {
     }
     let cl = median(runs);
     println!(
-        "caseload of {persons} persons with overdue computation ({overdue} overdue): median {:.1} ms; target <= 50 ms: {}",
+        "caseload of {persons} persons with overdue computation ({overdue} overdue): median {:.1} ms; target <= 20 ms: {}",
         ms(cl),
-        if ms(cl) <= 50.0 { "OK" } else { "MISSED" }
+        if ms(cl) <= 20.0 { "OK" } else { "MISSED" }
     );
 
     // 5. Timeline of 200.
@@ -239,9 +234,9 @@ fn main() {
     }
     let tl = median(runs);
     println!(
-        "timeline of {timeline_len} contacts: median {:.2} ms; target <= 10 ms: {}",
+        "timeline of {timeline_len} contacts: median {:.2} ms; target <= 5 ms: {}",
         ms(tl),
-        if ms(tl) <= 10.0 { "OK" } else { "MISSED" }
+        if ms(tl) <= 5.0 { "OK" } else { "MISSED" }
     );
     let search_t = Instant::now();
     let found = s.search("たいしょうしゃ").expect("search").items.len();
@@ -354,14 +349,16 @@ fn main() {
         ms(pct(&plat, 0.5)),
         ms(pct(&plat, 0.99))
     );
+    let log_ok = rate >= 0.9 * prate && ms(pct(&lat, 0.99)) <= 1.0;
     println!(
-        "ratio sealed / unsealed: median time per contact {:.3} ms / {:.3} ms = {:.2}x; throughput {:.0} / {:.0} per s = {:.0}% of the ceiling (throughput is sensitive to stalls from other load on the machine; the median is not)",
+        "ratio sealed / unsealed: median time per contact {:.3} ms / {:.3} ms = {:.2}x; throughput {:.0} / {:.0} per s = {:.0}% of the ceiling (throughput is sensitive to stalls from other load on the machine; the median is not); target >= 90% of the ceiling, p99 <= 1 ms: {}",
         ms(pct(&lat, 0.5)),
         ms(pct(&plat, 0.5)),
         pct(&lat, 0.5).as_secs_f64() / pct(&plat, 0.5).as_secs_f64(),
         rate,
         prate,
-        100.0 * rate / prate
+        100.0 * rate / prate,
+        if log_ok { "OK" } else { "MISSED" }
     );
     // One line per figure for `scripts/bench`'s table.
     let row = |name: &str, value: String, target: &str, note: String| {
@@ -376,19 +373,19 @@ fn main() {
     row(
         &format!("log one contact, {stored} stored"),
         format!("{rate:.0}/s, p99 {:.2} ms", ms(pct(&lat, 0.99))),
-        ">= 3000/s, p99 <= 2 ms",
+        ">= 0.9x ceiling, p99 <= 1 ms",
         format!("ceiling {prate:.0}/s, p99 {:.2} ms", ms(pct(&plat, 0.99))),
     );
     row(
         &format!("caseload of {persons} with overdue"),
         format!("{:.1} ms", ms(cl)),
-        "<= 50 ms",
+        "<= 20 ms",
         String::new(),
     );
     row(
         &format!("timeline of {timeline_len}"),
         format!("{:.2} ms", ms(tl)),
-        "<= 10 ms",
+        "<= 5 ms",
         String::new(),
     );
 }

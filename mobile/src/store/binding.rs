@@ -83,6 +83,11 @@ pub(crate) fn contact_place(c: &ContactLog, current: bool) -> Vec<String> {
     ]
 }
 
+/// Whether a contact opened at `place` ([`contact_place`]) is current.
+pub(crate) fn contact_is_current(place: &[String]) -> bool {
+    place.get(3).is_none_or(|cur| cur != "0")
+}
+
 /// The place of a case or conflict row.
 pub(crate) fn person_place(person: PersonId) -> Vec<String> {
     vec![person.to_string()]

@@ -13,7 +13,7 @@ use outreach_shared::{
 };
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use super::records::{ctx, open_rows, push_op, write_new_person};
+use super::records::{ctx, open_rows, push_op, read_one, write_new_person};
 use super::{Store, seal_value, ts, unix_ms};
 use crate::crypto::{Sealer, random_array};
 use crate::error::{Result, StoreError};
@@ -126,13 +126,36 @@ impl Store {
         ))
     }
 
-    /// The community activity that brought up `person`, if any.
+    /// The community activity that brought up `person`, if any: the
+    /// newest that names it. Looked up in the session's in-memory index
+    /// (see `lookup.rs`), so a person page opens one activity, not all.
     pub fn found_by(
         &mut self,
         person: outreach_shared::PersonId,
     ) -> Result<Option<CommunityActivity>> {
-        Ok(self
-            .community_activities()?
+        let at = self.lookup_stamp()?;
+        match self.lookups()?.found_by(at, person) {
+            Some(None) => return Ok(None),
+            Some(Some(id)) => {
+                let now = self.now();
+                let (conn, sealer) = self.unlocked_parts()?;
+                // Damaged (now set aside) or gone: look again from the rows.
+                if let Ok(Some((a, _))) =
+                    read_one::<CommunityActivity>(conn, sealer, "community", &id.to_string(), now)
+                {
+                    return Ok(Some(a));
+                }
+            }
+            None => {}
+        }
+        let at = self.lookup_stamp()?;
+        let all = self.community_activities()?;
+        let named: Vec<_> = all
+            .iter()
+            .map(|a| (a.id, a.persons_to_find.clone()))
+            .collect();
+        self.lookups()?.set_found_by(at, &named);
+        Ok(all
             .into_iter()
             .find(|a| a.persons_to_find.contains(&person)))
     }

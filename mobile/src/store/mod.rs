@@ -8,7 +8,8 @@
 //!
 //! Children: `records` (domain operations), `sync` (outbox and pulled
 //! pages), `fixes` (refused changes: list, correct, discard), `link`
-//! (server link), `schema` (migrations).
+//! (server link), `schema` (migrations), `lookup` (in-memory, per-session
+//! indexes over sealed records).
 //!
 //! Every record is sealed (see `crypto.rs`); the SQL of each table
 //! lives in this module and its children only. A record that fails to open
@@ -19,6 +20,7 @@ mod binding;
 mod community;
 mod fixes;
 mod link;
+mod lookup;
 mod participation;
 mod records;
 pub mod schema;
@@ -159,6 +161,9 @@ struct Session {
     data_key: DataKey,
     sealer: Sealer,
     last_used: Instant,
+    /// Indexes learned from the records opened in this session; dropped
+    /// (zeroized) with it.
+    lookups: lookup::Lookups,
 }
 
 impl Session {
@@ -167,6 +172,7 @@ impl Session {
             sealer: Sealer::new(&data_key.0),
             data_key,
             last_used: Instant::now(),
+            lookups: lookup::Lookups::default(),
         }
     }
 }
@@ -188,6 +194,8 @@ pub struct Store {
     identity: Identity,
     hlc: HlcClock,
     session: Option<Session>,
+    /// Writes to the tables the session's lookups come from (`lookup.rs`).
+    changes: Arc<lookup::Changes>,
     /// Runs just before Argon2id in `unlock` (tests: look at the file then).
     #[cfg(test)]
     before_kdf: Option<BeforeKdf>,
@@ -387,6 +395,7 @@ impl Store {
         let mut conn = Connection::open(cfg.db_path())?;
         schema::configure(&conn)?;
         schema::migrate_to(&mut conn, schema_version)?;
+        let changes = lookup::watch(&mut conn)?;
         let has_keyring: i64 = conn.query_row("SELECT count(*) FROM keyring", [], |r| r.get(0))?;
         if has_keyring > 0 {
             return Err(StoreError::AlreadyInitialized);
@@ -439,6 +448,7 @@ impl Store {
             secret: secret_place,
             identity,
             session: Some(Session::new(dk)),
+            changes,
             #[cfg(test)]
             before_kdf: None,
         })
@@ -457,6 +467,7 @@ impl Store {
         )?;
         schema::configure(&conn)?;
         schema::migrate_to(&mut conn, schema::LATEST_VERSION)?;
+        let changes = lookup::watch(&mut conn)?;
         let meta =
             |k: &str| -> Result<String> { get_meta(&conn, k)?.ok_or(StoreError::NotInitialized) };
         let store_id = meta("store_id")?;
@@ -484,6 +495,7 @@ impl Store {
             identity,
             hlc,
             session: None,
+            changes,
             #[cfg(test)]
             before_kdf: None,
         })
@@ -919,6 +931,19 @@ impl Store {
         }
         let s = self.session.as_ref().ok_or(StoreError::Locked)?;
         Ok((&mut self.conn, &s.sealer))
+    }
+
+    /// The write counters of the session's lookups, now.
+    fn lookup_stamp(&self) -> Result<lookup::Stamp> {
+        lookup::stamp(&self.conn, &self.changes)
+    }
+
+    /// The session's lookups (see `lookup.rs`).
+    fn lookups(&mut self) -> Result<&mut lookup::Lookups> {
+        if self.check_idle() {
+            return Err(StoreError::Locked);
+        }
+        Ok(&mut self.session.as_mut().ok_or(StoreError::Locked)?.lookups)
     }
 
     fn require_unlocked(&mut self) -> Result<()> {

@@ -241,6 +241,22 @@ pub(crate) fn open_rows<T: serde::de::DeserializeOwned>(
     args: &[&dyn rusqlite::ToSql],
     damaged: &mut Vec<(&'static str, String)>,
 ) -> Result<Vec<T>> {
+    Ok(open_placed_rows(conn, sealer, table, sql, args, damaged)?
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect())
+}
+
+/// [`open_rows`], each value with its place (the clear columns it was
+/// opened at, so as authentic as the value).
+pub(crate) fn open_placed_rows<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sealer: &Sealer,
+    table: &'static str,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+    damaged: &mut Vec<(&'static str, String)>,
+) -> Result<Vec<(T, Vec<String>)>> {
     let mut st = conn.prepare_cached(sql)?;
     let mut rows = st.query(args)?;
     let mut out = Vec::new();
@@ -250,7 +266,7 @@ pub(crate) fn open_rows<T: serde::de::DeserializeOwned>(
         let sealed: Vec<u8> = r.get(2)?;
         let place = binding::place_from_row(r, 3, table)?;
         match binding::open_at(sealer, table, &id, version, &place, &sealed) {
-            Some(v) => out.push(v),
+            Some(v) => out.push((v, place)),
             None => damaged.push((table, id)),
         }
     }
@@ -336,6 +352,16 @@ pub(super) fn write_new_person(
         None,
     )?;
     Ok(())
+}
+
+/// What the caseload needs of a person's latest contact, decoded without
+/// its texts (most of a contact's bytes).
+#[derive(serde::Deserialize)]
+struct LatestContact {
+    person_id: PersonId,
+    occurred_at: DateTime<Utc>,
+    safety: Safety,
+    next_action: Option<NextAction>,
 }
 
 impl Store {
@@ -780,10 +806,18 @@ impl Store {
         Ok(esc)
     }
 
-    fn all_person_records(&mut self) -> Result<(Vec<PersonRecord>, Vec<DamagedRecord>)> {
+    /// Every person on this device, in id order, without the versions
+    /// and the server's copy (which the lists do not need: skipping them
+    /// halves the decoding).
+    fn all_persons(&mut self) -> Result<(Vec<Person>, Vec<DamagedRecord>)> {
+        /// A [`PersonRecord`] read for its person only.
+        #[derive(serde::Deserialize)]
+        struct PersonOnly {
+            person: Person,
+        }
         let mut damaged = Vec::new();
         let (conn, sealer) = self.unlocked_parts()?;
-        let items: Vec<PersonRecord> = open_rows(
+        let items: Vec<PersonOnly> = open_rows(
             conn,
             sealer,
             "persons",
@@ -792,17 +826,14 @@ impl Store {
             &mut damaged,
         )?;
         let damaged = self.set_aside_all(damaged)?;
-        Ok((items, damaged))
+        Ok((items.into_iter().map(|p| p.person).collect(), damaged))
     }
 
     /// Every person on this device, in id order (UUIDv7: creation order to
     /// the millisecond).
     pub fn persons(&mut self) -> Result<Listing<Person>> {
-        let (items, damaged) = self.all_person_records()?;
-        Ok(Listing {
-            items: items.into_iter().map(|r| r.person).collect(),
-            damaged,
-        })
+        let (items, damaged) = self.all_persons()?;
+        Ok(Listing { items, damaged })
     }
 
     /// Persons whose alias or kana matches (ひらがな matches カタカナ). The
@@ -840,12 +871,12 @@ impl Store {
         let now = self.now();
         let today = ja::local_date(now);
         let me = self.identity.user_id;
-        let (persons, mut damaged) = self.all_person_records()?;
+        let (persons, mut damaged) = self.all_persons()?;
         let mut found = Vec::new();
         let (conn, sealer) = self.unlocked_parts()?;
         // The latest current revision per person: one index seek each
         // (contacts_by_person covers person, current, time), then one row.
-        let latest: Vec<ContactLog> = open_rows(
+        let latest: Vec<LatestContact> = open_rows(
             conn,
             sealer,
             "contacts",
@@ -867,7 +898,7 @@ impl Store {
             &mut found,
         )?;
         damaged.extend(self.set_aside_all(found)?);
-        let mut latest: HashMap<PersonId, ContactLog> =
+        let mut latest: HashMap<PersonId, LatestContact> =
             latest.into_iter().map(|c| (c.person_id, c)).collect();
         let mut cases_by_person: HashMap<PersonId, Vec<CaseRecord>> = HashMap::new();
         for c in cases {
@@ -878,25 +909,25 @@ impl Store {
         }
         let mut entries: Vec<CaseloadEntry> = persons
             .into_iter()
-            .map(|r| {
-                let last = latest.remove(&r.person.id);
+            .map(|person| {
+                let last = latest.remove(&person.id);
                 let next_action = last.as_ref().and_then(|c| c.next_action.clone());
                 // A closed person has no follow-up to be late for.
                 let days_overdue = next_action
                     .as_ref()
-                    .filter(|_| r.person.stage != Stage::Closed)
+                    .filter(|_| person.stage != Stage::Closed)
                     .map(|n| (today - n.due).num_days().max(0))
                     .unwrap_or(0);
                 CaseloadEntry {
                     // Assigned to this worker, or to nobody yet.
-                    mine: r.person.assigned_worker.is_none_or(|w| w == me),
-                    open_cases: cases_by_person.remove(&r.person.id).unwrap_or_default(),
+                    mine: person.assigned_worker.is_none_or(|w| w == me),
+                    open_cases: cases_by_person.remove(&person.id).unwrap_or_default(),
                     last_contact_at: last.as_ref().map(|c| c.occurred_at),
-                    safety_concern: last.as_ref().is_some_and(ContactLog::has_safety_concern),
+                    safety_concern: last.as_ref().is_some_and(|c| c.safety.is_concern()),
                     overdue: days_overdue > 0,
                     days_overdue,
                     next_action,
-                    person: r.person,
+                    person,
                 }
             })
             .collect();
@@ -932,19 +963,9 @@ impl Store {
         let pid = id.to_string();
         let mut found = Vec::new();
         let (conn, sealer) = self.unlocked_parts()?;
-        let mut current = HashMap::new();
-        {
-            let mut st =
-                conn.prepare_cached("SELECT id, current FROM contacts WHERE person_id = ?1")?;
-            let rows = st.query_map([&pid], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-            })?;
-            for row in rows {
-                let (cid, cur) = row?;
-                current.insert(cid, cur != 0);
-            }
-        }
-        let contacts: Vec<ContactLog> = open_rows(
+        // Each revision with whether it is current (its place's last
+        // column, bound to the sealed value like the rest of the place).
+        let contacts: Vec<(ContactLog, Vec<String>)> = open_placed_rows(
             conn,
             sealer,
             "contacts",
@@ -983,8 +1004,8 @@ impl Store {
             reviews.into_iter().map(|r| (r.contact_id, r)).collect();
         let entries = contacts
             .into_iter()
-            .map(|c| TimelineEntry {
-                current: current.get(&c.id.to_string()).copied().unwrap_or(true),
+            .map(|(c, place)| TimelineEntry {
+                current: binding::contact_is_current(&place),
                 review: reviews.remove(&c.id),
                 contact: c,
             })
@@ -1003,6 +1024,23 @@ impl Store {
         })
     }
 
+    /// The persons on this tablet whose household links `person`, in id
+    /// order, from the session's in-memory index (see `lookup.rs`).
+    fn persons_listing(&mut self, person: PersonId) -> Result<Vec<PersonId>> {
+        let at = self.lookup_stamp()?;
+        if let Some(ids) = self.lookups()?.listed_by(at, person) {
+            return Ok(ids);
+        }
+        let (all, _) = self.all_persons()?;
+        let links: Vec<(PersonId, Vec<PersonId>)> = all
+            .iter()
+            .map(|p| (p.id, p.household.linked_persons().collect()))
+            .collect();
+        let lookups = self.lookups()?;
+        lookups.set_listed_by(at, &links);
+        Ok(lookups.listed_by(at, person).unwrap_or_default())
+    }
+
     /// The household's persons of their own ([`HouseholdLink`]): the
     /// members `person` links, then the persons on this tablet whose
     /// household lists `person`.
@@ -1018,19 +1056,22 @@ impl Store {
                 lists_this_person: false,
             });
         }
-        let (all, _) = self.all_person_records()?;
-        for r in all {
-            if r.person.id != person.id
-                && r.person.household.linked_persons().any(|p| p == person.id)
-                && !out.iter().any(|l| l.person == r.person.id)
-            {
-                out.push(HouseholdLink {
-                    person: r.person.id,
-                    relation: None,
-                    on_caseload: Some((r.person.alias, r.person.consent.status)),
-                    lists_this_person: true,
-                });
+        for lister in self.persons_listing(person.id)? {
+            if lister == person.id || out.iter().any(|l| l.person == lister) {
+                continue;
             }
+            let p = match self.person(lister) {
+                Ok(p) => p,
+                // Set aside (or gone): not on the caseload any more.
+                Err(StoreError::Damaged { .. } | StoreError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            out.push(HouseholdLink {
+                person: lister,
+                relation: None,
+                on_caseload: Some((p.alias, p.consent.status)),
+                lists_this_person: true,
+            });
         }
         Ok(out)
     }

@@ -130,6 +130,9 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// SQLite's page cache per connection, in KiB.
+pub const PAGE_CACHE_KIB: i64 = 16 * 1024;
+
 /// Pages in the WAL before SQLite checkpoints by itself.
 pub const WAL_AUTOCHECKPOINT_PAGES: i64 = 8000;
 
@@ -180,6 +183,10 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     // Sorting and temporary tables stay in memory: no temp files.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // A page cache (sealed pages only) that holds what a caseload of 500
+    // and a timeline read (about 5 MB), instead of SQLite's 2 MB default
+    // which makes every caseload read its pages from the OS again.
+    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
     Ok(())
 }
 

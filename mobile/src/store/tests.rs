@@ -1023,5 +1023,6 @@ fn a_folded_escalation_gets_the_case_outcome_and_it_stays_sealed() {
 mod binding;
 mod community;
 mod field;
+mod lookup;
 mod participation;
 mod visits;

@@ -174,6 +174,14 @@ pub struct Safety {
     pub life_threatening: bool,
 }
 
+impl Safety {
+    /// A danger sign seen, or a life-threatening situation: the contact
+    /// needs attention first ([`ContactLog::has_safety_concern`]).
+    pub fn is_concern(&self) -> bool {
+        self.life_threatening || !self.danger_signs.is_empty()
+    }
+}
+
 /// How hard the contact was for the worker (負担感), 1 to 5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -324,7 +332,7 @@ impl ContactLog {
 
     /// Whether this contact needs the supervisor's attention for safety.
     pub fn has_safety_concern(&self) -> bool {
-        self.safety.life_threatening || !self.safety.danger_signs.is_empty()
+        self.safety.is_concern()
     }
 }
 
