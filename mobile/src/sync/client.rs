@@ -3,8 +3,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use outreach_shared::protocol::{
-    ClientAction, ErrorBody, ErrorCode, Outcome, ProtocolVersion, PullRequest, PullResponse,
-    PushRequest, PushResponse, RejectCode, Rejection,
+    ClientAction, ErrorBody, ErrorCode, MAX_PULL_LIMIT, Outcome, ProtocolVersion, PullRequest,
+    PullResponse, PushRequest, PushResponse, RejectCode, Rejection,
 };
 use reqwest::StatusCode;
 use serde::Serialize;
@@ -17,8 +17,36 @@ use super::trust::{self, CertProblem};
 
 /// Operations per push request.
 pub const PUSH_BATCH: usize = 1000;
-/// Changes per pull page.
+/// Changes in the first pull page; each full page doubles the next, up to
+/// [`MAX_PULL_LIMIT`] (see [`SyncClient::pull`]).
 pub const PULL_PAGE: u32 = 1000;
+
+/// The page size to ask for after a full page of `limit`.
+pub fn next_page_limit(limit: u32) -> u32 {
+    limit.saturating_mul(2).clamp(1, MAX_PULL_LIMIT)
+}
+
+/// Polls a request once, so it is handed to its connection, then lets the
+/// connection's task write it (a yield) before the caller does work that
+/// may hold this thread. Returns the answer if it is already there.
+async fn send_first<F: Future + Unpin>(f: &mut F) -> Option<F::Output> {
+    if let Some(v) = poll_once(f).await {
+        return Some(v);
+    }
+    tokio::task::yield_now().await;
+    poll_once(f).await
+}
+
+/// Polls `f` once: its output if ready.
+async fn poll_once<F: Future + Unpin>(f: &mut F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match std::pin::Pin::new(&mut *f).poll(cx) {
+            std::task::Poll::Ready(v) => Some(v),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
 
 /// Why a sync did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -412,8 +440,16 @@ impl SyncClient {
     }
 
     /// Pulls every page after the stored cursor, applying each page in one
-    /// transaction with its cursor, and asking for the next page while the
-    /// current one is written.
+    /// transaction with its cursor. On a slow link the time between pages
+    /// is what costs, so:
+    /// - pages grow: the first is [`PULL_PAGE`] changes (a morning sync
+    ///   stays one small request), each full page doubles the next, up to
+    ///   the server's [`MAX_PULL_LIMIT`] (a first caseload pull of 10,000
+    ///   changes takes 4 requests, not 11);
+    /// - the next page is asked for before this one is written: the
+    ///   request leaves first, so the round trip and the server's work
+    ///   overlap the store's (also when the store is reached directly and
+    ///   its work holds this thread, as in the CLI).
     pub async fn pull<S: StoreAccess>(
         &self,
         store: &S,
@@ -429,19 +465,20 @@ impl SyncClient {
         let started = std::time::Instant::now();
         let clock =
             move || first_sent + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        let fetch = |cursor: u64| {
+        let fetch = |cursor: u64, limit: u32| {
             let sent_at = clock();
             let request = PullRequest {
                 protocol: self.protocol(),
                 cursor,
-                limit: PULL_PAGE,
+                limit,
             };
             async move {
                 let page: PullResponse = self.post("/api/v1/sync/pull", &request).await?;
                 Ok::<_, SyncError>((page, sent_at))
             }
         };
-        let mut next = Some(fetch(cursor).await);
+        let mut limit = PULL_PAGE;
+        let mut next = Some(fetch(cursor, limit).await);
         while let Some(fetched) = next.take() {
             let (page, sent_at) = fetched?;
             let offset = offset_ms(sent_at, page.server_time);
@@ -449,20 +486,26 @@ impl SyncClient {
             let more = page.has_more && !page.changes.is_empty();
             let n = page.changes.len() as u64;
             let next_cursor = page.next_cursor;
-            let apply = store.with(move |s| {
-                s.set_clock_offset(offset)?;
-                s.apply_pull_page(&page)
+            // Each page's cursor is stored with it, so a failure of either
+            // the request or the write resumes from the last page written.
+            let mut fetching = more.then(|| {
+                limit = next_page_limit(limit);
+                Box::pin(fetch(next_cursor, limit))
             });
-            // The next page is asked for while this one is written (each
-            // page's cursor is stored with it, so a failure of either resumes
-            // from the last page written): on a slow link the wait for the
-            // answer overlaps the store's work.
-            let applied = if more {
-                let (applied, fetched) = tokio::join!(apply, fetch(next_cursor));
-                next = Some(fetched);
-                applied?
-            } else {
-                apply.await?
+            let mut early = None;
+            if let Some(f) = fetching.as_mut() {
+                early = send_first(f).await;
+            }
+            let applied = store
+                .with(move |s| {
+                    s.set_clock_offset(offset)?;
+                    s.apply_pull_page(&page)
+                })
+                .await?;
+            next = match (early, fetching) {
+                (Some(done), _) => Some(done),
+                (None, Some(f)) => Some(f.await),
+                (None, None) => None,
             };
             report.pulled += n;
             report.conflicts += applied.conflicts as u64;
@@ -806,6 +849,16 @@ mod tests {
         );
         assert!(!all[2].is_transient() && !all[3].is_transient());
         assert!(all[1].is_transient() && all[4].is_transient());
+    }
+
+    #[test]
+    fn pull_pages_grow_to_the_servers_maximum() {
+        let mut sizes = vec![PULL_PAGE];
+        while sizes.len() < 6 {
+            sizes.push(next_page_limit(*sizes.last().unwrap()));
+        }
+        assert_eq!(sizes, [1000, 2000, 4000, 5000, 5000, 5000]);
+        assert_eq!(next_page_limit(u32::MAX), MAX_PULL_LIMIT);
     }
 
     #[test]
