@@ -22,11 +22,6 @@ pub const PUSH_BATCH: usize = 1000;
 /// [`MAX_PULL_LIMIT`] (see [`SyncClient::pull`]).
 pub const PULL_PAGE: u32 = 1000;
 
-/// The page size to ask for after a full page.
-pub fn next_page_limit() -> u32 {
-    MAX_PULL_LIMIT
-}
-
 /// Polls a request once, so it is handed to its connection, then lets the
 /// connection's task write it (a yield) before the caller does work that
 /// may hold this thread. Returns the answer if it is already there.
@@ -488,7 +483,7 @@ impl SyncClient {
             let next_cursor = page.next_cursor;
             // Each page's cursor is stored with it, so a failure of either
             // the request or the write resumes from the last page written.
-            let mut fetching = more.then(|| Box::pin(fetch(next_cursor, next_page_limit())));
+            let mut fetching = more.then(|| Box::pin(fetch(next_cursor, MAX_PULL_LIMIT)));
             let mut early = None;
             if let Some(f) = fetching.as_mut() {
                 early = send_first(f).await;
@@ -851,12 +846,6 @@ mod tests {
         );
         assert!(!all[2].is_transient() && !all[3].is_transient());
         assert!(all[1].is_transient() && all[4].is_transient());
-    }
-
-    #[test]
-    fn pull_pages_grow_to_the_servers_maximum() {
-        assert!(PULL_PAGE < MAX_PULL_LIMIT);
-        assert_eq!(next_page_limit(), MAX_PULL_LIMIT);
     }
 
     #[test]
