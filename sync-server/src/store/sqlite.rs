@@ -279,9 +279,13 @@ fn connect(path: &Path, sync_full: bool) -> StoreResult<Connection> {
     // Savepoint sub-journals and temporary tables in memory, not temp files.
     conn.pragma_update(None, "temp_store", "MEMORY")
         .map_err(db)?;
-    // Keep memory small: 2 MiB of page cache per connection (the writer
-    // gets 8 MiB, set in `open`).
-    conn.pragma_update(None, "cache_size", -2048).map_err(db)?;
+    // Keep memory small: 1 MiB of page cache per connection (the writer
+    // gets 4 MiB, set in `open`). A reader mostly streams pages the
+    // operating system already caches; a larger cache per reader only kept
+    // the server's memory high after a burst (issue 17: 2 MiB each and 8
+    // readers left it at ~70 MiB).
+    conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)
+        .map_err(db)?;
     // Checkpoint the WAL every 32 MiB rather than every 4 MiB (the writer's
     // connection hands this to a thread of its own: `start_checkpointer`).
     conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)
@@ -289,6 +293,12 @@ fn connect(path: &Path, sync_full: bool) -> StoreResult<Connection> {
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
+
+/// Page cache of a reading connection (and the checkpointer's), in KiB.
+const READER_CACHE_KIB: i64 = 1024;
+/// Page cache of the writer's connection, in KiB: more than one group
+/// commit's dirty pages (a push of 500 contact logs dirties ~1.5 MiB).
+const WRITER_CACHE_KIB: i64 = 4096;
 
 /// WAL pages (4 KiB each) after a commit from which the WAL is copied back
 /// into the database file (a checkpoint), as `wal_autocheckpoint` did.
@@ -363,7 +373,8 @@ impl SqliteStore {
         }
         let mut conn = connect(path, opts.sync_full)?;
         migrate(&mut conn)?;
-        conn.pragma_update(None, "cache_size", -8192).map_err(db)?;
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
+            .map_err(db)?;
         start_checkpointer(&mut conn, path, opts.sync_full)?;
         Ok(Self {
             writer: Mutex::new(conn),
