@@ -307,22 +307,50 @@ const CHECKPOINT_PAGES: c_int = 8192;
 /// e.g. a long read holds old pages), the writer checkpoints itself.
 const CHECKPOINT_PAGES_WRITER: c_int = 4 * CHECKPOINT_PAGES;
 
+/// A checkpoint waits for the writer to be this long without a commit, so
+/// that it does not compete with a burst of pushes for the disk and the
+/// cores (it ran in the middle of the 200-tablet burst: a tenth of the
+/// server's time there; issue 17)...
+const CHECKPOINT_QUIET: Duration = Duration::from_millis(50);
+/// ...but no longer than this, or until the WAL holds twice
+/// [`CHECKPOINT_PAGES`] (a steady stream of pushes never pauses).
+const CHECKPOINT_MOST_WAIT: Duration = Duration::from_secs(2);
+
 /// Moves WAL checkpoints off the writer's connection onto a thread of their
 /// own. SQLite's automatic checkpoint runs inside the commit that crosses
 /// the threshold, so one group of pushes paid for copying 32 MiB back into
 /// the database file (and its fsync) while every other push waited behind
-/// it. Now the commit only nudges the checkpointer thread, which runs a
-/// `PASSIVE` checkpoint on its own connection beside the writer and the
-/// readers. Durability is unchanged: a commit is durable once it is in the
-/// (fsynced) WAL; the checkpoint only moves it into the main file.
+/// it. Now the commit only nudges the checkpointer thread, which waits for
+/// a pause in the commits ([`CHECKPOINT_QUIET`], at most
+/// [`CHECKPOINT_MOST_WAIT`]) and runs a `PASSIVE` checkpoint on its own
+/// connection beside the writer and the readers. Durability is unchanged:
+/// a commit is durable once it is in the (fsynced) WAL; the checkpoint
+/// only moves it into the main file.
 fn start_checkpointer(writer: &mut Connection, path: &Path, sync_full: bool) -> StoreResult<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
     let conn = connect(path, sync_full)?;
     let (nudge, nudged) = std::sync::mpsc::sync_channel::<()>(1);
+    // Commits so far and the WAL's size after the last one (pages).
+    let commits = Arc::new(AtomicU64::new(0));
+    let wal_pages = Arc::new(AtomicI32::new(0));
+    let (seen_commits, seen_pages) = (commits.clone(), wal_pages.clone());
     std::thread::Builder::new()
         .name("outreach-checkpoint".into())
         .spawn(move || {
             // Ends when the writer's connection (which owns `nudge`) closes.
             while nudged.recv().is_ok() {
+                let started = std::time::Instant::now();
+                loop {
+                    let before = seen_commits.load(Ordering::Relaxed);
+                    std::thread::sleep(CHECKPOINT_QUIET);
+                    if seen_commits.load(Ordering::Relaxed) == before
+                        || seen_pages.load(Ordering::Relaxed) >= 2 * CHECKPOINT_PAGES
+                        || started.elapsed() >= CHECKPOINT_MOST_WAIT
+                    {
+                        break;
+                    }
+                }
                 let r = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                 if let Err(e) = r {
                     tracing::warn!(error = %e, "WAL checkpoint failed; it is retried later");
@@ -333,6 +361,8 @@ fn start_checkpointer(writer: &mut Connection, path: &Path, sync_full: bool) -> 
     // Replaces SQLite's automatic checkpoint (which is itself a WAL hook).
     writer
         .wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages: c_int| {
+            commits.fetch_add(1, Ordering::Relaxed);
+            wal_pages.store(pages, Ordering::Relaxed);
             if pages >= CHECKPOINT_PAGES_WRITER {
                 wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE)?;
             } else if pages >= CHECKPOINT_PAGES {
@@ -2049,5 +2079,40 @@ impl Tx for SqliteTx<'_> {
         self.audit_head = None;
         self.savepoints = self.savepoints.saturating_sub(1);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn the_checkpointer_copies_the_wal_back_once_the_writer_pauses() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db").join("outreach.db");
+        let store = SqliteStore::open(&path, &StoreOptions::default()).unwrap();
+        store.execute_raw("CREATE TABLE filler (b BLOB)").unwrap();
+        // One commit of more pages than the threshold: they are in the WAL,
+        // not yet in the database file.
+        store
+            .execute_raw(&format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})
+                 INSERT INTO filler SELECT randomblob(4000) FROM n",
+                CHECKPOINT_PAGES + 100
+            ))
+            .unwrap();
+        let copied = u64::try_from(CHECKPOINT_PAGES).unwrap() * 4096;
+        let size = || std::fs::metadata(&path).unwrap().len();
+        assert!(size() < copied, "checkpointed inside the commit");
+        // The writer is quiet now: the checkpointer thread copies them.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while size() < copied {
+            assert!(
+                Instant::now() < deadline,
+                "no checkpoint after the writer paused"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
