@@ -156,7 +156,7 @@ pub struct ServeArgs {
     /// (bounds memory under a burst of tablets).
     #[arg(long, env = "OUTREACH_SYNC_IN_FLIGHT", default_value_t = 32)]
     pub sync_in_flight: usize,
-    /// SQLite: read transactions run at once, each on its own connection (default 8). With
+    /// SQLite: read transactions run at once, each on its own connection (default 4). With
     /// PostgreSQL the default is --pg-pool minus one (one connection stays the writer's),
     /// and it may not be more.
     #[arg(long, env = "OUTREACH_READ_SLOTS")]

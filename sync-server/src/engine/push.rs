@@ -66,6 +66,23 @@ pub struct PreparedOp {
     pub(super) valid: Result<(), ValidationErrors>,
 }
 
+/// A contact log's JSON inside its operation's JSON (as [`operation_hash`]
+/// encodes it), so that a push encodes each contact log once, not twice.
+/// The payload is the operation's last field, adjacently tagged: the JSON
+/// ends with `"payload":{"type":"log_contact","data":<contact log>}}`.
+/// The marker cannot occur earlier: ids, the HLC and the entity come first,
+/// and a quote inside a string value is escaped. `None` if the shape is
+/// not that one (the caller then encodes the contact log itself).
+fn contact_json_within(op_json: &[u8]) -> Option<&str> {
+    const MARKER: &[u8] = br#""payload":{"type":"log_contact","data":"#;
+    let start = op_json.windows(MARKER.len()).position(|w| w == MARKER)? + MARKER.len();
+    let body = op_json.get(start..op_json.len().checked_sub(2)?)?;
+    if !op_json.ends_with(b"}}") || !body.starts_with(b"{") {
+        return None;
+    }
+    std::str::from_utf8(body).ok()
+}
+
 /// Batches at least this long are prepared on two threads.
 const PARALLEL_PREPARE: usize = 64;
 
@@ -75,13 +92,18 @@ const PARALLEL_PREPARE: usize = 64;
 /// long batch is split over two threads (the server's machines have two
 /// cores, and the writer waits for this).
 pub fn prepare_push(ops: &[Operation], now: DateTime<Utc>) -> Vec<PreparedOp> {
-    let one = |op: &Operation| PreparedOp {
-        hash: operation_hash(op),
-        contact_json: match &op.payload {
-            Payload::LogContact(c) => serde_json::to_string(c).ok(),
-            _ => None,
-        },
-        valid: op.validate(&ValidationContext::at(now)),
+    let one = |op: &Operation| {
+        let json = serde_json::to_vec(op).unwrap_or_default();
+        PreparedOp {
+            hash: crypto::sha256(&json),
+            contact_json: match &op.payload {
+                Payload::LogContact(c) => contact_json_within(&json)
+                    .map(str::to_owned)
+                    .or_else(|| serde_json::to_string(c).ok()),
+                _ => None,
+            },
+            valid: op.validate(&ValidationContext::at(now)),
+        }
     };
     if ops.len() < PARALLEL_PREPARE {
         return ops.iter().map(one).collect();
@@ -356,5 +378,64 @@ fn apply(
         } => visits::finish(tx, caller, op, *person_id, *ended_at, now),
         Payload::RecordParticipation(r) => participation::record(tx, caller, op, r, now),
         Payload::RecordCommunityActivity(a) => community::record(tx, caller, op, a, now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use outreach_shared::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn a_contact_log_is_found_inside_its_operation_as_it_encodes_alone() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 30, 1, 2, 3).unwrap();
+        let device = DeviceId::new_v7(1, [2; 10]);
+        // Text that looks like the marker, quotes and escapes included.
+        let tricky = r#"（架空）"payload":{"type":"log_contact","data":{}} \ "}}"#;
+        let c = ContactLog {
+            id: ContactId::new_v7(3, [4; 10]),
+            person_id: PersonId::new_v7(5, [6; 10]),
+            revises: None,
+            author: UserId::new_v7(7, [8; 10]),
+            occurred_at: at,
+            duration_minutes: Some(30),
+            method: ContactMethod::HomeVisit,
+            met: MetWhom::Person,
+            response: Some(PersonResponse::Brief),
+            observation: tricky.into(),
+            safety: Safety {
+                accompaniment: Accompaniment::Pair,
+                danger_signs: BTreeSet::new(),
+                life_threatening: false,
+            },
+            reflection: None,
+            next_action: Some(NextAction {
+                what: tricky.into(),
+                due: at.date_naive(),
+            }),
+        };
+        let op = Operation {
+            id: OperationId::new_v7(9, [1; 10]),
+            device_id: device,
+            hlc: Hlc::new(10, 0, device),
+            entity: EntityRef::contact(c.id),
+            payload: Payload::LogContact(c.clone()),
+        };
+        let json = serde_json::to_vec(&op).unwrap();
+        assert_eq!(
+            contact_json_within(&json),
+            Some(serde_json::to_string(&c).unwrap().as_str())
+        );
+        let prepared = prepare_push(std::slice::from_ref(&op), at);
+        assert_eq!(prepared[0].hash, operation_hash(&op));
+        assert_eq!(
+            prepared[0].contact_json.as_deref(),
+            Some(serde_json::to_string(&c).unwrap().as_str())
+        );
+        // Another shape: not found (the caller encodes it itself).
+        assert_eq!(contact_json_within(b"{\"payload\":{}}"), None);
+        assert_eq!(contact_json_within(b""), None);
     }
 }

@@ -279,16 +279,39 @@ fn connect(path: &Path, sync_full: bool) -> StoreResult<Connection> {
     // Savepoint sub-journals and temporary tables in memory, not temp files.
     conn.pragma_update(None, "temp_store", "MEMORY")
         .map_err(db)?;
-    // Keep memory small: 2 MiB of page cache per connection (the writer
-    // gets 8 MiB, set in `open`).
-    conn.pragma_update(None, "cache_size", -2048).map_err(db)?;
+    // Keep memory small: 1 MiB of page cache per connection (the writer
+    // gets 4 MiB, set in `open`). A reader mostly streams pages the
+    // operating system already caches; a larger cache per reader only kept
+    // the server's memory high after a burst (issue 17: 2 MiB each and 8
+    // readers left it at ~70 MiB).
+    conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)
+        .map_err(db)?;
     // Checkpoint the WAL every 32 MiB rather than every 4 MiB (the writer's
     // connection hands this to a thread of its own: `start_checkpointer`).
     conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)
         .map_err(db)?;
+    // The query planner's stability guarantee: a plan never depends on the
+    // values bound to it. Without it SQLite marks a cached statement to be
+    // prepared again whenever a bound value changes if that value could
+    // choose the plan (a parameter beside a partial index's condition, as
+    // on `changes`): every pull page was parsed and planned anew (a tenth
+    // of the server's time in the 200-tablet burst; issue 17). Partial
+    // indexes stay usable where the query repeats their condition as
+    // literals (see `changes_entity`, `visits_open`).
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map_err(db)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
+
+/// Page cache of a reading connection (and the checkpointer's), in KiB.
+const READER_CACHE_KIB: i64 = 1024;
+/// Page cache of the writer's connection, in KiB: more than one group
+/// commit's dirty pages (a push of 500 contact logs dirties ~1.5 MiB).
+const WRITER_CACHE_KIB: i64 = 4096;
 
 /// WAL pages (4 KiB each) after a commit from which the WAL is copied back
 /// into the database file (a checkpoint), as `wal_autocheckpoint` did.
@@ -297,22 +320,50 @@ const CHECKPOINT_PAGES: c_int = 8192;
 /// e.g. a long read holds old pages), the writer checkpoints itself.
 const CHECKPOINT_PAGES_WRITER: c_int = 4 * CHECKPOINT_PAGES;
 
+/// A checkpoint waits for the writer to be this long without a commit, so
+/// that it does not compete with a burst of pushes for the disk and the
+/// cores (it ran in the middle of the 200-tablet burst: a tenth of the
+/// server's time there; issue 17)...
+const CHECKPOINT_QUIET: Duration = Duration::from_millis(50);
+/// ...but no longer than this, or until the WAL holds half as much again
+/// as [`CHECKPOINT_PAGES`] (a steady stream of pushes never pauses).
+const CHECKPOINT_MOST_WAIT: Duration = Duration::from_millis(500);
+
 /// Moves WAL checkpoints off the writer's connection onto a thread of their
 /// own. SQLite's automatic checkpoint runs inside the commit that crosses
 /// the threshold, so one group of pushes paid for copying 32 MiB back into
 /// the database file (and its fsync) while every other push waited behind
-/// it. Now the commit only nudges the checkpointer thread, which runs a
-/// `PASSIVE` checkpoint on its own connection beside the writer and the
-/// readers. Durability is unchanged: a commit is durable once it is in the
-/// (fsynced) WAL; the checkpoint only moves it into the main file.
+/// it. Now the commit only nudges the checkpointer thread, which waits for
+/// a pause in the commits ([`CHECKPOINT_QUIET`], at most
+/// [`CHECKPOINT_MOST_WAIT`] or half the threshold more) and runs a `PASSIVE` checkpoint on its own
+/// connection beside the writer and the readers. Durability is unchanged:
+/// a commit is durable once it is in the (fsynced) WAL; the checkpoint
+/// only moves it into the main file.
 fn start_checkpointer(writer: &mut Connection, path: &Path, sync_full: bool) -> StoreResult<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
     let conn = connect(path, sync_full)?;
     let (nudge, nudged) = std::sync::mpsc::sync_channel::<()>(1);
+    // Commits so far and the WAL's size after the last one (pages).
+    let commits = Arc::new(AtomicU64::new(0));
+    let wal_pages = Arc::new(AtomicI32::new(0));
+    let (seen_commits, seen_pages) = (commits.clone(), wal_pages.clone());
     std::thread::Builder::new()
         .name("outreach-checkpoint".into())
         .spawn(move || {
             // Ends when the writer's connection (which owns `nudge`) closes.
             while nudged.recv().is_ok() {
+                let started = std::time::Instant::now();
+                loop {
+                    let before = seen_commits.load(Ordering::Relaxed);
+                    std::thread::sleep(CHECKPOINT_QUIET);
+                    if seen_commits.load(Ordering::Relaxed) == before
+                        || seen_pages.load(Ordering::Relaxed) >= CHECKPOINT_PAGES * 3 / 2
+                        || started.elapsed() >= CHECKPOINT_MOST_WAIT
+                    {
+                        break;
+                    }
+                }
                 let r = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                 if let Err(e) = r {
                     tracing::warn!(error = %e, "WAL checkpoint failed; it is retried later");
@@ -323,8 +374,16 @@ fn start_checkpointer(writer: &mut Connection, path: &Path, sync_full: bool) -> 
     // Replaces SQLite's automatic checkpoint (which is itself a WAL hook).
     writer
         .wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages: c_int| {
+            commits.fetch_add(1, Ordering::Relaxed);
+            wal_pages.store(pages, Ordering::Relaxed);
             if pages >= CHECKPOINT_PAGES_WRITER {
-                wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE)?;
+                // The commit is already durable: a checkpoint that cannot
+                // run now (the checkpointer thread is in one) must not make
+                // it report an error (an error here fails the COMMIT
+                // statement, and the push was answered 500 though stored).
+                if let Err(e) = wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE) {
+                    tracing::debug!(error = %e, "the writer's own WAL checkpoint did not run");
+                }
             } else if pages >= CHECKPOINT_PAGES {
                 // Full: a nudge is already waiting.
                 let _ = nudge.try_send(());
@@ -363,7 +422,8 @@ impl SqliteStore {
         }
         let mut conn = connect(path, opts.sync_full)?;
         migrate(&mut conn)?;
-        conn.pragma_update(None, "cache_size", -8192).map_err(db)?;
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
+            .map_err(db)?;
         start_checkpointer(&mut conn, path, opts.sync_full)?;
         Ok(Self {
             writer: Mutex::new(conn),
@@ -2038,5 +2098,67 @@ impl Tx for SqliteTx<'_> {
         self.audit_head = None;
         self.savepoints = self.savepoints.saturating_sub(1);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn a_cached_pull_query_is_not_prepared_again_for_new_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outreach.db");
+        drop(SqliteStore::open(&path, &StoreOptions::default()).unwrap());
+        let conn = connect(&path, true).unwrap();
+        let sql = "SELECT ch.seq FROM changes ch WHERE ch.team_id = ?3 AND ch.seq > ?1
+                   ORDER BY ch.seq LIMIT ?2";
+        for cursor in 0..5_i64 {
+            let mut st = conn.prepare_cached(sql).unwrap();
+            let n = st
+                .query_map(
+                    params![cursor, 500 + cursor, format!("team-{cursor}")],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+                .count();
+            assert_eq!(n, 0);
+        }
+        let st = conn.prepare_cached(sql).unwrap();
+        assert_eq!(
+            st.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "the statement was parsed and planned again for new values"
+        );
+    }
+
+    #[test]
+    fn the_checkpointer_copies_the_wal_back_once_the_writer_pauses() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db").join("outreach.db");
+        let store = SqliteStore::open(&path, &StoreOptions::default()).unwrap();
+        store.execute_raw("CREATE TABLE filler (b BLOB)").unwrap();
+        // One commit of more pages than the threshold: they are in the WAL,
+        // not yet in the database file.
+        store
+            .execute_raw(&format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})
+                 INSERT INTO filler SELECT randomblob(4000) FROM n",
+                CHECKPOINT_PAGES + 100
+            ))
+            .unwrap();
+        let copied = u64::try_from(CHECKPOINT_PAGES).unwrap() * 4096;
+        let size = || std::fs::metadata(&path).unwrap().len();
+        assert!(size() < copied, "checkpointed inside the commit");
+        // The writer is quiet now: the checkpointer thread copies them.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while size() < copied {
+            assert!(
+                Instant::now() < deadline,
+                "no checkpoint after the writer paused"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
