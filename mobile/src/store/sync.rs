@@ -34,15 +34,27 @@ impl Store {
     /// The next operations to push, oldest first, without the rejected ones
     /// (those wait for the worker: see [`Store::outbox_rejected`]).
     pub fn outbox_batch(&mut self, limit: usize) -> Result<Listing<OutboxEntry>> {
-        self.outbox_entries(false, limit)
+        self.outbox_entries(false, 0, limit)
+    }
+
+    /// [`Store::outbox_batch`] of the operations queued after `seq` (an
+    /// [`OutboxEntry::seq`]): the next batch while an earlier one is still
+    /// on its way to the server.
+    pub fn outbox_batch_after(&mut self, seq: i64, limit: usize) -> Result<Listing<OutboxEntry>> {
+        self.outbox_entries(false, seq, limit)
     }
 
     /// The operations the server refused, with its reasons.
     pub fn outbox_rejected(&mut self) -> Result<Listing<OutboxEntry>> {
-        self.outbox_entries(true, usize::MAX)
+        self.outbox_entries(true, 0, usize::MAX)
     }
 
-    fn outbox_entries(&mut self, rejected: bool, limit: usize) -> Result<Listing<OutboxEntry>> {
+    fn outbox_entries(
+        &mut self,
+        rejected: bool,
+        after: i64,
+        limit: usize,
+    ) -> Result<Listing<OutboxEntry>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut found = Vec::new();
         let mut items = Vec::new();
@@ -50,13 +62,13 @@ impl Store {
             let (conn, sealer) = self.unlocked_parts()?;
             let sql = if rejected {
                 "SELECT seq, op_id, version, sealed, created_at, attempts, rejection FROM outbox
-                 WHERE rejected_at IS NOT NULL ORDER BY seq LIMIT ?1"
+                 WHERE rejected_at IS NOT NULL AND seq > ?2 ORDER BY seq LIMIT ?1"
             } else {
                 "SELECT seq, op_id, version, sealed, created_at, attempts, rejection FROM outbox
-                 WHERE rejected_at IS NULL ORDER BY seq LIMIT ?1"
+                 WHERE rejected_at IS NULL AND seq > ?2 ORDER BY seq LIMIT ?1"
             };
             let mut st = conn.prepare_cached(sql)?;
-            let mut rows = st.query([limit])?;
+            let mut rows = st.query([limit, after])?;
             while let Some(r) = rows.next()? {
                 let seq: i64 = r.get(0)?;
                 let id: String = r.get(1)?;

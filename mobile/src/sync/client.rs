@@ -2,6 +2,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use chrono::Utc;
+use outreach_shared::OperationId;
 use outreach_shared::protocol::{
     ClientAction, ErrorBody, ErrorCode, MAX_PULL_LIMIT, Outcome, ProtocolVersion, PullRequest,
     PullResponse, PushRequest, PushResponse, RejectCode, Rejection,
@@ -21,6 +22,29 @@ pub const PUSH_BATCH: usize = 1000;
 /// page the tablet is catching up on a lot, and asks for the server's
 /// [`MAX_PULL_LIMIT`] (see [`SyncClient::pull`]).
 pub const PULL_PAGE: u32 = 1000;
+
+/// A push request read from the outbox and encoded, waiting to be sent.
+struct PushBatch {
+    /// The request as [`encode_body`] makes it (empty when there is nothing
+    /// to push).
+    body: Vec<u8>,
+    ids: Vec<OperationId>,
+    /// The outbox `seq` of its last operation: the next batch starts after.
+    last: i64,
+}
+
+/// A request body as sent: JSON, gzip-compressed (fast: the link, not the
+/// tablet's CPU, is what is short).
+fn encode_body<T: Serialize>(body: &T) -> Result<Vec<u8>, SyncError> {
+    let json = serde_json::to_vec(body).map_err(|e| SyncError::Refused(e.to_string()))?;
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(json.len() / 4),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(&json)
+        .map_err(|e| SyncError::Refused(e.to_string()))?;
+    gz.finish().map_err(|e| SyncError::Refused(e.to_string()))
+}
 
 /// Polls a request once, so it is handed to its connection, then lets the
 /// connection's task write it (a yield) before the caller does work that
@@ -333,14 +357,16 @@ impl SyncClient {
         path: &str,
         body: &Req,
     ) -> Result<Resp, SyncError> {
-        let json = serde_json::to_vec(body).map_err(|e| SyncError::Refused(e.to_string()))?;
-        let mut gz = flate2::write::GzEncoder::new(
-            Vec::with_capacity(json.len() / 4),
-            flate2::Compression::fast(),
-        );
-        gz.write_all(&json)
-            .map_err(|e| SyncError::Refused(e.to_string()))?;
-        let body = gz.finish().map_err(|e| SyncError::Refused(e.to_string()))?;
+        let body = encode_body(body)?;
+        self.post_encoded(path, body).await
+    }
+
+    /// [`SyncClient::post`] of a body already encoded by [`encode_body`].
+    async fn post_encoded<Resp: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<Resp, SyncError> {
         check_base(&self.base)?;
         let http = self
             .http
@@ -359,7 +385,9 @@ impl SyncClient {
     }
 
     /// Pushes every pending operation, in batches, until the outbox holds
-    /// only rejected ones.
+    /// only rejected ones. The server answers one batch before the next
+    /// leaves (it applies them in order), but the next batch is read from
+    /// the outbox and encoded while the server works on this one.
     pub async fn push<S: StoreAccess>(
         &self,
         store: &S,
@@ -369,29 +397,60 @@ impl SyncClient {
         let to_push = store.with(|s| Ok(s.outbox_status()?.pending)).await?;
         let mut pushed = 0u64;
         let protocol = self.protocol();
-        loop {
-            let request = store
+        let first_clock = store.with(|s| Ok(s.device_clock())).await?;
+        // The device clock when a request leaves (the store may be busy
+        // reading the next batch then).
+        let started = std::time::Instant::now();
+        let clock =
+            move || first_clock + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        // The batch after outbox entry `after` (0: from the start).
+        let read = |after: i64| async move {
+            let (request, ids, last) = store
                 .with(move |s| {
-                    let batch = s.outbox_batch(PUSH_BATCH)?;
-                    let ids: Vec<_> = batch.items.iter().map(|e| e.op.id).collect();
-                    s.note_push_attempt(&ids)?;
+                    let batch = s.outbox_batch_after(after, PUSH_BATCH)?;
+                    let ids: Vec<OperationId> = batch.items.iter().map(|e| e.op.id).collect();
+                    let last = batch.items.last().map_or(after, |e| e.seq);
                     let request = PushRequest {
                         protocol,
                         device_id: s.identity().device_id,
                         operations: batch.items.into_iter().map(|e| e.op).collect(),
                     };
-                    Ok((request, s.device_clock()))
+                    Ok((request, ids, last))
                 })
                 .await?;
-            let (request, sent_at) = request;
-            if request.operations.is_empty() {
-                break;
-            }
-            let response: PushResponse = self.post("/api/v1/sync/push", &request).await?;
+            let body = if ids.is_empty() {
+                Vec::new()
+            } else {
+                encode_body(&request)?
+            };
+            Ok::<_, SyncError>(PushBatch { body, ids, last })
+        };
+        let mut batch = read(0).await?;
+        if !batch.ids.is_empty() {
+            let ids = batch.ids.clone();
+            store.with(move |s| s.note_push_attempt(&ids)).await?;
+        }
+        while !batch.ids.is_empty() {
+            let sent_at = clock();
+            let mut sending = Box::pin(self.post_encoded::<PushResponse>(
+                "/api/v1/sync/push",
+                std::mem::take(&mut batch.body),
+            ));
+            let early = send_first(&mut sending).await;
+            // The next batch, read while this one is on its way.
+            let after = batch.last;
+            let (next, response) = match early {
+                Some(answer) => (read(after).await, answer),
+                None => tokio::join!(read(after), sending),
+            };
+            let response = response?;
+            let next = next?;
             let offset = offset_ms(sent_at, response.server_time);
             report.clock_offset_ms = offset;
             let answered = response.results.len() as u64;
-            let (acked, rejected) = store
+            let sent = std::mem::take(&mut batch.ids);
+            let next_ids = next.ids.clone();
+            let (acked, rejected, all_answered) = store
                 .with(move |s| {
                     s.set_clock_offset(offset)?;
                     let mut acked = Vec::new();
@@ -416,7 +475,13 @@ impl SyncClient {
                             }
                         }
                     }
-                    Ok((s.acknowledge(&acked)? as u64, rejected))
+                    let answered: std::collections::HashSet<OperationId> =
+                        response.results.iter().map(|r| r.id).collect();
+                    let all_answered = sent.iter().all(|id| answered.contains(id));
+                    if all_answered && !next_ids.is_empty() {
+                        s.note_push_attempt(&next_ids)?;
+                    }
+                    Ok((s.acknowledge(&acked)? as u64, rejected, all_answered))
                 })
                 .await?;
             report.acknowledged += acked;
@@ -431,6 +496,18 @@ impl SyncClient {
             if answered == 0 {
                 return Err(SyncError::Refused("push answered no operation".into()));
             }
+            batch = if all_answered {
+                next
+            } else {
+                // Some of this batch is still pending: read again from the
+                // start, as the next batch was read after them.
+                let again = read(0).await?;
+                if !again.ids.is_empty() {
+                    let ids = again.ids.clone();
+                    store.with(move |s| s.note_push_attempt(&ids)).await?;
+                }
+                again
+            };
         }
         Ok(())
     }

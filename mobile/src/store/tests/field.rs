@@ -534,3 +534,37 @@ fn linked_household_members_show_on_both_pages_and_escalate_by_their_own_consent
         "the other team's member is left out; the mother by her own consent"
     );
 }
+
+#[test]
+fn the_next_push_batch_starts_after_the_one_on_its_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(dir.path());
+    let p = s.create_person(hanako()).unwrap();
+    let p = s
+        .add_household_member(p.id, member(Relation::Parent, "母"))
+        .unwrap();
+    s.add_household_member(p.id, member(Relation::Sibling, "兄"))
+        .unwrap();
+    let all = s.outbox_batch(10).unwrap().items;
+    assert_eq!(all.len(), 3);
+    let ids = |v: Vec<OutboxEntry>| v.into_iter().map(|e| e.op.id).collect::<Vec<_>>();
+    // The first batch (of one) is on its way: the next holds the rest, in order.
+    let first = s.outbox_batch(1).unwrap().items;
+    assert_eq!(first[0].op.id, all[0].op.id);
+    assert_eq!(
+        ids(s.outbox_batch_after(first[0].seq, 10).unwrap().items),
+        vec![all[1].op.id, all[2].op.id]
+    );
+    assert!(
+        s.outbox_batch_after(all[2].seq, 10)
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    // A refused operation is in no batch.
+    refuse(&mut s, all[1].op.id);
+    assert_eq!(
+        ids(s.outbox_batch_after(first[0].seq, 10).unwrap().items),
+        vec![all[2].op.id]
+    );
+}
