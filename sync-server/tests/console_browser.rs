@@ -207,6 +207,31 @@ impl Driver {
         );
     }
 
+    /// Waits until no element matches `css` (the page after a submit may
+    /// still be the old one): polls the DOM, at most 15 seconds.
+    async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            // A script, not find-elements: that one would wait out the
+            // implicit wait when nothing matches.
+            let found = self
+                .try_cmd(
+                    "POST",
+                    "/execute/sync",
+                    Some(json!({
+                        "script": "return document.querySelectorAll(arguments[0]).length;",
+                        "args": [css],
+                    })),
+                )
+                .await;
+            if found.as_ref().and_then(Value::as_u64) == Some(0) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{css} is still on the page at {}", self.url().await);
+    }
+
     async fn go(&self, url: &str) {
         self.cmd("POST", "/url", Some(json!({ "url": url }))).await;
     }
@@ -714,7 +739,14 @@ async fn community_activity(d: &mut Driver, w: &World, site: &str) {
     // By 町丁: another one hides it, its own shows it.
     d.click("#community-area option[value=sakaecho-1]").await;
     d.click("#community-filter button").await;
+    // The summary is on the page before and after the submit: wait for
+    // the filtered page (its URL), then for the row to be gone from it.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !d.url().await.contains("area=sakaecho-1") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     d.find("#community-summary").await;
+    d.wait_gone(&row).await;
     assert!(!d.source().await.contains(&format!("activity-{}", a.id)));
     d.click("#community-area option[value=hanenishi-3]").await;
     d.click("#community-filter button").await;
