@@ -625,6 +625,11 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Memory freed by a burst goes back to the system when the threads
+        // that freed it wait (crate::idle).
+        .on_thread_park(crate::idle::on_idle)
+        .on_thread_stop(crate::idle::release_now)
+        .thread_keep_alive(crate::idle::QUIET)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let anchor_file =
@@ -640,6 +645,7 @@ fn serve(g: &GlobalArgs, a: &ServeArgs) -> Result<ExitCode, String> {
             });
     let anchor_every = std::time::Duration::from_secs(a.audit_anchor_minutes.max(1) * 60);
     rt.block_on(async move {
+        tokio::spawn(crate::idle::janitor());
         if let Some(file) = anchor_file {
             tokio::spawn(anchor_on_schedule(state.clone(), file, anchor_every));
         }

@@ -42,6 +42,7 @@ pub mod engine;
 pub mod error;
 pub mod feed;
 pub mod files;
+pub mod idle;
 pub mod keys;
 pub mod metrics;
 pub mod migrate;

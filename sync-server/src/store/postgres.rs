@@ -449,6 +449,7 @@ impl PgStore {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("outreach-pg")
+            .on_thread_park(crate::idle::on_idle)
             .enable_all()
             .build()
             .map_err(|e| {

@@ -352,7 +352,15 @@ fn start_checkpointer(writer: &mut Connection, path: &Path, sync_full: bool) -> 
         .name("outreach-checkpoint".into())
         .spawn(move || {
             // Ends when the writer's connection (which owns `nudge`) closes.
-            while nudged.recv().is_ok() {
+            loop {
+                match nudged.recv_timeout(crate::idle::QUIET) {
+                    Ok(()) => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        crate::idle::on_idle();
+                        continue;
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
                 let started = std::time::Instant::now();
                 loop {
                     let before = seen_commits.load(Ordering::Relaxed);
