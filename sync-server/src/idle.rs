@@ -22,6 +22,7 @@
 use std::cell::Cell;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 /// How long a thread waits without work before it gives memory back; also
@@ -63,6 +64,20 @@ pub fn release_now() {
     }
 }
 
+/// The next message on `rx`, giving this thread's freed memory back
+/// ([`on_idle`]) each time it has waited [`QUIET`] for one; `None` once
+/// every sender is gone. For the server's own threads that wait on a
+/// channel (the writer, the checkpointer).
+pub fn recv_or_idle<T>(rx: &Receiver<T>) -> Option<T> {
+    loop {
+        match rx.recv_timeout(QUIET) {
+            Ok(message) => return Some(message),
+            Err(RecvTimeoutError::Timeout) => on_idle(),
+            Err(RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+}
+
 /// Opens a new period.
 pub fn next_period() {
     PERIOD.fetch_add(1, Ordering::Relaxed);
@@ -87,36 +102,60 @@ pub async fn janitor() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
 
-    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        /// How often this thread gave memory back (so tests running at
+        /// once in one process do not count each other's).
+        static CALLS: Cell<usize> = const { Cell::new(0) };
+    }
 
     fn count() {
-        CALLS.fetch_add(1, Ordering::SeqCst);
+        CALLS.with(|c| c.set(c.get() + 1));
+    }
+
+    fn calls() -> usize {
+        CALLS.with(Cell::get)
     }
 
     #[test]
     fn a_waiting_thread_gives_memory_back_once_per_period() {
         set_release(count);
-        let calls = || CALLS.load(Ordering::SeqCst);
-        std::thread::spawn(move || {
-            let before = calls();
+        std::thread::spawn(|| {
             on_idle();
             on_idle();
             on_idle();
-            assert_eq!(calls() - before, 1, "once in the period");
+            assert_eq!(calls(), 1, "once in the period");
             next_period();
             on_idle();
             on_idle();
-            assert_eq!(calls() - before, 2, "once more in the next period");
+            assert_eq!(calls(), 2, "once more in the next period");
             release_now();
-            assert_eq!(calls() - before, 3, "and when the thread ends");
+            assert_eq!(calls(), 3, "and when the thread ends");
         })
         .join()
         .unwrap();
-        // Another thread has its own record: it collects in this period too.
-        let before = calls();
-        std::thread::spawn(on_idle).join().unwrap();
-        assert_eq!(calls() - before, 1);
+        // Another thread has its own record: it gives back in this period too.
+        let other = std::thread::spawn(|| {
+            on_idle();
+            calls()
+        });
+        assert_eq!(other.join().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_thread_waiting_on_a_channel_gives_memory_back_and_still_gets_its_message() {
+        set_release(count);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            std::thread::sleep(QUIET + Duration::from_millis(200));
+            tx.send(7).unwrap();
+        });
+        std::thread::spawn(move || {
+            assert_eq!(recv_or_idle(&rx), Some(7));
+            assert_eq!(calls(), 1, "it waited a quiet period: gave back once");
+            assert_eq!(recv_or_idle(&rx), None, "the sender is gone");
+        })
+        .join()
+        .unwrap();
     }
 }

@@ -11,7 +11,7 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use crate::engine::Error;
 use crate::store::{Store, StoreError, Tx};
@@ -77,16 +77,8 @@ fn failed() -> Error {
 }
 
 fn run(store: Arc<dyn Store>, rx: Receiver<Job>) {
-    loop {
-        let first = match rx.recv_timeout(crate::idle::QUIET) {
-            Ok(job) => job,
-            // No work for a while: give back what the last burst freed.
-            Err(RecvTimeoutError::Timeout) => {
-                crate::idle::on_idle();
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => break,
-        };
+    // Waiting for work gives back what the last burst freed.
+    while let Some(first) = crate::idle::recv_or_idle(&rx) {
         let mut jobs = vec![first];
         while jobs.len() < GROUP {
             match rx.try_recv() {

@@ -352,15 +352,7 @@ fn start_checkpointer(writer: &mut Connection, path: &Path, sync_full: bool) -> 
         .name("outreach-checkpoint".into())
         .spawn(move || {
             // Ends when the writer's connection (which owns `nudge`) closes.
-            loop {
-                match nudged.recv_timeout(crate::idle::QUIET) {
-                    Ok(()) => {}
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        crate::idle::on_idle();
-                        continue;
-                    }
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-                }
+            while crate::idle::recv_or_idle(&nudged).is_some() {
                 let started = std::time::Instant::now();
                 loop {
                     let before = seen_commits.load(Ordering::Relaxed);
