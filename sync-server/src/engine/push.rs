@@ -49,7 +49,17 @@ pub(super) fn reject_invalid(e: ValidationErrors) -> OpError {
 /// The canonical content hash of an operation (its JSON as `shared`
 /// serializes it; struct fields and sets serialize in a fixed order).
 pub fn operation_hash(op: &Operation) -> [u8; 32] {
-    crypto::sha256(&serde_json::to_vec(op).unwrap_or_default())
+    hash_of(&operation_json(op))
+}
+
+/// The JSON [`operation_hash`] hashes.
+fn operation_json(op: &Operation) -> Vec<u8> {
+    serde_json::to_vec(op).unwrap_or_default()
+}
+
+/// [`operation_hash`] of an operation already encoded by [`operation_json`].
+fn hash_of(op_json: &[u8]) -> [u8; 32] {
+    crypto::sha256(op_json)
 }
 
 /// The part of a push that needs no database, computed for each operation
@@ -93,9 +103,9 @@ const PARALLEL_PREPARE: usize = 64;
 /// cores, and the writer waits for this).
 pub fn prepare_push(ops: &[Operation], now: DateTime<Utc>) -> Vec<PreparedOp> {
     let one = |op: &Operation| {
-        let json = serde_json::to_vec(op).unwrap_or_default();
+        let json = operation_json(op);
         PreparedOp {
-            hash: crypto::sha256(&json),
+            hash: hash_of(&json),
             contact_json: match &op.payload {
                 Payload::LogContact(c) => contact_json_within(&json)
                     .map(str::to_owned)
